@@ -1,0 +1,109 @@
+/*
+ * diag: the one diagnostics facility of the compiler.
+ *
+ * Every error and warning has a code (diag_codes.def), a message, and
+ * usually the token it is about.  The sink renders SystemTap's shapes:
+ *
+ *   parse error: expected literal string or number
+ *           saw: operator '}' at t.stp:1:19
+ *        source: probe begin { x = }
+ *                                  ^
+ *
+ *   semantic error: type mismatch (string): identifier 'x' at t.stp:1:22
+ *           source: ...
+ *
+ *   WARNING: Eliding assignment to 'x': operator '=' at :1:17
+ *    source: ...
+ *
+ * It counts errors, suppresses exact duplicates (counting them, as stap
+ * does), applies -w (no warnings) and -W (warnings are errors), and prints
+ * "in expansion of macro" lines for tokens that came from a macro.
+ */
+#ifndef CTAP_DIAG_H
+#define CTAP_DIAG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "parse/token.h"
+
+struct source_table;
+
+enum diag_code {
+#define X(code, man) code,
+#include "diag/diag_codes.def"
+#undef X
+	D__COUNT
+};
+
+enum diag_kind {
+	DIAG_PARSE,     /* "parse error: " */
+	DIAG_SEMANTIC,  /* "semantic error: " */
+	DIAG_WARNING,   /* "WARNING: " */
+	DIAG_PLAIN,     /* no prefix: "Input file 'x' is empty." */
+	DIAG_ERROR,     /* "ERROR: " (driver, build and run failures) */
+};
+
+/* How the token is introduced in a parse error: "saw:" for an unexpected
+ * token, "at:" when the message names the token itself. */
+enum diag_tok_style { DIAG_SAW, DIAG_AT };
+
+struct diag_sink {
+	const struct source_table *sources;
+	FILE *out;
+	unsigned errors;          /* errors reported (after dedup) */
+	unsigned parse_errors;    /* for "N parse errors." */
+	unsigned warnings;
+	unsigned suppressed_errors, suppressed_warnings;
+	bool no_warnings;         /* -w */
+	bool warnings_are_errors; /* -W */
+	bool no_dedup;            /* -v: show duplicates too */
+	bool print_codes;         /* --ctap-diag-codes */
+	unsigned verbose;
+	int last_file;            /* file of the last printed token, -1 if none */
+	bool last_printed;        /* whether the last report got printed (for chains) */
+	/* dedup set (hashes of rendered messages) */
+	unsigned long *seen;
+	unsigned nseen, capseen;
+};
+
+void diag_init(struct diag_sink *s, const struct source_table *src, FILE *out);
+void diag_fini(struct diag_sink *s);
+
+/* Report.  tok may be NULL (message without location).  Returns true when
+ * the message was printed (false: suppressed as duplicate or by -w). */
+bool diag_report(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
+		 const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
+		  const struct token *tok, enum diag_tok_style style,
+		  const char *fmt, va_list ap);
+
+/* Shorthands. */
+void diag_parse_error(struct diag_sink *s, enum diag_code code, const struct token *tok,
+		      enum diag_tok_style style, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void diag_error(struct diag_sink *s, enum diag_code code, const struct token *tok,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void diag_warning(struct diag_sink *s, enum diag_code code, const struct token *tok,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * A chained semantic error: printed right after the previous one as its own
+ * "semantic error:" block, e.g. "type was first inferred here (long)".
+ * Not counted as a separate error; suppressed with its parent.
+ */
+void diag_chain(struct diag_sink *s, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "identifier 'x' at file:1:2" (file omitted when same as last printed). */
+void diag_describe_token(struct diag_sink *s, const struct token *tok, char *buf, size_t size);
+
+/* "Number of similar error messages suppressed: N." etc. */
+void diag_print_summary(struct diag_sink *s);
+
+const char *diag_code_name(enum diag_code code);
+const char *diag_code_man(enum diag_code code);
+
+#endif

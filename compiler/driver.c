@@ -1,0 +1,206 @@
+/*
+ * driver: the pass table and the run of one stap invocation.
+ *
+ * Each pass takes what the previous one produced (struct pass_results)
+ * and adds its own product; the table decides the order, where -p N stops,
+ * and what -v reports ("Pass 1: parsed user script and 57 library scripts
+ * using ...virt/...res/...shr/...data kb, in ...usr/...sys/...real ms.").
+ */
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "elab/elaborate.h"
+#include "parse/parse.h"
+#include "session.h"
+#include "util/arena.h"
+
+struct pass_results {
+	struct parse_result parsed;      /* pass 1 */
+	struct program *program;         /* pass 2 */
+	void *translated;                /* pass 3 (back-end specific) */
+	void *built;                     /* pass 4 */
+};
+
+/* A pass returns false when it failed (errors already reported). */
+typedef bool (*pass_fn)(struct session *s, struct pass_results *r);
+
+struct pass {
+	int number;
+	const char *failure;        /* "parse failed", ... */
+	const char *man;            /* "error::pass1" */
+	pass_fn run;
+	/* the -v line after success, given the results */
+	void (*report)(struct session *s, struct pass_results *r, FILE *out);
+};
+
+static bool run_parse(struct session *s, struct pass_results *r)
+{
+	return parse_pass(s, &r->parsed);
+}
+
+static void report_parse(struct session *s, struct pass_results *r, FILE *out)
+{
+	(void)s;
+	fprintf(out, "Pass 1: parsed user script and %u library scripts", r->parsed.library.len);
+}
+
+static bool run_elaborate(struct session *s, struct pass_results *r)
+{
+	r->program = elaborate(s, &r->parsed);
+	return r->program != NULL;
+}
+
+static void report_elaborate(struct session *s, struct pass_results *r, FILE *out)
+{
+	(void)s;
+	elaborate_report(r->program, out);
+}
+
+static bool run_translate(struct session *s, struct pass_results *r)
+{
+	(void)r;
+	diag_report(&s->diag, DIAG_PLAIN, D_TRANS, NULL,
+		    "pass 3 (translation) is not available yet in this build of ctap");
+	return false;
+}
+
+static bool run_build(struct session *s, struct pass_results *r)
+{
+	(void)r;
+	diag_report(&s->diag, DIAG_PLAIN, D_BUILD, NULL,
+		    "pass 4 (compilation) is not available yet in this build of ctap");
+	return false;
+}
+
+static bool run_run(struct session *s, struct pass_results *r)
+{
+	(void)r;
+	diag_report(&s->diag, DIAG_PLAIN, D_RUN, NULL,
+		    "pass 5 (run) is not available yet in this build of ctap");
+	return false;
+}
+
+static const struct pass passes[] = {
+	{ 1, "parse failed", "error::pass1", run_parse, report_parse },
+	{ 2, "analysis failed", "error::pass2", run_elaborate, report_elaborate },
+	{ 3, "translation failed", "error::pass3", run_translate, NULL },
+	{ 4, "compilation failed", "error::pass4", run_build, NULL },
+	{ 5, "run failed", "error::pass5", run_run, NULL },
+};
+
+/* ------------------------------------------------------------ -v figures */
+
+struct pass_clock {
+	struct timeval real;
+	struct rusage usage;
+};
+
+static void clock_now(struct pass_clock *c)
+{
+	gettimeofday(&c->real, NULL);
+	getrusage(RUSAGE_SELF, &c->usage);
+}
+
+static long tv_ms(struct timeval a, struct timeval b)
+{
+	return (b.tv_sec - a.tv_sec) * 1000L + (b.tv_usec - a.tv_usec) / 1000L;
+}
+
+static void print_memory(FILE *out)
+{
+	long pagekb = sysconf(_SC_PAGESIZE) / 1024;
+	unsigned long size = 0, res = 0, shr = 0, text = 0, lib = 0, data = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lu %lu %lu %lu %lu %lu", &size, &res, &shr, &text, &lib, &data) != 6)
+			size = res = shr = data = 0;
+		fclose(f);
+	}
+	fprintf(out, " using %luvirt/%lures/%lushr/%ludata kb", size * pagekb, res * pagekb,
+		shr * pagekb, data * pagekb);
+}
+
+static void print_times(FILE *out, const struct pass_clock *a, const struct pass_clock *b)
+{
+	fprintf(out, ", in %ldusr/%ldsys/%ldreal ms.\n",
+		tv_ms(a->usage.ru_utime, b->usage.ru_utime),
+		tv_ms(a->usage.ru_stime, b->usage.ru_stime), tv_ms(a->real, b->real));
+}
+
+/* ---------------------------------------------------------------- main */
+
+int driver_main(int argc, char **argv)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	session_init(s);
+
+	enum options_result or = options_parse(&s->opts, argc, argv);
+	if (or != OPTIONS_OK) {
+		session_fini(s);
+		free(s);
+		return or == OPTIONS_EXIT_SUCCESS ? 0 : 1;
+	}
+	if (!session_setup(s)) {
+		session_fini(s);
+		free(s);
+		return 1;
+	}
+	if (options_verbose(&s->opts, 1) >= 2) {
+		options_print_version(stderr);
+		fprintf(stderr, "Session arch: %s release: %s\n", s->arch, s->kernel_release);
+	}
+
+	struct pass_results results;
+	memset(&results, 0, sizeof(results));
+
+	int status = 0;
+	int last = s->opts.last_pass;
+	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
+		const struct pass *p = &passes[i];
+		if (p->number > last)
+			break;
+		struct pass_clock before, after;
+		clock_now(&before);
+		bool ok = p->run(s, &results);
+		clock_now(&after);
+		if (ok && s->diag.errors) {
+			/* -W turned a warning into an error, or a pass reported
+			 * an error but went on to produce something */
+			ok = false;
+		}
+		if (!ok) {
+			diag_print_summary(&s->diag);
+			if (s->opts.listing == LIST_NONE)
+				fprintf(stderr, "Pass %d: %s.  [man %s]\n", p->number, p->failure, p->man);
+			status = 1;
+			break;
+		}
+		if (options_verbose(&s->opts, p->number) && p->report &&
+		    s->opts.listing == LIST_NONE) {
+			p->report(s, &results, stderr);
+			print_memory(stderr);
+			print_times(stderr, &before, &after);
+		}
+		if (p->number == 1 && last == 1 && s->opts.listing == LIST_NONE)
+			parse_print(s, &results.parsed, stdout);
+		if (p->number == 2 && s->opts.listing != LIST_NONE) {
+			status = elaborate_listing(s, results.program, stdout) ? 0 : 1;
+			break;
+		}
+		if (p->number == 2 && last == 2)
+			elaborate_print(s, results.program, stdout);
+	}
+	if (status == 0)
+		diag_print_summary(&s->diag);
+	fflush(stdout);
+	session_fini(s);
+	free(s);
+	return status;
+}

@@ -1,0 +1,26 @@
+/*
+ * elaborate: pass 2.  Turns the parsed files into a complete program:
+ * probe points resolved, aliases expanded, functions and globals found
+ * (pulling in the tapset files that define them), types inferred, unused
+ * code elided.
+ */
+#ifndef CTAP_ELABORATE_H
+#define CTAP_ELABORATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct session;
+struct parse_result;
+struct program;
+
+/* NULL on failure (errors reported). */
+struct program *elaborate(struct session *s, struct parse_result *parsed);
+/* "Pass 2: analyzed script: 1 probe, 0 functions, 0 embeds, 0 globals" */
+void elaborate_report(const struct program *p, FILE *out);
+/* The -p2 dump. */
+void elaborate_print(struct session *s, const struct program *p, FILE *out);
+/* -l / -L / --dump-*: prints the listing; false when nothing matched. */
+bool elaborate_listing(struct session *s, const struct program *p, FILE *out);
+
+#endif

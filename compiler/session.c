@@ -1,0 +1,163 @@
+/*
+ * session: set-up and tear-down of one compilation (see session.h).
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "target/target.h"
+#include "util/arena.h"
+#include "util/fileutil.h"
+#include "util/intern.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	options_init(&s->opts);
+	s->arena = arena_new();
+	s->names = intern_new(s->arena);
+	source_table_init(&s->sources, s->arena);
+	diag_init(&s->diag, &s->sources, stderr);
+}
+
+void session_fini(struct session *s)
+{
+	if (s->tmpdir && !s->opts.keep_tmp)
+		remove_tree(s->tmpdir);
+	free(s->tmpdir);
+	if (s->target)
+		target_close(s->target);
+	diag_fini(&s->diag);
+	source_table_fini(&s->sources);
+	intern_free(s->names);
+	arena_free(s->arena);
+	options_fini(&s->opts);
+}
+
+/* The directory of the running executable. */
+static char *exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return xstrdup(buf);
+}
+
+static const char *host_arch(struct session *s)
+{
+	struct utsname u;
+	if (uname(&u) != 0)
+		return "x86_64";
+	const char *m = u.machine;
+	if (strcmp(m, "aarch64") == 0)
+		m = "arm64";
+	else if (m[0] == 'i' && strcmp(m + 2, "86") == 0)
+		m = "i386";
+	return arena_strdup(s->arena, m);
+}
+
+bool session_setup(struct session *s)
+{
+	struct options *o = &s->opts;
+
+	s->diag.no_warnings = o->suppress_warnings;
+	s->diag.warnings_are_errors = o->warnings_as_errors;
+	s->diag.print_codes = o->diag_codes;
+	s->diag.verbose = options_verbose(o, 2);
+	s->diag.no_dedup = options_verbose(o, 1) > 0 || options_verbose(o, 2) > 0;
+
+	/* The build tree when running uninstalled (./stap), else the
+	 * installed data directory. */
+	char *dir = exe_dir();
+	s->uninstalled = dir && (strcmp(dir, CTAP_ABS_BUILDDIR) == 0 ||
+				 strcmp(dir, CTAP_ABS_SRCDIR) == 0);
+	const char *base = s->uninstalled ? CTAP_ABS_SRCDIR : CTAP_PKGDATADIR;
+	s->tapset_dir = arena_printf(s->arena, "%s/tapset", base);
+	s->runtime_dir = arena_printf(s->arena, "%s/runtime", base);
+	s->libexec_dir = s->uninstalled ? CTAP_ABS_BUILDDIR : arena_strdup(s->arena, dir ? dir : "");
+	free(dir);
+
+	const char *env;
+	if ((env = getenv("SYSTEMTAP_TAPSET")) && *env)
+		s->tapset_dir = env;
+	if ((env = getenv("SYSTEMTAP_RUNTIME")) && *env)
+		s->runtime_dir = env;
+	if (o->runtime_dir)
+		s->runtime_dir = o->runtime_dir;
+	if (!o->release && (env = getenv("SYSTEMTAP_RELEASE")) && *env)
+		o->release = env;
+
+	s->arch = o->arch ? o->arch : host_arch(s);
+	if (o->release) {
+		s->kernel_release = o->release;
+	} else {
+		struct utsname u;
+		s->kernel_release = uname(&u) == 0 ? arena_strdup(s->arena, u.release) : "unknown";
+	}
+	s->compat_version = o->compatible ? o->compatible : "5.0";
+	s->runtime = o->runtime;
+	return true;
+}
+
+struct target *session_target(struct session *s)
+{
+	if (s->target || s->target_failed)
+		return s->target;
+	struct target_options to = {
+		.release = s->opts.release,
+		.arch = s->opts.arch,
+		.fixture_dir = s->opts.target_fixture ? s->opts.target_fixture
+						      : getenv("CTAP_TARGET_FIXTURE"),
+		.cache_dir = NULL,
+	};
+	char *err = NULL;
+	s->target = target_open(&to, &err);
+	if (!s->target) {
+		s->target_failed = true;
+		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s",
+			    err ? err : "cannot open the target kernel");
+		free(err);
+		return NULL;
+	}
+	s->kernel_release = target_release(s->target);
+	s->arch = target_arch(s->target);
+	return s->target;
+}
+
+const char *session_tmpdir(struct session *s)
+{
+	if (s->tmpdir)
+		return s->tmpdir;
+	const char *base = s->opts.tmpdir ? s->opts.tmpdir : getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	char *templ = NULL;
+	if (asprintf(&templ, "%s/stapXXXXXX", base) < 0)
+		xoom();
+	if (!mkdtemp(templ)) {
+		diag_report(&s->diag, DIAG_ERROR, D_INPUT, NULL,
+			    "cannot create temporary directory in %s: %s", base, strerror(errno));
+		free(templ);
+		return NULL;
+	}
+	s->tmpdir = templ;
+	if (options_verbose(&s->opts, 1) >= 2 || s->opts.keep_tmp)
+		fprintf(stderr, "Created temporary directory \"%s\"\n", templ);
+	return s->tmpdir;
+}
+
+int session_compat_cmp(const struct session *s, const char *version)
+{
+	return strverscmp(s->compat_version, version);
+}
