@@ -1,0 +1,71 @@
+/*
+ * compat: the one place where runtime/common learns whether it is built
+ * into a kernel module (__KERNEL__, kbuild) or into user space (libctap.a,
+ * unit tests).  Everything else in runtime/common includes only this
+ * header for types and the handful of library calls it uses (memcpy,
+ * memset, strlen), so the same source compiles in both worlds.
+ *
+ * Invariants for code built on this header (it runs in probe context):
+ * no floating point, no varargs printf, no allocation, no recursion, and
+ * 64-bit division only through compat_sdiv64/compat_udiv64 below, so a
+ * 32-bit port would need to touch one place (the kernel has no libgcc
+ * __divdi3 there; x86_64 is the only architecture we build for today).
+ */
+#ifndef CTAP_COMMON_COMPAT_H
+#define CTAP_COMMON_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#define COMPAT_S64_MAX S64_MAX
+#define COMPAT_S64_MIN S64_MIN
+#define COMPAT_U64_MAX U64_MAX
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#define COMPAT_S64_MAX INT64_MAX
+#define COMPAT_S64_MIN INT64_MIN
+#define COMPAT_U64_MAX UINT64_MAX
+#endif
+
+/*
+ * Signed 64-bit division with the script language's rules made total:
+ * x/0 = 0 (callers that must raise "division by 0" check first) and
+ * INT64_MIN/-1 = INT64_MIN instead of a trap.  Truncates toward zero.
+ */
+static inline int64_t compat_sdiv64(int64_t a, int64_t b)
+{
+	if (b == 0)
+		return 0;
+	if (b == -1)
+		return (int64_t)(0 - (uint64_t)a);
+#ifdef __KERNEL__
+	return div64_s64(a, b);
+#else
+	return a / b;
+#endif
+}
+
+/* Unsigned 64-bit division; x/0 = 0. */
+static inline uint64_t compat_udiv64(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return 0;
+#ifdef __KERNEL__
+	return div64_u64(a, b);
+#else
+	return a / b;
+#endif
+}
+
+/* Remainder of an unsigned division (used for digit extraction). */
+static inline uint64_t compat_umod64(uint64_t a, uint64_t b)
+{
+	return a - compat_udiv64(a, b) * b;
+}
+
+#endif
