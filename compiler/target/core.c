@@ -1,40 +1,26 @@
 /*
  * target/core: opening a target kernel and answering the questions that
- * need no symbol table: release, version, arch, build tree, .config and
- * whether modules can be loaded.
+ * need no symbol table: release, version, arch, build tree and whether
+ * modules can be loaded.  Opening reads nothing but uname and a few stat()s;
+ * every other source is loaded on first use by its own file.
  */
 #include "target/target_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include <zlib.h>
+
+#include <bpf/btf.h>
 
 #include "util/arena.h"
 #include "util/fileutil.h"
-
-char *target_fixture_read(const struct target *t, const char *name)
-{
-	if (!t->fixture_dir)
-		return NULL;
-	char *path = NULL;
-	if (asprintf(&path, "%s/%s", t->fixture_dir, name) < 0)
-		xoom();
-	char *text = file_read_all(path, NULL);
-	free(path);
-	if (text) {
-		size_t n = strlen(text);
-		while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
-			text[--n] = 0;
-	}
-	return text;
-}
 
 static char *version_of_release(const char *release)
 {
@@ -76,6 +62,40 @@ static char *release_of_build_dir(const char *dir)
 	return text;
 }
 
+/* $SYSTEMTAP_DIR/cache/btf, SYSTEMTAP_DIR defaulting to ~/.systemtap as
+ * SystemTap's own cache does. */
+static char *default_cache_dir(const struct target_options *opts)
+{
+	if (opts->no_cache || opts->fixture_dir)
+		return NULL;
+	if (opts->cache_dir)
+		return xstrdup(opts->cache_dir);
+	const char *base = getenv("SYSTEMTAP_DIR");
+	char *dir = NULL;
+	if (base && *base) {
+		if (asprintf(&dir, "%s/cache/btf", base) < 0)
+			xoom();
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !*home)
+			return NULL;
+		if (asprintf(&dir, "%s/.systemtap/cache/btf", home) < 0)
+			xoom();
+	}
+	return dir;
+}
+
+void target_set_why(char **slot, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(*slot);
+	*slot = NULL;
+	if (vasprintf(slot, fmt, ap) < 0)
+		xoom();
+	va_end(ap);
+}
+
 struct target *target_open(const struct target_options *opts, char **err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
@@ -114,8 +134,8 @@ struct target *target_open(const struct target_options *opts, char **err)
 	if (!t->arch)
 		t->arch = opts->arch ? xstrdup(opts->arch) : host_arch_name();
 	t->kernel_version = version_of_release(t->release);
-	if (opts->cache_dir)
-		t->cache_dir = xstrdup(opts->cache_dir);
+	t->arena = arena_new();
+	t->cache_dir = default_cache_dir(opts);
 
 	if (!t->build_dir && !t->fixture_dir) {
 		char *bd = NULL;
@@ -125,6 +145,16 @@ struct target *target_open(const struct target_options *opts, char **err)
 			t->build_dir = bd;
 		else
 			free(bd);
+	}
+
+	if (!t->running && !t->fixture_dir) {
+		char *vz = NULL;
+		if (asprintf(&vz, "/boot/vmlinuz-%s", t->release) < 0)
+			xoom();
+		if (file_exists(vz))
+			t->vmlinuz = vz;
+		else
+			free(vz);
 	}
 
 	/* A release that is neither running nor installed in any form is a
@@ -160,9 +190,25 @@ void target_close(struct target *t)
 	free(t->build_dir);
 	free(t->fixture_dir);
 	free(t->cache_dir);
+	free(t->vmlinuz);
 	free(t->config_text);
 	free(t->config_names);
 	free(t->config_values);
+	symtab_free(&t->syms);
+	free(t->syms_why);
+	free(t->image_why);
+	free(t->image_btf);
+	free(t->image_btf_why);
+	free(t->image_map);
+	free(t->image_map_why);
+	btf__free(t->btf);
+	free(t->btf_why);
+	namemap_free(&t->btf_funcs);
+	namemap_free(&t->btf_traces);
+	namemap_free(&t->protos);
+	free(t->tps);
+	free(t->tps_why);
+	arena_free(t->arena);
 	free(t);
 }
 
@@ -189,105 +235,6 @@ bool target_is_running_kernel(const struct target *t)
 const char *target_build_dir(const struct target *t)
 {
 	return t->build_dir;
-}
-
-/* ---------------------------------------------------------------- config */
-
-static char *read_gzip(const char *path)
-{
-	gzFile gz = gzopen(path, "rb");
-	if (!gz)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		int r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	gzclose(gz);
-	buf[n] = 0;
-	return buf;
-}
-
-static char *load_config_text(struct target *t)
-{
-	if (t->fixture_dir)
-		return target_fixture_read(t, "config");
-	char *text = NULL, *path = NULL;
-	if (t->build_dir) {
-		if (asprintf(&path, "%s/.config", t->build_dir) < 0)
-			xoom();
-		text = file_read_all(path, NULL);
-		free(path);
-		if (text)
-			return text;
-	}
-	if (asprintf(&path, "/boot/config-%s", t->release) < 0)
-		xoom();
-	text = file_read_all(path, NULL);
-	free(path);
-	if (text)
-		return text;
-	if (t->running)
-		text = read_gzip("/proc/config.gz");
-	return text;
-}
-
-static void load_config(struct target *t)
-{
-	if (t->config_loaded)
-		return;
-	t->config_loaded = true;
-	t->config_text = load_config_text(t);
-	if (!t->config_text)
-		return;
-	t->config_found = true;
-	unsigned cap = 0;
-	for (char *line = t->config_text; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		char *eq = strchr(line, '=');
-		if (strncmp(line, "CONFIG_", 7) == 0 && eq) {
-			*eq = 0;
-			char *val = eq + 1;
-			size_t vl = strlen(val);
-			if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
-				val[vl - 1] = 0;
-				val++;
-			}
-			if (t->nconfig == cap) {
-				cap = cap ? cap * 2 : 1024;
-				t->config_names = xrealloc(t->config_names, sizeof(char *) * cap);
-				t->config_values = xrealloc(t->config_values, sizeof(char *) * cap);
-			}
-			t->config_names[t->nconfig] = line;
-			t->config_values[t->nconfig] = val;
-			t->nconfig++;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-const char *target_config(struct target *t, const char *name)
-{
-	load_config(t);
-	for (unsigned i = 0; i < t->nconfig; i++)
-		if (strcmp(t->config_names[i], name) == 0)
-			return t->config_values[i];
-	return NULL;
-}
-
-bool target_has_config(struct target *t)
-{
-	load_config(t);
-	return t->config_found;
 }
 
 /* ---------------------------------------------------------- capabilities */

@@ -13,12 +13,40 @@
  *                    .config), the BTF inside /boot/vmlinuz-R (extracted once
  *                    and cached), tracepoints from the release's headers
  *                    (the include/trace/events headers of its build tree)
- *   fixtures:        CTAP_TARGET_FIXTURE=DIR (tests): DIR/release, DIR/arch,
- *                    DIR/kallsyms, DIR/config, DIR/tracepoints (format below),
- *                    DIR/btf (raw BTF blob), DIR/can_load_modules
+ *   fixtures:        CTAP_TARGET_FIXTURE=DIR (tests), recorded by
+ *                    target_record(); format below
  *
  * All strings returned live as long as the target.  Lookups are lazy: a
- * script that names no kernel function never reads kallsyms.
+ * script that names no kernel function never reads kallsyms, one that
+ * names no tracepoint never reads tracefs, and BTF is parsed only for
+ * prototypes and tracepoint arguments.
+ *
+ * Fixture directory format (stable: pass-2 golden tests depend on it).
+ * Every file is optional except `release`; any file may instead be stored
+ * gzip-compressed as NAME.gz.  A missing file means "the target does not
+ * have this" (e.g. no kallsyms: target_functions_match() returns -1).
+ *
+ *   release           one line: "6.1.0-56-amd64"
+ *   arch              one line: "x86_64" (default)
+ *   can_load_modules  one line: "1" or "0"
+ *   running           one line: "1" if recorded from the running kernel
+ *                     (informational: a fixture target is never "running")
+ *   config            .config text ("CONFIG_X=y" lines)
+ *   kallsyms          "ADDR TYPE NAME [MODULE]" lines as in /proc/kallsyms
+ *                     (hex address, nm type letter; t/T/w/W are functions)
+ *   btf               raw BTF blob (as /sys/kernel/btf/vmlinux), possibly a
+ *                     trimmed closed subset of the kernel's
+ *   protos            function prototypes as text, used only when there is
+ *                     no btf:  "FUNC NAME RET_CTYPE" then "PARAM NAME CTYPE"
+ *                     lines, fields separated by one TAB
+ *   tracepoints       one block per tracepoint, blank-line separated:
+ *                       "TP SYSTEM NAME ID" (ID -1 when unknown), optional
+ *                       "SYSCALL" (syscalls: event), then
+ *                       "ARG NAME CTYPE SIZE SIGNED POINTER" per TP_PROTO
+ *                       argument and "FIELD NAME CTYPE OFFSET SIZE SIGNED"
+ *                       per record field; fields TAB-separated.  "ARGS ?"
+ *                       marks arguments as unknown (no BTF typedef).
+ *   source            free text: how and from what the fixture was recorded
  */
 #ifndef CTAP_TARGET_H
 #define CTAP_TARGET_H
@@ -35,11 +63,14 @@ struct target_options {
 	const char *release;      /* -r value: release name or build-dir path; NULL = running kernel */
 	const char *arch;         /* -a value or NULL (= host arch) */
 	const char *fixture_dir;  /* tests: read everything from here */
-	const char *cache_dir;    /* where extracted BTF etc. may be cached, or NULL */
+	const char *cache_dir;    /* where BTF and symbols extracted from a vmlinuz are
+				   cached; NULL = $SYSTEMTAP_DIR/cache/btf, with
+				   SYSTEMTAP_DIR defaulting to ~/.systemtap */
+	bool no_cache;            /* neither read nor write a cache */
 };
 
-/* Returns NULL (and an explanation in *err, static or malloc'd text) when
- * the release cannot be found at all. */
+/* Returns NULL (and an explanation in *err, malloc'd) when the release
+ * cannot be found at all. */
 struct target *target_open(const struct target_options *opts, char **err);
 void target_close(struct target *t);
 
@@ -66,13 +97,35 @@ struct target_symbol {
 /* Calls cb for each text symbol of vmlinux whose name matches the shell
  * glob (fnmatch), in address order, de-duplicated by name.  Linker stubs
  * (__pfx_*, __cfi_*) are skipped unless the glob itself starts with them.
- * Returns the number of matches, or -1 if no symbol table is available. */
+ * cb may be NULL (count only).  Returns the number of matches, or -1 if
+ * no symbol table is available (pass 2 then warns as SystemTap does:
+ * "Kernel function symbol table missing [man warning::symbols]").
+ *
+ * Symbols cannot say whether a function is probeable: one inlined into
+ * every caller has no symbol and does not match; one that is notrace,
+ * __kprobes or blacklisted still matches (that is pass 2's list).  DWARF
+ * would know more; ctap does not read kernel DWARF. */
 int target_functions_match(struct target *t, const char *glob,
 			   void (*cb)(void *ctx, const struct target_symbol *sym), void *ctx);
+/* Same for functions of loaded modules (running kernel, fixtures) whose
+ * module name matches module_glob (NULL = any module). */
+int target_module_functions_match(struct target *t, const char *module_glob, const char *glob,
+				  void (*cb)(void *ctx, const struct target_symbol *sym),
+				  void *ctx);
 bool target_function_exists(struct target *t, const char *name);
+/* The vmlinux symbol of that name (lowest address if several), or NULL. */
+const struct target_symbol *target_function(struct target *t, const char *name);
 bool target_has_symbols(struct target *t);
-/* Symbol containing addr (for tests and listings); NULL if unknown. */
+/* False when every address reads 0 (kptr_restrict, no CAP_SYSLOG). */
+bool target_has_addresses(struct target *t);
+/* Symbol containing addr (for tests and listings); NULL if unknown.
+ * Aliases at one address give the first listed; *offset = addr - start. */
 const struct target_symbol *target_symbol_at(struct target *t, uint64_t addr, uint64_t *offset);
+/* Where the symbols came from ("/proc/kallsyms", "/boot/System.map-R",
+ * "kallsyms of /boot/vmlinuz-R", fixture path), or NULL if none. */
+const char *target_symbols_source(struct target *t);
+/* Why there is no symbol table (for -v and messages), or NULL if there is. */
+const char *target_symbols_missing(struct target *t);
 
 /* ---- kernel types from BTF ---- */
 
@@ -92,12 +145,20 @@ struct target_func_proto {
 	const char *ret_ctype;   /* "void" for none */
 	struct target_param *params;
 	uint32_t nparams;
+	bool varargs;            /* ends in "..." (not counted in params) */
 };
 
-/* Prototype of a kernel function from BTF, or NULL. */
+/* Prototype of a kernel function from BTF (or a fixture's protos), or
+ * NULL when unknown: no BTF, or the function has no BTF entry (inlined
+ * everywhere, or dropped by pahole); NULL does not mean "no such function".
+ * Parameter types are spelled as SystemTap's -L spells DWARF types
+ * ("struct file*", "char const*", "long unsigned int", "size_t"). */
 const struct target_func_proto *target_function_proto(struct target *t, const char *name);
-/* The raw BTF of vmlinux for back ends (libbpf `struct btf *`), or NULL. */
+/* The BTF of vmlinux for back ends (libbpf `struct btf *`, owned by the
+ * target: do not free), or NULL. */
 struct btf *target_btf(struct target *t);
+const char *target_btf_source(struct target *t);   /* NULL if no BTF */
+const char *target_btf_missing(struct target *t);  /* why not, or NULL */
 
 /* ---- tracepoints ---- */
 
@@ -117,6 +178,9 @@ struct target_tracepoint {
 	} *fields;
 	uint32_t nfields;
 	int32_t tracefs_id;        /* events/<sys>/<name>/id, -1 if unknown */
+	bool args_known;           /* args came from BTF (else nargs = 0 means unknown) */
+	bool syscall;              /* syscalls:sys_{enter,exit}_*: an ftrace event on the
+				      raw_syscalls tracepoints, not a tracepoint itself */
 };
 
 /* Calls cb for each tracepoint whose system and name match the globs
@@ -126,6 +190,10 @@ int target_tracepoints_match(struct target *t, const char *system_glob, const ch
 			     void (*cb)(void *ctx, const struct target_tracepoint *tp), void *ctx);
 const struct target_tracepoint *target_tracepoint(struct target *t, const char *system,
 						  const char *name);
+bool target_has_tracepoints(struct target *t);
+const char *target_tracepoints_source(struct target *t);
+/* Why there is no list, or what it lacks (tracepoints left out), or NULL. */
+const char *target_tracepoints_missing(struct target *t);
 
 /* ---- capabilities (for --runtime selection) ---- */
 
@@ -133,5 +201,27 @@ const struct target_tracepoint *target_tracepoint(struct target *t, const char *
  * has module support and lockdown does not forbid them.  For -r targets:
  * CONFIG_MODULES=y. */
 bool target_can_load_modules(struct target *t);
+
+/* ---- fixtures ---- */
+
+struct target_record_options {
+	const char *functions_glob;  /* record only these functions' symbols (NULL = all) */
+	bool text_only;              /* kallsyms: text symbols only (default for -r) */
+	enum {
+		TARGET_RECORD_BTF_FULL,  /* the whole BTF blob */
+		TARGET_RECORD_BTF_TRIM,  /* prototypes of recorded functions, tracepoint
+					    typedefs and the structs they name (others
+					    reached through pointers become forward
+					    declarations) */
+		TARGET_RECORD_BTF_NONE,  /* no btf; prototypes as text (protos) */
+	} btf;
+	const char *const *keep_structs; /* TRIM: struct names kept whole (NULL-terminated) */
+	bool config_all;             /* whole .config (default: only set options) */
+};
+
+/* Writes t as a fixture directory (format above).  Returns 0, or -1 with
+ * *err (malloc'd). */
+int target_record(struct target *t, const char *dir, const struct target_record_options *o,
+		  char **err);
 
 #endif

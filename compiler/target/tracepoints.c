@@ -1,0 +1,157 @@
+/*
+ * target/tracepoints: the target's table of tracepoints, whichever source
+ * filled it (tracefs.c for the running kernel, trace_headers.c for -r
+ * releases, fixture.c for tests), loaded on the first tracepoint question.
+ *
+ * Output: matches sorted by system then name; each tracepoint's TP_PROTO
+ * arguments, typed from BTF's btf_trace_<name> typedef (a pointer to a
+ * function prototype whose first parameter is the tracepoint's `void *__data`,
+ * the rest TP_PROTO's, with names) and, for the running kernel, the record
+ * fields of its tracefs "format" file.  Arguments and fields are resolved
+ * per matching tracepoint, on demand: listing names costs no BTF.
+ *
+ * syscalls:sys_enter_* / sys_exit_* are ftrace events built on the
+ * raw_syscalls tracepoints, not tracepoints of their own; they are listed
+ * (BPF attaches to them through perf) with `syscall` set, so a kernel-module
+ * back end can refuse them or map them to raw_syscalls.
+ */
+#include "target/target_internal.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "util/arena.h"
+#include "util/fileutil.h"
+
+struct tp_entry *tracepoints_add(struct target *t, const char *system, const char *name,
+				 int32_t id)
+{
+	if (t->ntps == t->tps_cap) {
+		t->tps_cap = t->tps_cap ? t->tps_cap * 2 : 1024;
+		t->tps = xrealloc(t->tps, sizeof(*t->tps) * t->tps_cap);
+	}
+	struct tp_entry *e = &t->tps[t->ntps++];
+	memset(e, 0, sizeof(*e));
+	e->tp.system = arena_strdup(t->arena, system);
+	e->tp.name = arena_strdup(t->arena, name);
+	e->tp.tracefs_id = id;
+	e->tp.syscall = strcmp(system, "syscalls") == 0;
+	return e;
+}
+
+static int cmp_tp(const void *pa, const void *pb)
+{
+	const struct tp_entry *a = pa, *b = pb;
+	int c = strcmp(a->tp.system, b->tp.system);
+	return c ? c : strcmp(a->tp.name, b->tp.name);
+}
+
+static bool load(struct target *t)
+{
+	if (t->tps_tried)
+		return t->tps_found;
+	t->tps_tried = true;
+	bool ok;
+	if (t->fixture_dir)
+		ok = fixture_load_tracepoints(t);
+	else if (t->running && tracefs_load(t))
+		ok = true;
+	else
+		ok = trace_headers_load(t);
+	if (ok && t->ntps > 1) {
+		qsort(t->tps, t->ntps, sizeof(*t->tps), cmp_tp);
+		/* one entry per system:name, whatever listed it twice */
+		uint32_t w = 1;
+		for (uint32_t r = 1; r < t->ntps; r++)
+			if (cmp_tp(&t->tps[w - 1], &t->tps[r]) != 0)
+				t->tps[w++] = t->tps[r];
+		t->ntps = w;
+	}
+	t->tps_found = ok;
+	return ok;
+}
+
+/* TP_PROTO arguments from btf_trace_<name>: typedef -> ptr -> func_proto. */
+static void resolve_args(struct target *t, struct tp_entry *e)
+{
+	e->args_done = true;
+	if (!btf_load(t))
+		return;
+	btf_index(t);
+	int32_t id = (int32_t)(uintptr_t)namemap_get(&t->btf_traces, e->tp.name);
+	if (!id)
+		return;
+	const struct btf_type *td = btf__type_by_id(t->btf, (uint32_t)id);
+	const struct btf_type *ptr = td ? btf__type_by_id(t->btf, td->type) : NULL;
+	if (!ptr || btf_kind(ptr) != BTF_KIND_PTR)
+		return;
+	e->tp.nargs = btf_params_of(t, (int32_t)ptr->type, 1, &e->tp.args);
+	e->tp.args_known = true;
+}
+
+static void resolve(struct target *t, struct tp_entry *e)
+{
+	if (!e->args_done)
+		resolve_args(t, e);
+	if (!e->fields_done) {
+		e->fields_done = true;
+		if (t->running && !t->fixture_dir)
+			tracefs_load_fields(t, &e->tp);
+	}
+}
+
+int target_tracepoints_match(struct target *t, const char *system_glob, const char *name_glob,
+			     void (*cb)(void *ctx, const struct target_tracepoint *tp), void *ctx)
+{
+	if (!load(t))
+		return -1;
+	int count = 0;
+	for (uint32_t i = 0; i < t->ntps; i++) {
+		struct tp_entry *e = &t->tps[i];
+		if (system_glob && fnmatch(system_glob, e->tp.system, 0) != 0)
+			continue;
+		if (fnmatch(name_glob ? name_glob : "*", e->tp.name, 0) != 0)
+			continue;
+		count++;
+		if (cb) {
+			resolve(t, e);
+			cb(ctx, &e->tp);
+		}
+	}
+	return count;
+}
+
+const struct target_tracepoint *target_tracepoint(struct target *t, const char *system,
+						  const char *name)
+{
+	if (!load(t))
+		return NULL;
+	struct tp_entry key;
+	key.tp.system = system;
+	key.tp.name = name;
+	struct tp_entry *e = bsearch(&key, t->tps, t->ntps, sizeof(*t->tps), cmp_tp);
+	if (!e)
+		return NULL;
+	resolve(t, e);
+	return &e->tp;
+}
+
+bool target_has_tracepoints(struct target *t)
+{
+	return load(t);
+}
+
+const char *target_tracepoints_source(struct target *t)
+{
+	return load(t) ? t->tps_source : NULL;
+}
+
+const char *target_tracepoints_missing(struct target *t)
+{
+	load(t);
+	return t->tps_why;
+}
