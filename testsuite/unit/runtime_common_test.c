@@ -178,6 +178,94 @@ static void test_printf_integers(void)
 	PF("zero star width", "42", "%*d", L(0), L(42));
 }
 
+/*
+ * Where SystemTap's integer and string rules coincide with C's (no `#`, no
+ * `0` flag together with a precision, no precision 0 with value 0), the
+ * engine must agree with the C library for every flag/width/precision.
+ */
+static void test_printf_vs_libc(void)
+{
+	static const int64_t vals[] = { 0, 1, -1, 7, 42, -42, 255, 4096, 123456789,
+					-987654321, INT64_MAX, INT64_MIN, INT64_MIN + 1,
+					0x1234abcd, -0x1234abcd, 1000000000000LL };
+	static const char convs[] = "diuoxX";
+	static const char *flags[] = { "", "-", "+", " ", "0" };
+	int bad = 0, cases = 0;
+	size_t vi, ci, fi;
+	int w, p;
+
+	for (ci = 0; ci < sizeof convs - 1; ci++)
+	for (fi = 0; fi < 5; fi++)
+	for (w = -1; w <= 24; w += 5)
+	for (p = -1; p <= 22; p += 3)
+	for (vi = 0; vi < sizeof vals / sizeof vals[0]; vi++) {
+		char ours[64], libc[80], want[128];
+		struct outbuf ob;
+		int n;
+
+		if (p >= 0 && flags[fi][0] == '0')
+			continue;
+		if (p == 0 && vals[vi] == 0)
+			continue;
+		n = snprintf(ours, sizeof ours, "%%%s", flags[fi]);
+		if (w >= 0)
+			n += snprintf(ours + n, sizeof ours - (size_t)n, "%d", w);
+		if (p >= 0)
+			n += snprintf(ours + n, sizeof ours - (size_t)n, ".%d", p);
+		snprintf(libc, sizeof libc, "%sll%c", ours, convs[ci]);
+		snprintf(ours + n, sizeof ours - (size_t)n, "%c", convs[ci]);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(want, sizeof want, libc, (long long)vals[vi]);
+#pragma GCC diagnostic pop
+		outbuf_init(&ob, big, sizeof big);
+		format_printf(&ob, ours, (uint32_t)strlen(ours), ARGV(L(vals[vi])), 1, NULL);
+		cases++;
+		if (ob.len != strlen(want) || memcmp(ob.buf, want, ob.len) != 0) {
+			if (bad++ < 5) {
+				printf("#   %s of %" PRId64 "\n", ours, vals[vi]);
+				show("want", want, strlen(want));
+				show("got ", ob.buf, ob.len);
+			}
+		}
+	}
+	if (!ok("integers agree with C where the rules coincide", bad == 0 && cases > 10000))
+		printf("#   %d of %d differ\n", bad, cases);
+
+	bad = 0;
+	for (fi = 0; fi < 2; fi++)
+	for (w = -1; w <= 12; w++)
+	for (p = -1; p <= 9; p++)
+	for (vi = 0; vi < 4; vi++) {
+		static const char *strs[] = { "", "a", "hello", "hello, world" };
+		char ours[32], want[64];
+		struct outbuf ob;
+		int n = snprintf(ours, sizeof ours, "%%%s", flags[fi]);
+
+		if (w == 0)
+			continue; /* "%0s" is the 0 flag */
+		if (w >= 0)
+			n += snprintf(ours + n, sizeof ours - (size_t)n, "%d", w);
+		if (p >= 0)
+			n += snprintf(ours + n, sizeof ours - (size_t)n, ".%d", p);
+		snprintf(ours + n, sizeof ours - (size_t)n, "s|");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(want, sizeof want, ours, strs[vi]);
+#pragma GCC diagnostic pop
+		outbuf_init(&ob, big, sizeof big);
+		format_printf(&ob, ours, (uint32_t)strlen(ours), ARGV(S(strs[vi])), 1, NULL);
+		if (ob.len != strlen(want) || memcmp(ob.buf, want, ob.len) != 0) {
+			if (bad++ < 5) {
+				printf("#   %s of \"%s\"\n", ours, strs[vi]);
+				show("want", want, strlen(want));
+				show("got ", ob.buf, ob.len);
+			}
+		}
+	}
+	ok("strings agree with C for -, width and precision", bad == 0);
+}
+
 static void test_printf_clamps(void)
 {
 	struct outbuf ob;
@@ -1425,6 +1513,7 @@ int main(void)
 {
 	test_printf_spec_examples();
 	test_printf_integers();
+	test_printf_vs_libc();
 	test_printf_clamps();
 	test_printf_chars_strings();
 	test_printf_binary();
