@@ -7,6 +7,8 @@
  * outbuf: the kernel runtime into its print buffer (give the outbuf a
  * flush hook: a 128-row histogram is about 9 KB), BPF user space into its
  * output buffer, sprint(@hist…) into an outbuf_init_string buffer.
+ * print and println (sprint and sprintln) of a histogram produce exactly
+ * this text: println adds no newline of its own here.
  */
 #ifndef CTAP_COMMON_HIST_PRINT_H
 #define CTAP_COMMON_HIST_PRINT_H

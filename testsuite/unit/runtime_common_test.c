@@ -1509,6 +1509,67 @@ static void test_sort(void)
 	ok("random sorts equal a stable insertion sort (400 rounds)", good);
 }
 
+/* ---- robustness: random inputs into small buffers, under ASan ---------- */
+
+static void test_random_bounds(void)
+{
+	static const char *pieces[] = { "%d", "%-7i", "%+5u", "%#o", "%#x", "%X", "%p",
+					"%*d", "%.*x", "%*.*d", "%c", "%#c", "%5s", "%-.3s",
+					"%0s", "%b", "%-3b", "%.2b", "%m", "%#.5M", "%-9.3m",
+					"%%", "lit", " ", "%.0d", "%08.3d" };
+	char area[128], in[64], fmt[128];
+	int round, bad = 0;
+
+	for (round = 0; round < 20000; round++) {
+		struct fmt_arg args[16];
+		struct format_mem m = { mem_read, NULL, 0 };
+		struct outbuf ob;
+		uint32_t cap = (uint32_t)(rng() % 40), nargs = 0, i, k;
+		size_t flen = 0;
+		int e;
+
+		fmt[0] = '\0';
+		for (k = (uint32_t)(rng() % 5); k > 0; k--) {
+			const char *pc = pieces[rng() % (sizeof pieces / sizeof pieces[0])];
+			if (flen + strlen(pc) + 1 < sizeof fmt) {
+				strcpy(fmt + flen, pc);
+				flen += strlen(pc);
+			}
+		}
+		for (i = 0; i < 16; i++) {
+			if (rng() % 4 == 0) {
+				args[i] = fmt_arg_strn("hello world, this is a string",
+						       (uint32_t)(rng() % 30));
+			} else {
+				int64_t v = (int64_t)rng();
+				args[i] = fmt_arg_long(rng() % 2 ? v : v % 20000 - 10000);
+			}
+		}
+		nargs = (uint32_t)(rng() % 17);
+		memset(area, '#', sizeof area);
+		if (rng() % 2)
+			outbuf_init_string(&ob, area, cap + 1);
+		else
+			outbuf_init(&ob, area, cap);
+		format_printf(&ob, fmt, (uint32_t)flen, args, nargs, &m);
+		outbuf_cstr(&ob);
+		if (ob.len > cap || !ob_check_canary(area, cap + 1, sizeof area))
+			bad++;
+
+		/* escape_text: random bytes, budgets, MAXSTRINGLEN */
+		for (i = 0; i < sizeof in; i++)
+			in[i] = (char)(rng() % 3 ? rng() : 0xc3);
+		in[sizeof in - 1] = '\0';
+		k = 6 + (uint32_t)(rng() % 40);
+		memset(area, '#', sizeof area);
+		e = (int)escape_text(area, in, (int64_t)(rng() % 80) - 5, (int64_t)(rng() % 60) - 5,
+				     (unsigned)(rng() % 4), k);
+		if ((uint32_t)e > k - 1 || area[e] != '\0' || !ob_check_canary(area, k, sizeof area))
+			bad++;
+	}
+	ok("random printf and escape_text stay inside their buffers (20000 rounds)", bad == 0);
+}
+
 int main(void)
 {
 	test_printf_spec_examples();
@@ -1534,5 +1595,6 @@ int main(void)
 	test_hist_edges();
 	test_display();
 	test_sort();
+	test_random_bounds();
 	return failures ? 1 : 0;
 }
