@@ -131,8 +131,9 @@ static void spell(const struct btf *btf, int32_t id, struct strbuf *sb, int dept
 static void spell_proto(const struct btf *btf, const struct btf_type *fp, const char *inner,
 			struct strbuf *sb, int depth)
 {
+	/* SystemTap: "int (*) (unsigned int)" */
 	spell(btf, (int32_t)fp->type, sb, depth + 1);
-	strbuf_printf(sb, " %s(", inner);
+	strbuf_printf(sb, " %s%s(", inner, *inner ? " " : "");
 	const struct btf_param *p = btf_params(fp);
 	uint16_t n = btf_vlen(fp);
 	for (uint16_t i = 0; i < n; i++) {

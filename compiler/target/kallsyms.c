@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "util/arena.h"
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -54,8 +56,15 @@ static bool parse_line(struct symtab *st, char *line)
 	}
 	if (!*name)
 		return false;
-	if (type == 't' || type == 'T' || type == 'w' || type == 'W')
+	if (type == 't' || type == 'T' || type == 'w' || type == 'W') {
 		symtab_add(st, name, addr, module);
+	} else if (!module && strncmp(name, "__syscall_meta__", 16) == 0 && name[16]) {
+		if (st->nsyscalls == st->syscalls_cap) {
+			st->syscalls_cap = st->syscalls_cap ? st->syscalls_cap * 2 : 512;
+			st->syscalls = xrealloc(st->syscalls, sizeof(char *) * st->syscalls_cap);
+		}
+		st->syscalls[st->nsyscalls++] = name + 16;
+	}
 	return true;
 }
 

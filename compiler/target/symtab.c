@@ -34,6 +34,7 @@ void symtab_free(struct symtab *st)
 	for (uint32_t i = 0; i < st->ntexts; i++)
 		free(st->texts[i]);
 	free(st->texts);
+	free(st->syscalls);
 	symtab_init(st);
 }
 

@@ -44,6 +44,8 @@ struct symtab {
 	bool have_addrs;             /* false when every address is 0 (kptr_restrict) */
 	char **texts;                /* backing storage the names point into */
 	uint32_t ntexts;
+	const char **syscalls;       /* NAME of every __syscall_meta__NAME data symbol */
+	uint32_t nsyscalls, syscalls_cap;
 };
 
 void symtab_init(struct symtab *st);
@@ -73,7 +75,9 @@ void namemap_free(struct namemap *m);
 /* ---- kallsyms.c ---- */
 
 /* Adds the text symbols (t T w W) of kallsyms/System.map text to st,
- * taking ownership of text.  Returns the number of lines understood. */
+ * taking ownership of text, and notes __syscall_meta__ symbols (the
+ * syscalls: trace events of CONFIG_FTRACE_SYSCALLS) in st->syscalls.
+ * Returns the number of lines understood. */
 uint32_t kallsyms_parse(struct symtab *st, char *text);
 /* True if text is Debian's one-line placeholder System.map. */
 bool kallsyms_is_placeholder(const char *text);
@@ -140,6 +144,9 @@ void *btf_trim_finish(struct btf_trim *tr, uint32_t *size);
 struct tp_entry {
 	struct target_tracepoint tp;
 	bool args_done, fields_done;
+	/* "TP_PROTO(struct task_struct *p, ...)" from the headers (-r): names
+	 * the arguments when BTF's prototype has none (pahole before 1.2x) */
+	const char *proto_text;
 };
 
 /* Adds a tracepoint (strings copied) while the table is being loaded. */

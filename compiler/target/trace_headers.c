@@ -15,10 +15,12 @@
  * name is pasted inside a helper macro (`#define DEFINE_RPC_EVENT(name)
  * DEFINE_EVENT(cls, rpc_##name, ...)`) becomes the glob "rpc_*" of that
  * header's system, used for BTF names no literal definition claims (the
- * longest literal part wins).  Names still unclaimed are tracepoints of
- * headers outside these directories (drivers, fs/xfs, ...): they get the
- * system of a header that defines an event with the same first word, else
- * they are left out, and counted in tps_why for -v.
+ * longest literal part wins); helper macros whose event name is one of
+ * their parameters (`#define DEFINE_PAGE_FAULT_EVENT(name) DEFINE_EVENT_FN(
+ * cls, name, ...)`) name an event at each call.  Names still unclaimed
+ * are tracepoints defined in headers the headers package does not ship
+ * (drivers/, fs/iomap/, kernel/trace/ ...): their system is unknowable
+ * from these files, so they are left out and counted in tps_why.
  * Not covered: tracepoints of modules (their BTF is in each .ko).
  */
 #include "target/target_internal.h"
@@ -42,6 +44,7 @@ struct pattern {
 struct scan {
 	struct target *t;
 	struct namemap systems;    /* event name -> system (literal definitions) */
+	struct namemap protos;     /* event name -> "TP_PROTO(...)" text */
 	struct pattern *pats;
 	uint32_t npats, cap;
 };
@@ -54,6 +57,7 @@ static const char *const event_macros[][2] = {
 	{ "DEFINE_EVENT", "1" },          { "DEFINE_EVENT_FN", "1" },
 	{ "DEFINE_EVENT_PRINT", "1" },    { "DEFINE_EVENT_CONDITION", "1" },
 	{ "TRACE_EVENT_NOP", "0" },       { "DEFINE_EVENT_NOP", "1" },
+	{ "DEFINE_EVENT_WRITABLE", "1" },
 };
 
 static int macro_arg(const char *id, size_t n)
@@ -69,9 +73,10 @@ static bool is_ident(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
-/* The text of argument `want` of the call whose '(' is at p, without
- * blanks and line continuations; NULL if absent. */
-static char *nth_arg(struct scan *s, const char *p, int want)
+/* The text of argument `want` of the call whose '(' is at p, without line
+ * continuations; blanks are dropped (squeeze) or collapsed to one space.
+ * NULL if absent. */
+static char *nth_arg(struct scan *s, const char *p, int want, bool squeeze)
 {
 	int depth = 0, arg = 0;
 	const char *start = p + 1;
@@ -83,9 +88,18 @@ static char *nth_arg(struct scan *s, const char *p, int want)
 				continue;
 			if (arg == want) {
 				char *out = arena_alloc(s->t->arena, (size_t)(q - start) + 1), *o = out;
-				for (const char *c = start; c < q; c++)
-					if (!isspace((unsigned char)*c) && *c != '\\')
-						*o++ = *c;
+				bool blank = false;
+				for (const char *c = start; c < q; c++) {
+					if (isspace((unsigned char)*c) || *c == '\\') {
+						blank = true;
+						continue;
+					}
+					if (blank && !squeeze && o > out)
+						*o++ = ' ';
+					blank = false;
+					*o++ = *c;
+				}
+				*o = 0;
 				return out;
 			}
 			if (*q == ')')
@@ -134,9 +148,167 @@ static void add_pattern(struct scan *s, const char *glob, size_t lit, const char
 	s->pats[s->npats++] = (struct pattern){ glob, system, lit };
 }
 
+/* A helper macro that defines an event: `#define DEFINE_PAGE_FAULT_EVENT(name)
+ * DEFINE_EVENT_FN(cls, name, ...)` or `... DEFINE_EVENT(cls, rpc_##name, ...)`:
+ * its calls name events prefix + argument `arg` + suffix. */
+struct wrapper {
+	const char *macro;
+	size_t macro_len;
+	int arg;
+	const char *prefix, *suffix;
+	const char *system;
+	const char *proto;        /* TP_PROTO(...) text in the body, or NULL */
+	int proto_arg;            /* else the parameter passed as PARAMS(p), or -1 */
+};
+
+struct define_ctx {
+	const char *end;          /* end of the #define's logical line */
+	const char *name;
+	size_t name_len;
+	char params[8][64];
+	int nparams;
+};
+
+/* Parses "#define NAME(a, b)" at q (after "define"); sets d->end. */
+static void parse_define(const char *q, struct define_ctx *d)
+{
+	memset(d, 0, sizeof(*d));
+	while (*q == ' ' || *q == '\t')
+		q++;
+	d->name = q;
+	while (is_ident(q[d->name_len]))
+		d->name_len++;
+	const char *p = q + d->name_len;
+	if (*p == '(') {
+		for (p++; *p && *p != ')' && d->nparams < 8;) {
+			while (*p == ' ' || *p == ',')
+				p++;
+			size_t n = 0;
+			while (is_ident(p[n]))
+				n++;
+			if (!n)
+				break;
+			snprintf(d->params[d->nparams++], 64, "%.*s", (int)n, p);
+			p += n;
+		}
+	}
+	d->end = p;
+	while (*d->end && !(*d->end == '\n' && d->end[-1] != '\\'))
+		d->end++;
+}
+
+static int param_index(const struct define_ctx *d, const char *id, size_t n)
+{
+	for (int i = 0; i < d->nparams; i++)
+		if (strlen(d->params[i]) == n && strncmp(d->params[i], id, n) == 0)
+			return i;
+	return -1;
+}
+
+/* An event macro inside a #define: a wrapper if its name is built from
+ * one parameter, else a glob of what is literal. */
+static void note_define_event(struct scan *s, const struct define_ctx *d, const char *arg,
+			      const char *system, const char *proto, struct wrapper *w, int *nw)
+{
+	const char *hash = strstr(arg, "##");
+	const char *tail = hash ? strstr(hash + 2, "##") : NULL;
+	char pre[64] = "", suf[64] = "";
+	const char *param = arg;
+	size_t plen = strlen(arg);
+	if (hash && !tail) {
+		/* pre##param or param##suf */
+		int k = param_index(d, hash + 2, strlen(hash + 2));
+		if (k >= 0) {
+			snprintf(pre, sizeof(pre), "%.*s", (int)(hash - arg), arg);
+			param = hash + 2;
+		} else {
+			snprintf(suf, sizeof(suf), "%s", hash + 2);
+		}
+		plen = k >= 0 ? strlen(param) : (size_t)(hash - arg);
+	} else if (hash) {
+		snprintf(pre, sizeof(pre), "%.*s", (int)(hash - arg), arg);
+		param = hash + 2;
+		plen = (size_t)(tail - param);
+		snprintf(suf, sizeof(suf), "%s", tail + 2);
+	}
+	int k = param_index(d, param, plen);
+	if (k >= 0 && *nw < 64 && d->name_len) {
+		int proto_arg = -1;
+		if (proto && strncmp(proto, "PARAMS(", 7) == 0) {
+			proto_arg = param_index(d, proto + 7, strcspn(proto + 7, ")"));
+			proto = NULL;
+		}
+		w[(*nw)++] = (struct wrapper){
+			arena_strndup(s->t->arena, d->name, d->name_len), d->name_len, k,
+			arena_strdup(s->t->arena, pre), arena_strdup(s->t->arena, suf), system,
+			proto, proto_arg };
+		return;
+	}
+	size_t lit;
+	const char *g = hash ? paste_glob(s, arg, &lit) : NULL;
+	if (g)
+		add_pattern(s, g, lit, system);
+}
+
+static void note_event(struct scan *s, const char *name, const char *system, const char *proto)
+{
+	if (!*name || strstr(name, "##") || namemap_get(&s->systems, name))
+		return;
+	namemap_put(&s->systems, name, (void *)system);
+	if (proto && strncmp(proto, "TP_PROTO(", 9) == 0)
+		namemap_put(&s->protos, name, (void *)proto);
+}
+
+/* `#define DEFINE_EVENT_SCHEDSTAT DEFINE_EVENT`: an alias of an event
+ * macro, recorded as a wrapper that passes the name argument through. */
+static void note_alias(struct scan *s, const struct define_ctx *d, struct wrapper *w, int *nw,
+		       const char *system)
+{
+	const char *body = d->name + d->name_len;
+	while (*body == ' ' || *body == '\t')
+		body++;
+	size_t n = 0;
+	while (is_ident(body[n]))
+		n++;
+	int arg = n ? macro_arg(body, n) : -1;
+	if (d->nparams || arg < 0 || *nw >= 64 || !system)
+		return;
+	w[(*nw)++] = (struct wrapper){ arena_strndup(s->t->arena, d->name, d->name_len),
+				       d->name_len, arg, "", "", system, NULL, arg + 1 };
+}
+
+static const char *skip_directive(struct scan *s, const char *p, const char **system,
+				  struct define_ctx *def)
+{
+	const char *q = p + 1;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (strncmp(q, "define", 6) != 0)
+		return p;
+	q += 6;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (strncmp(q, "TRACE_SYSTEM", 12) == 0 && (q[12] == ' ' || q[12] == '\t')) {
+		q += 12;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		size_t n = 0;
+		while (is_ident(q[n]))
+			n++;
+		if (n)
+			*system = arena_strndup(s->t->arena, q, n);
+		return q + n;
+	}
+	parse_define(q, def);
+	return def->name + def->name_len;
+}
+
 static void scan_text(struct scan *s, const char *text)
 {
 	const char *system = NULL;
+	struct define_ctx def = { 0 };
+	struct wrapper w[64];
+	int nw = 0;
 	for (const char *p = text; *p; p++) {
 		if (*p == '/' && p[1] == '*') {
 			const char *e = strstr(p + 2, "*/");
@@ -146,24 +318,10 @@ static void scan_text(struct scan *s, const char *text)
 			continue;
 		}
 		if (*p == '#') {
-			const char *q = p + 1;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (strncmp(q, "define", 6) == 0) {
-				q += 6;
-				while (*q == ' ' || *q == '\t')
-					q++;
-				if (strncmp(q, "TRACE_SYSTEM", 12) == 0 && (q[12] == ' ' || q[12] == '\t')) {
-					q += 12;
-					while (*q == ' ' || *q == '\t')
-						q++;
-					size_t n = 0;
-					while (is_ident(q[n]))
-						n++;
-					if (n)
-						system = arena_strndup(s->t->arena, q, n);
-				}
-			}
+			const char *before = def.name;
+			p = skip_directive(s, p, &system, &def);
+			if (def.name != before)
+				note_alias(s, &def, w, &nw, system);
 			continue;
 		}
 		if (!isupper((unsigned char)*p) || (p > text && is_ident(p[-1])))
@@ -171,23 +329,37 @@ static void scan_text(struct scan *s, const char *text)
 		size_t n = 0;
 		while (is_ident(p[n]))
 			n++;
+		bool in_define = def.end && p < def.end;
 		int want = p[n] == '(' ? macro_arg(p, n) : -1;
-		if (want < 0 || !system) {
-			p += n ? n - 1 : 0;
+		bool called = false;
+		for (int i = 0; want < 0 && p[n] == '(' && !in_define && i < nw; i++) {
+			const struct wrapper *wr = &w[i];
+			if (wr->macro_len != n || strncmp(wr->macro, p, n) != 0 || !system)
+				continue;
+			/* one helper macro may define several events (name##_entry,
+			 * name##_exit): every wrapper of that name applies */
+			char *arg = nth_arg(s, p + n, wr->arg, true);
+			char *proto = wr->proto_arg >= 0 ? nth_arg(s, p + n, wr->proto_arg, false) : NULL;
+			if (arg)
+				note_event(s, arena_printf(s->t->arena, "%s%s%s", wr->prefix, arg,
+							   wr->suffix),
+					   wr->system, wr->proto ? wr->proto : proto);
+			called = true;
+		}
+		if (want < 0 || called || !system) {
+			p += n - 1;
 			continue;
 		}
-		char *name = nth_arg(s, p + n, want);
+		char *arg = nth_arg(s, p + n, want, true);
+		/* TP_PROTO follows the name in every event macro */
+		char *proto = nth_arg(s, p + n, want + 1, false);
 		p += n - 1;
-		if (!name || !*name)
+		if (!arg)
 			continue;
-		if (strstr(name, "##")) {
-			size_t lit;
-			const char *g = paste_glob(s, name, &lit);
-			if (g)
-				add_pattern(s, g, lit, system);
-		} else if (!namemap_get(&s->systems, name)) {
-			namemap_put(&s->systems, name, (void *)system);
-		}
+		if (in_define)
+			note_define_event(s, &def, arg, system, proto, w, &nw);
+		else
+			note_event(s, arg, system, proto);
 	}
 }
 
@@ -247,35 +419,20 @@ static const char *system_by_pattern(struct scan *s, const char *name)
 	return best ? best->system : NULL;
 }
 
-/* Last resort: the system of a literally defined event sharing the name's
- * first word ("xhci_" ...), if all such events agree. */
-static const char *system_by_word(struct scan *s, const char *name)
-{
-	const char *us = strchr(name, '_');
-	if (!us)
-		return NULL;
-	size_t n = (size_t)(us - name) + 1;
-	const char *found = NULL;
-	for (uint32_t i = 0; i < s->systems.cap; i++) {
-		const char *k = s->systems.keys[i];
-		if (!k || strncmp(k, name, n) != 0)
-			continue;
-		const char *sys = s->systems.vals[i];
-		if (found && strcmp(found, sys) != 0)
-			return NULL;
-		found = sys;
-	}
-	return found;
-}
-
+/* syscalls:sys_enter_NAME and sys_exit_NAME for every __syscall_meta__NAME
+ * (their arguments would need the __do_sys_NAME prototypes, which are
+ * inlined and absent from BTF: args stay unknown). */
 static void add_syscalls(struct target *t)
 {
 	if (!target_has_symbols(t))
 		return;
-	/* __syscall_meta__<name> are data symbols: not in the text symtab,
-	 * so look for the syscall wrappers' metadata by its event symbols. */
-	const struct symtab *st = &t->syms;
-	(void)st;
+	for (uint32_t i = 0; i < t->syms.nsyscalls; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "sys_enter_%s", t->syms.syscalls[i]);
+		tracepoints_add(t, "syscalls", name, -1)->args_done = true;
+		snprintf(name, sizeof(name), "sys_exit_%s", t->syms.syscalls[i]);
+		tracepoints_add(t, "syscalls", name, -1)->args_done = true;
+	}
 }
 
 bool trace_headers_load(struct target *t)
@@ -303,10 +460,8 @@ bool trace_headers_load(struct target *t)
 		const char *sys = namemap_get(&s.systems, name);
 		if (!sys)
 			sys = system_by_pattern(&s, name);
-		if (!sys)
-			sys = system_by_word(&s, name);
 		if (sys)
-			tracepoints_add(t, sys, name, -1);
+			tracepoints_add(t, sys, name, -1)->proto_text = namemap_get(&s.protos, name);
 		else
 			unclaimed++;
 	}
@@ -317,6 +472,7 @@ bool trace_headers_load(struct target *t)
 	t->tps_source = arena_printf(t->arena, "btf_trace_* of %s and %s headers",
 				     t->btf_source, t->build_dir ? t->build_dir : "no");
 	namemap_free(&s.systems);
+	namemap_free(&s.protos);
 	free(s.pats);
 	return true;
 }

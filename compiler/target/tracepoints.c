@@ -17,6 +17,7 @@
  */
 #include "target/target_internal.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,49 @@ static bool load(struct target *t)
 	return ok;
 }
 
+/* Names of TP_PROTO's parameters, in order: the last identifier of each
+ * top-level comma-separated declaration ("struct task_struct *prev" ->
+ * "prev"; "void (*fn)(void *)" -> "fn").  Applied only when the count
+ * agrees with BTF's. */
+static void name_args_from_proto(struct target *t, struct target_tracepoint *tp,
+				 const char *proto)
+{
+	if (!proto)
+		return;
+	const char *p = strchr(proto, '(');
+	const char *names[64];
+	size_t lens[64];
+	uint32_t n = 0;
+	int depth = 0;
+	const char *last = NULL;
+	size_t last_len = 0;
+	for (p = p ? p + 1 : proto; *p && n < 64; p++) {
+		if (*p == '(' || *p == '[') {
+			depth++;
+		} else if ((*p == ')' || *p == ']') && depth > 0) {
+			depth--;
+		} else if ((*p == ',' && depth == 0) || (*p == ')' && depth == 0)) {
+			names[n] = last;
+			lens[n++] = last_len;
+			last = NULL;
+			if (*p == ')')
+				break;
+		} else if ((isalpha((unsigned char)*p) || *p == '_') && (depth == 0 || p[-1] == '*')) {
+			size_t k = 0;
+			while (isalnum((unsigned char)p[k]) || p[k] == '_')
+				k++;
+			last = p;
+			last_len = k;
+			p += k - 1;
+		}
+	}
+	if (n != tp->nargs)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (names[i])
+			tp->args[i].name = arena_strndup(t->arena, names[i], lens[i]);
+}
+
 /* TP_PROTO arguments from btf_trace_<name>: typedef -> ptr -> func_proto. */
 static void resolve_args(struct target *t, struct tp_entry *e)
 {
@@ -91,6 +135,8 @@ static void resolve_args(struct target *t, struct tp_entry *e)
 		return;
 	e->tp.nargs = btf_params_of(t, (int32_t)ptr->type, 1, &e->tp.args);
 	e->tp.args_known = true;
+	if (e->tp.nargs && !*e->tp.args[0].name)
+		name_args_from_proto(t, &e->tp, e->proto_text);
 }
 
 static void resolve(struct target *t, struct tp_entry *e)
