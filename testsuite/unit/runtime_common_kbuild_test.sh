@@ -133,7 +133,10 @@ MODULE_DESCRIPTION("ctap runtime/common kbuild check (never loaded)");
 EOF
 
 log=$tmp/build.log
-make -C "$kdir" M="$tmp" W=1 modules >"$log" 2>&1
+# Run kbuild as its own make: under `make check` the outer make's
+# MAKEFLAGS (jobserver, command-line variables) would leak into it.
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	make -C "$kdir" M="$tmp" W=1 modules >"$log" 2>&1
 rc=$?
 if [ $rc != 0 ] || grep -qi 'warning' "$log"; then
 	grep -v 'Skipping BTF generation' "$log" | tail -40
