@@ -118,6 +118,13 @@ void btf_index(struct target *t)
 		if (kind == BTF_KIND_FUNC) {
 			if (!namemap_get(&t->btf_funcs, name))
 				namemap_put(&t->btf_funcs, name, (void *)(uintptr_t)id);
+			if (strncmp(name, "__bpf_trace_", 12) == 0) {
+				uint32_t k = t->nbpf_trace_funcs++;
+				if ((k & (k - 1)) == 0)
+					t->bpf_trace_funcs = xrealloc(t->bpf_trace_funcs,
+								      sizeof(uint32_t) * (k ? 2 * k : 1));
+				t->bpf_trace_funcs[k] = id;
+			}
 		} else if (strncmp(name, "btf_trace_", 10) == 0 && name[10]) {
 			namemap_put(&t->btf_traces, name + 10, (void *)(uintptr_t)id);
 		}

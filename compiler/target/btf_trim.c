@@ -169,7 +169,13 @@ static int emit_one(struct btf *dst, const struct btf_trim *tr, const struct tri
 	const struct btf_type *bt = btf__type_by_id(src, nd->old);
 	const char *name = btf__name_by_offset(src, bt->name_off);
 	int kind = btf_kind(bt), err;
-	uint32_t ref = kind == BTF_KIND_PTR ? map(tr, bt->type, true) : map(tr, bt->type, nd->ptr_ctx);
+	/* bt->type is a size for INT, STRUCT, ...: map it only for kinds
+	 * that reference a type */
+	uint32_t ref = 0;
+	if (kind == BTF_KIND_PTR)
+		ref = map(tr, bt->type, true);
+	else if (passes_ptr_ctx(kind))
+		ref = map(tr, bt->type, nd->ptr_ctx);
 	if (nd->fwd)
 		return btf__add_fwd(dst, name, kind == BTF_KIND_UNION ? BTF_FWD_UNION : BTF_FWD_STRUCT);
 	switch (kind) {

@@ -205,6 +205,7 @@ void target_close(struct target *t)
 	free(t->btf_why);
 	namemap_free(&t->btf_funcs);
 	namemap_free(&t->btf_traces);
+	free(t->bpf_trace_funcs);
 	namemap_free(&t->protos);
 	free(t->tps);
 	free(t->tps_why);

@@ -72,6 +72,10 @@ static int record_symbols(struct target *t, const char *dir,
 	struct strbuf sb = STRBUF_INIT;
 	const char *glob = o->functions_glob ? o->functions_glob : "*";
 	target_functions_match(t, glob, add_symbol, &sb);
+	if (!o->functions_glob) { /* the linker stubs too: tests check they are hidden */
+		target_functions_match(t, "__pfx_*", add_symbol, &sb);
+		target_functions_match(t, "__cfi_*", add_symbol, &sb);
+	}
 	target_module_functions_match(t, NULL, glob, add_symbol, &sb);
 	return write_text(dir, "kallsyms", &sb, true, err);
 }
@@ -114,6 +118,15 @@ struct proto_rec {
 	struct btf_trim *trim;
 };
 
+static void for_each_glob(struct target *t, const char *globs,
+			  void (*cb)(void *ctx, const struct target_symbol *sym), void *ctx)
+{
+	char *copy = xstrdup(globs), *save = NULL;
+	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save))
+		target_functions_match(t, g, cb, ctx);
+	free(copy);
+}
+
 static void add_proto(void *ctx, const struct target_symbol *s)
 {
 	struct proto_rec *r = ctx;
@@ -131,6 +144,13 @@ static void add_proto(void *ctx, const struct target_symbol *s)
 		strbuf_puts(r->sb, "VARARGS\n");
 }
 
+/* Structs kept whole in trimmed BTF by default: what tests of member
+ * access ($prev->pid, $file->f_path) are likely to reach. */
+static const char *const default_keep[] = {
+	"task_struct", "file", "inode", "dentry", "path", "qstr", "super_block",
+	"pt_regs", "sk_buff", "sock", "mm_struct", "linux_binprm", NULL,
+};
+
 static int record_btf(struct target *t, const char *dir, const struct target_record_options *o,
 		      char **err)
 {
@@ -144,11 +164,13 @@ static int record_btf(struct target *t, const char *dir, const struct target_rec
 	}
 	struct strbuf sb = STRBUF_INIT;
 	struct btf_trim *trim = o->btf == TARGET_RECORD_BTF_TRIM
-					? btf_trim_new(t, btf, o->keep_structs) : NULL;
+					? btf_trim_new(t, btf, o->keep_structs ? o->keep_structs
+										     : default_keep) : NULL;
 	struct proto_rec pr = { t, &sb, trim };
-	const char *glob = o->functions_glob ? o->functions_glob : "*";
+	const char *globs = o->protos_glob ? o->protos_glob
+			    : o->functions_glob ? o->functions_glob : "*";
 	if (target_has_symbols(t))
-		target_functions_match(t, glob, add_proto, &pr);
+		for_each_glob(t, globs, add_proto, &pr);
 	if (trim) {
 		struct tp_rec tr = { NULL, trim };
 		struct strbuf dummy = STRBUF_INIT;
@@ -219,12 +241,14 @@ int target_record(struct target *t, const char *dir, const struct target_record_
 	rc = rc ? rc : record_btf(t, dir, o, err);
 	if (!rc) {
 		strbuf_printf(&sb, "recorded by ctap-target from release %s (%s)\n"
-			      "symbols: %s\nbtf: %s\ntracepoints: %s\nfunctions: %s\n",
+			      "symbols: %s\nbtf: %s\ntracepoints: %s\nfunctions: %s\n"
+			      "prototypes: %s\n",
 			      t->release, t->running ? "running kernel" : "installed files",
 			      target_has_symbols(t) ? target_symbols_source(t) : "none",
 			      target_btf(t) ? target_btf_source(t) : "none",
 			      target_has_tracepoints(t) ? target_tracepoints_source(t) : "none",
-			      o->functions_glob ? o->functions_glob : "*");
+			      o->functions_glob ? o->functions_glob : "*",
+			      o->protos_glob ? o->protos_glob : "(as functions)");
 		rc = write_text(dir, "source", &sb, false, err);
 	}
 	return rc;

@@ -93,9 +93,11 @@ static int cmp_name(const void *pa, const void *pb)
 
 void symtab_finish(struct symtab *st)
 {
-	/* Sources are nearly sorted already; qsort is still cheap enough
-	 * (~120k symbols) and keeps this simple. */
-	if (st->n > 1)
+	/* kallsyms and System.map are usually sorted already */
+	bool sorted = true;
+	for (uint32_t i = 1; i < st->n && sorted; i++)
+		sorted = st->syms[i - 1].addr <= st->syms[i].addr;
+	if (!sorted)
 		qsort(st->syms, st->n, sizeof(*st->syms), cmp_addr);
 	st->by_name = xmalloc(sizeof(uint32_t) * (st->n ? st->n : 1));
 	st->dup = xcalloc(st->n ? st->n : 1, 1);

@@ -206,6 +206,8 @@ bool target_can_load_modules(struct target *t);
 
 struct target_record_options {
 	const char *functions_glob;  /* record only these functions' symbols (NULL = all) */
+	const char *protos_glob;     /* prototypes (btf or protos) of these functions only:
+					comma-separated globs; NULL = functions_glob */
 	bool text_only;              /* kallsyms: text symbols only (default for -r) */
 	enum {
 		TARGET_RECORD_BTF_FULL,  /* the whole BTF blob */

@@ -225,6 +225,8 @@ struct target {
 	bool btf_indexed;
 	struct namemap btf_funcs;   /* FUNC name -> type id (as pointer) */
 	struct namemap btf_traces;  /* "sched_switch" -> btf_trace_ typedef id */
+	uint32_t *bpf_trace_funcs;  /* ids of __bpf_trace_<class> FUNCs (named params) */
+	uint32_t nbpf_trace_funcs;
 	struct namemap protos;      /* name -> struct target_func_proto */
 	bool fixture_protos_loaded;
 

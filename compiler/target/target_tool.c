@@ -10,7 +10,7 @@
  *     at ADDR...                symbol containing each address
  *     tracepoints [SYS:]GLOB    "kernel.trace("sys:name") $arg:type ..." (-L style)
  *     config NAME...            CONFIG_ values
- *     record DIR [--btf=full|trim|none] [--functions GLOB]
+ *     record DIR [--btf=full|trim|none] [--functions GLOB] [--protos GLOB,...]
  *     bench                     timings of each source (first use), in ms
  */
 #include <getopt.h>
@@ -25,7 +25,8 @@ static void usage(void)
 {
 	fputs("usage: ctap-target [-r RELEASE | --fixture DIR] [--cache DIR | --no-cache] "
 	      "info|functions GLOB|proto NAME...|at ADDR...|tracepoints [SYS:]GLOB|"
-	      "config NAME...|record DIR [--btf=full|trim|none] [--functions GLOB]|bench\n",
+	      "config NAME...|record DIR [--btf=full|trim|none] [--functions GLOB] "
+	      "[--protos GLOB,...]|bench\n",
 	      stderr);
 	exit(2);
 }
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
 		{ "no-cache", no_argument, NULL, 'N' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "functions", required_argument, NULL, 'f' },
+		{ "protos", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
 		case 'N': o.no_cache = true; break;
 		case 'v': case 'L': verbose = true; break;
 		case 'f': ro.functions_glob = optarg; break;
+		case 'P': ro.protos_glob = optarg; break;
 		case 'B':
 			ro.btf = strcmp(optarg, "full") == 0   ? TARGET_RECORD_BTF_FULL
 				 : strcmp(optarg, "none") == 0 ? TARGET_RECORD_BTF_NONE

@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,58 @@ static void name_args_from_proto(struct target *t, struct target_tracepoint *tp,
 			tp->args[i].name = arena_strndup(t->arena, names[i], lens[i]);
 }
 
+/* Whether FUNC fn's parameters after the first have the types of proto's
+ * after the first (both: void *__data, then TP_PROTO). */
+static bool same_signature(const struct btf *btf, uint32_t fn, const struct btf_type *proto)
+{
+	const struct btf_type *f = btf__type_by_id(btf, fn);
+	const struct btf_type *fp = f ? btf__type_by_id(btf, f->type) : NULL;
+	if (!fp || btf_kind(fp) != BTF_KIND_FUNC_PROTO || btf_vlen(fp) != btf_vlen(proto))
+		return false;
+	for (uint16_t i = 1; i < btf_vlen(fp); i++)
+		if (btf_params(fp)[i].type != btf_params(proto)[i].type)
+			return false;
+	return true;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/* Names from the __bpf_trace_<class> function BPF_PROG glue defines for
+ * each event class (its parameters keep their names even where pahole
+ * left the btf_trace_ prototype unnamed).  The class of a DEFINE_EVENT
+ * is not recorded anywhere: take __bpf_trace_<name> if it exists, else
+ * the same-typed class whose name shares the longest prefix with the
+ * event's ("sched_wakeup" -> sched_wakeup_template). */
+static void name_args_from_glue(struct target *t, struct target_tracepoint *tp,
+				const struct btf_type *proto)
+{
+	uint32_t best = 0;
+	size_t best_len = 0;
+	for (uint32_t i = 0; i < t->nbpf_trace_funcs; i++) {
+		uint32_t fn = t->bpf_trace_funcs[i];
+		const char *cls = btf__name_by_offset(t->btf, btf__type_by_id(t->btf, fn)->name_off) + 12;
+		size_t len = strcmp(cls, tp->name) == 0 ? SIZE_MAX : common_prefix(cls, tp->name);
+		if ((!best || len > best_len) && same_signature(t->btf, fn, proto)) {
+			best = fn;
+			best_len = len;
+		}
+	}
+	if (!best)
+		return;
+	const struct btf_type *fp = btf__type_by_id(t->btf, btf__type_by_id(t->btf, best)->type);
+	for (uint32_t i = 0; i < tp->nargs; i++) {
+		const char *n = btf__name_by_offset(t->btf, btf_params(fp)[i + 1].name_off);
+		if (n && *n)
+			tp->args[i].name = arena_strdup(t->arena, n);
+	}
+}
+
 /* TP_PROTO arguments from btf_trace_<name>: typedef -> ptr -> func_proto. */
 static void resolve_args(struct target *t, struct tp_entry *e)
 {
@@ -135,8 +188,12 @@ static void resolve_args(struct target *t, struct tp_entry *e)
 		return;
 	e->tp.nargs = btf_params_of(t, (int32_t)ptr->type, 1, &e->tp.args);
 	e->tp.args_known = true;
+	/* older pahole leaves these prototypes' parameters unnamed: the
+	 * release's own TP_PROTO text first (-r), then the BPF glue */
 	if (e->tp.nargs && !*e->tp.args[0].name)
 		name_args_from_proto(t, &e->tp, e->proto_text);
+	if (e->tp.nargs && !*e->tp.args[0].name)
+		name_args_from_glue(t, &e->tp, btf__type_by_id(t->btf, ptr->type));
 }
 
 static void resolve(struct target *t, struct tp_entry *e)

@@ -1,0 +1,385 @@
+/*
+ * target_test: compiler/target against the recorded fixtures (always), a
+ * synthetic fixture written here (edge cases), and, where installed, the
+ * real 6.1.0-56-amd64 release and the running kernel.  Cases that need
+ * something absent print "ok - NAME (skipped: reason)".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "target/target.h"
+#include "util/fileutil.h"
+
+static int failures;
+
+static void report(bool ok, const char *name, const char *fmt, ...)
+{
+	if (ok) {
+		printf("ok - %s\n", name);
+		return;
+	}
+	failures++;
+	printf("not ok - %s: ", name);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void skip(const char *name, const char *why)
+{
+	printf("ok - %s (skipped: %s)\n", name, why);
+}
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("CTAP_SRCDIR");
+	return s && *s ? s : CTAP_ABS_SRCDIR;
+}
+
+static struct target *open_fixture(const char *name)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/testsuite/fixtures/%s", srcdir(), name);
+	struct target_options o = { .fixture_dir = dir };
+	char *err = NULL;
+	struct target *t = target_open(&o, &err);
+	if (!t) {
+		printf("not ok - open %s: %s\n", name, err);
+		failures++;
+	}
+	free(err);
+	return t;
+}
+
+/* ---- collecting callbacks ---- */
+
+struct syms {
+	const struct target_symbol *s[512];
+	int n;
+	bool sorted;
+};
+
+static void collect(void *ctx, const struct target_symbol *sym)
+{
+	struct syms *c = ctx;
+	if (c->n && sym->addr < c->s[c->n - 1]->addr)
+		c->sorted = false;
+	if (c->n < 512)
+		c->s[c->n++] = sym;
+}
+
+static int count_tp;
+static void count_cb(void *ctx, const struct target_tracepoint *tp)
+{
+	(void)ctx;
+	(void)tp;
+	count_tp++;
+}
+
+static bool has_arg(const struct target_tracepoint *tp, uint32_t i, const char *name,
+		    const char *ctype)
+{
+	return tp && i < tp->nargs && strcmp(tp->args[i].name, name) == 0 &&
+	       strcmp(tp->args[i].ctype, ctype) == 0;
+}
+
+/* sched_switch as SystemTap 4.8 lists it for 6.1 */
+static bool sched_switch_ok(const struct target_tracepoint *tp)
+{
+	return tp && tp->nargs == 4 && has_arg(tp, 0, "preempt", "bool") &&
+	       has_arg(tp, 1, "prev", "struct task_struct*") &&
+	       has_arg(tp, 2, "next", "struct task_struct*") &&
+	       has_arg(tp, 3, "prev_state", "unsigned int") && tp->args[1].is_pointer &&
+	       tp->args[1].size == 8;
+}
+
+static bool vfs_read_ok(const struct target_func_proto *p)
+{
+	return p && p->nparams == 4 && strcmp(p->ret_ctype, "ssize_t") == 0 &&
+	       strcmp(p->params[0].name, "file") == 0 &&
+	       strcmp(p->params[0].ctype, "struct file*") == 0 &&
+	       strcmp(p->params[1].ctype, "char*") == 0 &&
+	       strcmp(p->params[2].ctype, "size_t") == 0 && p->params[2].size == 8 &&
+	       !p->params[2].is_signed && strcmp(p->params[3].ctype, "loff_t*") == 0;
+}
+
+/* ---- the 6.1 fixture ---- */
+
+static void test_fixture_61(void)
+{
+	struct target *t = open_fixture("kernel-6.1.0-56-amd64");
+	if (!t)
+		return;
+	report(strcmp(target_release(t), "6.1.0-56-amd64") == 0 &&
+		       strcmp(target_kernel_version(t), "6.1.0") == 0 &&
+		       strcmp(target_arch(t), "x86_64") == 0 && !target_is_running_kernel(t),
+	       "fixture61 identity", "release %s version %s arch %s", target_release(t),
+	       target_kernel_version(t), target_arch(t));
+	report(target_can_load_modules(t), "fixture61 can_load_modules", "expected 1");
+	const char *m = target_config(t, "CONFIG_MODULES");
+	const char *cc = target_config(t, "CONFIG_CC_VERSION_TEXT");
+	report(target_has_config(t) && m && strcmp(m, "y") == 0 && cc && cc[0] != '"' &&
+		       strncmp(cc, "gcc", 3) == 0 && !target_config(t, "CONFIG_KERNEL_ZSTD") &&
+		       !target_config(t, "CONFIG_NO_SUCH_OPTION"),
+	       "fixture61 config values", "MODULES=%s CC_VERSION_TEXT=%s", m ? m : "-",
+	       cc ? cc : "-");
+
+	struct syms c = { .sorted = true };
+	int n = target_functions_match(t, "vfs_*", collect, &c);
+	bool all_vfs = n > 0;
+	for (int i = 0; i < c.n; i++)
+		all_vfs = all_vfs && strncmp(c.s[i]->name, "vfs_", 4) == 0 && !c.s[i]->module;
+	report(n == 78 && c.n == n && c.sorted && all_vfs, "fixture61 glob vfs_*",
+	       "%d matches, sorted %d", n, c.sorted);
+	report(target_functions_match(t, "vfs_rea?", NULL, NULL) == 1 &&
+		       target_functions_match(t, "vfs_read*", NULL, NULL) == 3 &&
+		       target_functions_match(t, "[v]fs_read", NULL, NULL) == 1 &&
+		       target_functions_match(t, "*_sys_openat", NULL, NULL) >= 1 &&
+		       target_functions_match(t, "no_such_function_*", NULL, NULL) == 0,
+	       "fixture61 glob forms", "vfs_rea?=%d",
+	       target_functions_match(t, "vfs_rea?", NULL, NULL));
+	int all = target_functions_match(t, "*", NULL, NULL);
+	report(all > 40000, "fixture61 all functions", "%d", all);
+
+	const struct target_symbol *vr = target_function(t, "vfs_read");
+	uint64_t off = 1;
+	const struct target_symbol *at = vr ? target_symbol_at(t, vr->addr + 0x10, &off) : NULL;
+	const struct target_symbol *exact = vr ? target_symbol_at(t, vr->addr, &off) : NULL;
+	report(vr && vr->addr == 0xffffffff813669e0ull && at == vr && exact == vr && off == 0 &&
+		       target_symbol_at(t, 0x1000, &off) == NULL && target_has_addresses(t),
+	       "fixture61 address lookup", "vfs_read at %llx",
+	       vr ? (unsigned long long)vr->addr : 0ull);
+	report(target_function_exists(t, "schedule") && !target_function_exists(t, "vfs_"),
+	       "fixture61 exact lookup", "schedule/vfs_");
+
+	report(sched_switch_ok(target_tracepoint(t, "sched", "sched_switch")),
+	       "fixture61 tracepoint sched_switch args", "mismatch");
+	const struct target_tracepoint *k = target_tracepoint(t, "kmem", "kmalloc");
+	report(has_arg(k, 1, "ptr", "void const*") && has_arg(k, 2, "bytes_req", "size_t") &&
+		       has_arg(k, 4, "gfp_flags", "gfp_t"),
+	       "fixture61 tracepoint kmalloc const spelling", "mismatch");
+	const struct target_tracepoint *se = target_tracepoint(t, "raw_syscalls", "sys_enter");
+	report(has_arg(se, 0, "regs", "struct pt_regs*") && has_arg(se, 1, "id", "long int") &&
+		       se->args[1].is_signed,
+	       "fixture61 tracepoint raw_syscalls:sys_enter", "mismatch");
+	const struct target_tracepoint *sys = target_tracepoint(t, "syscalls", "sys_enter_openat");
+	report(sys && sys->syscall && !sys->args_known &&
+		       target_tracepoint(t, "syscalls", "sys_exit_openat"),
+	       "fixture61 syscall events", "sys_enter_openat missing or not flagged");
+	count_tp = 0;
+	int nsched = target_tracepoints_match(t, "sched", "*", count_cb, NULL);
+	int nall = target_tracepoints_match(t, NULL, "*", NULL, NULL);
+	report(nsched == count_tp && nsched >= 25 && nall > 1400 &&
+		       !target_tracepoint(t, "sched", "no_such_event") &&
+		       target_tracepoints_match(t, "sch*", "sched_switch", NULL, NULL) == 1,
+	       "fixture61 tracepoint globs", "sched %d all %d", nsched, nall);
+
+	report(vfs_read_ok(target_function_proto(t, "vfs_read")), "fixture61 proto vfs_read",
+	       "mismatch");
+	const struct target_func_proto *pk = target_function_proto(t, "_printk");
+	report(pk && pk->varargs && pk->nparams == 1 &&
+		       strcmp(pk->params[0].ctype, "char const*") == 0 &&
+		       strcmp(pk->ret_ctype, "int") == 0,
+	       "fixture61 proto varargs", "_printk");
+	report(!target_function_proto(t, "no_such_function") && target_btf(t) != NULL,
+	       "fixture61 proto missing, btf present", "unexpected");
+	target_close(t);
+}
+
+/* ---- the running-kernel fixture (6.18: __pfx_ stubs) ---- */
+
+static void test_fixture_running(void)
+{
+	struct target *t = open_fixture("kernel-running-6.18");
+	if (!t)
+		return;
+	struct syms c = { .sorted = true };
+	target_functions_match(t, "*vfs_read", collect, &c);
+	bool no_stub = c.n > 0;
+	for (int i = 0; i < c.n; i++)
+		no_stub = no_stub && strncmp(c.s[i]->name, "__pfx_", 6) != 0;
+	report(no_stub && target_functions_match(t, "__pfx_vfs_read", NULL, NULL) == 1,
+	       "fixture-running __pfx_ stubs only on request", "%d matches", c.n);
+	const struct target_symbol *vr = target_function(t, "vfs_read");
+	uint64_t off = 0;
+	const struct target_symbol *at = vr ? target_symbol_at(t, vr->addr, &off) : NULL;
+	report(at == vr && off == 0, "fixture-running symbol_at prefers function over __pfx_",
+	       "got %s", at ? at->name : "NULL");
+	const struct target_tracepoint *sw = target_tracepoint(t, "sched", "sched_switch");
+	report(sched_switch_ok(sw) && sw->tracefs_id > 0 && sw->nfields >= 8,
+	       "fixture-running sched_switch args, id, fields", "mismatch");
+	bool comm = false;
+	for (uint32_t i = 0; sw && i < sw->nfields; i++)
+		if (strcmp(sw->fields[i].name, "prev_comm") == 0)
+			comm = strcmp(sw->fields[i].ctype, "char[16]") == 0 && sw->fields[i].size == 16;
+	report(comm, "fixture-running format field prev_comm", "char[16] expected");
+	report(vfs_read_ok(target_function_proto(t, "vfs_read")),
+	       "fixture-running proto vfs_read", "mismatch");
+	report(!target_can_load_modules(t), "fixture-running no modules", "expected 0");
+	target_close(t);
+}
+
+/* ---- a synthetic fixture: duplicates, modules, missing sources ---- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_synthetic(void)
+{
+	char dir[] = "/tmp/ctap-target-test.XXXXXX";
+	if (!mkdtemp(dir)) {
+		report(false, "synthetic fixture", "mkdtemp failed");
+		return;
+	}
+	write_file(dir, "release", "9.9.9-test\n");
+	struct target_options o = { .fixture_dir = dir };
+	char *err = NULL;
+	struct target *t = target_open(&o, &err);
+	report(t && target_functions_match(t, "*", NULL, NULL) == -1 && !target_has_symbols(t) &&
+		       target_symbols_missing(t) &&
+		       target_tracepoints_match(t, NULL, "*", NULL, NULL) == -1 &&
+		       !target_btf(t) && !target_function_proto(t, "x") && !target_has_config(t),
+	       "synthetic: missing sources answer -1/NULL", "unexpected answers");
+	target_close(t);
+
+	write_file(dir, "kallsyms",
+		   "ffffffff81000100 t helper\n"
+		   "ffffffff81000000 T _stext\n"
+		   "ffffffff81000200 t helper\n"
+		   "ffffffff81000300 D some_data\n"
+		   "ffffffff81000400 W weak_fn\n"
+		   "ffffffff81000500 T __cfi_helper\n"
+		   "ffffffffc0001000 t helper\t[mod_a]\n"
+		   "ffffffffc0002000 t mod_fn\t[mod_b]\n");
+	write_file(dir, "tracepoints",
+		   "TP\tsys\tev_b\t7\nARG\tx\tint\t4\t1\t0\n\n"
+		   "TP\tsys\tev_a\t-1\nARGS\t?\n\n");
+	t = target_open(&o, &err);
+	struct syms c = { .sorted = true };
+	int n = t ? target_functions_match(t, "helper", collect, &c) : -2;
+	report(n == 1 && c.s[0]->addr == 0xffffffff81000100ull && !c.s[0]->module,
+	       "synthetic: duplicates by name, lowest address, vmlinux only", "%d", n);
+	report(t && target_functions_match(t, "*", NULL, NULL) == 3 &&
+		       target_function_exists(t, "weak_fn") &&
+		       !target_function_exists(t, "some_data"),
+	       "synthetic: text and weak symbols only", "count %d",
+	       t ? target_functions_match(t, "*", NULL, NULL) : -1);
+	report(t && target_module_functions_match(t, "mod_*", "*", NULL, NULL) == 2 &&
+		       target_module_functions_match(t, "mod_b", "*", NULL, NULL) == 1,
+	       "synthetic: module functions", "mismatch");
+	uint64_t off = 0;
+	const struct target_symbol *s = t ? target_symbol_at(t, 0xffffffff81000250ull, &off) : NULL;
+	report(s && strcmp(s->name, "helper") == 0 && off == 0x50, "synthetic: symbol_at offset",
+	       "got %s", s ? s->name : "NULL");
+	const struct target_tracepoint *a = t ? target_tracepoint(t, "sys", "ev_a") : NULL;
+	const struct target_tracepoint *b = t ? target_tracepoint(t, "sys", "ev_b") : NULL;
+	report(a && !a->args_known && b && b->args_known && b->nargs == 1 && b->tracefs_id == 7 &&
+		       b->args[0].is_signed,
+	       "synthetic: tracepoint file format", "mismatch");
+	target_close(t);
+	remove_tree(dir);
+
+	o = (struct target_options){ .release = "0.0.0-no-such-release" };
+	t = target_open(&o, &err);
+	report(!t && err && strstr(err, "not installed"), "open unknown release fails clearly",
+	       "%s", err ? err : "no error");
+	free(err);
+	target_close(t);
+}
+
+/* ---- the real installed 6.1 release (first run extracts from vmlinuz) ---- */
+
+static void test_release_61(void)
+{
+	const char *rel = "6.1.0-56-amd64";
+	if (!file_exists("/boot/vmlinuz-6.1.0-56-amd64")) {
+		skip("release61 symbols from vmlinuz", "6.1.0-56-amd64 is not installed");
+		skip("release61 btf and tracepoints", "6.1.0-56-amd64 is not installed");
+		return;
+	}
+	char cache[] = "/tmp/ctap-target-cache.XXXXXX";
+	if (!mkdtemp(cache)) {
+		report(false, "release61", "mkdtemp failed");
+		return;
+	}
+	for (int round = 0; round < 2; round++) { /* extract, then from the cache */
+		struct target_options o = { .release = rel, .cache_dir = cache };
+		char *err = NULL;
+		struct target *t = target_open(&o, &err);
+		free(err);
+		const char *name = round ? "release61 cached" : "release61 extracted";
+		if (!t) {
+			report(false, name, "cannot open");
+			continue;
+		}
+		const struct target_symbol *vr = target_function(t, "vfs_read");
+		char nm[64];
+		snprintf(nm, sizeof(nm), "%s symbols", name);
+		report(vr && vr->addr == 0xffffffff813669e0ull &&
+			       target_functions_match(t, "vfs_*", NULL, NULL) == 78,
+		       nm, "%s", target_symbols_missing(t) ? target_symbols_missing(t) : "mismatch");
+		snprintf(nm, sizeof(nm), "%s btf and tracepoints", name);
+		report(target_btf(t) && vfs_read_ok(target_function_proto(t, "vfs_read")) &&
+			       sched_switch_ok(target_tracepoint(t, "sched", "sched_switch")) &&
+			       target_tracepoint(t, "syscalls", "sys_enter_read"),
+		       nm, "%s", target_btf_missing(t) ? target_btf_missing(t) : "mismatch");
+		target_close(t);
+	}
+	remove_tree(cache);
+}
+
+/* ---- the running kernel ---- */
+
+static void test_running(void)
+{
+	struct target_options o = { .no_cache = true };
+	char *err = NULL;
+	struct target *t = target_open(&o, &err);
+	free(err);
+	if (!t || !target_is_running_kernel(t)) {
+		skip("running kernel", "cannot open it");
+		target_close(t);
+		return;
+	}
+	if (target_has_symbols(t))
+		report(target_function_exists(t, "schedule") &&
+			       target_functions_match(t, "vfs_*", NULL, NULL) > 10,
+		       "running: kallsyms", "schedule or vfs_* missing");
+	else
+		skip("running: kallsyms", target_symbols_missing(t));
+	if (target_btf(t))
+		report(vfs_read_ok(target_function_proto(t, "vfs_read")), "running: btf proto",
+		       "vfs_read mismatch");
+	else
+		skip("running: btf proto", target_btf_missing(t));
+	if (target_has_tracepoints(t))
+		report(sched_switch_ok(target_tracepoint(t, "sched", "sched_switch")),
+		       "running: tracefs sched_switch", "mismatch");
+	else
+		skip("running: tracefs sched_switch", target_tracepoints_missing(t));
+	target_close(t);
+}
+
+int main(void)
+{
+	test_fixture_61();
+	test_fixture_running();
+	test_synthetic();
+	test_release_61();
+	test_running();
+	return failures ? 1 : 0;
+}
