@@ -1,0 +1,71 @@
+/*
+ * module: the one descriptor a generated module defines, and the module
+ * init/exit skeleton built on it (module.c).
+ *
+ * The generated file defines exactly one non-static object
+ *
+ *     const struct _ctap_module _ctap_module = { ... };
+ *
+ * listing everything the runtime must allocate, arm and run.  Lists are
+ * arrays of pointers so that the generated globals keep their own names.
+ * Counts may be 0 with a NULL list.
+ */
+#ifndef CTAP_KMOD_MODULE_H
+#define CTAP_KMOD_MODULE_H
+
+#include <linux/types.h>
+
+struct _ctap_probe;
+struct _ctap_global_lock;
+struct _ctap_map;
+struct _ctap_pmap;
+struct _ctap_stat;
+struct _ctap_timer;
+struct _ctap_tracepoint;
+struct _ctap_kprobe;
+struct _ctap_perf;
+
+struct _ctap_module {
+	/* sizeof the generated locals union (per-CPU storage). */
+	size_t locals_size;
+
+	/* Every derived probe (for lock-order checks and reports). */
+	const struct _ctap_probe *probes;
+	unsigned int nprobes;
+
+	/* begin, end and error probes in run order (begin(N) order, then
+	 * script order); each probe's kind says which it is. */
+	const struct _ctap_probe *const *be;
+	unsigned int nbe;
+
+	/* Global storage allocated at load, freed at unload. */
+	struct _ctap_map *const *maps;
+	unsigned int nmaps;
+	struct _ctap_pmap *const *pmaps;
+	unsigned int npmaps;
+	struct _ctap_stat *const *stats;
+	unsigned int nstats;
+
+	/* Probe families (families.h). */
+	struct _ctap_timer *timers;
+	unsigned int ntimers;
+	struct _ctap_tracepoint *tracepoints;
+	unsigned int ntracepoints;
+	struct _ctap_kprobe *kprobes;
+	unsigned int nkprobes;
+	struct _ctap_perf *perfs;
+	unsigned int nperfs;
+
+	/* Optional: extra setup after the runtime's allocations (process
+	 * context, may sleep; nonzero fails the load) and its undo. */
+	int (*init)(void);
+	void (*exit)(void);
+};
+
+extern const struct _ctap_module _ctap_module;
+
+/* remote_id() / remote_uri(): staprun -r N:URI, else -1 / "". */
+long _ctap_remote_id_get(void);
+const char *_ctap_remote_uri_get(void);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * print: the per-CPU print buffer behind every print/printf of a handler.
+ *
+ * Each context owns an outbuf over STP_BUFFER_SIZE bytes (runtime/common
+ * outbuf.h); generated code formats into _ctap_out(c) with the common
+ * printf engine (common/format.h) or outbuf_put().  The runner flushes it
+ * to the data channel when the handler ends, so one handler's output
+ * reaches the reader contiguously.  Output beyond the buffer's size is
+ * shipped in pieces by the outbuf flush hook as it is produced (pieces of
+ * one handler stay in order; another CPU's output may come between them).
+ */
+#ifndef CTAP_KMOD_PRINT_H
+#define CTAP_KMOD_PRINT_H
+
+#include "common/outbuf.h"
+
+struct _ctap_context;
+
+void _ctap_print_init(struct _ctap_context *c);
+
+/* Ships the buffered output to the data channel and empties the buffer. */
+void _ctap_print_flush(struct _ctap_context *c);
+
+/* Discards buffered output (never needed by generated code; used on
+ * teardown paths). */
+void _ctap_print_discard(struct _ctap_context *c);
+
+#define _ctap_out(c) (&(c)->out)
+
+#endif
