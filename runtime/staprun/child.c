@@ -1,0 +1,124 @@
+/*
+ * child: the -c CMD process.  It is forked before the session starts and
+ * held (blocked reading a pipe) until the probes are armed, so it runs
+ * entirely under observation; target() is its pid.  The command runs via
+ * /bin/sh -c only if it contains shell syntax, else it is split on blanks
+ * and exec'd directly (its pid is then the command's own).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "staprun.h"
+
+static pid_t child_pid = -1;
+static int release_fd = -1;
+
+static void child_exec(const char *command)
+{
+	char *argv[256], *copy, *tok, *save;
+	int n = 0;
+
+	if (strpbrk(command, "|&;<>()$`\\\"'*?[]#~=%{}\n")) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		return;
+	}
+	copy = strdup(command);
+	if (!copy)
+		return;
+	for (tok = strtok_r(copy, " \t", &save); tok && n < 255;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	if (n)
+		execvp(argv[0], argv);
+}
+
+pid_t child_spawn(const char *command)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		msg_error("Couldn't create a pipe for '%s': %s", command, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		msg_error("Couldn't fork for '%s': %s", command, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char go;
+		ssize_t n;
+
+		close(fds[1]);
+		do
+			n = read(fds[0], &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127);	/* never released: the session did not start */
+		signal(SIGPIPE, SIG_DFL);
+		child_exec(command);
+		fprintf(stderr, "ERROR: Couldn't run '%s': %s\n", command, strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	release_fd = fds[1];
+	child_pid = pid;
+	return pid;
+}
+
+void child_release(void)
+{
+	if (release_fd >= 0) {
+		ssize_t n = write(release_fd, "g", 1);
+
+		(void)n;
+		close(release_fd);
+		release_fd = -1;
+	}
+}
+
+void child_kill(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+	if (release_fd >= 0) {
+		close(release_fd);	/* an unreleased child exits on EOF */
+		release_fd = -1;
+	}
+}
+
+int child_poll(int *status)
+{
+	pid_t r;
+
+	if (child_pid <= 0)
+		return -1;
+	r = waitpid(child_pid, status, WNOHANG);
+	if (r == child_pid) {
+		child_pid = -1;
+		return 1;
+	}
+	return 0;
+}
+
+void child_report(int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status)) {
+		msg_warning("Child process exited with status %d", WEXITSTATUS(status));
+		msg_failed = true;
+	} else if (WIFSIGNALED(status)) {
+		msg_warning("Child process exited with signal %d (%s)", WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
+		msg_failed = true;
+	}
+}
