@@ -1,0 +1,67 @@
+# vm-packages.sh: sourced by vm-run.  Makes sure the host has what the VM
+# needs (qemu-system-x86, busybox, a Debian kernel image and its headers)
+# and installs what is missing with apt-get, since CI machines start
+# fresh.  vm_packages_ensure returns 1 with $vm_packages_why set when that
+# is impossible.
+
+vm_packages_why=""
+
+vm_have_kernel() { # any /boot/vmlinuz-V with headers in /lib/modules/V/build
+	local img v
+	for img in /boot/vmlinuz-*; do
+		[ -e "$img" ] || continue
+		v=${img#/boot/vmlinuz-}
+		[ -f "/lib/modules/$v/build/Makefile" ] && return 0
+	done
+	return 1
+}
+
+vm_packages_ensure() {
+	local want=()
+
+	command -v qemu-system-x86_64 >/dev/null || want+=(qemu-system-x86)
+	command -v busybox >/dev/null || want+=(busybox-static)
+	command -v cpio >/dev/null || want+=(cpio)
+	vm_have_kernel || want+=(linux-image-amd64 linux-headers-amd64)
+	[ ${#want[@]} -eq 0 ] && return 0
+
+	if ! command -v apt-get >/dev/null; then
+		vm_packages_why="missing ${want[*]} and no apt-get to install them"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		vm_packages_why="missing ${want[*]}; installing them needs root"
+		return 1
+	fi
+	echo "vm-run: installing ${want[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${want[@]}"; } \
+		>/tmp/ctap-vm-apt.log 2>&1; then
+		vm_packages_why="apt-get could not install ${want[*]} (see /tmp/ctap-vm-apt.log)"
+		return 1
+	fi
+	command -v qemu-system-x86_64 >/dev/null && command -v busybox >/dev/null &&
+		command -v cpio >/dev/null && vm_have_kernel && return 0
+	vm_packages_why="${want[*]} installed but still unusable"
+	return 1
+}
+
+# vm_kernel_version [WANTED]: the guest kernel release — WANTED if given,
+# else 6.1.0-56-amd64 if installed, else the newest image with headers.
+vm_kernel_version() {
+	local v
+	for v in ${1:+"$1"} 6.1.0-56-amd64; do
+		if [ -e "/boot/vmlinuz-$v" ] && [ -f "/lib/modules/$v/build/Makefile" ]; then
+			echo "$v"
+			return 0
+		fi
+		[ -n "${1:-}" ] && return 1
+	done
+	for v in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
+		if [ -f "/lib/modules/$v/build/Makefile" ]; then
+			echo "$v"
+			return 0
+		fi
+	done
+	return 1
+}
