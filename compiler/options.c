@@ -336,8 +336,13 @@ static enum options_result handle_option(struct options *o, int c, const char *a
 	case 'g':
 		o->guru = true;
 		break;
-	case 'P':
 	case LONG_PROLOGUE_SEARCHING:
+		if (arg && strcmp(arg, "never") && strcmp(arg, "always") && strcmp(arg, "auto")) {
+			usage_error("Invalid argument '%s' for --prologue-searching.", arg);
+			return OPTIONS_EXIT_FAILURE;
+		}
+		break;
+	case 'P':
 	case LONG_CHECK_VERSION:
 	case LONG_COLOR:
 	case 'q':

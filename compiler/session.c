@@ -3,11 +3,13 @@
  */
 #include "session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -67,6 +69,33 @@ static const char *host_arch(struct session *s)
 	return arena_strdup(s->arena, m);
 }
 
+/* TMPDIR ends up in shell commands and makefiles (pass 4), so it must be
+ * plain; and a temporary directory must be creatable there. */
+static bool session_check_tmpdir(struct session *s)
+{
+	const char *base = s->opts.tmpdir ? s->opts.tmpdir : getenv("TMPDIR");
+	if (!base || !*base)
+		return true;
+	for (const char *p = base; *p; p++) {
+		if (!isalnum((unsigned char)*p) && !strchr("-/._", *p)) {
+			diag_report(&s->diag, DIAG_ERROR, D_INPUT, NULL,
+				    "TMPDIR '%s' contains characters that are not safe in the "
+				    "shell commands and makefiles of later passes "
+				    "(allowed: letters, digits, '-', '/', '.', '_')", base);
+			return false;
+		}
+	}
+	struct stat st;
+	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || access(base, W_OK | X_OK) != 0) {
+		diag_report(&s->diag, DIAG_ERROR, D_INPUT, NULL,
+			    "cannot create temporary directory in TMPDIR '%s': %s", base,
+			    stat(base, &st) != 0 ? strerror(errno)
+			    : !S_ISDIR(st.st_mode) ? "Not a directory" : strerror(EACCES));
+		return false;
+	}
+	return true;
+}
+
 bool session_setup(struct session *s)
 {
 	struct options *o = &s->opts;
@@ -107,7 +136,7 @@ bool session_setup(struct session *s)
 	}
 	s->compat_version = o->compatible ? o->compatible : "5.0";
 	s->runtime = o->runtime;
-	return true;
+	return session_check_tmpdir(s);
 }
 
 struct target *session_target(struct session *s)

@@ -55,9 +55,10 @@ enum expr_kind {
 	EXPR_TERNARY,     /* u.ternary */
 	EXPR_ASSIGN,      /* u.assign: = += ... .= <<< */
 	EXPR_INCDEC,      /* u.incdec: ++x x++ --x x-- */
-	EXPR_IN,          /* u.in: [k1, k2] in ARR (NULL key = '*') */
+	EXPR_IN,          /* u.in: [k1, k2] in ARR or in @hist_xxx(v) (NULL key = *) */
 	EXPR_TARGET,      /* u.target: $var, $$vars, @var("x") with components */
-	EXPR_CAST,        /* u.target: @cast(e, "type"[, "module"]) with components */
+	EXPR_CAST,        /* u.target: @cast(e, "type"[, "module"]) with components;
+	                   * type_name NULL: an autocast (x->m on a plain value) */
 	EXPR_DEFINED,     /* u.op1: @defined(e) */
 	EXPR_ENTRY,       /* u.op1: @entry(e) */
 	EXPR_PROBEWRITE,  /* u.op1: @probewrite(var) */
@@ -135,6 +136,7 @@ struct print_format;
 struct expr {
 	enum expr_kind kind;
 	const struct token *tok;
+	uint32_t depth;               /* height of the subtree (bounded by the parser) */
 	/* pass 2 */
 	enum stap_type type;
 	const struct token *type_tok; /* where the type was first inferred */
@@ -201,7 +203,7 @@ struct expr {
 		} incdec;
 		struct {
 			expr_vec keys;              /* NULL entries are '*' */
-			struct expr *array;         /* EXPR_SYMBOL */
+			struct expr *array;         /* EXPR_SYMBOL or EXPR_HIST */
 		} in;
 		struct {
 			/* EXPR_TARGET: name is "$var", "$$vars", "$$parms", "$$locals",
@@ -267,6 +269,7 @@ typedef VEC(struct stmt *) stmt_vec;
 struct stmt {
 	enum stmt_kind kind;
 	const struct token *tok;
+	uint32_t depth;               /* height of the subtree (bounded by the parser) */
 	union {
 		struct {
 			stmt_vec stmts;

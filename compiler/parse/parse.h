@@ -8,6 +8,7 @@
 #define CTAP_PARSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "parse/ast.h"
@@ -19,11 +20,17 @@ struct parse_result {
 	struct stapfile *user;       /* the script being compiled */
 	stapfile_vec extra;          /* -E scripts */
 	stapfile_vec library;        /* every tapset file */
+	uint64_t *args_used;         /* bitmap: which $N/@N the script used */
+	uint32_t nargs;
 };
 
 bool parse_pass(struct session *s, struct parse_result *out);
 
 /* The -p1 dump of the user script ("# parse tree dump" ...). */
 void parse_print(struct session *s, const struct parse_result *r, FILE *out);
+
+/* Parses one text (for tests, the fuzzer and synthesized code). */
+struct stapfile *parse_text(struct session *s, struct source_file *src, bool privileged,
+			    unsigned *errors);
 
 #endif

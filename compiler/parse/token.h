@@ -45,6 +45,7 @@ struct token {
 	uint32_t flags;
 	struct loc loc;
 	uint32_t src_len;          /* bytes the token spans in its source */
+	int64_t num_value;         /* TK_NUMBER: the value (wrapped to 64 bits) */
 	const struct token *chain; /* the macro/argument token this came from */
 	const char *chain_what;    /* "macro", ... (message wording for chain) */
 };

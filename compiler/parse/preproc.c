@@ -1,0 +1,971 @@
+/*
+ * preproc: command-line arguments, macros, conditionals and string gluing
+ * on the token stream (see preproc.h for the layering).
+ *
+ * Input is a stack of frames: the file's lexer at the bottom, then lexers
+ * over argument text ($N) and token lists (macro bodies, macro arguments).
+ * A macro body frame carries the parameter bindings of its invocation;
+ * each binding remembers the bindings and scope it was written in, so an
+ * argument is expanded lazily in its caller's context (closures).
+ * Tokens from a macro body are copied with `chain` pointing at the
+ * invocation token, which gives "in expansion of macro" in diagnostics.
+ */
+#include "parse/preproc.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/diag.h"
+#include "diag/source.h"
+#include "parse/grammar.h"
+#include "parse/lexer.h"
+#include "util/arena.h"
+#include "util/intern.h"
+
+/* Bounds that keep hostile input (self-recursive or exponential macros)
+ * from running away; each is reported as an error naming the limit. */
+#define PP_MAX_FRAMES 1000
+#define PP_MAX_EXPANDED_TOKENS (4u * 1024 * 1024)
+
+struct pp_binding {
+	const char *name;              /* "@param" (interned) */
+	struct token **toks;
+	uint32_t n;
+	struct pp_binding *env;        /* bindings in force where the argument was written */
+	uint32_t nenv;
+	bool library_scope;
+	bool in_macro_body;
+};
+
+struct pp_macro {
+	const char *name;              /* "@name" (interned) */
+	const struct token *tok;
+	const char **params;           /* "@p" (interned) */
+	uint32_t nparams;
+	struct token **body;
+	uint32_t nbody;
+	bool library;
+};
+
+struct pp_frame {
+	struct lexer *lx;              /* lexer frame, else token list */
+	struct token **toks;
+	uint32_t n, pos;
+	const struct token *chain;     /* copy tokens with this chain (macro bodies) */
+	struct pp_binding *bindings;
+	uint32_t nbindings;
+	bool library_scope;
+	bool in_macro_body;
+};
+
+/* The context of the token last returned by pp_raw. */
+struct pp_ctx {
+	struct pp_binding *bindings;
+	uint32_t nbindings;
+	bool library_scope;
+	bool in_macro_body;
+};
+
+struct pp_cond {
+	const struct token *open;
+	bool in_else;
+};
+
+struct preproc {
+	struct arena *arena;
+	struct intern_table *names;
+	struct diag_sink *diag;
+	struct source_table *sources;
+	const struct pp_env *env;
+	struct pp_library *lib;
+	struct source_file *src;
+	bool library_file;             /* reading a .stpm file */
+	VEC(struct pp_frame) frames;
+	pp_macro_vec file_macros;
+	VEC(struct pp_cond) conds;
+	struct token *peeked;
+	struct token *eof;
+	uint32_t expanded;             /* tokens produced by macro expansion */
+	bool gave_up;                  /* a limit was hit: everything is EOF now */
+	const char *s_define, *s_lparen;
+};
+
+static const char *const builtin_at[] = {
+	"@cast", "@var", "@defined", "@entry", "@probewrite", "@perf", "@count",
+	"@sum", "@min", "@max", "@avg", "@variance", "@hist_linear", "@hist_log",
+	"@const", "@kregister", "@uregister", "@kderef", "@uderef", "@define",
+};
+
+bool preproc_is_builtin_at(const char *word)
+{
+	for (size_t i = 0; i < sizeof(builtin_at) / sizeof(builtin_at[0]); i++)
+		if (strcmp(word, builtin_at[i]) == 0)
+			return true;
+	return false;
+}
+
+static struct token *error_token(struct preproc *pp, const struct token *at)
+{
+	struct token *t = arena_memdup(pp->arena, at, sizeof(*at));
+	t->type = T_LEX_ERROR;
+	return t;
+}
+
+/* --------------------------------------------------------------- frames */
+
+static void push_frame(struct preproc *pp, struct pp_frame f)
+{
+	if (pp->frames.len >= PP_MAX_FRAMES) {
+		if (!pp->gave_up)
+			diag_parse_error(pp->diag, D_PARSE_LIMIT, f.chain, DIAG_AT,
+					 "macro expansion nested more than %d deep",
+					 PP_MAX_FRAMES);
+		pp->gave_up = true;
+		return;
+	}
+	vec_push_heap(&pp->frames, f);
+}
+
+/* Next raw token (no expansion), with the context it came from. */
+static struct token *pp_raw(struct preproc *pp, struct pp_ctx *ctx)
+{
+	if (pp->gave_up)
+		return pp->eof;
+	for (;;) {
+		struct pp_frame *f = &pp->frames.items[pp->frames.len - 1];
+		struct token *t = NULL;
+		if (f->lx) {
+			t = lexer_next(f->lx);
+			if (t->type == T_EOF) {
+				if (pp->frames.len == 1)
+					return pp->eof = t;
+				lexer_close(f->lx);
+				pp->frames.len--;
+				continue;
+			}
+		} else if (f->pos < f->n) {
+			t = f->toks[f->pos++];
+			if (f->chain) {
+				if (++pp->expanded > PP_MAX_EXPANDED_TOKENS) {
+					diag_parse_error(pp->diag, D_PARSE_LIMIT, f->chain, DIAG_AT,
+							 "macro expansion produced more than %u tokens",
+							 PP_MAX_EXPANDED_TOKENS);
+					pp->gave_up = true;
+					return pp->eof;
+				}
+				struct token *c = arena_memdup(pp->arena, t, sizeof(*t));
+				c->chain = f->chain;
+				c->chain_what = "macro";
+				c->flags |= TF_FROM_MACRO;
+				t = c;
+			}
+		} else {
+			pp->frames.len--;
+			continue;
+		}
+		if (ctx) {
+			ctx->bindings = f->bindings;
+			ctx->nbindings = f->nbindings;
+			ctx->library_scope = f->library_scope;
+			ctx->in_macro_body = f->in_macro_body;
+		}
+		return t;
+	}
+}
+
+/* ------------------------------------------------------------ arguments */
+
+static bool arg_index(struct preproc *pp, const struct token *t, uint32_t *idx)
+{
+	const char *digits = t->text + 1;
+	char *end;
+	unsigned long n = strtoul(digits, &end, 10);
+	if (*end)
+		n = 0; /* "$12A3": not a number, so out of range */
+	if (t->flags & TF_FROM_ARG) {
+		diag_parse_error(pp->diag, D_LEX_ARG, t, DIAG_AT,
+				 "invalid nested substitution of command line arguments");
+		return false;
+	}
+	if (n < 1 || n > pp->env->nargs) {
+		diag_parse_error(pp->diag, D_LEX_ARG, t, DIAG_AT,
+				 "command line argument out of range [1-%u]", pp->env->nargs);
+		return false;
+	}
+	*idx = (uint32_t)(n - 1);
+	if (pp->env->args_used)
+		pp->env->args_used[*idx / 64] |= 1ull << (*idx % 64);
+	return true;
+}
+
+static struct token *make_string_token(struct preproc *pp, const struct token *at,
+				       const char *s, size_t len)
+{
+	struct token *t = arena_memdup(pp->arena, at, sizeof(*at));
+	t->kind = TK_STRING;
+	t->type = T_STRING;
+	t->text = arena_strndup(pp->arena, s, len);
+	t->len = (uint32_t)len;
+	t->flags |= TF_FROM_ARG;
+	return t;
+}
+
+static struct token *make_number_token(struct preproc *pp, const struct token *at, int64_t v)
+{
+	struct token *t = arena_memdup(pp->arena, at, sizeof(*at));
+	t->kind = TK_NUMBER;
+	t->type = T_NUMBER;
+	t->text = arena_printf(pp->arena, "%lld", (long long)v);
+	t->len = (uint32_t)strlen(t->text);
+	t->num_value = v;
+	t->flags |= TF_FROM_ARG;
+	return t;
+}
+
+/* $N: re-lex the argument's text in place of the token. */
+static void push_argument_text(struct preproc *pp, const struct token *t, uint32_t idx)
+{
+	const char *text = pp->env->args[idx];
+	struct source_file *src = source_add(pp->sources, SOURCE_ARG,
+					     arena_printf(pp->arena, "<argument %u>", idx + 1),
+					     text, strlen(text));
+	struct lexer *lx = lexer_open(pp->arena, pp->names, pp->diag, src);
+	/* tokens point at the $N token for locations in messages */
+	lexer_set_origin(lx, TF_FROM_ARG, NULL, NULL);
+	struct pp_frame f = { .lx = lx };
+	(void)t;
+	push_frame(pp, f);
+}
+
+/* --------------------------------------------------------------- macros */
+
+static struct pp_macro *find_macro(struct preproc *pp, const char *name, bool library_scope)
+{
+	if (!library_scope) {
+		for (uint32_t i = pp->file_macros.len; i-- > 0;)
+			if (pp->file_macros.items[i]->name == name)
+				return pp->file_macros.items[i];
+	}
+	for (uint32_t i = 0; i < pp->lib->macros.len; i++)
+		if (pp->lib->macros.items[i]->name == name)
+			return pp->lib->macros.items[i];
+	return NULL;
+}
+
+static struct pp_binding *find_binding(struct pp_ctx *ctx, const char *name)
+{
+	for (uint32_t i = 0; i < ctx->nbindings; i++)
+		if (ctx->bindings[i].name == name)
+			return &ctx->bindings[i];
+	return NULL;
+}
+
+/* @define NAME[(p, ...)] %( BODY %) */
+static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx *ctx)
+{
+	if (ctx->in_macro_body) {
+		diag_parse_error(pp->diag, D_PP_MACRO, def, DIAG_AT,
+				 "'@define' forbidden inside macro body");
+	}
+	struct token *name = pp_raw(pp, NULL);
+	if (name->type != T_IDENT && name->kind != TK_KEYWORD) {
+		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_SAW,
+				 "expected identifier after '@define'");
+		return;
+	}
+	if (strcmp(name->text, "define") == 0) {
+		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+				 "attempt to redefine '@define'");
+		return;
+	}
+	struct pp_macro *m = arena_new_obj(pp->arena, struct pp_macro);
+	m->name = intern(pp->names, arena_printf(pp->arena, "@%s", name->text));
+	m->tok = name;
+	m->library = pp->library_file;
+
+	struct token *t = pp_raw(pp, NULL);
+	if (t->type == '(') {
+		VEC(const char *) params = { 0 };
+		for (;;) {
+			t = pp_raw(pp, NULL);
+			if (t->type == ')' && params.len == 0)
+				break;
+			if (t->type != T_IDENT) {
+				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
+						 "expected identifier for macro parameter");
+				return;
+			}
+			const char *p = intern(pp->names, arena_printf(pp->arena, "@%s", t->text));
+			for (uint32_t i = 0; i < params.len; i++)
+				if (params.items[i] == p)
+					diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
+							 "duplicate macro parameter name");
+			vec_push(pp->arena, &params, p);
+			t = pp_raw(pp, NULL);
+			if (t->type == ')')
+				break;
+			if (t->type != ',') {
+				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
+						 "expected ',' or ')' in macro parameter list");
+				return;
+			}
+		}
+		m->params = params.items;
+		m->nparams = params.len;
+		t = pp_raw(pp, NULL);
+	}
+	if (t->type != T_PP_OPEN) {
+		diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
+				 "expected '%%(' to begin the body of macro '%s'", m->name);
+		return;
+	}
+	VEC(struct token *) body = { 0 };
+	int depth = 1;
+	for (;;) {
+		t = pp_raw(pp, NULL);
+		if (t->type == T_EOF) {
+			diag_parse_error(pp->diag, D_PP_MACRO, def, DIAG_AT,
+					 "unterminated body of macro '%s'", m->name);
+			return;
+		}
+		if (t->type == T_PP_OPEN)
+			depth++;
+		else if (t->type == T_PP_CLOSE && --depth == 0)
+			break;
+		vec_push(pp->arena, &body, t);
+	}
+	m->body = body.items;
+	m->nbody = body.len;
+
+	if (preproc_is_builtin_at(m->name))
+		diag_warning(pp->diag, W_MACRO, name, "macro redefines built-in operator '%s'",
+			     m->name);
+	if (pp->library_file) {
+		for (uint32_t i = 0; i < pp->file_macros.len; i++)
+			if (pp->file_macros.items[i]->name == m->name) {
+				diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+						 "attempt to redefine macro '%s' in the same file",
+						 m->name);
+				return;
+			}
+		vec_push_heap(&pp->file_macros, m);
+		return;
+	}
+	for (uint32_t i = 0; i < pp->file_macros.len; i++) {
+		if (pp->file_macros.items[i]->name == m->name) {
+			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+					 "attempt to redefine macro '%s' in the same file", m->name);
+			return;
+		}
+	}
+	vec_push_heap(&pp->file_macros, m);
+}
+
+/* Collects "(a, b, ...)" raw; () and [] nest.  Returns false on error. */
+static bool collect_args(struct preproc *pp, const struct token *inv, const struct pp_macro *m,
+			 struct pp_ctx *ctx, struct pp_binding *out)
+{
+	struct token *t = pp_raw(pp, NULL);
+	if (t->type != '(') {
+		diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
+				 "expected '(' in invocation of macro '%s' taking %u parameters",
+				 m->name, m->nparams);
+		/* the token was not ours: put it back */
+		struct token **one = arena_new_array(pp->arena, struct token *, 1);
+		one[0] = t;
+		push_frame(pp, (struct pp_frame){ .toks = one, .n = 1,
+						  .bindings = ctx->bindings,
+						  .nbindings = ctx->nbindings,
+						  .library_scope = ctx->library_scope,
+						  .in_macro_body = ctx->in_macro_body });
+		return false;
+	}
+	uint32_t nargs = 0;
+	VEC(struct token *) cur = { 0 };
+	int depth = 0;
+	bool any = false;
+	for (;;) {
+		t = pp_raw(pp, NULL);
+		if (t->type == T_EOF) {
+			diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
+					 "unterminated invocation of macro '%s'", m->name);
+			return false;
+		}
+		if (depth == 0 && (t->type == ',' || t->type == ')')) {
+			if (t->type == ')' && nargs == 0 && !any && cur.len == 0)
+				break; /* @m() */
+			if (nargs < m->nparams) {
+				out[nargs] = (struct pp_binding){
+					.name = m->params[nargs], .toks = cur.items, .n = cur.len,
+					.env = ctx->bindings, .nenv = ctx->nbindings,
+					.library_scope = ctx->library_scope,
+					.in_macro_body = ctx->in_macro_body,
+				};
+			}
+			nargs++;
+			memset(&cur, 0, sizeof(cur));
+			if (t->type == ')')
+				break;
+			any = true;
+			continue;
+		}
+		if (t->type == '(' || t->type == '[')
+			depth++;
+		else if ((t->type == ')' || t->type == ']') && depth > 0)
+			depth--;
+		vec_push(pp->arena, &cur, t);
+	}
+	if (nargs != m->nparams) {
+		diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
+				 "too %s parameters for macro '%s' (expected %u)",
+				 nargs < m->nparams ? "few" : "many", m->name, m->nparams);
+		return false;
+	}
+	return true;
+}
+
+static void invoke_macro(struct preproc *pp, const struct token *inv, const struct pp_macro *m,
+			 struct pp_ctx *ctx)
+{
+	struct pp_binding *b = NULL;
+	if (m->nparams) {
+		b = arena_new_array(pp->arena, struct pp_binding, m->nparams);
+		if (!collect_args(pp, inv, m, ctx, b))
+			return;
+	}
+	push_frame(pp, (struct pp_frame){
+		.toks = m->body, .n = m->nbody, .chain = inv,
+		.bindings = b, .nbindings = m->nparams,
+		.library_scope = m->library, .in_macro_body = true,
+	});
+}
+
+/* Tokens after arguments and macros: the layer conditionals read. */
+static struct token *pp_expand(struct preproc *pp)
+{
+	for (;;) {
+		struct pp_ctx ctx;
+		struct token *t = pp_raw(pp, &ctx);
+		uint32_t idx;
+		switch (t->type) {
+		case T_ARG_DOLLAR:
+			if (!arg_index(pp, t, &idx))
+				return error_token(pp, t);
+			push_argument_text(pp, t, idx);
+			continue;
+		case T_ARG_AT:
+			if (!arg_index(pp, t, &idx))
+				return error_token(pp, t);
+			return make_string_token(pp, t, pp->env->args[idx], strlen(pp->env->args[idx]));
+		case T_ARG_COUNT:
+			return make_number_token(pp, t, pp->env->nargs);
+		case T_ARG_COUNT_STR: {
+			char buf[16];
+			int n = snprintf(buf, sizeof(buf), "%u", pp->env->nargs);
+			return make_string_token(pp, t, buf, (size_t)n);
+		}
+		case T_AT_WORD: {
+			if (t->text == pp->s_define) {
+				pp_define(pp, t, &ctx);
+				continue;
+			}
+			struct pp_binding *b = find_binding(&ctx, t->text);
+			if (b) {
+				push_frame(pp, (struct pp_frame){
+					.toks = b->toks, .n = b->n,
+					.bindings = b->env, .nbindings = b->nenv,
+					.library_scope = b->library_scope,
+					.in_macro_body = b->in_macro_body,
+				});
+				continue;
+			}
+			struct pp_macro *m = find_macro(pp, t->text, ctx.library_scope);
+			if (m) {
+				invoke_macro(pp, t, m, &ctx);
+				continue;
+			}
+			if (preproc_is_builtin_at(t->text))
+				return t;
+			diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "unknown operator %s",
+					 t->text);
+			return error_token(pp, t);
+		}
+		default:
+			return t;
+		}
+	}
+}
+
+/* --------------------------------------------------------- conditionals */
+
+static const char generic_cond_msg[] =
+	"expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', "
+	"'systemtap_privilege', 'CONFIG_...', or comparison between strings or integers";
+
+static bool is_cmp_op(int type)
+{
+	return type == '<' || type == '>' || type == T_LE || type == T_GE || type == T_EQ ||
+	       type == T_NE;
+}
+
+static bool cmp_result(int op, int c)
+{
+	switch (op) {
+	case '<': return c < 0;
+	case '>': return c > 0;
+	case T_LE: return c <= 0;
+	case T_GE: return c >= 0;
+	case T_EQ: return c == 0;
+	case T_NE: return c != 0;
+	}
+	return false;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* LEFT OP "string" where == and != glob-match; order ops compare with
+ * strverscmp (versions) or refuse globs. */
+static bool cmp_version(struct preproc *pp, const char *have, const struct token *op,
+			const struct token *r, bool *ok)
+{
+	if (r->type != T_STRING) {
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
+				 "expected string literal in conditional");
+		*ok = false;
+		return false;
+	}
+	if (has_glob(r->text)) {
+		if (op->type != T_EQ && op->type != T_NE) {
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_AT,
+					 "wildcard not allowed with order comparison operators");
+			*ok = false;
+			return false;
+		}
+		bool m = fnmatch(r->text, have, 0) == 0;
+		return op->type == T_EQ ? m : !m;
+	}
+	return cmp_result(op->type, strverscmp(have, r->text));
+}
+
+static bool glob_eq(struct preproc *pp, const char *have, const struct token *op,
+		    const struct token *r, bool *ok)
+{
+	if (op->type != T_EQ && op->type != T_NE) {
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW, "expected '==' or '!='");
+		*ok = false;
+		return false;
+	}
+	if (r->type != T_STRING) {
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
+				 "expected string literal in conditional");
+		*ok = false;
+		return false;
+	}
+	bool m = fnmatch(r->text, have, 0) == 0;
+	return op->type == T_EQ ? m : !m;
+}
+
+static bool parse_config_number(const char *v, int64_t *out)
+{
+	if (!v || !*v)
+		return false;
+	char *end;
+	long long n = strtoll(v, &end, 0);
+	if (*end)
+		return false;
+	*out = n;
+	return true;
+}
+
+static const char *config_value(struct preproc *pp, const char *name)
+{
+	const char *v = pp->env->config ? pp->env->config(pp->env->ctx, name) : NULL;
+	return v ? v : "";
+}
+
+static bool cmp_config(struct preproc *pp, const struct token *l, const struct token *op,
+		       const struct token *r, bool *ok)
+{
+	const char *have = config_value(pp, l->text);
+	if (r->type == T_STRING)
+		return glob_eq(pp, have, op, r, ok);
+	if (r->type == T_NUMBER) {
+		int64_t v = 0; /* an unset option compares equal to 0 (and to "") */
+		if (*have && !parse_config_number(have, &v)) {
+			diag_parse_error(pp->diag, D_PP_CONFIG, l, DIAG_AT,
+					 "Config option value not a number");
+			*ok = false;
+			return false;
+		}
+		int c = v < r->num_value ? -1 : v > r->num_value;
+		return cmp_result(op->type, c);
+	}
+	if (r->type == T_IDENT && strncmp(r->text, "CONFIG_", 7) == 0) {
+		const char *other = config_value(pp, r->text);
+		int64_t a, b;
+		if (parse_config_number(have, &a) && parse_config_number(other, &b))
+			return cmp_result(op->type, a < b ? -1 : a > b);
+		return cmp_result(op->type, strcmp(have, other));
+	}
+	diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
+			 "expected string, number or CONFIG_ option in conditional");
+	*ok = false;
+	return false;
+}
+
+/* One "LEFT OP RIGHT"; *ok cleared on error. */
+static bool eval_comparison(struct preproc *pp, const struct token *open, bool *ok)
+{
+	struct token *l = pp_expand(pp);
+	if (l->type == T_PP_THEN || l->type == T_EOF) {
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
+				 "incomplete condition after '%%('");
+		*ok = false;
+		if (l->type == T_PP_THEN)
+			pp->peeked = l;
+		return false;
+	}
+	struct token *op = pp_expand(pp);
+	if (!is_cmp_op(op->type)) {
+		if (l->type == T_IDENT)
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW,
+					 "expected comparison operator");
+		else
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, l, DIAG_SAW, "%s",
+					 generic_cond_msg);
+		*ok = false;
+		if (op->type == T_PP_THEN)
+			pp->peeked = op;
+		return false;
+	}
+	struct token *r = pp_expand(pp);
+	const struct pp_env *env = pp->env;
+
+	if (l->type == T_IDENT) {
+		const char *n = l->text;
+		if (strcmp(n, "kernel_v") == 0)
+			return cmp_version(pp, env->kernel_v, op, r, ok);
+		if (strcmp(n, "kernel_vr") == 0)
+			return cmp_version(pp, env->kernel_vr, op, r, ok);
+		if (strcmp(n, "systemtap_v") == 0)
+			return cmp_version(pp, env->systemtap_v, op, r, ok);
+		if (strcmp(n, "arch") == 0)
+			return glob_eq(pp, env->arch, op, r, ok);
+		if (strcmp(n, "runtime") == 0)
+			return glob_eq(pp, env->runtime ? env->runtime(env->ctx) : "kernel", op, r, ok);
+		if (strcmp(n, "systemtap_privilege") == 0) {
+			if (op->type != T_EQ && op->type != T_NE) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW,
+						 "expected '==' or '!='");
+				*ok = false;
+				return false;
+			}
+			if (r->type != T_STRING) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
+						 "expected string literal in conditional");
+				*ok = false;
+				return false;
+			}
+			bool m = strcmp(env->privilege, r->text) == 0;
+			return op->type == T_EQ ? m : !m;
+		}
+		if (strcmp(n, "guru_mode") == 0) {
+			if ((op->type != T_EQ && op->type != T_NE) || r->type != T_NUMBER ||
+			    (r->num_value != 0 && r->num_value != 1)) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
+						 "expected '== 0', '== 1', '!= 0' or '!= 1' after guru_mode");
+				*ok = false;
+				return false;
+			}
+			bool m = (env->guru ? 1 : 0) == r->num_value;
+			return op->type == T_EQ ? m : !m;
+		}
+		if (strncmp(n, "CONFIG_", 7) == 0)
+			return cmp_config(pp, l, op, r, ok);
+	}
+	if (l->type == T_STRING && r->type == T_STRING) {
+		size_t n = l->len < r->len ? l->len : r->len;
+		int c = memcmp(l->text, r->text, n);
+		if (c == 0)
+			c = l->len < r->len ? -1 : l->len > r->len;
+		return cmp_result(op->type, c);
+	}
+	if (l->type == T_NUMBER && r->type == T_NUMBER)
+		return cmp_result(op->type, l->num_value < r->num_value ? -1
+						: l->num_value > r->num_value);
+	if (l->type != T_LEX_ERROR && r->type != T_LEX_ERROR)
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, l, DIAG_SAW, "%s", generic_cond_msg);
+	*ok = false;
+	return false;
+}
+
+static struct token *cond_token(struct preproc *pp)
+{
+	if (pp->peeked) {
+		struct token *t = pp->peeked;
+		pp->peeked = NULL;
+		return t;
+	}
+	return pp_expand(pp);
+}
+
+/* Evaluates COND up to and including '%?'.  An erroneous condition counts
+ * as false so that one mistake does not cascade. */
+static bool eval_condition(struct preproc *pp, const struct token *open)
+{
+	bool ok = true, result = false;
+	for (;;) {
+		bool conj = true;
+		struct token *t;
+		for (;;) {
+			bool c = eval_comparison(pp, open, &ok);
+			conj = conj && c;
+			if (!ok)
+				break;
+			t = cond_token(pp);
+			if (t->type != T_AND)
+				break;
+		}
+		if (!ok)
+			break;
+		result = result || conj;
+		if (t->type == T_OR)
+			continue;
+		if (t->type == T_PP_THEN)
+			return result;
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_SAW,
+				 "expected '%%?' marker for conditional");
+		ok = false;
+		break;
+	}
+	/* recover: skip to the '%?' of this conditional */
+	for (;;) {
+		struct token *t = pp->peeked ? pp->peeked : pp_raw(pp, NULL);
+		pp->peeked = NULL;
+		if (t->type == T_PP_THEN || t->type == T_EOF) {
+			if (t->type == T_EOF)
+				pp->peeked = t;
+			break;
+		}
+	}
+	return false;
+}
+
+/* Skips raw tokens of an unselected branch.  stop_at_else: the false branch
+ * before '%:'.  Returns the token that ended the skip (%:, %) or EOF). */
+static struct token *skip_branch(struct preproc *pp, bool stop_at_else)
+{
+	int depth = 0;
+	for (;;) {
+		struct token *t = pp_raw(pp, NULL);
+		if (t->type == T_EOF)
+			return t;
+		if (t->type == T_PP_OPEN) {
+			depth++;
+		} else if (t->type == T_PP_CLOSE) {
+			if (depth == 0)
+				return t;
+			depth--;
+		} else if (t->type == T_PP_ELSE && depth == 0) {
+			if (stop_at_else)
+				return t;
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+					 "invalid conditional - duplicate '%%:'");
+		} else if (t->type == T_PP_THEN && depth == 0) {
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+					 "incomplete conditional - missing '%%('");
+		}
+	}
+}
+
+static void pp_conditional(struct preproc *pp, const struct token *open)
+{
+	bool taken = eval_condition(pp, open);
+	if (taken) {
+		vec_push_heap(&pp->conds, ((struct pp_cond){ open, false }));
+		return;
+	}
+	struct token *end = skip_branch(pp, true);
+	if (end->type == T_PP_ELSE)
+		vec_push_heap(&pp->conds, ((struct pp_cond){ open, true }));
+	else if (end->type == T_EOF)
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
+				 "incomplete conditional at end of file");
+}
+
+static struct token *pp_cond_next(struct preproc *pp)
+{
+	for (;;) {
+		struct token *t = pp->peeked ? pp->peeked : pp_expand(pp);
+		pp->peeked = NULL;
+		switch (t->type) {
+		case T_PP_OPEN:
+			pp_conditional(pp, t);
+			continue;
+		case T_PP_ELSE:
+			if (pp->conds.len == 0) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+						 "incomplete conditional - missing '%%('");
+				continue;
+			}
+			if (vec_last(&pp->conds).in_else) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+						 "invalid conditional - duplicate '%%:'");
+				continue;
+			}
+			/* end of a taken true branch: skip the false one */
+			if (skip_branch(pp, false)->type == T_EOF)
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, vec_last(&pp->conds).open,
+						 DIAG_AT, "incomplete conditional at end of file");
+			pp->conds.len--;
+			continue;
+		case T_PP_CLOSE:
+			if (pp->conds.len == 0) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+						 "incomplete conditional - missing '%%('");
+				continue;
+			}
+			pp->conds.len--;
+			continue;
+		case T_PP_THEN:
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+					 "incomplete conditional - missing '%%('");
+			continue;
+		case T_EOF:
+			if (pp->conds.len) {
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, pp->conds.items[0].open,
+						 DIAG_AT, "incomplete conditional at end of file");
+				pp->conds.len = 0;
+			}
+			return t;
+		default:
+			return t;
+		}
+	}
+}
+
+/* ----------------------------------------------------------------- API */
+
+struct token *preproc_next(struct preproc *pp)
+{
+	struct token *t = pp_cond_next(pp);
+	if (t->type != T_STRING || !pp->env->glue_strings)
+		return t;
+	/* "a" "b" -> "ab" (also across comments and lines) */
+	struct token *n = pp_cond_next(pp);
+	if (n->type != T_STRING) {
+		pp->peeked = n;
+		return t;
+	}
+	struct token *g = arena_memdup(pp->arena, t, sizeof(*t));
+	size_t cap = (size_t)t->len + n->len;
+	char *buf = arena_alloc(pp->arena, cap + 1);
+	memcpy(buf, t->text, t->len);
+	memcpy(buf + t->len, n->text, n->len);
+	size_t len = cap;
+	for (;;) {
+		n = pp_cond_next(pp);
+		if (n->type != T_STRING) {
+			pp->peeked = n;
+			break;
+		}
+		char *nb = arena_alloc(pp->arena, len + n->len + 1);
+		memcpy(nb, buf, len);
+		memcpy(nb + len, n->text, n->len);
+		buf = nb;
+		len += n->len;
+	}
+	buf[len] = 0;
+	g->text = buf;
+	g->len = (uint32_t)len;
+	return g;
+}
+
+static struct preproc *pp_new(struct arena *a, struct intern_table *names,
+			      struct diag_sink *diag, struct source_table *sources,
+			      const struct pp_env *env, struct pp_library *lib,
+			      struct source_file *src)
+{
+	struct preproc *pp = arena_new_obj(a, struct preproc);
+	pp->arena = a;
+	pp->names = names;
+	pp->diag = diag;
+	pp->sources = sources;
+	pp->env = env;
+	pp->lib = lib;
+	pp->src = src;
+	pp->s_define = intern(names, "@define");
+	struct lexer *lx = lexer_open(a, names, diag, src);
+	vec_push_heap(&pp->frames, ((struct pp_frame){ .lx = lx }));
+	/* returned only if a limit makes us stop early; the lexer's own EOF
+	 * token replaces it when the end is reached normally */
+	struct token *eof = arena_new_obj(a, struct token);
+	eof->kind = TK_EOF;
+	eof->type = T_EOF;
+	eof->text = "";
+	eof->loc.file = src->id;
+	pp->eof = eof;
+	return pp;
+}
+
+struct preproc *preproc_open(struct arena *a, struct intern_table *names,
+			     struct diag_sink *diag, struct source_table *sources,
+			     const struct pp_env *env, struct pp_library *lib,
+			     struct source_file *src)
+{
+	return pp_new(a, names, diag, sources, env, lib, src);
+}
+
+void preproc_close(struct preproc *pp)
+{
+	if (!pp)
+		return;
+	for (uint32_t i = 0; i < pp->frames.len; i++)
+		if (pp->frames.items[i].lx)
+			lexer_close(pp->frames.items[i].lx);
+	vec_free_heap(&pp->frames);
+	vec_free_heap(&pp->file_macros);
+	vec_free_heap(&pp->conds);
+}
+
+bool preproc_library_file(struct arena *a, struct intern_table *names,
+			  struct diag_sink *diag, struct source_table *sources,
+			  const struct pp_env *env, struct pp_library *lib,
+			  struct source_file *src)
+{
+	unsigned errors_before = diag->errors;
+	struct preproc *pp = pp_new(a, names, diag, sources, env, lib, src);
+	pp->library_file = true;
+	for (;;) {
+		struct token *t = preproc_next(pp);
+		if (t->type == T_EOF)
+			break;
+		if (t->type == T_LEX_ERROR)
+			continue;
+		diag_parse_error(diag, D_PP_MACRO, t, DIAG_SAW,
+				 "library macro files may contain only '@define'");
+		break;
+	}
+	bool ok = diag->errors == errors_before;
+	for (uint32_t i = 0; ok && i < pp->file_macros.len; i++) {
+		struct pp_macro *m = pp->file_macros.items[i];
+		for (uint32_t j = 0; j < lib->macros.len; j++) {
+			if (lib->macros.items[j]->name == m->name) {
+				diag_parse_error(diag, D_PP_MACRO, m->tok, DIAG_AT,
+						 "duplicate definition of library macro '%s'", m->name);
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (ok)
+		for (uint32_t i = 0; i < pp->file_macros.len; i++)
+			vec_push_heap(&lib->macros, pp->file_macros.items[i]);
+	preproc_close(pp);
+	return ok;
+}
