@@ -1,0 +1,286 @@
+/*
+ * loop: one epoll set over ring buffers, a signalfd, the child's pidfd and
+ * a deadline (see loop.h).
+ *
+ * Signals are taken synchronously (blocked + signalfd), never in a
+ * handler, so ending a run is ordinary control flow and every exit path
+ * goes through the caller's detach code.
+ */
+#include "bpf/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf/ringbuf.h"
+#include "util/arena.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define MAX_RINGS 64
+
+enum { TAG_SIGNAL = -1, TAG_CHILD = -2 }; /* epoll data; rings are 0.. */
+
+struct loop {
+	int epfd, sigfd, pidfd;
+	sigset_t old_mask;
+	struct ringbuf *rings[MAX_RINGS];
+	int nrings;
+	pid_t child;
+	int go_fd;           /* write end of the child's start pipe, -1 once released */
+	bool child_done;
+	int child_status;
+	int signal;
+	int error;
+	volatile bool exit_requested;
+};
+
+struct loop *loop_open(void)
+{
+	struct loop *lp = xcalloc(1, sizeof(*lp));
+	lp->epfd = lp->sigfd = lp->pidfd = lp->go_fd = -1;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, &lp->old_mask) != 0)
+		goto fail;
+	lp->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp->sigfd < 0 || lp->epfd < 0)
+		goto fail_mask;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(int64_t)TAG_SIGNAL };
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->sigfd, &ev) != 0)
+		goto fail_mask;
+	return lp;
+fail_mask:
+	sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+fail:;
+	int err = errno;
+	if (lp->sigfd >= 0)
+		close(lp->sigfd);
+	if (lp->epfd >= 0)
+		close(lp->epfd);
+	free(lp);
+	errno = err;
+	return NULL;
+}
+
+void loop_close(struct loop *lp)
+{
+	if (!lp)
+		return;
+	if (lp->child > 0 && !lp->child_done) {
+		if (lp->go_fd >= 0) {
+			/* Never released: the command must not run unobserved. */
+			kill(lp->child, SIGKILL);
+			waitpid(lp->child, NULL, 0);
+		} else if (waitpid(lp->child, &lp->child_status, WNOHANG) == lp->child) {
+			lp->child_done = true;
+		}
+	}
+	if (lp->go_fd >= 0)
+		close(lp->go_fd);
+	if (lp->pidfd >= 0)
+		close(lp->pidfd);
+	close(lp->sigfd);
+	close(lp->epfd);
+	/* Signals that arrived while blocked stay pending and are delivered
+	 * here, with their normal disposition, once the run is over. */
+	sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+	free(lp);
+}
+
+int loop_add_ringbuf(struct loop *lp, struct ringbuf *rb)
+{
+	if (lp->nrings == MAX_RINGS)
+		return -ENOSPC;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)lp->nrings };
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ringbuf_epoll_fd(rb), &ev) != 0)
+		return -errno;
+	lp->rings[lp->nrings++] = rb;
+	return 0;
+}
+
+pid_t loop_spawn(struct loop *lp, const char *cmd)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		/* Child: wait for the go byte (EOF means the session gave up). */
+		char c;
+		close(pipefd[1]);
+		ssize_t n;
+		do
+			n = read(pipefd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127);
+		sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[0]);
+	lp->child = pid;
+	lp->go_fd = pipefd[1];
+	lp->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (lp->pidfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(int64_t)TAG_CHILD };
+		epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->pidfd, &ev);
+	}
+	return pid;
+}
+
+int loop_release(struct loop *lp)
+{
+	if (lp->go_fd < 0)
+		return 0;
+	ssize_t n = write(lp->go_fd, "g", 1);
+	int err = n == 1 ? 0 : -errno;
+	close(lp->go_fd);
+	lp->go_fd = -1;
+	return err;
+}
+
+void loop_request_exit(struct loop *lp)
+{
+	lp->exit_requested = true;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool drain(struct loop *lp)
+{
+	for (int i = 0; i < lp->nrings; i++) {
+		int r = ringbuf_consume(lp->rings[i]);
+		if (r < 0 && r != -EINTR) {
+			lp->error = r;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool child_exited(struct loop *lp)
+{
+	if (lp->child <= 0 || lp->child_done)
+		return false;
+	int st;
+	if (waitpid(lp->child, &st, WNOHANG) == lp->child) {
+		lp->child_done = true;
+		lp->child_status = st;
+		return true;
+	}
+	return false;
+}
+
+enum loop_end loop_run(struct loop *lp, int timeout_ms)
+{
+	double deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	enum loop_end end;
+	for (;;) {
+		if (lp->exit_requested) {
+			end = LOOP_END_REQUEST;
+			break;
+		}
+		int wait = -1;
+		if (deadline > 0) {
+			double left = deadline - now_ms();
+			if (left <= 0) {
+				end = LOOP_END_TIMEOUT;
+				break;
+			}
+			wait = (int)left + 1;
+		}
+		/* Without a pidfd (kernels < 5.3) poll the child every 100 ms. */
+		if (lp->child > 0 && lp->pidfd < 0 && (wait < 0 || wait > 100))
+			wait = 100;
+		struct epoll_event evs[16];
+		int n = epoll_wait(lp->epfd, evs, 16, wait);
+		if (n < 0 && errno != EINTR) {
+			lp->error = -errno;
+			end = LOOP_END_ERROR;
+			break;
+		}
+		bool stop = false;
+		for (int i = 0; i < n && !stop; i++) {
+			int64_t tag = (int64_t)evs[i].data.u64;
+			if (tag == TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+				if (read(lp->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					lp->signal = (int)si.ssi_signo;
+					end = LOOP_END_SIGNAL;
+					stop = true;
+				}
+			} else if (tag >= 0 && tag < lp->nrings) {
+				int r = ringbuf_consume(lp->rings[tag]);
+				if (r < 0 && r != -EINTR) {
+					lp->error = r;
+					end = LOOP_END_ERROR;
+					stop = true;
+				}
+			}
+		}
+		if (stop)
+			break;
+		if (child_exited(lp)) {
+			end = LOOP_END_CHILD;
+			break;
+		}
+	}
+	if (end != LOOP_END_ERROR && !drain(lp))
+		end = LOOP_END_ERROR;
+	return end;
+}
+
+int loop_signal(const struct loop *lp)
+{
+	return lp->signal;
+}
+
+int loop_child_status(const struct loop *lp)
+{
+	return lp->child_status;
+}
+
+int loop_error(const struct loop *lp)
+{
+	return lp->error;
+}
+
+const char *loop_end_name(enum loop_end e)
+{
+	switch (e) {
+	case LOOP_END_SIGNAL: return "signal";
+	case LOOP_END_TIMEOUT: return "timeout";
+	case LOOP_END_CHILD: return "child exited";
+	case LOOP_END_REQUEST: return "exit requested";
+	case LOOP_END_ERROR: return "error";
+	}
+	return "?";
+}
