@@ -538,7 +538,11 @@ void asm_listing(const struct asm_prog *p, const struct ir_tagger *tagger, struc
 		bool dup = false;
 		for (uint32_t j = 0; j < i; j++)
 			dup |= p->maps[j].map == m;
-		if (!dup)
+		if (dup)
+			continue;
+		if (m->type == BPF_MAP_TYPE_RINGBUF)
+			strbuf_printf(out, ";   map %s: ringbuf, %u bytes\n", m->name, m->max_entries);
+		else
 			strbuf_printf(out, ";   map %s: %s%s, key %u, value %u, %u entries\n", m->name,
 				      ir_map_type_name(m->type), m->rodata ? " (read-only)" : "",
 				      m->key_size, m->value_size, m->max_entries);

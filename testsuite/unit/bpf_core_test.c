@@ -518,6 +518,88 @@ static bool run_once(struct t *t, int fd, uint64_t a, uint64_t b, uint32_t *ret)
 	return true;
 }
 
+/* Every map type the back end uses, with names the kernel would refuse
+ * as they are (sanitised into kname). */
+static void case_map_types(void)
+{
+	struct t t;
+	t_open(&t);
+	static const enum bpf_map_type types[] = { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_HASH,
+						   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY,
+						   BPF_MAP_TYPE_LRU_HASH };
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		bool array = types[i] == BPF_MAP_TYPE_ARRAY || types[i] == BPF_MAP_TYPE_PERCPU_ARRAY;
+		struct ir_map *m = ir_map_new(t.a, "global::var-with a long name", types[i],
+					      array ? 4 : 8, 16, 64, 0);
+		CHECK(!strcmp(m->kname, "global__var_wit"), "kname '%s'", m->kname);
+		CHECK(load_map(t.lc, m) == 0, "%s: %s", ir_map_type_name(types[i]), t_diag(&t));
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		CHECK(bpf_obj_get_info_by_fd(m->fd, &info, &len) == 0 &&
+		      !strcmp(info.name, "global__var_wit"), "kernel name '%s'", info.name);
+		CHECK(load_map(t.lc, m) == 0, "second load_map not idempotent");
+	}
+	struct ir_map *rb = ringbuf_map_new(t.a, "rb", 5000);
+	CHECK(rb->max_entries == 8192 && load_map(t.lc, rb) == 0, "ringbuf of %u: %s",
+	      rb->max_entries, t_diag(&t));
+	struct ir_map *bad = ir_map_new(t.a, "bad", BPF_MAP_TYPE_ARRAY, 3, 0, 1, 0);
+	CHECK(load_map(t.lc, bad) < 0, "an array map with a 3-byte key was created");
+	CHECK(strstr(t_diag(&t), "cannot create BPF map 'bad' (array, key 3, value 0, 1 entries)"),
+	      "%s", t_diag(&t));
+out:
+	t_close(&t);
+}
+
+/* A frozen read-only map holds the format string bpf_snprintf insists on
+ * (BPF_F_RDONLY_PROG), reached with a direct map-value load. */
+static void case_rodata_snprintf(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ir_map *ro = ir_map_rodata(t.a, "strings");
+	uint32_t hello = ir_rodata_add(t.a, ro, "hello", 6, 1);
+	uint32_t fmt = ir_rodata_add(t.a, ro, "n=%d hex=%x", 12, 8);
+	CHECK(ir_rodata_add(t.a, ro, "hello", 6, 1) == hello, "identical strings stored twice");
+	struct ir_map *res = results_map(&t);
+	struct ir *ir = ir_new(t.a, &t.diag, &t.tagger, "fmt", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	int16_t out = ir_stack_alloc(ir, 64, 8), data = ir_stack_alloc(ir, 16, 8);
+	ir_emit_stack_zero(ir, out, 64);
+	ir_reg a = ir_new_vreg(ir), b = ir_new_vreg(ir);
+	ir_emit_load(ir, 8, a, ir_ctx(ir), 0);
+	ir_emit_load(ir, 8, b, ir_ctx(ir), 8);
+	ir_emit_store(ir, 8, IR_FP, data, a);
+	ir_emit_store(ir, 8, IR_FP, (int16_t)(data + 8), b);
+	ir_reg n = ir_new_vreg(ir);
+	ir_call_helper(ir, n, BPF_FUNC_snprintf, ir_arg_stack(out), ir_arg_imm(64),
+		       ir_arg_map_value(ro, fmt), ir_arg_stack(data), ir_arg_imm(16));
+	ir_reg p = emit_results_ptr(ir, res);
+	for (int i = 0; i < 8; i++) {
+		ir_reg w = ir_new_vreg(ir);
+		ir_emit_load(ir, 8, w, IR_FP, (int16_t)(out + 8 * i));
+		ir_emit_store(ir, 8, p, (int16_t)(8 * i), w);
+	}
+	ir_reg h = ir_new_vreg(ir), c = ir_new_vreg(ir); /* results[8] = "hello"[1] */
+	ir_emit_ld_map_value(ir, h, ro, hello);
+	ir_emit_load(ir, 1, c, h, 1);
+	ir_emit_store(ir, 8, p, 64, c);
+	ir_emit_store(ir, 8, p, 72, n);
+	ir_emit_exit_imm(ir, 0);
+	int fd = build_load(&t, ir);
+	CHECK(fd >= 0, "%s", fail_msg);
+	CHECK(run_once(&t, fd, (uint64_t)-5, 255, NULL), "run");
+	uint64_t r[NRES];
+	CHECK(read_results(res, r), "read");
+	CHECK(!strcmp((const char *)r, "n=-5 hex=ff"), "snprintf gave '%.64s'", (const char *)r);
+	CHECK(r[8] == 'e' && r[9] == 12, "rodata byte %llu, length %llu",
+	      (unsigned long long)r[8], (unsigned long long)r[9]);
+	uint32_t zero = 0;
+	char v[64];
+	CHECK(bpf_map_update_elem(ro->fd, &zero, v, BPF_ANY) < 0, "the rodata map is writable");
+out:
+	t_close(&t);
+}
+
 /* ALU, immediates, byte swaps, comparisons, a bounded loop and an atomic,
  * computed by BPF_PROG_TEST_RUN and compared with C. */
 static void case_alu_branches(void)
@@ -1254,6 +1336,119 @@ out:
 	strbuf_free(&sb);
 }
 
+/* ---- the worked example of compiler/bpf/README.md, verbatim ---- */
+
+/* probe syscall.getppid { n = ++counts[pid()]; emit(pid(), n) } */
+static struct ir *build_count_per_pid(struct arena *a, struct diag_sink *diag,
+				      const struct ir_tagger *tagger, const void *probe_node,
+				      struct ir_map *counts, struct ir_map *events,
+				      struct ir_map *lost)
+{
+	struct ir *ir = ir_new(a, diag, tagger, "probe_0", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	ir_set_tag(ir, probe_node);
+	ir_label done = ir_new_label(ir), have = ir_new_label(ir);
+
+	/* raw_tracepoint sys_enter: ctx = u64 args[2] = { struct pt_regs *, id } */
+	ir_reg id = ir_new_vreg(ir);
+	ir_emit_load(ir, 8, id, ir_ctx(ir), 8);
+	ir_emit_jcc_imm(ir, IR_JNE, id, SYS_getppid, done);
+
+	/* key = pid() */
+	int16_t key = ir_stack_alloc(ir, 8, 8);
+	ir_reg pid = ir_new_vreg(ir);
+	ir_call_helper(ir, pid, BPF_FUNC_get_current_pid_tgid);
+	ir_emit_alu_imm(ir, IR_RSH, pid, 32);
+	ir_emit_store(ir, 8, IR_FP, key, pid);
+
+	/* p = &counts[key], inserting 0 the first time */
+	ir_reg p = ir_new_vreg(ir);
+	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(counts), ir_arg_stack(key));
+	ir_emit_jcc_imm(ir, IR_JNE, p, 0, have);
+	int16_t zero = ir_stack_alloc(ir, 8, 8);
+	ir_emit_store_imm(ir, 8, IR_FP, zero, 0);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_map_update_elem, ir_arg_map(counts),
+		       ir_arg_stack(key), ir_arg_stack(zero), ir_arg_imm(BPF_NOEXIST));
+	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(counts), ir_arg_stack(key));
+	ir_emit_jcc_imm(ir, IR_JEQ, p, 0, done);
+	ir_bind_label(ir, have);
+
+	/* n = atomic fetch-and-add(*p, 1) + 1 */
+	ir_reg n = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, n, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, p, 0, n, true);
+	ir_emit_alu_imm(ir, IR_ADD, n, 1);
+
+	/* a 16-byte record { pid, n } to user space; a full buffer counts as lost */
+	int16_t rec = ir_stack_alloc(ir, 16, 8);
+	ir_emit_store(ir, 8, IR_FP, rec, pid);
+	ir_emit_store(ir, 8, IR_FP, rec + 8, n);
+	ringbuf_emit_output(ir, events, lost, rec, 16);
+
+	ir_bind_label(ir, done);
+	ir_emit_exit_imm(ir, 0);
+	return ir;
+}
+
+struct pid_seen {
+	uint64_t n, last;
+	bool in_order;
+};
+
+static int on_pid_rec(void *ctx, const void *data, size_t size)
+{
+	struct pid_seen *s = ctx;
+	const uint64_t *r = data;
+	if (size == 16 && r[0] == (uint64_t)getpid()) {
+		s->in_order &= r[1] == s->last + 1;
+		s->last = r[1];
+		s->n++;
+	}
+	return 0;
+}
+
+static void case_readme_example(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ringbuf *rb = NULL;
+	struct loop *lp = NULL;
+	struct ir_map *counts = ir_map_new(t.a, "counts", BPF_MAP_TYPE_HASH, 8, 8, 10240, 0);
+	struct ir_map *events = ringbuf_map_new(t.a, "events", 256 * 1024);
+	struct ir_map *lost = ringbuf_lost_map_new(t.a, "lost");
+	struct ir *ir = build_count_per_pid(t.a, &t.diag, &t.tagger, &t.toks[0], counts, events,
+					    lost);
+	struct asm_prog *code = asm_build(ir);
+	CHECK(code, "build: %s", t_diag(&t));
+	if (getenv("CTAP_TEST_LISTINGS")) {
+		struct strbuf sb = STRBUF_INIT;
+		asm_listing(code, &t.tagger, &sb);
+		fputs(strbuf_str(&sb), stdout);
+		strbuf_free(&sb);
+	}
+	int fd = load_prog(t.lc, code);
+	CHECK(fd >= 0, "load: %s", t_diag(&t));
+	CHECK(attach_raw_tp(t.lc, fd, "sys_enter", &t.toks[0]) == 0, "attach: %s", t_diag(&t));
+	struct pid_seen seen = { .in_order = true };
+	rb = ringbuf_open(t.lc, events, lost, on_pid_rec, &seen);
+	lp = loop_open();
+	CHECK(rb && lp && loop_add_ringbuf(lp, rb) == 0, "ringbuf/loop: %s", t_diag(&t));
+	for (int i = 0; i < 500; i++)
+		syscall(SYS_getppid);
+	CHECK(loop_run(lp, 100) == LOOP_END_TIMEOUT, "loop");
+	load_detach_all(t.lc);
+	CHECK(ringbuf_report_lost(rb, &t.diag) == 0, "records lost");
+	uint64_t k = (uint64_t)getpid(), v = 0;
+	CHECK(bpf_map_lookup_elem(counts->fd, &k, &v) == 0 && v == 500, "counts[pid] = %llu",
+	      (unsigned long long)v);
+	CHECK(seen.n == 500 && seen.in_order && seen.last == 500, "%llu records, last n %llu%s",
+	      (unsigned long long)seen.n, (unsigned long long)seen.last,
+	      seen.in_order ? "" : ", out of order");
+out:
+	ringbuf_close(rb);
+	t_close(&t);
+	loop_close(lp);
+}
+
 /* ---- detaching on every exit path ---- */
 
 enum session_end { END_SIGNAL, END_TIMEOUT, END_CHILD, END_REQUEST, END_ATTACH_ERROR };
@@ -1487,6 +1682,8 @@ int main(void)
 	run_case("listing", case_listing, false);
 	run_case("feature_message", case_feature_message, false);
 	run_case("features", case_features, true);
+	run_case("map_types", case_map_types, true);
+	run_case("rodata_snprintf", case_rodata_snprintf, true);
 	run_case("alu_branches", case_alu_branches, true);
 	run_case("spills", case_spills, true);
 	run_case("spill_pointer", case_spill_pointer, true);
@@ -1500,6 +1697,7 @@ int main(void)
 	run_case("uprobe_multi", case_uprobe_multi, true);
 	run_case("ringbuf_records", case_ringbuf_records, true);
 	run_case("ringbuf_lost", case_ringbuf_lost, true);
+	run_case("readme_example", case_readme_example, true);
 	run_case("detach_all_paths", case_detach_all_paths, true);
 	return failures ? 1 : 0;
 }
