@@ -76,8 +76,7 @@ int btf_emit_load(const struct btf_emit_func *funcs, uint32_t n, struct btf_emit
 				goto out;
 		}
 		c_ident(name, sizeof(name), funcs[i].name, i);
-		int fid = btf__add_func(btf, name, funcs[i].main ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
-					proto);
+		int fid = btf__add_func(btf, name, BTF_FUNC_STATIC, proto);
 		if (fid < 0) {
 			err = fid;
 			goto out;

@@ -4,8 +4,10 @@
  *
  * For each function of a program: a FUNC_PROTO returning `long` whose
  * parameters are `void *ctx` (main) or `long argN` (sub-functions), and a
- * FUNC (main global, sub-functions static, so that the verifier checks the
- * latter in the caller's context), plus the func_info records mapping each
+ * static FUNC (static: the verifier checks sub-functions in their caller's
+ * context, and does not try to type-check main's `void *ctx` as it does
+ * for global functions, which only adds noise to the log), plus the
+ * func_info records mapping each
  * function's first instruction to its FUNC type.  Built with libbpf's
  * btf__add_* writer and loaded with BPF_BTF_LOAD.
  *

@@ -884,6 +884,8 @@ static void case_verifier_rejection(void)
 	int fd = load_prog(t.lc, ap);
 	CHECK(fd < 0, "the verifier accepted a null dereference");
 	const char *d = t_diag(&t);
+	if (getenv("CTAP_TEST_LISTINGS"))
+		fputs(d, stdout);
 	CHECK(strstr(d, "ERROR: BPF verifier rejected program 'probe_0' (EACCES) at instruction"),
 	      "headline: %s", d);
 	CHECK(strstr(d, "serving t.stp:2:7 x = counts[1]"), "no tag description: %s", d);
