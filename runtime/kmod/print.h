@@ -27,4 +27,24 @@ void _ctap_print_discard(struct _ctap_context *c);
 
 #define _ctap_out(c) (&(c)->out)
 
+struct fmt_arg;
+struct fmt_spec;
+
+/*
+ * printf / sprintf through the common printf engine (common/format.h)
+ * into ob: _ctap_out(c) for printf, or an outbuf_init_string() buffer over
+ * a MAXSTRINGLEN string for sprintf.  %m/%M read memory fault-safely; a
+ * fault raises `read fault [man error::fault] at 0x...` in c.  Returns the
+ * format status (FORMAT_OK = 0).
+ */
+int _ctap_printf(struct _ctap_context *c, struct outbuf *ob, const char *fmt,
+		 const struct fmt_arg *args, u32 nargs);
+int _ctap_printf_parsed(struct _ctap_context *c, struct outbuf *ob, const char *fmt,
+			const struct fmt_spec *specs, u32 nspecs,
+			const struct fmt_arg *args, u32 nargs);
+
+/* An outbuf that fills the script string dst (MAXSTRINGLEN bytes); finish
+ * with outbuf_cstr(ob). */
+void _ctap_string_out(struct outbuf *ob, char *dst);
+
 #endif
