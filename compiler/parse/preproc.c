@@ -963,9 +963,11 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 			}
 		}
 	}
+	/* the library lives as long as the arena (a heap vector here leaked
+	 * once per run, and once per input in the fuzzer) */
 	if (ok)
 		for (uint32_t i = 0; i < pp->file_macros.len; i++)
-			vec_push_heap(&lib->macros, pp->file_macros.items[i]);
+			vec_push(a, &lib->macros, pp->file_macros.items[i]);
 	preproc_close(pp);
 	return ok;
 }

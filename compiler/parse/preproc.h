@@ -50,7 +50,8 @@ struct pp_env {
 struct pp_macro;
 typedef VEC(struct pp_macro *) pp_macro_vec;
 
-/* The library macros (from *.stpm files), shared by every file. */
+/* The library macros (from *.stpm files), shared by every file; the
+ * vector grows in the arena given to preproc_library_file. */
 struct pp_library {
 	pp_macro_vec macros;
 };
