@@ -9,6 +9,7 @@
  *   uprobes:    100 perf-PMU uprobes (one each) vs one uprobe_multi link
  *   per event:  a counting program on getppid through each tracepoint path
  *   loading:    BPF_PROG_LOAD (verifier + JIT) of small to large programs
+ *   compiling:  regalloc + encoding of large branchy IR (user-space cost)
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -27,6 +29,7 @@
 #include "bpf/feature.h"
 #include "bpf/ir.h"
 #include "bpf/load.h"
+#include "bpf/regalloc.h"
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "util/arena.h"
@@ -267,6 +270,39 @@ static struct ir *sized_prog(int n)
 	return ir;
 }
 
+/* Branchy IR with many short-lived vregs, six long-lived ones and a helper
+ * call per step: about 8 instructions per step. */
+static void bench_regalloc(void)
+{
+	static const int steps[] = { 1000, 10000, 100000 };
+	printf("%-44s %12s %12s\n", "compile: regalloc + encode (user space)", "insns", "ms");
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		struct ir *ir = ir_new(arena, &diag, NULL, "ra", BPF_PROG_TYPE_RAW_TRACEPOINT);
+		ir_reg live[6];
+		for (int i = 0; i < 6; i++) {
+			live[i] = ir_new_vreg(ir);
+			ir_emit_mov_imm(ir, live[i], i);
+		}
+		for (int k = 0; k < steps[s]; k++) {
+			ir_reg t = ir_new_vreg(ir), u = ir_new_vreg(ir);
+			ir_emit_mov(ir, t, live[k % 6]);
+			ir_emit_alu_imm(ir, IR_ADD, t, k);
+			ir_label l = ir_new_label(ir);
+			ir_emit_jcc_imm(ir, IR_JGT, t, 1000, l);
+			ir_call_helper(ir, u, BPF_FUNC_ktime_get_ns);
+			ir_emit_alu(ir, IR_ADD, live[(k + 1) % 6], u);
+			ir_bind_label(ir, l);
+			ir_emit_alu(ir, IR_XOR, live[k % 6], t);
+		}
+		ir_emit_exit(ir, live[0]);
+		double t0 = load_now_ms();
+		struct asm_prog *p = regalloc_run(ir) ? asm_encode(ir) : NULL;
+		double t1 = load_now_ms();
+		printf("  %-42s %12u %12.1f\n", "branchy, 6 values live across calls", p ? p->len : 0,
+		       t1 - t0);
+	}
+}
+
 static void bench_load(void)
 {
 	static const int sizes[] = { 10, 1000, 10000, 100000 };
@@ -306,7 +342,10 @@ int main(void)
 	arena = arena_new();
 	source_table_init(&sources, arena);
 	diag_init(&diag, &sources, stderr);
-	printf("kernel %s, %ld CPUs online\n", "(running)", sysconf(_SC_NPROCESSORS_ONLN));
+	struct utsname u;
+	uname(&u);
+	printf("kernel %s, %ld CPUs online\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
+	bench_regalloc();
 	bench_load();
 	bench_tracepoints();
 	bench_per_event();

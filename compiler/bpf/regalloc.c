@@ -4,8 +4,11 @@
  * Per function, repeated until nothing spills:
  *   1. positions: instruction i reads its operands at 2i+2 and writes its
  *      result at 2i+3 (function entry writes the argument registers at 1);
- *   2. basic blocks and vreg liveness (bitsets, backward dataflow), giving
- *      each vreg one conservative interval [first, last] position;
+ *   2. basic blocks and vreg liveness, giving each vreg one conservative
+ *      interval [first, last] position.  Liveness is computed per vreg by
+ *      walking backwards from its upward-exposed uses through predecessor
+ *      blocks until its definitions: the cost is the size of the live
+ *      ranges, not blocks x vregs (which is quadratic in program size);
  *   3. fixed intervals of r0-r5: where the builders' argument/result moves
  *      keep them live, plus one point per call where r0-r5 are clobbered.
  *      A vreg whose interval covers a call therefore cannot get r0-r5 and
@@ -51,9 +54,10 @@ struct ra {
 	uint32_t *bsucc;         /* 2 per block, UINT32_MAX = none */
 	uint32_t *block_of;      /* instruction -> block */
 
-	/* liveness */
-	uint32_t words;
-	uint64_t *use, *def, *in, *out;
+	/* predecessors (CSR) */
+	uint32_t *pred_start, *preds;
+	/* per vreg: blocks with an upward-exposed use, blocks defining it (CSR) */
+	uint32_t *ue_start, *ue_blocks, *def_start, *def_blocks;
 
 	/* intervals */
 	int32_t *start, *end;
@@ -176,10 +180,12 @@ static void ra_free(struct ra *ra)
 	free(ra->bend);
 	free(ra->bsucc);
 	free(ra->block_of);
-	free(ra->use);
-	free(ra->def);
-	free(ra->in);
-	free(ra->out);
+	free(ra->pred_start);
+	free(ra->preds);
+	free(ra->ue_start);
+	free(ra->ue_blocks);
+	free(ra->def_start);
+	free(ra->def_blocks);
 	free(ra->start);
 	free(ra->end);
 	free(ra->hint_phys);
@@ -276,62 +282,85 @@ static bool build_blocks(struct ra *ra)
 
 /* --------------------------------------------------------- liveness */
 
-static inline void bset(uint64_t *s, uint32_t i)
+static void predecessors(struct ra *ra)
 {
-	s[i / 64] |= 1ull << (i % 64);
-}
-
-static inline bool btest(const uint64_t *s, uint32_t i)
-{
-	return s[i / 64] >> (i % 64) & 1;
-}
-
-static void liveness(struct ra *ra)
-{
-	uint32_t W = ra->words = (ra->nv + 63) / 64 ? (ra->nv + 63) / 64 : 1;
-	size_t sz = (size_t)ra->nb * W;
-	ra->use = xcalloc(sz, 8);
-	ra->def = xcalloc(sz, 8);
-	ra->in = xcalloc(sz, 8);
-	ra->out = xcalloc(sz, 8);
-	for (uint32_t b = 0; b < ra->nb; b++) {
-		uint64_t *u = ra->use + (size_t)b * W, *d = ra->def + (size_t)b * W;
-		for (uint32_t i = ra->bstart[b]; i <= ra->bend[b]; i++) {
-			struct operands o;
-			operands(&ra->f->insns.items[i], &o);
-			for (uint32_t k = 0; k < o.nuse; k++) {
-				uint32_t v = lv(ra, o.use[k]);
-				if (v != NONE && !btest(d, v))
-					bset(u, v);
-			}
-			uint32_t v = lv(ra, o.def);
-			if (v != NONE)
-				bset(d, v);
+	ra->pred_start = xcalloc(ra->nb + 2, sizeof(uint32_t));
+	for (uint32_t b = 0; b < ra->nb; b++)
+		for (int k = 0; k < 2; k++)
+			if (ra->bsucc[2 * b + k] != NONE)
+				ra->pred_start[ra->bsucc[2 * b + k] + 1]++;
+	for (uint32_t b = 0; b < ra->nb; b++)
+		ra->pred_start[b + 1] += ra->pred_start[b];
+	ra->preds = xcalloc(ra->pred_start[ra->nb] + 1, sizeof(uint32_t));
+	uint32_t *fill = xcalloc(ra->nb + 1, sizeof(uint32_t));
+	for (uint32_t b = 0; b < ra->nb; b++)
+		for (int k = 0; k < 2; k++) {
+			uint32_t sb = ra->bsucc[2 * b + k];
+			if (sb != NONE)
+				ra->preds[ra->pred_start[sb] + fill[sb]++] = b;
 		}
-	}
-	bool changed = true;
-	while (changed) {
-		changed = false;
-		for (uint32_t b = ra->nb; b-- > 0;) {
-			uint64_t *in = ra->in + (size_t)b * W, *out = ra->out + (size_t)b * W;
-			const uint64_t *u = ra->use + (size_t)b * W, *d = ra->def + (size_t)b * W;
-			for (int k = 0; k < 2; k++) {
-				uint32_t s = ra->bsucc[2 * b + k];
-				if (s == NONE)
-					continue;
-				const uint64_t *sin = ra->in + (size_t)s * W;
-				for (uint32_t w = 0; w < W; w++)
-					out[w] |= sin[w];
-			}
-			for (uint32_t w = 0; w < W; w++) {
-				uint64_t nin = u[w] | (out[w] & ~d[w]);
-				if (nin != in[w]) {
-					in[w] = nin;
-					changed = true;
+	free(fill);
+}
+
+/* Per vreg, the blocks where it is read before being written (upward-
+ * exposed uses) and the blocks that write it, as CSR lists.  Two passes:
+ * count, then fill; stamps (block + 1) dedupe within a block. */
+static void block_sets(struct ra *ra)
+{
+	uint32_t nv = ra->nv;
+	uint32_t *def_in = xcalloc(nv + 1, sizeof(uint32_t));  /* block+1 of last def seen */
+	uint32_t *ue_mark = xcalloc(nv + 1, sizeof(uint32_t));
+	uint32_t *def_mark = xcalloc(nv + 1, sizeof(uint32_t));
+	ra->ue_start = xcalloc(nv + 2, sizeof(uint32_t));
+	ra->def_start = xcalloc(nv + 2, sizeof(uint32_t));
+	uint32_t *ue_fill = NULL, *def_fill = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(def_in, 0, (nv + 1) * sizeof(uint32_t));
+		memset(ue_mark, 0, (nv + 1) * sizeof(uint32_t));
+		memset(def_mark, 0, (nv + 1) * sizeof(uint32_t));
+		for (uint32_t b = 0; b < ra->nb; b++) {
+			for (uint32_t i = ra->bstart[b]; i <= ra->bend[b]; i++) {
+				struct operands o;
+				operands(&ra->f->insns.items[i], &o);
+				for (uint32_t k = 0; k < o.nuse; k++) {
+					uint32_t v = lv(ra, o.use[k]);
+					if (v == NONE || def_in[v] == b + 1 || ue_mark[v] == b + 1)
+						continue;
+					ue_mark[v] = b + 1;
+					if (pass == 0)
+						ra->ue_start[v + 1]++;
+					else
+						ra->ue_blocks[ra->ue_start[v] + ue_fill[v]++] = b;
 				}
+				uint32_t v = lv(ra, o.def);
+				if (v == NONE)
+					continue;
+				def_in[v] = b + 1;
+				if (def_mark[v] == b + 1)
+					continue;
+				def_mark[v] = b + 1;
+				if (pass == 0)
+					ra->def_start[v + 1]++;
+				else
+					ra->def_blocks[ra->def_start[v] + def_fill[v]++] = b;
 			}
 		}
+		if (pass == 0) {
+			for (uint32_t v = 0; v < nv; v++) {
+				ra->ue_start[v + 1] += ra->ue_start[v];
+				ra->def_start[v + 1] += ra->def_start[v];
+			}
+			ra->ue_blocks = xcalloc(ra->ue_start[nv] + 1, sizeof(uint32_t));
+			ra->def_blocks = xcalloc(ra->def_start[nv] + 1, sizeof(uint32_t));
+			ue_fill = xcalloc(nv + 1, sizeof(uint32_t));
+			def_fill = xcalloc(nv + 1, sizeof(uint32_t));
+		}
 	}
+	free(def_in);
+	free(ue_mark);
+	free(def_mark);
+	free(ue_fill);
+	free(def_fill);
 }
 
 static void extend(struct ra *ra, uint32_t v, int32_t p)
@@ -361,7 +390,6 @@ static void hint(struct ra *ra, const struct ir_insn *in)
 
 static void intervals(struct ra *ra)
 {
-	uint32_t W = ra->words;
 	ra->start = xcalloc(ra->nv + 1, sizeof(int32_t));
 	ra->end = xcalloc(ra->nv + 1, sizeof(int32_t));
 	ra->hint_phys = xcalloc(ra->nv + 1, sizeof(int32_t));
@@ -371,29 +399,53 @@ static void intervals(struct ra *ra)
 		ra->hint_phys[v] = -1;
 		ra->hint_vreg[v] = NONE;
 	}
-	for (uint32_t b = 0; b < ra->nb; b++) {
-		const uint64_t *in = ra->in + (size_t)b * W, *out = ra->out + (size_t)b * W;
-		for (uint32_t v = 0; v < ra->nv; v++) {
-			if (btest(in, v))
-				extend(ra, v, use_pos(ra->bstart[b]));
-			if (btest(out, v))
-				extend(ra, v, def_pos(ra->bend[b]));
-		}
-		for (uint32_t i = ra->bstart[b]; i <= ra->bend[b]; i++) {
-			const struct ir_insn *insn = &ra->f->insns.items[i];
-			struct operands o;
-			operands(insn, &o);
-			for (uint32_t k = 0; k < o.nuse; k++) {
-				uint32_t v = lv(ra, o.use[k]);
-				if (v != NONE)
-					extend(ra, v, use_pos(i));
-			}
-			uint32_t v = lv(ra, o.def);
+	/* every read and write */
+	for (uint32_t i = 0; i < ra->n; i++) {
+		const struct ir_insn *insn = &ra->f->insns.items[i];
+		struct operands o;
+		operands(insn, &o);
+		for (uint32_t k = 0; k < o.nuse; k++) {
+			uint32_t v = lv(ra, o.use[k]);
 			if (v != NONE)
-				extend(ra, v, def_pos(i));
-			hint(ra, insn);
+				extend(ra, v, use_pos(i));
+		}
+		uint32_t v = lv(ra, o.def);
+		if (v != NONE)
+			extend(ra, v, def_pos(i));
+		hint(ra, insn);
+	}
+	/* live across block boundaries: walk back from upward-exposed uses
+	 * (live-in) through predecessors (live-out) until a definition */
+	predecessors(ra);
+	block_sets(ra);
+	uint32_t *seen = xcalloc(ra->nb + 1, sizeof(uint32_t));
+	uint32_t *defd = xcalloc(ra->nb + 1, sizeof(uint32_t)); /* blocks writing v */
+	uint32_t *stack = xcalloc(ra->nb + 1, sizeof(uint32_t));
+	for (uint32_t v = 0; v < ra->nv; v++) {
+		uint32_t sp = 0, stamp = v + 1;
+		for (uint32_t k = ra->def_start[v]; k < ra->def_start[v + 1]; k++)
+			defd[ra->def_blocks[k]] = stamp;
+		for (uint32_t k = ra->ue_start[v]; k < ra->ue_start[v + 1]; k++) {
+			uint32_t b = ra->ue_blocks[k];
+			seen[b] = stamp;
+			stack[sp++] = b;
+		}
+		while (sp) {
+			uint32_t b = stack[--sp];
+			extend(ra, v, use_pos(ra->bstart[b]));
+			for (uint32_t k = ra->pred_start[b]; k < ra->pred_start[b + 1]; k++) {
+				uint32_t p = ra->preds[k];
+				extend(ra, v, def_pos(ra->bend[p]));
+				if (seen[p] != stamp && defd[p] != stamp) {
+					seen[p] = stamp;
+					stack[sp++] = p;
+				}
+			}
 		}
 	}
+	free(seen);
+	free(defd);
+	free(stack);
 }
 
 /* --------------------------------------------------------- fixed intervals */
@@ -755,7 +807,6 @@ static bool alloc_func(struct ir *ir, struct ir_func *f)
 		struct ra ra = { .ir = ir, .f = f, .n = f->insns.len };
 		bool ok = number_vregs(&ra) && build_blocks(&ra);
 		if (ok) {
-			liveness(&ra);
 			intervals(&ra);
 			ok = fixed_intervals(&ra) && scan(&ra);
 		}
