@@ -450,6 +450,17 @@ static void case_listing(void)
 	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(m), ir_arg_stack(key));
 	ir_set_tag(ir, &t.toks[2]);
 	ir_emit_exit_imm(ir, 0);
+	struct strbuf dump = STRBUF_INIT;
+	ir_dump(ir, &dump);
+	bool dump_ok = strstr(strbuf_str(&dump), "%0 = r1") &&
+		       strstr(strbuf_str(&dump), "call get_current_pid_tgid#14 (0 args)") &&
+		       strstr(strbuf_str(&dump), "%1 >>= 32") &&
+		       strstr(strbuf_str(&dump), "r1 = map[counts]") &&
+		       strstr(strbuf_str(&dump), "; t.stp:2:7 x = counts[1]");
+	if (!dump_ok)
+		fail("IR dump:\n%s", strbuf_str(&dump));
+	strbuf_free(&dump);
+	CHECK(dump_ok, "dump");
 	struct asm_prog *ap = asm_build(ir);
 	CHECK(ap, "build: %s", t_diag(&t));
 	struct strbuf sb = STRBUF_INIT;
