@@ -1523,8 +1523,30 @@ static const char *ids_gone(const struct ids *ids)
 	return what;
 }
 
+/* tracefs uprobe_events (perf-PMU uprobes must not appear there: nothing
+ * that could outlive the process is ever defined). */
+static char *uprobe_events(void)
+{
+	static char buf[4096];
+	const char *tfs = attach_tracefs();
+	buf[0] = '\0';
+	if (!tfs)
+		return buf;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/uprobe_events", tfs);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
 static int session(enum session_end how, struct ids *ids, double *detach_ms)
 {
+	char events_before[4096];
+	snprintf(events_before, sizeof(events_before), "%s", uprobe_events());
 	struct t t;
 	t_open(&t);
 	int ret = -1;
@@ -1592,6 +1614,7 @@ static int session(enum session_end how, struct ids *ids, double *detach_ms)
 			      t_diag(&t));
 		}
 	}
+	CHECK(!strcmp(events_before, uprobe_events()), "uprobe_events changed: %s", uprobe_events());
 	if (how == END_ATTACH_ERROR) {
 		CHECK(attach_raw_tp(t.lc, fd, "no_such_tracepoint", NULL) < 0, "bogus attach worked");
 		CHECK(strstr(t_diag(&t), "cannot attach raw_tracepoint:no_such_tracepoint: no such "
