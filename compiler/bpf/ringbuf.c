@@ -34,9 +34,9 @@ struct ir_map *ringbuf_lost_map_new(struct arena *a, const char *name)
 	return ir_map_new(a, name, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
 }
 
-void ringbuf_emit_count_lost(struct ir *ir, const struct ir_map *lost)
+/* lost[0]++ with the key written at r10+key (4 bytes the caller can spare). */
+static void count_lost_at(struct ir *ir, const struct ir_map *lost, int16_t key)
 {
-	int16_t key = ir_stack_alloc(ir, 4, 4);
 	ir_emit_store_imm(ir, 4, IR_FP, key, 0);
 	ir_reg p = ir_new_vreg(ir);
 	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(lost), ir_arg_stack(key));
@@ -50,6 +50,11 @@ void ringbuf_emit_count_lost(struct ir *ir, const struct ir_map *lost)
 	ir_bind_label(ir, done);
 }
 
+void ringbuf_emit_count_lost(struct ir *ir, const struct ir_map *lost)
+{
+	count_lost_at(ir, lost, ir_stack_alloc(ir, 4, 4));
+}
+
 void ringbuf_emit_output(struct ir *ir, const struct ir_map *rb, const struct ir_map *lost,
 			 int16_t data_off, uint32_t size)
 {
@@ -58,7 +63,11 @@ void ringbuf_emit_output(struct ir *ir, const struct ir_map *rb, const struct ir
 		       ir_arg_imm(size), ir_arg_imm(0));
 	ir_label ok = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, ok);
-	if (lost)
+	/* The record is dead once output failed: its first bytes hold the key,
+	 * so a handler with many output sites spends no stack on counting. */
+	if (lost && size >= 4 && (data_off & 3) == 0)
+		count_lost_at(ir, lost, data_off);
+	else if (lost)
 		ringbuf_emit_count_lost(ir, lost);
 	ir_bind_label(ir, ok);
 }

@@ -35,7 +35,8 @@ struct ir_map *ringbuf_lost_map_new(struct arena *a, const char *name);
 /*
  * Emits: if (bpf_ringbuf_output(rb, r10+data_off, size, 0) != 0) lost[0]++.
  * The record must already be on the stack (initialised: the verifier
- * rejects reading uninitialised stack).
+ * rejects reading uninitialised stack); on failure its first 4 bytes are
+ * reused as the lost map's key, so no extra stack is spent.
  */
 void ringbuf_emit_output(struct ir *ir, const struct ir_map *rb, const struct ir_map *lost,
 			 int16_t data_off, uint32_t size);
