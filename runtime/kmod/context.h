@@ -21,7 +21,9 @@
 #include <linux/smp.h>
 #include <linux/threads.h>
 #include "common/outbuf.h"
+#include <linux/ptrace.h>
 #include "kmod/config.h"
+#include "kmod/probe.h"
 #include "kmod/transport_proto.h"
 
 struct _ctap_probe;
@@ -42,6 +44,7 @@ struct _ctap_context {
 	long actions_left;		/* MAXACTION budget still available */
 	int nesting;			/* script function call depth */
 	bool uncatchable;		/* last_error must not be caught (MAXACTION) */
+	bool aborted;			/* abort(): unwinding, nothing to report */
 
 	void *locals;			/* generated locals union */
 	struct outbuf out;		/* print buffer of this CPU */
@@ -87,5 +90,28 @@ static inline void _ctap_context_put(struct _ctap_context *c)
 
 /* Waits until no CPU runs a handler (after the probes were disarmed). */
 void _ctap_contexts_quiesce(void);
+
+/* Probe-context queries for the tapset functions. */
+static inline const char *_ctap_pp(const struct _ctap_context *c)
+{
+	return c->probe->pp;
+}
+
+static inline const char *_ctap_pn(const struct _ctap_context *c)
+{
+	return c->probe->pn ? c->probe->pn : c->probe->pp;
+}
+
+/* The probed registers (kprobes, perf), or NULL (begin, timers, ...). */
+static inline struct pt_regs *_ctap_regs(const struct _ctap_context *c)
+{
+	return c->regs;
+}
+
+/* returnval() / $return in a .return probe (regs are non-NULL there). */
+static inline long _ctap_returnval(const struct _ctap_context *c)
+{
+	return regs_return_value(c->regs);
+}
 
 #endif

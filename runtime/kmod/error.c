@@ -22,6 +22,15 @@ void _ctap_errorf(struct _ctap_context *c, const char *fmt, ...)
 	c->last_error = c->error_buf;
 }
 
+void _ctap_error_user(struct _ctap_context *c, const char *msg)
+{
+	if (c->last_error)
+		return;
+	strscpy(c->error_buf, msg, sizeof(c->error_buf));
+	c->last_error = c->error_buf;
+	c->last_stmt = NULL;
+}
+
 void _ctap_error_suppress(struct _ctap_context *c)
 {
 	atomic_inc(&_ctap_session.errors);
@@ -33,6 +42,10 @@ void _ctap_error_report(struct _ctap_context *c)
 {
 	int n;
 
+	if (c->aborted) {
+		c->last_error = NULL;
+		return;
+	}
 	if (c->last_stmt)
 		n = scnprintf(c->msg_buf, sizeof(c->msg_buf), "%s near %s",
 			      c->last_error, c->last_stmt);

@@ -21,6 +21,7 @@
 #include <linux/string.h>
 #include "kmod/config.h"
 #include "kmod/context.h"
+#include "kmod/session.h"
 
 /* Raises msg (a string that outlives the hit, usually a literal). */
 static inline void _ctap_error(struct _ctap_context *c, const char *msg)
@@ -37,6 +38,9 @@ static inline void _ctap_error_at(struct _ctap_context *c, const char *msg, cons
 		c->last_stmt = loc;
 	}
 }
+
+/* error("msg") of the script: a copy of msg, reported without location. */
+void _ctap_error_user(struct _ctap_context *c, const char *msg);
 
 /* Raises a formatted message (kept in c->error_buf, MAXSTRINGLEN bytes). */
 void _ctap_errorf(struct _ctap_context *c, const char *fmt, ...) __printf(2, 3);
@@ -60,6 +64,40 @@ static inline bool _ctap_actions(struct _ctap_context *c, long n)
 		c->uncatchable = true;
 	}
 	return true;
+}
+
+/*
+ * A call to a script function: true (with `MAXNESTING exceeded` raised)
+ * if it would be the MAXNESTING-th nested call; else the depth grows and
+ * the caller must _ctap_call_leave() when the function returns.  The probe
+ * body itself is depth 0.
+ */
+static inline bool _ctap_call_enter(struct _ctap_context *c)
+{
+	if (unlikely(c->nesting + 1 >= MAXNESTING)) {
+		_ctap_error(c, "MAXNESTING exceeded");
+		return true;
+	}
+	c->nesting++;
+	return false;
+}
+
+static inline void _ctap_call_leave(struct _ctap_context *c)
+{
+	c->nesting--;
+}
+
+/*
+ * abort() of the script: exit() plus an immediate, uncatchable unwind of
+ * the handler that is not reported as an error.
+ */
+static inline void _ctap_abort(struct _ctap_context *c)
+{
+	_ctap_exit();
+	c->aborted = true;
+	c->uncatchable = true;
+	c->last_error = "";
+	c->last_stmt = NULL;
 }
 
 /*

@@ -71,6 +71,7 @@ static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe
 	c->actions_left = CTAP_ACTION_BUDGET;
 	c->nesting = 0;
 	c->uncatchable = false;
+	c->aborted = false;
 
 	if (p->nlocks && _ctap_locks_acquire(p->locks, p->nlocks)) {
 		atomic_inc(&_ctap_session.skipped);

@@ -318,6 +318,9 @@ static int _ctap_ctl_open(struct inode *inode, struct file *f)
 	if (atomic_cmpxchg(&_ctap_tp.ctl_open, 0, 1))
 		return -EBUSY;
 	WRITE_ONCE(_ctap_tp.detached, false);
+	/* An exit() the previous (detached) reader saw is owed again. */
+	if (atomic_read(&_ctap_session.exit_requested))
+		_ctap_transport_exit_request();
 	return 0;
 }
 

@@ -167,7 +167,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->color = 2;
 	o->reader_timeout_ms = 200;
-	while ((c = getopt(argc, argv, "+vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
+	while ((c = getopt(argc, argv, "vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
 		switch (c) {
 		case 'v': o->verbose++; break;
 		case 'w': o->quiet_warnings = true; break;

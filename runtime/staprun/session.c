@@ -153,7 +153,8 @@ static void detach_hint(const char *modname)
 		"To reconnect, type \"staprun -A %s\"\n", modname);
 }
 
-static int open_channels(struct ctl_state *s, const char *modname)
+/* ctl, and data unless the session is only started (-L). */
+static int open_channels(struct ctl_state *s, const char *modname, bool want_data)
 {
 	char path[128];
 
@@ -167,6 +168,8 @@ static int open_channels(struct ctl_state *s, const char *modname)
 				  modname);
 		return -1;
 	}
+	if (!want_data)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/" CTAP_PROC_PREFIX "%s/data", modname);
 	data_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (data_fd < 0) {
@@ -221,28 +224,30 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	int nstop = 0;
 	enum wake w = WAKE_NONE;
 
-	if (signals_setup() < 0 || open_channels(&s, modname))
+	if (signals_setup() < 0 || open_channels(&s, modname, !o->load_only))
 		return -1;
 	if (o->command) {
 		target = child_spawn(o->command);
 		if (target < 0)
 			goto out_close;
 	}
+	if (o->load_only) {
+		/* Nobody reads: output waits in the module's buffer for -A. */
+		start_session(&s, o, target);
+		ctl_command(&s, "detach");
+		detach_hint(modname);
+		return 1;
+	}
 	if (reader_start(&reader))
 		goto out_close;
 	if (loaded_here && start_session(&s, o, target) > 0)
 		w = WAKE_STOP;
-	if (o->load_only) {
-		ctl_command(&s, "detach");
-		detach_hint(modname);
-		return 1;	/* the module stays; the reader dies with us */
-	}
 	while (w == WAKE_NONE && !s.exit_requested && !s.done)
 		w = wait_events(&s, o, &nstop);
 	if (w == WAKE_DETACH) {
 		ctl_command(&s, "detach");
 		detach_hint(modname);
-		return 1;
+		return 1;	/* the module stays; the reader dies with us */
 	}
 	if (!s.done)
 		ctl_command(&s, "exit");
@@ -265,6 +270,7 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 
 out_close:
 	close(s.fd);
-	close(data_fd);
+	if (data_fd >= 0)
+		close(data_fd);
 	return -1;
 }
