@@ -18,6 +18,7 @@
 #include "kmod/probe.h"
 #include "kmod/session.h"
 #include "kmod/stat.h"
+#include "kmod/timing.h"
 #include "kmod/transport.h"
 
 /* staprun -b: data ring size in MB (0: CTAP_DATA_RING_MB). */
@@ -109,6 +110,9 @@ static int __init _ctap_module_init(void)
 	rc = _ctap_globals_alloc();
 	if (rc)
 		goto fail_contexts;
+	rc = _ctap_timing_alloc(_ctap_module.nprobes);
+	if (rc)
+		goto fail_timing;
 	if (_ctap_module.init) {
 		rc = _ctap_module.init();
 		if (rc)
@@ -117,6 +121,8 @@ static int __init _ctap_module_init(void)
 	return 0;
 
 fail_globals:
+fail_timing:
+	_ctap_timing_free();
 	_ctap_globals_free();
 fail_contexts:
 	_ctap_contexts_free();
@@ -133,6 +139,7 @@ static void __exit _ctap_module_exit(void)
 	_ctap_transport_exit();
 	if (_ctap_module.exit)
 		_ctap_module.exit();
+	_ctap_timing_free();
 	_ctap_globals_free();
 	_ctap_contexts_free();
 }

@@ -29,9 +29,14 @@ struct _ctap_module {
 	/* sizeof the generated locals union (per-CPU storage). */
 	size_t locals_size;
 
-	/* Every derived probe (for lock-order checks and reports). */
+	/* Every derived probe, begin/end/error included (lock-order check at
+	 * load, -t report). */
 	const struct _ctap_probe *probes;
 	unsigned int nprobes;
+
+	/* Every global's lock, in lock order (-t contention/skip report). */
+	struct _ctap_global_lock *global_locks;
+	unsigned int nglobal_locks;
 
 	/* begin, end and error probes in run order (begin(N) order, then
 	 * script order); each probe's kind says which it is. */

@@ -15,6 +15,7 @@
 #include "kmod/print.h"
 #include "kmod/probe.h"
 #include "kmod/session.h"
+#include "kmod/timing.h"
 
 static const int _ctap_kind_state[] = {
 	[CTAP_PROBE_NORMAL] = CTAP_SESSION_RUNNING,
@@ -73,17 +74,18 @@ static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe
 	c->uncatchable = false;
 	c->aborted = false;
 
+	start = get_cycles();
 	if (p->nlocks && _ctap_locks_acquire(p->locks, p->nlocks)) {
 		atomic_inc(&_ctap_session.skipped);
 		return;
 	}
-	start = get_cycles();
 	p->handler(c);
 	if (p->nlocks)
 		_ctap_locks_release(p->locks, p->nlocks);
 	if (unlikely(c->last_error))
 		_ctap_error_report(c);
 	_ctap_print_flush(c);
+	_ctap_timing_hit(p, get_cycles() - start);
 #ifndef STP_NO_OVERLOAD
 	if (p->kind == CTAP_PROBE_NORMAL)
 		_ctap_overload_check(c, start);
@@ -102,8 +104,10 @@ void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *ar
 	local_irq_save(flags);
 #endif
 	preempt_disable();
+	/* The transport's spinlocks are not NMI-safe: such hits are skipped. */
 	if (unlikely(in_nmi())) {
 		atomic_inc(&_ctap_session.skipped_nmi);
+		atomic_inc(&_ctap_session.skipped);
 		goto out;
 	}
 	if (_ctap_session_state() != _ctap_kind_state[p->kind])

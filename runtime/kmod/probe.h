@@ -34,6 +34,7 @@ struct _ctap_probe {
 	const char *pp;		/* pp(): "timer.ms(100)", "kernel.trace(\"sched:sched_switch\")" */
 	const char *pn;		/* pn(): script-level name; may be NULL (= pp) */
 	const char *location;	/* "t.stp:3:1" of the probe in the script */
+	const char *derivation;	/* -t report: " from: a.x from: a.*" (may be NULL) */
 	const struct _ctap_lock_req *locks;	/* ascending order, see lock.h */
 	unsigned int nlocks;
 };

@@ -30,4 +30,5 @@
 #include "kmod/pmap.c"
 #include "kmod/str.c"
 #include "kmod/memread.c"
+#include "kmod/timing.c"
 #include "kmod/module.c"

@@ -11,6 +11,7 @@
 #include "kmod/module.h"
 #include "kmod/probe.h"
 #include "kmod/session.h"
+#include "kmod/timing.h"
 #include "kmod/transport.h"
 
 struct _ctap_session _ctap_session;
@@ -116,8 +117,8 @@ static void _ctap_session_report(void)
 	int skipped = atomic_read(&_ctap_session.skipped);
 	int failures = _ctap_transport_failures();
 
-	if (errors || skipped || atomic_read(&_ctap_session.skipped_reentrant) ||
-	    atomic_read(&_ctap_session.skipped_nmi))
+	_ctap_timing_report();
+	if (errors || skipped || atomic_read(&_ctap_session.skipped_reentrant))
 		_ctap_warn("Number of errors: %d, skipped probes: %d", errors, skipped);
 	if (failures)
 		_ctap_warn("There were %d transport failures. Try stap -s to increase the buffer size from %u.",

@@ -38,7 +38,7 @@ struct _ctap_session {
 	atomic_t skipped;		/* hits skipped, counted against MAXSKIPPED */
 	atomic_t skipped_reentrant;	/* hits on a busy CPU */
 	atomic_t skipped_lowstack;	/* MINSTACKSPACE */
-	atomic_t skipped_nmi;		/* hits in NMI context (never run) */
+	atomic_t skipped_nmi;		/* hits in NMI context (never run; also in skipped) */
 	atomic_t exit_requested;	/* a CTAP_MSG_EXIT_REQUEST is owed */
 	long target;			/* target(): -c/-x pid, 0 for none */
 	bool started;			/* "start" was processed */
