@@ -338,12 +338,15 @@ struct vardecl {
 	const struct token *arity_tok;
 	enum stap_type *index_types;
 	bool is_array;
+	bool used;                  /* reached by the program (globals) */
 	bool read, written;         /* uses seen by elaboration */
 	bool synthetic;             /* made up by the compiler */
 	unsigned stat_ops;          /* bitmask of (1 << enum stat_op) used */
 	enum hist_kind hist_kind;
 	int64_t hist_start, hist_stop, hist_interval;
 	void *backend;              /* back-end data */
+	void *backend_index_origin; /* pass 2: where each index type came from */
+	bool reported;              /* pass 2: its "unresolved type" was reported */
 	uint32_t index;             /* position in its list */
 };
 typedef VEC(struct vardecl *) vardecl_vec;
@@ -379,6 +382,9 @@ struct functiondecl {
 	const struct token *type_tok;
 	vardecl_vec locals;
 	bool used;
+	bool resolved;                  /* its body's symbols are resolved */
+	uint8_t side_effects;           /* 0 unknown, 1 computing, 2 none, 3 some */
+	struct functiondecl *next_overload; /* same name and arity, lower priority */
 	void *backend;
 	uint32_t index;
 };

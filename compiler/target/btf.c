@@ -240,6 +240,12 @@ const char *btf_spell(struct target *t, const struct btf *btf, int32_t id)
 	return s;
 }
 
+const char *target_btf_type_name(struct target *t, int32_t id)
+{
+	struct btf *btf = target_btf(t);
+	return btf ? btf_spell(t, btf, id) : "?";
+}
+
 /* Skips typedefs and qualifiers: the type that decides size and sign. */
 static const struct btf_type *resolve(const struct btf *btf, int32_t id)
 {

@@ -157,6 +157,9 @@ const struct target_func_proto *target_function_proto(struct target *t, const ch
 /* The BTF of vmlinux for back ends (libbpf `struct btf *`, owned by the
  * target: do not free), or NULL. */
 struct btf *target_btf(struct target *t);
+/* A BTF type spelled as DWARF/SystemTap spell it ("struct task_struct*",
+ * "long unsigned int"); lives as long as the target. */
+const char *target_btf_type_name(struct target *t, int32_t id);
 const char *target_btf_source(struct target *t);   /* NULL if no BTF */
 const char *target_btf_missing(struct target *t);  /* why not, or NULL */
 

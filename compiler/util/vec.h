@@ -10,6 +10,7 @@
 #define CTAP_VEC_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"

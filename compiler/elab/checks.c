@@ -1,0 +1,202 @@
+/*
+ * checks: the semantic rules that are neither resolution nor typing.
+ *
+ *   - assignment targets must be lvalues; writing a target variable needs -g
+ *   - a foreach body must not modify the array it iterates
+ *   - break/continue only inside loops
+ *   - arrays take at most 9 indexes; @variance's shift is 0..62
+ *   - =~ patterns must be valid regular expressions (POSIX ERE)
+ */
+#include <regex.h>
+#include <string.h>
+
+#include "diag/diag.h"
+#include "elab/elab.h"
+#include "session.h"
+
+#define MAX_ARRAY_INDEXES 9
+
+struct checker {
+	struct elab *E;
+	int loop_depth;
+	VEC(struct vardecl *) iterating;  /* arrays of enclosing foreach loops */
+};
+
+static void check_expr(struct checker *C, struct expr *e);
+static void check_stmt(struct checker *C, struct stmt *s);
+
+static struct vardecl *array_of(const struct expr *e)
+{
+	if (e->kind == EXPR_INDEX && e->u.index.base->kind == EXPR_SYMBOL)
+		return e->u.index.base->u.sym.decl;
+	if (e->kind == EXPR_SYMBOL)
+		return e->u.sym.decl;
+	return NULL;
+}
+
+static void check_modified(struct checker *C, const struct expr *target)
+{
+	struct vardecl *v = array_of(target);
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < C->iterating.len; i++) {
+		if (C->iterating.items[i] == v) {
+			diag_error(C->E->diag, D_SEM, target->tok,
+				   "variable '%s' modified during 'foreach' iteration", v->name);
+			return;
+		}
+	}
+}
+
+static void check_lvalue(struct checker *C, struct expr *lhs)
+{
+	switch (lhs->kind) {
+	case EXPR_SYMBOL:
+	case EXPR_INDEX:
+		check_modified(C, lhs);
+		return;
+	case EXPR_TARGET:
+	case EXPR_CAST:
+		if (!C->E->s->opts.guru)
+			diag_error(C->E->diag, D_SEM_LVALUE, lhs->tok,
+				   "write to target variable not permitted; need stap -g");
+		return;
+	default:
+		diag_error(C->E->diag, D_SEM_LVALUE, lhs->tok, "invalid lvalue type");
+	}
+}
+
+static void check_regex(struct checker *C, struct expr *e)
+{
+	regex_t re;
+	int rc = regcomp(&re, e->u.regex.pattern, REG_EXTENDED);
+	if (rc != 0) {
+		char msg[256];
+		regerror(rc, &re, msg, sizeof(msg));
+		diag_error(C->E->diag, D_SEM_REGEX, e->u.regex.pattern_tok,
+			   "regular expression compilation failed: %s", msg);
+		return;
+	}
+	regfree(&re);
+	C->E->prog->uses_regex = true;
+}
+
+static enum walk_result check_pre(struct ast_walker *w, struct expr *e)
+{
+	struct checker *C = w->data;
+	switch (e->kind) {
+	case EXPR_ASSIGN:
+		check_lvalue(C, e->u.assign.lhs);
+		break;
+	case EXPR_INCDEC:
+		check_lvalue(C, e->u.incdec.operand);
+		break;
+	case EXPR_INDEX:
+		if (e->u.index.keys.len > MAX_ARRAY_INDEXES)
+			diag_error(C->E->diag, D_SEM_ARITY, e->tok,
+				   "too many array indexes (%u; at most %d)", e->u.index.keys.len,
+				   MAX_ARRAY_INDEXES);
+		break;
+	case EXPR_STAT:
+		if (e->u.stat.has_shift && (e->u.stat.shift < 0 || e->u.stat.shift > 62))
+			diag_error(C->E->diag, D_SEM_STATS, e->tok,
+				   "the shift of @variance must be between 0 and 62");
+		break;
+	case EXPR_REGEX:
+		check_regex(C, e);
+		break;
+	default:
+		break;
+	}
+	return WALK_NEXT;
+}
+
+static void check_expr(struct checker *C, struct expr *e)
+{
+	if (!e)
+		return;
+	struct ast_walker w = { .expr_pre = check_pre, .data = C };
+	ast_walk_expr(&w, e);
+}
+
+static void check_stmt(struct checker *C, struct stmt *s)
+{
+	if (!s)
+		return;
+	switch (s->kind) {
+	case STMT_BLOCK:
+		for (uint32_t i = 0; i < s->u.block.stmts.len; i++)
+			check_stmt(C, s->u.block.stmts.items[i]);
+		break;
+	case STMT_EXPR:
+		check_expr(C, s->u.expr);
+		break;
+	case STMT_IF:
+		check_expr(C, s->u.if_.cond);
+		check_stmt(C, s->u.if_.then);
+		check_stmt(C, s->u.if_.otherwise);
+		break;
+	case STMT_FOR:
+		check_expr(C, s->u.for_.init);
+		check_expr(C, s->u.for_.cond);
+		check_expr(C, s->u.for_.incr);
+		C->loop_depth++;
+		check_stmt(C, s->u.for_.body);
+		C->loop_depth--;
+		break;
+	case STMT_FOREACH: {
+		struct vardecl *v = s->u.foreach.base->kind == EXPR_SYMBOL
+					    ? s->u.foreach.base->u.sym.decl : NULL;
+		for (uint32_t i = 0; i < s->u.foreach.slice.len; i++)
+			check_expr(C, s->u.foreach.slice.items[i]);
+		if (s->u.foreach.has_slice && s->u.foreach.slice.len != s->u.foreach.keys.len)
+			diag_error(C->E->diag, D_SEM_ARITY, s->u.foreach.base->tok,
+				   "inconsistent arity between the foreach keys (%u) and the "
+				   "array slice (%u)", s->u.foreach.keys.len, s->u.foreach.slice.len);
+		check_expr(C, s->u.foreach.base);
+		check_expr(C, s->u.foreach.limit);
+		if (v)
+			vec_push_heap(&C->iterating, v);
+		C->loop_depth++;
+		check_stmt(C, s->u.foreach.body);
+		C->loop_depth--;
+		if (v)
+			C->iterating.len--;
+		break;
+	}
+	case STMT_RETURN:
+		check_expr(C, s->u.ret.value);
+		break;
+	case STMT_DELETE:
+		check_modified(C, s->u.del.target);
+		check_expr(C, s->u.del.target);
+		break;
+	case STMT_TRY:
+		check_stmt(C, s->u.try_.body);
+		check_stmt(C, s->u.try_.handler);
+		break;
+	case STMT_BREAK:
+	case STMT_CONTINUE:
+		if (C->loop_depth == 0)
+			diag_error(C->E->diag, D_SEM, s->tok, "cannot '%s' outside loop",
+				   s->kind == STMT_BREAK ? "break" : "continue");
+		break;
+	case STMT_NULL:
+	case STMT_NEXT:
+		break;
+	}
+}
+
+bool elab_check(struct elab *E)
+{
+	unsigned before = E->diag->errors;
+	struct checker C = { .E = E };
+	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
+		check_stmt(&C, E->prog->probes.items[i]->body);
+		check_expr(&C, E->prog->probes.items[i]->condition);
+	}
+	for (uint32_t i = 0; i < E->functions.len; i++)
+		check_stmt(&C, E->functions.items[i]->body);
+	vec_free_heap(&C.iterating);
+	return E->diag->errors == before;
+}

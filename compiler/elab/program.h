@@ -1,0 +1,112 @@
+/*
+ * program: what pass 2 hands to the back ends.
+ *
+ * Everything here is resolved and typed: each derived probe is one
+ * concrete thing to attach (a timer, a tracepoint, a kprobe, ...), with its
+ * own copy of the handler body (alias prologues and epilogues included),
+ * its locals, and family-specific data.  Symbols in bodies point at their
+ * vardecl/functiondecl; every expression has a type.
+ *
+ * The program holds only what survived elision (unless -u): used globals,
+ * used functions, used embedded-code blocks.
+ */
+#ifndef CTAP_PROGRAM_H
+#define CTAP_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parse/ast.h"
+
+struct session;
+struct probe_family;
+struct elab;
+
+/* One step of how a derived probe came to be, for -p2's "<- ..." trail,
+ * pn() and the -t report. */
+struct derivation {
+	const char *text;                /* "a.x = timer.s(2)" or "a.*" */
+	const struct derivation *next;   /* towards the user's script */
+};
+
+/*
+ * How a target expression ($var, $p->f[2], @cast(x, "t")->m, @var) is
+ * read at run time: start from the base value, then for each step add
+ * `offset` (plus `index` * `elem_size`) to the value and, when load_size is
+ * non-zero, load that many bytes from the resulting address (sign-extended
+ * if load_signed) - else the address itself is the new value (an embedded
+ * struct or array, or `&`).  The final value is the expression's value.
+ */
+enum access_base {
+	ACCESS_TP_ARG,        /* tracepoint argument `index` (TP_PROTO order) */
+	ACCESS_FUNC_ARG,      /* function argument `index` at entry (ABI registers) */
+	ACCESS_RETURN,        /* the return value */
+	ACCESS_EXPR,          /* @cast / autocast: the value of base_expr */
+	ACCESS_SYMBOL,        /* @var("sym"): the symbol's address */
+	ACCESS_CONST_STRING,  /* $$name, $$system: known now */
+	ACCESS_VARS,          /* $$vars / $$parms / $$locals / $$return: formatted */
+	ACCESS_ENTRY,         /* @entry(expr) in a return probe: saved at entry */
+};
+
+struct access_step {
+	int64_t offset;
+	struct expr *index;          /* run-time index, or NULL */
+	uint32_t elem_size;
+	uint32_t load_size;          /* 0: no load */
+	bool load_signed;
+	uint8_t bit_offset, bit_size; /* a bitfield within the loaded value */
+};
+
+struct target_access {
+	enum access_base base;
+	int index;                   /* argument number (0-based) */
+	struct expr *base_expr;      /* ACCESS_EXPR / ACCESS_ENTRY */
+	const char *symbol;          /* ACCESS_SYMBOL */
+	uint64_t symbol_addr;
+	const char *const_string;    /* ACCESS_CONST_STRING */
+	struct access_step *steps;
+	uint32_t nsteps;
+	uint32_t base_size;          /* bytes of the base value */
+	bool base_signed;
+	bool user;                   /* the memory is user space */
+	const char *ctype;           /* final C type, for -L and messages */
+	int32_t btf_id;              /* final BTF type (pretty printing), 0 if none */
+	int pretty;                  /* 0, 1 ($) or 2 ($$) */
+	bool is_string;              /* the value is a string (pretty, $$vars, $$name) */
+};
+
+struct derived_probe {
+	const struct probe_family *family;
+	struct probe_point *point;       /* the resolved low-level point */
+	const char *pp;                  /* pp(): printed point with ?/! and condition */
+	const char *pn;                  /* pn(): script-level name */
+	const struct derivation *derivation;
+	struct probe *origin;            /* the user's (or tapset's) probe statement */
+	const struct token *tok;         /* for diagnostics: the user's probe point */
+	struct stmt *body;               /* prologues + body + epilogues (a private copy) */
+	vardecl_vec locals;
+	struct expr *condition;          /* arming condition, or NULL */
+	bool optional;                   /* resolved through an optional point */
+	void *family_data;               /* owned by the family */
+	uint32_t index;                  /* position in program.probes */
+	/* filled by the families' target-variable resolution */
+	bool uses_target_vars;
+	/* the sequence number of begin/end/error(N) */
+	int64_t sequence;
+};
+typedef VEC(struct derived_probe *) derived_probe_vec;
+
+struct program {
+	struct session *session;
+	vardecl_vec globals;             /* used globals, in declaration order */
+	functiondecl_vec functions;      /* used functions */
+	derived_probe_vec probes;        /* in resolution order */
+	embedded_code_vec embeds;        /* top-level %{ %} of used files */
+	stapfile_vec files;              /* files contributing anything */
+	bool uses_regex;
+	unsigned max_nesting;            /* static call depth (for MAXNESTING) */
+	bool recursive;                  /* some function may recurse */
+	struct elab *elab;               /* pass 2's state (listings only) */
+};
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * kprobe: kernel.function("NAME")[.call|.return[.maxactive(N)]] and
+ * kprobe.function("NAME")[.call|.return[.maxactive(N)]] (probes.md §2.3-4).
+ *
+ * Without DWARF, functions come from the target's symbol table (globs
+ * allowed for kernel.function) and parameters from BTF prototypes: $param
+ * at entry (read from the ABI argument registers) and $return in .return
+ * probes.  FUNC@FILE and :LINE forms need DWARF line tables and say so.
+ */
+#include "probes/kprobe.h"
+
+#include <fnmatch.h>
+#include <string.h>
+
+#include "diag/diag.h"
+#include "elab/elab.h"
+#include "elab/typeinfo.h"
+#include "session.h"
+#include "util/arena.h"
+#include "util/strbuf.h"
+
+static const char *const patterns[] = {
+	"kernel.function(string)",
+	"kernel.function(string).call",
+	"kernel.function(string).return",
+	"kernel.function(string).return.maxactive(number)",
+	"kprobe.function(string)",
+	"kprobe.function(string).call",
+	"kprobe.function(string).return",
+	"kprobe.function(string).return.maxactive(number)",
+	NULL,
+};
+
+struct collect {
+	struct derive_ctx *ctx;
+	const struct pp_match *m;
+	bool dwarfless, is_return;
+	int64_t maxactive;
+	int count;
+};
+
+static void add_symbol(void *arg, const struct target_symbol *sym)
+{
+	struct collect *c = arg;
+	struct elab *E = c->ctx->E;
+	struct kprobe_data *d = arena_new_obj(E->arena, struct kprobe_data);
+	d->symbol = sym->name;
+	d->addr = sym->addr;
+	d->is_return = c->is_return;
+	d->maxactive = c->maxactive;
+	d->dwarfless = c->dwarfless;
+	struct target *t = elab_target(E);
+	d->proto = t ? target_function_proto(t, sym->name) : NULL;
+
+	const char *functors[PP_MAX_COMPS];
+	struct expr *args[PP_MAX_COMPS] = { 0 };
+	for (unsigned i = 0; i < c->m->ncomps; i++) {
+		functors[i] = c->m->functors[i];
+		args[i] = c->m->args[i] ? ast_expr_copy(E->arena, c->m->args[i]) : NULL;
+	}
+	args[1] = elab_string(E, c->m->args[1]->tok, sym->name);
+	struct probe_point *pp = elab_make_point(E, c->m->point, c->m->ncomps, functors, args);
+	elab_add_probe(c->ctx, &kprobe_family, pp, d);
+	c->count++;
+}
+
+static int build(struct derive_ctx *ctx, const struct pp_match *m)
+{
+	struct elab *E = ctx->E;
+	const char *spec = m->args[1]->u.str.val;
+	struct collect c = {
+		.ctx = ctx, .m = m,
+		.dwarfless = strcmp(m->functors[0], "kprobe") == 0,
+		.is_return = pp_match_has(m, "return"),
+		.maxactive = pp_match_num(m, "maxactive", -1),
+	};
+	if (strpbrk(spec, "@:+")) {
+		elab_point_error(E, m, NULL,
+				 "'%s': source files and lines need the kernel's DWARF debuginfo, "
+				 "which is not installed; name the function alone", spec);
+		return -1;
+	}
+	if (c.dwarfless && strpbrk(spec, "*?[")) {
+		elab_point_error(E, m, NULL, "kprobe.function does not take wildcards: '%s'", spec);
+		return -1;
+	}
+	struct target *t = elab_target(E);
+	if (!t)
+		return -1;
+	int n = target_functions_match(t, spec, add_symbol, &c);
+	if (n < 0) {
+		const char *why = target_symbols_missing(t);
+		elab_point_error(E, m, NULL, "no kernel function symbol table%s%s", why ? ": " : "",
+				 why ? why : "");
+		return -1;
+	}
+	if (n == 0 && !ctx->optional && !E->listing) {
+		elab_point_error(E, m, NULL, "no match for kernel function '%s'", spec);
+		return -1;
+	}
+	return c.count;
+}
+
+static struct target_access *new_access(struct elab *E)
+{
+	return arena_new_obj(E->arena, struct target_access);
+}
+
+static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int32_t type)
+{
+	if (!e->u.target.comps.len)
+		return true;
+	struct target *t = elab_target(E);
+	struct btf *btf = t ? target_btf(t) : NULL;
+	if (!btf || !type) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "no type information (BTF) for '%s'",
+				   e->u.target.name);
+		return false;
+	}
+	return typeinfo_walk(E, btf, type, false, e, acc);
+}
+
+static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
+{
+	struct kprobe_data *d = dp->family_data;
+	const char *name = e->u.target.name;
+	if (e->kind != EXPR_TARGET || e->u.target.is_at_var) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "@var needs the kernel's DWARF debuginfo, which is not installed");
+		return true;
+	}
+	if (d->dwarfless) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "kprobe.function probes have no $variables; use the *_arg() "
+				   "functions (int_arg, pointer_arg, ...) or returnval()");
+		return true;
+	}
+	if (!d->proto) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "unable to find local '%s': kernel function '%s' has no BTF "
+				   "prototype and DWARF debuginfo is not installed", name + 1, d->symbol);
+		return true;
+	}
+	struct target_access *acc = new_access(E);
+	if (!strcmp(name, "$return")) {
+		if (!d->is_return || !strcmp(d->proto->ret_ctype, "void")) {
+			if (!E->quiet_targets)
+				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+					   "$return is only available in .return probes of functions "
+					   "that return a value");
+			return true;
+		}
+		acc->base = ACCESS_RETURN;
+		acc->ctype = d->proto->ret_ctype;
+		acc->base_size = 8;
+		if (!walk(E, e, acc, 0 /* the return type's BTF id is not kept */))
+			return true;
+		e->u.target.resolved = acc;
+		return true;
+	}
+	if (!strcmp(name, "$$parms") || !strcmp(name, "$$vars") || !strcmp(name, "$$locals") ||
+	    !strcmp(name, "$$return")) {
+		acc->base = ACCESS_VARS;
+		acc->is_string = true;
+		e->type = TYPE_STRING;
+		e->u.target.resolved = acc;
+		return true;
+	}
+	for (uint32_t i = 0; i < d->proto->nparams; i++) {
+		const struct target_param *p = &d->proto->params[i];
+		if (!p->name || strcmp(p->name, name + 1) != 0)
+			continue;
+		if (i >= 6) {
+			if (!E->quiet_targets)
+				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+					   "'%s' is argument %u: only the first six (passed in "
+					   "registers) can be read without DWARF", name, i + 1);
+			return true;
+		}
+		acc->base = d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG;
+		acc->index = (int)i;
+		acc->base_size = p->size;
+		acc->base_signed = p->is_signed;
+		acc->ctype = p->ctype;
+		acc->btf_id = p->btf_type_id;
+		if (!walk(E, e, acc, p->btf_type_id))
+			return true;
+		if (acc->is_string)
+			e->type = TYPE_STRING;
+		e->u.target.resolved = acc;
+		return true;
+	}
+	if (!E->quiet_targets) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "unable to find local '%s', [man error::dwarf] (alternatives:",
+			      name + 1);
+		for (uint32_t i = 0; i < d->proto->nparams; i++)
+			if (d->proto->params[i].name)
+				strbuf_printf(&sb, " $%s", d->proto->params[i].name);
+		strbuf_puts(&sb, ")");
+		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "%s", strbuf_str(&sb));
+		strbuf_free(&sb);
+	}
+	return true;
+}
+
+static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *out)
+{
+	(void)E;
+	struct kprobe_data *d = dp->family_data;
+	if (d->dwarfless || !d->proto)
+		return;
+	if (d->is_return && strcmp(d->proto->ret_ctype, "void"))
+		strbuf_printf(out, " $return:%s", d->proto->ret_ctype);
+	for (uint32_t i = 0; i < d->proto->nparams; i++)
+		if (d->proto->params[i].name)
+			strbuf_printf(out, " $%s:%s", d->proto->params[i].name, d->proto->params[i].ctype);
+}
+
+const struct probe_family kprobe_family = {
+	.name = "kernel.function",
+	.patterns = patterns,
+	.build = build,
+	.target_var = target_var,
+	.list_vars = list_vars,
+};

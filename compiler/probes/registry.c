@@ -1,0 +1,307 @@
+/*
+ * registry: the family list and the match tree (see registry.h).
+ *
+ * A node is one component: a name (no globs), whether it takes an argument
+ * (for family patterns: a number or a string; for alias names: none), the
+ * families whose pattern ends here, the aliases whose name ends here, and
+ * children.  Matching walks the point's components; a glob in the point
+ * matches every child whose name it fnmatch()es.  When no child continues
+ * the point but an alias ends at the current node, the alias takes the
+ * remaining components as a suffix.
+ */
+#include "probes/registry.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/similar.h"
+#include "util/vec.h"
+
+extern const struct probe_family begin_end_family;
+extern const struct probe_family timer_family;
+extern const struct probe_family tracepoint_family;
+extern const struct probe_family kprobe_family;
+
+const struct probe_family *const probe_families[] = {
+	&begin_end_family,
+	&timer_family,
+	&tracepoint_family,
+	&kprobe_family,
+	NULL,
+};
+
+struct alias_entry {
+	struct probe_alias *alias;
+	struct probe_point *name;
+};
+
+struct family_entry {
+	const struct probe_family *family;
+	const char *pattern;
+};
+
+struct match_node {
+	const char *functor;
+	enum pp_arg_kind arg;
+	VEC(struct match_node *) children;
+	VEC(struct family_entry) families;
+	VEC(struct alias_entry) aliases;
+};
+
+void match_tree_init(struct match_tree *t, struct arena *a)
+{
+	t->arena = a;
+	t->root = arena_new_obj(a, struct match_node);
+}
+
+static struct match_node *child(struct match_tree *t, struct match_node *n, const char *functor,
+				enum pp_arg_kind arg)
+{
+	for (uint32_t i = 0; i < n->children.len; i++) {
+		struct match_node *c = n->children.items[i];
+		if (strcmp(c->functor, functor) == 0 && c->arg == arg)
+			return c;
+	}
+	struct match_node *c = arena_new_obj(t->arena, struct match_node);
+	c->functor = arena_strdup(t->arena, functor);
+	c->arg = arg;
+	vec_push(t->arena, &n->children, c);
+	return c;
+}
+
+/* "timer.ms(number).randomize(number)" */
+static void add_pattern(struct match_tree *t, const struct probe_family *f, const char *pattern)
+{
+	struct match_node *n = t->root;
+	const char *p = pattern;
+	while (*p) {
+		const char *dot = p;
+		int depth = 0;
+		while (*dot && (*dot != '.' || depth)) {
+			if (*dot == '(')
+				depth++;
+			else if (*dot == ')')
+				depth--;
+			dot++;
+		}
+		char comp[128];
+		size_t len = (size_t)(dot - p);
+		if (len >= sizeof(comp))
+			len = sizeof(comp) - 1;
+		memcpy(comp, p, len);
+		comp[len] = 0;
+		enum pp_arg_kind arg = PPA_NONE;
+		char *paren = strchr(comp, '(');
+		if (paren) {
+			arg = strncmp(paren, "(number)", 8) == 0 ? PPA_NUMBER : PPA_STRING;
+			*paren = 0;
+		}
+		n = child(t, n, comp, arg);
+		p = *dot ? dot + 1 : dot;
+	}
+	struct family_entry e = { f, pattern };
+	vec_push(t->arena, &n->families, e);
+}
+
+void match_tree_add_families(struct match_tree *t)
+{
+	for (int i = 0; probe_families[i]; i++)
+		for (int j = 0; probe_families[i]->patterns[j]; j++)
+			add_pattern(t, probe_families[i], probe_families[i]->patterns[j]);
+}
+
+void match_tree_add_alias(struct match_tree *t, struct probe_alias *al, struct probe_point *name)
+{
+	struct match_node *n = t->root;
+	for (uint32_t i = 0; i < name->comps.len; i++) {
+		const struct probe_point_comp *c = &name->comps.items[i];
+		enum pp_arg_kind arg = PPA_NONE;
+		if (c->arg)
+			arg = c->arg->kind == EXPR_NUMBER ? PPA_NUMBER : PPA_STRING;
+		n = child(t, n, c->functor, arg);
+	}
+	struct alias_entry e = { al, name };
+	vec_push(t->arena, &n->aliases, e);
+}
+
+static enum pp_arg_kind comp_arg_kind(const struct probe_point_comp *c)
+{
+	if (!c->arg)
+		return PPA_NONE;
+	return c->arg->kind == EXPR_NUMBER ? PPA_NUMBER : PPA_STRING;
+}
+
+struct walk {
+	struct probe_point *pp;
+	match_result_vec *out;
+	const char *functors[PP_MAX_COMPS];
+	const struct token *toks[PP_MAX_COMPS];
+};
+
+static void emit_families(struct walk *w, struct match_node *n, unsigned depth)
+{
+	for (uint32_t i = 0; i < n->families.len; i++) {
+		struct match_result r;
+		memset(&r, 0, sizeof(r));
+		r.kind = MR_FAMILY;
+		r.match.family = n->families.items[i].family;
+		r.match.pattern = n->families.items[i].pattern;
+		r.match.ncomps = depth;
+		r.match.point = w->pp;
+		for (unsigned k = 0; k < depth; k++) {
+			r.match.functors[k] = w->functors[k];
+			r.match.args[k] = w->pp->comps.items[k].arg;
+			r.match.toks[k] = w->pp->comps.items[k].tok;
+		}
+		vec_push_heap(w->out, r);
+	}
+}
+
+static void emit_aliases(struct walk *w, struct match_node *n, unsigned depth)
+{
+	for (uint32_t i = 0; i < n->aliases.len; i++) {
+		struct match_result r;
+		memset(&r, 0, sizeof(r));
+		r.kind = MR_ALIAS;
+		r.alias = n->aliases.items[i].alias;
+		r.alias_name = n->aliases.items[i].name;
+		r.prefix_len = depth;
+		for (unsigned k = 0; k < depth; k++)
+			r.functors[k] = w->functors[k];
+		vec_push_heap(w->out, r);
+	}
+}
+
+/* Returns whether anything matched from this node down. */
+static bool walk(struct walk *w, struct match_node *n, unsigned i)
+{
+	unsigned ncomps = w->pp->comps.len;
+	if (i == ncomps) {
+		emit_aliases(w, n, i);
+		emit_families(w, n, i);
+		return n->aliases.len || n->families.len;
+	}
+	const struct probe_point_comp *c = &w->pp->comps.items[i];
+	enum pp_arg_kind ak = comp_arg_kind(c);
+	bool found = false;
+	bool glob = strpbrk(c->functor, "*?[") != NULL;
+	for (uint32_t k = 0; k < n->children.len; k++) {
+		struct match_node *ch = n->children.items[k];
+		if (ch->arg != ak)
+			continue;
+		if (glob ? fnmatch(c->functor, ch->functor, 0) != 0
+			 : strcmp(c->functor, ch->functor) != 0)
+			continue;
+		/* an alias component with an argument must match it exactly;
+		 * family arguments are checked by the family */
+		w->functors[i] = ch->functor;
+		w->toks[i] = c->tok;
+		if (walk(w, ch, i + 1))
+			found = true;
+	}
+	if (!found && n->aliases.len && i > 0) {
+		/* the rest of the point is a suffix to the alias */
+		emit_aliases(w, n, i);
+		found = true;
+	}
+	return found;
+}
+
+bool match_tree_find(struct match_tree *t, struct probe_point *pp, match_result_vec *out,
+		     const char **why)
+{
+	if (pp->comps.len > PP_MAX_COMPS) {
+		*why = "probe point has too many components";
+		return false;
+	}
+	struct walk w = { .pp = pp, .out = out };
+	walk(&w, t->root, 0);
+	return true;
+}
+
+unsigned match_tree_mismatch(struct match_tree *t, const struct probe_point *pp,
+			     struct similar *sim, bool *invalid_suffix)
+{
+	struct match_node *n = t->root;
+	*invalid_suffix = false;
+	for (unsigned i = 0; i < pp->comps.len; i++) {
+		const struct probe_point_comp *c = &pp->comps.items[i];
+		enum pp_arg_kind ak = comp_arg_kind(c);
+		struct match_node *next = NULL;
+		for (uint32_t k = 0; k < n->children.len && !next; k++) {
+			struct match_node *ch = n->children.items[k];
+			if (ch->arg == ak && fnmatch(c->functor, ch->functor, 0) == 0)
+				next = ch;
+		}
+		if (!next) {
+			similar_init(sim, c->functor);
+			for (uint32_t k = 0; k < n->children.len; k++)
+				similar_offer(sim, n->children.items[k]->functor);
+			*invalid_suffix = i > 0 && (n->families.len || n->aliases.len);
+			return i;
+		}
+		n = next;
+	}
+	return pp->comps.len;
+}
+
+/* ---------------------------------------------------------- pp_match */
+
+static int comp_index(const struct pp_match *m, const char *functor)
+{
+	for (unsigned i = 0; i < m->ncomps; i++)
+		if (strcmp(m->functors[i], functor) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool pp_match_has(const struct pp_match *m, const char *functor)
+{
+	return comp_index(m, functor) >= 0;
+}
+
+const struct expr *pp_match_arg(const struct pp_match *m, const char *functor)
+{
+	int i = comp_index(m, functor);
+	return i >= 0 ? m->args[i] : NULL;
+}
+
+int64_t pp_match_num(const struct pp_match *m, const char *functor, int64_t dflt)
+{
+	const struct expr *e = pp_match_arg(m, functor);
+	return e && e->kind == EXPR_NUMBER ? e->u.num : dflt;
+}
+
+const char *pp_match_str(const struct pp_match *m, const char *functor)
+{
+	const struct expr *e = pp_match_arg(m, functor);
+	return e && e->kind == EXPR_STRING ? e->u.str.val : NULL;
+}
+
+const struct token *pp_match_tok(const struct pp_match *m, const char *functor)
+{
+	int i = comp_index(m, functor);
+	return i >= 0 ? m->toks[i] : NULL;
+}
+
+/* ------------------------------------------------------------ listing */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void registry_dump_types(FILE *out)
+{
+	VEC(const char *) all = { 0 };
+	for (int i = 0; probe_families[i]; i++)
+		for (int j = 0; probe_families[i]->patterns[j]; j++)
+			vec_push_heap(&all, probe_families[i]->patterns[j]);
+	qsort(all.items, all.len, sizeof(*all.items), cmp_str);
+	for (uint32_t i = 0; i < all.len; i++)
+		if (i == 0 || strcmp(all.items[i], all.items[i - 1]) != 0)
+			fprintf(out, "%s\n", all.items[i]);
+	vec_free_heap(&all);
+}

@@ -1,0 +1,14 @@
+/* tracepoint: the data of kernel.trace() derived probes. */
+#ifndef CTAP_PROBES_TRACEPOINT_H
+#define CTAP_PROBES_TRACEPOINT_H
+
+#include "probes/registry.h"
+#include "target/target.h"
+
+struct tracepoint_data {
+	const struct target_tracepoint *tp;
+};
+
+extern const struct probe_family tracepoint_family;
+
+#endif
