@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "elab/elaborate.h"
+#include "target/target.h"
 #include "parse/parse.h"
 #include "session.h"
 #include "util/arena.h"
@@ -24,6 +26,7 @@
 struct pass_results {
 	struct parse_result parsed;      /* pass 1 */
 	struct program *program;         /* pass 2 */
+	const struct backend *backend;   /* chosen for passes 3-5 */
 	void *translated;                /* pass 3 (back-end specific) */
 	void *built;                     /* pass 4 */
 };
@@ -63,35 +66,71 @@ static void report_elaborate(struct session *s, struct pass_results *r, FILE *ou
 	elaborate_report(r->program, out);
 }
 
+/* --runtime, or: modules where the target kernel can load them, else BPF. */
+static const struct backend *choose_backend(struct session *s)
+{
+	if (s->opts.runtime == RUNTIME_BPF)
+		return &bpf_backend;
+	if (s->opts.runtime == RUNTIME_KMOD)
+		return &kmod_backend;
+	struct target *t = session_target(s);
+	bool modules = t && target_can_load_modules(t);
+	if (options_verbose(&s->opts, 3) && !modules)
+		fprintf(stderr, "Kernel %s cannot load modules: using the BPF runtime "
+			"(--runtime=bpf).\n", s->kernel_release);
+	return modules ? &kmod_backend : &bpf_backend;
+}
+
 static bool run_translate(struct session *s, struct pass_results *r)
 {
-	(void)r;
-	diag_report(&s->diag, DIAG_PLAIN, D_TRANS, NULL,
-		    "pass 3 (translation) is not available yet in this build of ctap");
-	return false;
+	r->backend = choose_backend(s);
+	s->runtime = r->backend == &bpf_backend ? RUNTIME_BPF : RUNTIME_KMOD;
+	return r->backend->translate(s, r->program, &r->translated);
+}
+
+static void report_translate(struct session *s, struct pass_results *r, FILE *out)
+{
+	if (r->backend->report)
+		r->backend->report(s, 3, r->translated, out);
+	else
+		fprintf(out, "Pass 3: translated for the %s runtime", r->backend->name);
 }
 
 static bool run_build(struct session *s, struct pass_results *r)
 {
-	(void)r;
-	diag_report(&s->diag, DIAG_PLAIN, D_BUILD, NULL,
-		    "pass 4 (compilation) is not available yet in this build of ctap");
-	return false;
+	if (!r->backend->build) {
+		diag_report(&s->diag, DIAG_PLAIN, D_BUILD, NULL,
+			    "the %s back end cannot compile yet in this build of ctap",
+			    r->backend->name);
+		return false;
+	}
+	return r->backend->build(s, r->translated, &r->built);
+}
+
+static void report_build(struct session *s, struct pass_results *r, FILE *out)
+{
+	if (r->backend->report)
+		r->backend->report(s, 4, r->built, out);
+	else
+		fprintf(out, "Pass 4: compiled for the %s runtime", r->backend->name);
 }
 
 static bool run_run(struct session *s, struct pass_results *r)
 {
-	(void)r;
-	diag_report(&s->diag, DIAG_PLAIN, D_RUN, NULL,
-		    "pass 5 (run) is not available yet in this build of ctap");
-	return false;
+	if (!r->backend->run) {
+		diag_report(&s->diag, DIAG_PLAIN, D_RUN, NULL,
+			    "the %s back end cannot run scripts yet in this build of ctap",
+			    r->backend->name);
+		return false;
+	}
+	return r->backend->run(s, r->built);
 }
 
 static const struct pass passes[] = {
 	{ 1, "parse failed", "error::pass1", run_parse, report_parse },
 	{ 2, "analysis failed", "error::pass2", run_elaborate, report_elaborate },
-	{ 3, "translation failed", "error::pass3", run_translate, NULL },
-	{ 4, "compilation failed", "error::pass4", run_build, NULL },
+	{ 3, "translation failed", "error::pass3", run_translate, report_translate },
+	{ 4, "compilation failed", "error::pass4", run_build, report_build },
 	{ 5, "run failed", "error::pass5", run_run, NULL },
 };
 
@@ -196,6 +235,10 @@ int driver_main(int argc, char **argv)
 		}
 		if (p->number == 2 && last == 2)
 			elaborate_print(s, results.program, stdout);
+		if (p->number == 3 && last == 3 && results.backend->print_translation)
+			results.backend->print_translation(s, results.translated, stdout);
+		if (p->number == 4 && last == 4 && results.backend->print_build)
+			results.backend->print_build(s, results.built, stdout);
 	}
 	if (status == 0)
 		diag_print_summary(&s->diag);
