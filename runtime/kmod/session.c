@@ -118,8 +118,10 @@ static void _ctap_session_report(void)
 	int failures = _ctap_transport_failures();
 
 	_ctap_timing_report();
-	if (errors || skipped || atomic_read(&_ctap_session.skipped_reentrant))
+	if (errors || skipped || atomic_read(&_ctap_session.skipped_reentrant)) {
 		_ctap_warn("Number of errors: %d, skipped probes: %d", errors, skipped);
+		_ctap_timing_skips();
+	}
 	if (failures)
 		_ctap_warn("There were %d transport failures. Try stap -s to increase the buffer size from %u.",
 			   failures, _ctap_transport_bufsize_mb());

@@ -92,8 +92,6 @@ static void _ctap_timing_probes(struct _ctap_context *c)
 void _ctap_timing_report(void)
 {
 	struct _ctap_context *c;
-	unsigned int i;
-	int n;
 
 	preempt_disable();
 	c = _ctap_context_get();
@@ -105,6 +103,12 @@ void _ctap_timing_report(void)
 		_ctap_context_put(c);
 	}
 	preempt_enable();
+}
+
+void _ctap_timing_skips(void)
+{
+	unsigned int i;
+	int n;
 
 	for (i = 0; i < _ctap_module.nglobal_locks; i++) {
 		struct _ctap_global_lock *g = &_ctap_module.global_locks[i];

@@ -18,8 +18,11 @@ int _ctap_timing_alloc(unsigned int nprobes);
 void _ctap_timing_free(void);
 /* One hit of p that spent `cycles` in the runner (this CPU, preemption off). */
 void _ctap_timing_hit(const struct _ctap_probe *p, u64 cycles);
-/* The report; process context, after the end probes. */
+/* The probe hit report on the output; process context, after the end
+ * probes. */
 void _ctap_timing_report(void);
+/* Why hits were skipped, as warnings (after "Number of errors"). */
+void _ctap_timing_skips(void);
 #else
 static inline int _ctap_timing_alloc(unsigned int nprobes)
 {
@@ -35,6 +38,10 @@ static inline void _ctap_timing_hit(const struct _ctap_probe *p, u64 cycles)
 }
 
 static inline void _ctap_timing_report(void)
+{
+}
+
+static inline void _ctap_timing_skips(void)
 {
 }
 #endif

@@ -1,0 +1,1 @@
+../transport_full/module.c
