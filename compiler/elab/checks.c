@@ -187,16 +187,83 @@ static void check_stmt(struct checker *C, struct stmt *s)
 	}
 }
 
+/* Arming conditions are re-evaluated whenever globals change: they must
+ * be side-effect free and may not call functions. */
+static enum walk_result condition_pre(struct ast_walker *w, struct expr *e)
+{
+	struct checker *C = w->data;
+	switch (e->kind) {
+	case EXPR_ASSIGN:
+	case EXPR_INCDEC:
+		diag_error(C->E->diag, D_SEM, e->tok, "probe condition must not modify any variables");
+		return WALK_STOP;
+	case EXPR_CALL:
+	case EXPR_PRINT:
+		diag_error(C->E->diag, D_SEM, e->tok, "probe condition must not reference function");
+		return WALK_STOP;
+	case EXPR_EMBEDDED:
+		diag_error(C->E->diag, D_SEM, e->tok, "probe condition must not use embedded code");
+		return WALK_STOP;
+	default:
+		return WALK_NEXT;
+	}
+}
+
+/* Embedded C reading or writing a global through pragmas: not statistics. */
+static void check_pragmas(struct checker *C, const char *code)
+{
+	static const char *const kinds[] = { "/* pragma:read:", "/* pragma:write:" };
+	for (int k = 0; k < 2; k++) {
+		for (const char *p = strstr(code, kinds[k]); p; p = strstr(p + 1, kinds[k])) {
+			p += strlen(kinds[k]);
+			size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			for (uint32_t i = 0; i < C->E->globals.len; i++) {
+				struct vardecl *v = C->E->globals.items[i];
+				if (strlen(v->name) == n && !strncmp(v->name, p, n) &&
+				    v->type == TYPE_STATS)
+					diag_error(C->E->diag, D_SEM_STATS, v->tok,
+						   "Aggregates not available in embedded-C");
+			}
+		}
+	}
+}
+
+static enum walk_result embedded_pre(struct ast_walker *w, struct expr *e)
+{
+	if (e->kind == EXPR_EMBEDDED)
+		check_pragmas(w->data, e->u.embedded.code);
+	return WALK_NEXT;
+}
+
 bool elab_check(struct elab *E)
 {
 	unsigned before = E->diag->errors;
 	struct checker C = { .E = E };
+	struct ast_walker cw = { .expr_pre = condition_pre, .data = &C };
+	struct ast_walker ew = { .expr_pre = embedded_pre, .data = &C };
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
-		check_stmt(&C, E->prog->probes.items[i]->body);
-		check_expr(&C, E->prog->probes.items[i]->condition);
+		struct derived_probe *dp = E->prog->probes.items[i];
+		check_stmt(&C, dp->body);
+		check_expr(&C, dp->condition);
+		if (dp->condition)
+			ast_walk_expr(&cw, dp->condition);
+		ast_walk_stmt(&ew, dp->body);
 	}
-	for (uint32_t i = 0; i < E->functions.len; i++)
-		check_stmt(&C, E->functions.items[i]->body);
+	for (uint32_t i = 0; i < E->functions.len; i++) {
+		struct functiondecl *fn = E->functions.items[i];
+		check_stmt(&C, fn->body);
+		if (fn->body)
+			ast_walk_stmt(&ew, fn->body);
+		if (fn->embedded)
+			check_pragmas(&C, fn->embedded);
+		/* same name, arity and priority after a function that never
+		 * falls through with `next`: the later one can't run */
+		struct functiondecl *n = fn->next_overload;
+		if (n && n->priority == fn->priority && fn->body && !E->s->opts.suppress_warnings)
+			diag_warning(E->diag, W_GENERIC, n->tok,
+				     "function '%s' is hidden by an earlier overload of the same "
+				     "priority", n->name);
+	}
 	vec_free_heap(&C.iterating);
 	return E->diag->errors == before;
 }

@@ -208,8 +208,7 @@ static enum walk_result fx_expr(struct ast_walker *w, struct expr *e)
 	struct fx *f = w->data;
 	switch (e->kind) {
 	case EXPR_ASSIGN:
-		if (lhs_matters_in(e->u.assign.lhs, f->in_function) ||
-		    e->u.assign.op == ASSIGN_STATS)
+		if (lhs_matters_in(e->u.assign.lhs, f->in_function))
 			f->effects = true;
 		break;
 	case EXPR_INCDEC:
@@ -265,8 +264,8 @@ static struct stmt *trim_expr_stmt(struct elider *X, struct stmt *s)
 	struct elab *E = X->E;
 	struct expr *e = s->u.expr;
 	/* x = rhs with x a local nobody reads */
-	while (e->kind == EXPR_ASSIGN && e->u.assign.op != ASSIGN_STATS &&
-	       e->u.assign.lhs->kind == EXPR_SYMBOL && !lhs_matters(e->u.assign.lhs)) {
+	while (e->kind == EXPR_ASSIGN && e->u.assign.lhs->kind == EXPR_SYMBOL &&
+	       !lhs_matters(e->u.assign.lhs)) {
 		if (user_code(E, e->tok) && keep_warnings(X))
 			diag_warning(E->diag, W_ELIDE, e->tok, "Eliding assignment to '%s'",
 				     e->u.assign.lhs->u.sym.name);

@@ -296,6 +296,8 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 	acc->btf_id = ws.type;
 	acc->ctype = type_name(E, ws.type);
 	if (e->u.target.addressof) {
+		if (!acc->nsteps && is_address)
+			return true; /* &@cast(p, "t"): the address p itself */
 		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {
 			walk_error(E, e->tok, "cannot take the address of this expression");
 			return false;

@@ -73,6 +73,11 @@ static void unify_var(struct typer *T, struct vardecl *v, enum stap_type t, cons
 /* Array arity: -1 unknown, 0 scalar. */
 static bool unify_arity(struct typer *T, struct vardecl *v, int arity, const struct token *at)
 {
+	if (arity == 0 && v->kind == VAR_GLOBAL && (v->maxsize || v->wrap)) {
+		diag_error(T->E->diag, D_SEM_ARITY, v->tok,
+			   v->maxsize ? "inconsistent arity" : "wrapping not supported for scalars");
+		return false;
+	}
 	if (v->arity < 0) {
 		v->arity = arity;
 		v->arity_tok = at;
@@ -492,6 +497,10 @@ static void infer_foreach(struct typer *T, struct stmt *s)
 			}
 		}
 	}
+	if (s->u.foreach.sort_agg != STAT_NONE && sym_decl(base) && sym_decl(base)->type != TYPE_UNKNOWN &&
+	    sym_decl(base)->type != TYPE_STATS)
+		diag_error(T->E->diag, D_SEM_TYPE_MISMATCH, base->tok, "invalid type %s",
+			   tname(sym_decl(base)->type));
 	infer(T, s->u.foreach.limit, TYPE_LONG);
 	infer_stmt(T, s->u.foreach.body);
 }

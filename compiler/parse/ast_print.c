@@ -37,6 +37,16 @@ void ast_print_string(struct strbuf *o, const char *s, uint32_t len)
 	strbuf_putc(o, '"');
 }
 
+/* Where the grammar takes a literal (global initialiser, probe-point
+ * argument), `-N` is one literal, so a negative number prints signed. */
+static void print_literal(struct strbuf *o, const struct expr *e)
+{
+	if (e->kind == EXPR_NUMBER)
+		strbuf_printf(o, "%" PRId64, e->u.num);
+	else
+		print_expr(o, e);
+}
+
 static void print_paren(struct strbuf *o, const struct expr *e)
 {
 	strbuf_putc(o, '(');
@@ -154,7 +164,16 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 {
 	switch (e->kind) {
 	case EXPR_NUMBER:
-		strbuf_printf(o, "%" PRId64, e->u.num);
+		/* A literal above INT64_MAX wrapped to a negative value when it
+		 * was read; 4.8 prints it negative ("-1" for
+		 * 18446744073709551615), which reads back as unary minus.
+		 * Printed unsigned it reads back as the same value.  (Negative
+		 * literals proper, `global x = -1` or `timer.ms(-1)`, are
+		 * printed signed by print_literal.) */
+		if (e->u.num < 0)
+			strbuf_printf(o, "%" PRIu64, (uint64_t)e->u.num);
+		else
+			strbuf_printf(o, "%" PRId64, e->u.num);
 		break;
 	case EXPR_STRING:
 		ast_print_string(o, e->u.str.val, e->u.str.len);
@@ -321,6 +340,15 @@ static void print_stmt(struct strbuf *o, const struct stmt *s)
 	case STMT_BLOCK:
 		strbuf_puts(o, "{\n");
 		for (uint32_t i = 0; i < s->u.block.stmts.len; i++) {
+			/* Deliberately unlike 4.8, which prints ";;" for a null
+			 * statement in a block: that reads back as two null
+			 * statements, so its dump never round-trips.  Leaving
+			 * them out is exact, because the ';' printed after
+			 * every statement below reads back as a null statement
+			 * wherever the statement does not swallow it (after a
+			 * block, an if, a loop). */
+			if (s->u.block.stmts.items[i]->kind == STMT_NULL)
+				continue;
 			print_stmt(o, s->u.block.stmts.items[i]);
 			strbuf_puts(o, ";\n");
 		}
@@ -380,17 +408,18 @@ static void print_stmt(struct strbuf *o, const struct stmt *s)
 		print_expr(o, s->u.del.target);
 		break;
 	case STMT_TRY:
-		strbuf_puts(o, "try {\n");
+		/* 4.8 prints "try {\n" BLOCK "\n} catch {\n" BLOCK "\n}\n",
+		 * wrapping each block in one more, so every re-parse nests
+		 * deeper; the blocks themselves carry the braces here. */
+		strbuf_puts(o, "try ");
 		print_stmt(o, s->u.try_.body);
-		strbuf_puts(o, "\n} catch");
+		strbuf_puts(o, " catch ");
 		if (s->u.try_.catch_var) {
-			strbuf_puts(o, " (");
+			strbuf_putc(o, '(');
 			print_expr(o, s->u.try_.catch_var);
-			strbuf_putc(o, ')');
+			strbuf_puts(o, ") ");
 		}
-		strbuf_puts(o, " {\n");
 		print_stmt(o, s->u.try_.handler);
-		strbuf_puts(o, "\n}\n");
 		break;
 	}
 }
@@ -414,7 +443,7 @@ void ast_print_probe_point(struct strbuf *o, const struct probe_point *pp, bool 
 		strbuf_puts(o, c->functor);
 		if (c->arg) {
 			strbuf_putc(o, '(');
-			print_expr(o, c->arg);
+			print_literal(o, c->arg);
 			strbuf_putc(o, ')');
 		}
 	}
@@ -452,7 +481,7 @@ void ast_print_file(struct strbuf *o, const struct stapfile *f)
 			strbuf_printf(o, "[%" PRId64 "]", v->maxsize);
 		if (v->init) {
 			strbuf_puts(o, " = ");
-			print_expr(o, v->init);
+			print_literal(o, v->init);
 		}
 		strbuf_putc(o, '\n');
 	}

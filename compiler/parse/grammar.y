@@ -273,8 +273,8 @@ function_body
 /* -------------------------------------------------------------- probes */
 
 probe_decl
-	: probe_head block                { parser_probe(P, $2, NULL); }
-	| probe_head block ',' block      { parser_probe(P, $2, $4); }
+	: probe_head block                { parser_probe(P, $2, NULL, NULL); }
+	| probe_head block ',' block      { parser_probe(P, $2, $3, $4); }
 	;
 
 probe_head
@@ -643,15 +643,25 @@ unsigned parser_run(struct parser *P)
 	return P->errors;
 }
 
+/* Reports a syntax error with what SystemTap's recursive-descent parser
+ * would say there: parser.c picks the message from the tokens bison
+ * expects and from the symbols on top of the stack (the construct being
+ * parsed: "->", "in", "function ... (", "@hist_linear ( ..."). */
 static int yyreport_syntax_error(const yypcontext_t *ctx, struct parser *P)
 {
-	enum { MAX_EXPECTED = 64 };
+	/* more than there are tokens: bison returns 0 when the array is too small */
+	enum { MAX_EXPECTED = YYNTOKENS, MAX_STACK = 8 };
 	yysymbol_kind_t expected[MAX_EXPECTED];
 	int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
 	const char *names[MAX_EXPECTED];
 	int k = 0;
 	for (int i = 0; i < n && i < MAX_EXPECTED; i++)
 		names[k++] = yysymbol_name(expected[i]);
-	parser_syntax_error(P, names, k);
+	/* state 0 is the bottom of the stack (nothing enters it again) */
+	const char *stack[MAX_STACK];
+	int depth = 0;
+	for (const yy_state_t *sp = ctx->yyssp; depth < MAX_STACK && *sp != 0; sp--)
+		stack[depth++] = yysymbol_name((yysymbol_kind_t)yystos[*sp]);
+	parser_syntax_error(P, names, k, stack, depth);
 	return 0;
 }

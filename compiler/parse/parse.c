@@ -68,8 +68,13 @@ static void env_init(struct parse_ctx *c, struct session *s, struct parse_result
 	c->s = s;
 	struct pp_env *e = &c->env;
 	const char *release = s->kernel_release;
-	if (s->opts.release && s->opts.release[0] == '/') {
-		/* -r /BUILDDIR: the release comes from the tree */
+	const char *fixture = s->opts.target_fixture ? s->opts.target_fixture
+						     : getenv("CTAP_TARGET_FIXTURE");
+	if ((s->opts.release && s->opts.release[0] == '/') || (fixture && *fixture)) {
+		/* -r /BUILDDIR: the release comes from the tree; a recorded
+		 * fixture (tests) stands for a kernel other than the host's,
+		 * so kernel_v, kernel_vr and arch must be its values too, not
+		 * uname's.  Opening the target sets s->arch as well. */
 		struct target *t = session_target(s);
 		if (t)
 			release = target_release(t);

@@ -156,64 +156,155 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 
 /* ---------------------------------------------------------- error text */
 
-/* bison names tokens "\"probe\""; we show 'probe' */
+/* Bison names a token by its alias: older releases keep the quotes
+ * ("\"probe\""), 3.6 and later with parse.error custom do not ("probe").
+ * Names compare without the quotes; characters stay quoted ("'+'"). */
+static bool same_name(const char *bison, const char *want)
+{
+	size_t n = strlen(bison);
+	if (n >= 2 && bison[0] == '"' && bison[n - 1] == '"')
+		return strlen(want) == n - 2 && memcmp(bison + 1, want, n - 2) == 0;
+	return strcmp(bison, want) == 0;
+}
+
+/* Descriptive token names are shown bare, literal ones quoted: 'probe'. */
 static void token_display(const char *name, char *buf, size_t size)
 {
+	static const char *const descriptive[] = {
+		"identifier", "number", "string literal", "embedded-code", "target variable",
+		"pretty-print suffix", "statistic operator", "@operator", "end of file",
+	};
 	size_t n = strlen(name);
-	if (n >= 2 && name[0] == '"' && name[n - 1] == '"')
-		snprintf(buf, size, "'%.*s'", (int)(n - 2), name + 1);
+	if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
+		name++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < sizeof(descriptive) / sizeof(descriptive[0]); i++) {
+		if (strlen(descriptive[i]) == n && memcmp(descriptive[i], name, n) == 0) {
+			snprintf(buf, size, "%.*s", (int)n, name);
+			return;
+		}
+	}
+	if (name[0] == '\'')
+		snprintf(buf, size, "%.*s", (int)n, name);
 	else
-		snprintf(buf, size, "%s", name);
+		snprintf(buf, size, "'%.*s'", (int)n, name);
 }
 
 static bool has(const char **expected, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
-		if (strcmp(expected[i], name) == 0)
+		if (same_name(expected[i], name))
 			return true;
 	return false;
 }
 
-void parser_syntax_error(struct parser *P, const char **expected, int n)
+static bool on_stack(const char **stack, int nstack, int from, int to, const char *name)
+{
+	for (int i = from; i < nstack && i <= to; i++)
+		if (same_name(stack[i], name))
+			return true;
+	return false;
+}
+
+static bool is_eof(const struct token *t)
+{
+	return t->type == T_EOF;
+}
+
+/*
+ * The message SystemTap 4.8 gives at this point.  4.8 parses by recursive
+ * descent, so its message depends on the construct being parsed, which
+ * the top of bison's stack tells (stack[0] is the innermost symbol); the
+ * set of expected tokens tells the rest.  *at is set when the message
+ * names a token other than the lookahead (printed with "at:").
+ */
+static const char *syntax_message(struct parser *P, const char **exp, int n, const char **stack,
+				  int ns, char *buf, size_t size, const struct token **at)
+{
+	const struct token *la = P->last;
+	const char *top = ns ? stack[0] : "";
+	*at = NULL;
+	if (has(exp, n, "probe") && has(exp, n, "global") && !has(exp, n, "identifier"))
+		return "expected 'probe', 'global', 'private', 'function', or '%{'";
+	bool statement_start = has(exp, n, "'}'") && has(exp, n, "if");
+	if (is_eof(la)) {
+		/* where 4.8 peeks it names the construct, elsewhere it reads
+		 * past the end */
+		if (statement_start)
+			return "expected statement";
+		if (has(exp, n, "','") && has(exp, n, "'{'") && has(exp, n, "'='"))
+			return "expected one of ', { } = +='";
+		return "unexpected end-of-file";
+	}
+	if (same_name(top, "->"))
+		return "expected identifier or keyword";
+	if (same_name(top, "in"))
+		return "expected identifier or statistical operation";
+	if (statement_start)
+		return la->kind == TK_KEYWORD ? "expected statement"
+					      : "expected literal string or number";
+	if (same_name(top, "private_kw"))
+		return "expected 'function' or identifier";
+	if (same_name(top, "'('") && (on_stack(stack, ns, 1, 1, "foreach") ||
+				      on_stack(stack, ns, 1, 4, "function")))
+		return "expected identifier";
+	if (same_name(top, "expr") && ns >= 3 && same_name(stack[1], "'('") &&
+	    same_name(stack[2], "statistic operator") && la->type == ',') {
+		*at = la;
+		return "not more than 1 parameter allowed";
+	}
+	if (same_name(top, "hist_op") && P->hist_tok) {
+		*at = P->hist_tok;
+		return "base histogram operator where expression expected";
+	}
+	if (same_name(top, "statistic operator") && has(exp, n, "'+'") && has(exp, n, "'-'"))
+		return "expected sort directive";
+	if (on_stack(stack, ns, 0, 7, "@hist_linear") && has(exp, n, "number") &&
+	    !has(exp, n, "identifier"))
+		return "expected number";
+	if (has(exp, n, "number") && has(exp, n, "string literal"))
+		return "expected literal string or number";
+	if (has(exp, n, "number") && has(exp, n, "'-'") && n == 2)
+		return "expected literal string or number"; /* function priority */
+	if (n == 1 && same_name(exp[0], "string literal"))
+		return "expected string";
+	if (n == 1 && same_name(exp[0], "number"))
+		return "expected number";
+	if (has(exp, n, "')'") && has(exp, n, "','") && has(exp, n, "'+'"))
+		return "expected one of ') ,'";
+	if (has(exp, n, "']'") && has(exp, n, "','") && has(exp, n, "'+'"))
+		return "expected one of '] ,'";
+	if (has(exp, n, "','") && has(exp, n, "'{'") && has(exp, n, "'='"))
+		return "expected one of ', { } = +='";
+	if (has(exp, n, "identifier") && has(exp, n, "'*'") && has(exp, n, "'{'"))
+		return "expected identifier or '*' or '{'";
+	if (n >= 1 && n <= 4) {
+		size_t off = (size_t)snprintf(buf, size, "expected ");
+		for (int i = 0; i < n && off < size; i++) {
+			char tn[64];
+			token_display(exp[i], tn, sizeof(tn));
+			off += (size_t)snprintf(buf + off, size - off, "%s%s",
+						i == 0 ? "" : (i == n - 1 ? " or " : ", "), tn);
+		}
+		return buf;
+	}
+	return "syntax error";
+}
+
+void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
+			 int nstack)
 {
 	const struct token *t = P->last;
 	if (!t || t->type == T_LEX_ERROR)
 		return; /* already reported where it was found */
-	const char *msg;
 	char buf[512];
-	if (has(expected, n, "\"probe\"") && has(expected, n, "\"global\"")) {
-		msg = "expected 'probe', 'global', 'private', 'function', or '%{'";
-	} else if (has(expected, n, "'}'") && has(expected, n, "\"if\"")) {
-		msg = "expected statement";
-	} else if (has(expected, n, "\"number\"") && has(expected, n, "\"string literal\"") &&
-		   has(expected, n, "\"identifier\"")) {
-		msg = "expected literal string or number";
-	} else if (has(expected, n, "','") && has(expected, n, "'{'") && has(expected, n, "'='")) {
-		msg = "expected one of ', { } = +='";
-	} else if (has(expected, n, "\"identifier\"") && has(expected, n, "'*'") &&
-		   has(expected, n, "'{'")) {
-		msg = "expected identifier or '*' or '{'";
-	} else if (n == 1 && strcmp(expected[0], "\"string literal\"") == 0) {
-		msg = "expected literal string";
-	} else if (n == 1 && strcmp(expected[0], "\"number\"") == 0) {
-		msg = "expected number";
-	} else if (n == 2 && has(expected, n, "\"number\"") && has(expected, n, "'-'")) {
-		msg = "expected number";
-	} else if (n == 3 && has(expected, n, "\"number\"") && has(expected, n, "\"string literal\"")) {
-		msg = "expected literal string or number";
-	} else if (n >= 1 && n <= 4) {
-		size_t off = (size_t)snprintf(buf, sizeof(buf), "expected ");
-		for (int i = 0; i < n; i++) {
-			char tn[64];
-			token_display(expected[i], tn, sizeof(tn));
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
-						i == 0 ? "" : (i == n - 1 ? " or " : ", "), tn);
-		}
-		msg = buf;
-	} else {
-		msg = "syntax error";
-	}
-	perror_at(P, t, DIAG_SAW, "%s", msg);
+	const struct token *at;
+	const char *msg = syntax_message(P, expected, n, stack, nstack, buf, sizeof(buf), &at);
+	if (at)
+		perror_at(P, at, DIAG_AT, "%s", msg);
+	else
+		perror_at(P, t, DIAG_SAW, "%s", msg);
 }
 
 void parser_fatal(struct parser *P, const char *msg)
@@ -427,31 +518,36 @@ void parser_probe_head_more(struct parser *P, struct token *sep, probe_point_vec
 	vec_push_heap(&P->head_lists, points);
 }
 
-static bool plain_alias_name(struct parser *P, const probe_point_vec *names)
+/* An alias name is one probe point (4.8: a list or a brace group before
+ * '=' is "expected probe point specifier" at the '='), never optional.
+ * A condition on it is accepted and ignored, as 4.8 does. */
+static bool plain_alias_name(struct parser *P, const probe_point_vec *names,
+			     const struct token *sep)
 {
-	for (uint32_t i = 0; i < names->len; i++) {
-		const struct probe_point *n = names->items[i];
-		if (n->optional || n->sufficient) {
-			perror_at(P, n->tok, DIAG_AT, "probe point alias name cannot be optional");
-			return false;
-		}
-		if (n->condition) {
-			perror_at(P, n->tok, DIAG_AT, "probe point alias name cannot have a condition");
-			return false;
-		}
+	if (names->len != 1) {
+		perror_at(P, sep, DIAG_SAW, "expected probe point specifier");
+		return false;
+	}
+	const struct probe_point *n = names->items[0];
+	if (n->optional || n->sufficient) {
+		perror_at(P, n->tok, DIAG_AT,
+			  "probe point alias name cannot be optional nor sufficient");
+		return false;
 	}
 	return true;
 }
 
-void parser_probe(struct parser *P, struct stmt *body, struct stmt *second)
+void parser_probe(struct parser *P, struct stmt *body, const struct token *comma,
+		  struct stmt *second)
 {
 	uint32_t nlists = P->head_lists.len;
 	if (nlists == 0)
 		return;
 	if (nlists == 1) {
+		/* 4.8 ends the probe at its block and chokes on the ',' */
 		if (second)
-			perror_at(P, second->tok, DIAG_AT,
-				  "only probe aliases may have a second (epilogue) block");
+			perror_at(P, comma, DIAG_SAW,
+				  "expected 'probe', 'global', 'private', 'function', or '%%{'");
 		struct probe *p = arena_new_obj(A, struct probe);
 		p->tok = P->probe_tok;
 		p->file = P->file;
@@ -461,17 +557,14 @@ void parser_probe(struct parser *P, struct stmt *body, struct stmt *second)
 		vec_push(A, &P->file->probes, p);
 		return;
 	}
-	const struct token *last_sep = P->head_seps.items[P->head_seps.len - 1];
-	bool epilogue_style = last_sep->type == T_ADD_ASSIGN;
-	for (uint32_t i = 0; i + 1 < P->head_seps.len; i++) {
-		if (P->head_seps.items[i]->type == T_ADD_ASSIGN) {
-			perror_at(P, P->head_seps.items[i], DIAG_AT,
-				  "'+=' may only separate the last alias name from the probe points");
-			return;
-		}
-	}
+	/* one '+=' anywhere makes the alias epilogue-style (`a += b = c` is
+	 * accepted by 4.8 and printed `a = b += c`) */
+	bool epilogue_style = false;
+	for (uint32_t i = 0; i < P->head_seps.len; i++)
+		if (P->head_seps.items[i]->type == T_ADD_ASSIGN)
+			epilogue_style = true;
 	if (epilogue_style && second) {
-		perror_at(P, last_sep, DIAG_AT,
+		perror_at(P, comma, DIAG_SAW,
 			  "Combined prologue and epilogue cannot be defined with '+='");
 		return;
 	}
@@ -479,10 +572,9 @@ void parser_probe(struct parser *P, struct stmt *body, struct stmt *second)
 	al->tok = P->probe_tok;
 	al->file = P->file;
 	for (uint32_t i = 0; i + 1 < nlists; i++) {
-		if (!plain_alias_name(P, P->head_lists.items[i]))
+		if (!plain_alias_name(P, P->head_lists.items[i], P->head_seps.items[i]))
 			return;
-		for (uint32_t j = 0; j < P->head_lists.items[i]->len; j++)
-			vec_push(A, &al->names, P->head_lists.items[i]->items[j]);
+		vec_push(A, &al->names, P->head_lists.items[i]->items[0]);
 	}
 	al->points = *P->head_lists.items[nlists - 1];
 	al->is_epilogue_style = epilogue_style;
@@ -1070,6 +1162,7 @@ struct expr *parser_stat(struct parser *P, struct token *tok, struct expr *x, st
 struct expr *parser_hist_log(struct parser *P, struct token *tok, struct expr *x)
 {
 	struct expr *e = ast_expr_new(A, EXPR_HIST, tok);
+	P->hist_tok = tok;
 	e->u.hist.kind = HIST_LOG;
 	e->u.hist.operand = operand(P, e, x);
 	return e;
@@ -1088,6 +1181,7 @@ struct expr *parser_hist_linear(struct parser *P, struct token *tok, struct expr
 				struct expr *start, struct expr *stop, struct expr *interval)
 {
 	struct expr *e = ast_expr_new(A, EXPR_HIST, tok);
+	P->hist_tok = tok;
 	e->u.hist.kind = HIST_LINEAR;
 	e->u.hist.operand = operand(P, e, x);
 	e->u.hist.start = literal_number(P, start);

@@ -58,6 +58,7 @@ struct parser {
 	/* token stream */
 	struct token *last;         /* the current lookahead */
 	struct token *prev;         /* the token before it */
+	const struct token *hist_tok; /* the last @hist_* operator (for messages) */
 	unsigned depth;             /* open ( [ { */
 	bool depth_reported;
 
@@ -89,7 +90,10 @@ void parser_fini(struct parser *P);
 /* Runs the bison parser; returns the number of errors it reported. */
 unsigned parser_run(struct parser *P);
 
-void parser_syntax_error(struct parser *P, const char **expected, int n);
+/* expected: bison's names of the acceptable tokens; stack: names of the
+ * symbols on the parser stack, top first (at most a few). */
+void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
+			 int nstack);
 void parser_fatal(struct parser *P, const char *msg);
 void parser_recovered(struct parser *P);
 
@@ -108,7 +112,8 @@ void parser_function_end(struct parser *P);
 void parser_probe_head(struct parser *P, struct token *probe_kw, probe_point_vec *points);
 void parser_probe_head_more(struct parser *P, struct token *sep, probe_point_vec *points,
 			    bool epilogue);
-void parser_probe(struct parser *P, struct stmt *body, struct stmt *second);
+void parser_probe(struct parser *P, struct stmt *body, const struct token *comma,
+		  struct stmt *second);
 probe_point_vec *parser_pp_list(struct parser *P, probe_point_vec *list, probe_point_vec *more);
 probe_point_vec *parser_pp(struct parser *P, struct pp_alts *path, struct token *mark,
 			   struct token *if_kw, struct expr *cond);

@@ -37,12 +37,26 @@ struct collect {
 	bool dwarfless, is_return;
 	int64_t maxactive;
 	int count;
+	int skipped_init;
 };
+
+/* Functions in .init.text are gone once the kernel has booted. */
+static bool in_init_text(struct target *t, uint64_t addr)
+{
+	const struct target_symbol *s = target_function(t, "_sinittext");
+	const struct target_symbol *e = target_function(t, "_einittext");
+	return s && e && addr && s->addr && addr >= s->addr && addr < e->addr;
+}
 
 static void add_symbol(void *arg, const struct target_symbol *sym)
 {
 	struct collect *c = arg;
 	struct elab *E = c->ctx->E;
+	struct target *tt = elab_target(E);
+	if (tt && in_init_text(tt, sym->addr)) {
+		c->skipped_init++;
+		return;
+	}
 	struct kprobe_data *d = arena_new_obj(E->arena, struct kprobe_data);
 	d->symbol = sym->name;
 	d->addr = sym->addr;
@@ -94,8 +108,12 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 				 why ? why : "");
 		return -1;
 	}
-	if (n == 0 && !ctx->optional && !E->listing) {
-		elab_point_error(E, m, NULL, "no match for kernel function '%s'", spec);
+	if (c.count == 0 && !ctx->optional && !E->listing) {
+		if (c.skipped_init)
+			elab_point_error(E, m, NULL, "kernel function '%s' is in .init.text, which "
+					 "is freed after boot: it cannot be probed", spec);
+		else
+			elab_point_error(E, m, NULL, "no match for kernel function '%s'", spec);
 		return -1;
 	}
 	return c.count;
@@ -179,6 +197,13 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
 					   "'%s' is argument %u: only the first six (passed in "
 					   "registers) can be read without DWARF", name, i + 1);
+			return true;
+		}
+		if (e->u.target.addressof && !e->u.target.comps.len) {
+			if (!E->quiet_targets)
+				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+					   "cannot take the address of '%s': it is passed in a register",
+					   name);
 			return true;
 		}
 		acc->base = d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG;
