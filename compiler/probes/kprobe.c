@@ -172,6 +172,12 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 					   "that return a value");
 			return true;
 		}
+		if (e->u.target.addressof && !e->u.target.comps.len) {
+			if (!E->quiet_targets)
+				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+					   "cannot take the address of $return: it is a register");
+			return true;
+		}
 		acc->base = ACCESS_RETURN;
 		acc->ctype = d->proto->ret_ctype;
 		acc->base_size = 8;

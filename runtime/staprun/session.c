@@ -70,7 +70,8 @@ static void *reader_main(void *arg)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		/* EIO: the module was removed (reported by the main thread) */
+		if (n < 0 && errno != EIO && errno != ENODEV)
 			msg_error("Reading the module's output failed: %s", strerror(errno));
 		return NULL;
 	}
@@ -266,6 +267,8 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	finish_child();
 	close(data_fd);
 	output_close();
+	if (!modload_is_loaded(modname))
+		return 1;	/* nothing left to remove */
 	return reader_error ? -1 : 0;
 
 out_close:
