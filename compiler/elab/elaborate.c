@@ -175,10 +175,12 @@ struct program *elaborate(struct session *s, struct parse_result *parsed)
 		E->prog->elab = E;
 		return E->prog;
 	}
-	if (ok)
-		ok = elab_resolve_targets(E);
+	/* elision first: a target expression nobody uses (an autocast whose
+	 * result is dropped) is never resolved, as in SystemTap */
 	if (ok)
 		ok = elab_elide(E);
+	if (ok)
+		ok = elab_resolve_targets(E);
 	if (ok)
 		ok = elab_infer_types(E);
 	if (ok)

@@ -71,6 +71,8 @@ struct target_access {
 	bool user;                   /* the memory is user space */
 	const char *ctype;           /* final C type, for -L and messages */
 	int32_t btf_id;              /* final BTF type (pretty printing), 0 if none */
+	bool is_address;             /* the value is the address of an object of btf_id
+	                              * (an aggregate, or after &) */
 	int pretty;                  /* 0, 1 ($) or 2 ($$) */
 	bool is_string;              /* the value is a string (pretty, $$vars, $$name) */
 };

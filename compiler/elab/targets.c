@@ -3,22 +3,30 @@
  * @defined/@entry operators, resolved by the family of each derived probe.
  *
  * @defined(e) becomes 1 or 0 here: e is resolved quietly and the operator
- * is replaced by the literal.  Anything else unresolvable is an error, or 0
- * with --skip-badvars.  Functions have no context of their own: target
- * expressions there are unresolvable (so @defined gives 0).
+ * is replaced by the literal (branches a literal condition kills are
+ * dropped, so @choose_defined($x, y) never resolves an undefined $x).
+ *
+ * Autocasts (x->member on a plain value) take the type of what x holds:
+ * a variable assigned a typed target expression, or a function returning
+ * one, carries that type as a hint.  Hints flow in rounds until nothing
+ * changes; a final round reports what is still unresolved.  Functions have
+ * no probe context: $vars there are unresolvable (so @defined gives 0).
  */
 #include <string.h>
 
 #include "diag/diag.h"
-#include "elab/typeinfo.h"
-#include "target/target.h"
 #include "elab/elab.h"
+#include "elab/typeinfo.h"
 #include "session.h"
+#include "target/target.h"
 #include "util/arena.h"
 
 struct tctx {
 	struct elab *E;
 	struct derived_probe *dp;       /* NULL in functions */
+	struct functiondecl *fn;        /* the function being walked, or NULL */
+	bool final;                     /* last round: report what is left */
+	bool progress;                  /* a hint or resolution appeared */
 };
 
 static bool is_target(const struct expr *e)
@@ -26,14 +34,52 @@ static bool is_target(const struct expr *e)
 	return e->kind == EXPR_TARGET || e->kind == EXPR_CAST;
 }
 
+static bool is_autocast(const struct expr *e)
+{
+	return e->kind == EXPR_CAST && !e->u.target.type_name;
+}
+
+/* The BTF type a value carries, if any. */
+static bool value_type(const struct expr *x, int32_t *id, bool *is_address)
+{
+	switch (x->kind) {
+	case EXPR_TARGET:
+	case EXPR_CAST: {
+		const struct target_access *a = x->u.target.resolved;
+		if (!a || !a->btf_id || a->is_string)
+			return false;
+		*id = a->btf_id;
+		*is_address = a->is_address;
+		return true;
+	}
+	case EXPR_SYMBOL:
+		if (!x->u.sym.decl || !x->u.sym.decl->type_hint)
+			return false;
+		*id = x->u.sym.decl->type_hint;
+		*is_address = x->u.sym.decl->type_hint_address;
+		return true;
+	case EXPR_CALL:
+		if (!x->u.call.decl || !x->u.call.decl->type_hint)
+			return false;
+		*id = x->u.call.decl->type_hint;
+		*is_address = x->u.call.decl->type_hint_address;
+		return true;
+	case EXPR_ADDROF:
+		return value_type(x->u.op1.operand, id, is_address);
+	case EXPR_ASSIGN:
+		return x->u.assign.op == ASSIGN_SET && value_type(x->u.assign.rhs, id, is_address);
+	default:
+		return false;
+	}
+}
+
 /* @cast(p, "type"[, "module"]) and autocasts work in any probe and in
  * functions: they need only the type of the base. */
-static void resolve_cast(struct elab *E, struct expr *e)
+static void resolve_cast(struct elab *E, struct expr *e, int32_t auto_id, bool auto_address)
 {
-	struct expr *base = e->u.target.operand;
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
 	acc->base = ACCESS_EXPR;
-	acc->base_expr = base;
+	acc->base_expr = e->u.target.operand;
 	acc->base_size = 8;
 	struct target *t = elab_target(E);
 	struct btf *btf = t ? target_btf(t) : NULL;
@@ -44,8 +90,8 @@ static void resolve_cast(struct elab *E, struct expr *e)
 				   e->u.target.type_name ? "@cast" : "this autocast");
 		return;
 	}
-	int32_t id;
-	bool is_address;
+	int32_t id = auto_id;
+	bool is_address = auto_address;
 	if (e->u.target.type_name) {
 		id = typeinfo_find_type(btf, e->u.target.type_name);
 		if (!id) {
@@ -57,18 +103,6 @@ static void resolve_cast(struct elab *E, struct expr *e)
 			return;
 		}
 		is_address = true;
-	} else {
-		const struct target_access *b =
-			(base->kind == EXPR_TARGET || base->kind == EXPR_CAST)
-				? base->u.target.resolved : NULL;
-		if (!b || !b->btf_id) {
-			if (!E->quiet_targets)
-				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-					   "autocast: the type of this value is unknown");
-			return;
-		}
-		id = b->btf_id;
-		is_address = false;
 	}
 	if (!typeinfo_walk(E, btf, id, is_address, e, acc))
 		return;
@@ -77,19 +111,33 @@ static void resolve_cast(struct elab *E, struct expr *e)
 	e->u.target.resolved = acc;
 }
 
-/* Resolves one target expression; quiet: no messages. */
-static bool resolve_target(struct tctx *c, struct expr *e, bool quiet)
+/* Resolves one target expression; quiet: no messages.  Returns whether it
+ * resolved; *waiting: an autocast whose base type is not known yet. */
+static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *waiting)
 {
 	struct elab *E = c->E;
+	*waiting = false;
 	if (e->u.target.resolved)
 		return true;
+	int32_t auto_id = 0;
+	bool auto_address = false;
+	if (is_autocast(e) && !value_type(e->u.target.operand, &auto_id, &auto_address)) {
+		if (!c->final) {
+			*waiting = true;
+			return false;
+		}
+		if (!quiet)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "autocast: the type of this value is unknown");
+		return false;
+	}
 	bool saved = E->quiet_targets;
 	E->quiet_targets = quiet;
 	unsigned before = E->diag->errors;
 	bool ok = false;
 	const struct probe_family *f = c->dp ? c->dp->family : NULL;
 	if (e->kind == EXPR_CAST) {
-		resolve_cast(E, e);
+		resolve_cast(E, e, auto_id, auto_address);
 		ok = E->diag->errors == before && e->u.target.resolved != NULL;
 	} else if (f && f->target_var) {
 		ok = f->target_var(E, c->dp, e) && E->diag->errors == before &&
@@ -98,10 +146,16 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet)
 		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "unresolved target-symbol expression");
 	}
 	E->quiet_targets = saved;
-	if (quiet)
+	if (quiet) {
 		E->diag->errors = before;
-	if (ok && c->dp)
-		c->dp->uses_target_vars = true;
+		if (!ok)
+			e->u.target.resolved = NULL;
+	}
+	if (ok) {
+		c->progress = true;
+		if (c->dp)
+			c->dp->uses_target_vars = true;
+	}
 	return ok;
 }
 
@@ -112,107 +166,165 @@ static void make_number(struct expr *e, int64_t v)
 	e->type = TYPE_LONG;
 }
 
-static enum walk_result target_expr(struct ast_walker *w, struct expr *e)
+/* The bases of a target expression (cast operands) are ordinary
+ * expressions; resolve what they contain first. */
+static void walk_bases(struct ast_walker *w, struct expr *x)
+{
+	if (is_target(x) && x->u.target.operand)
+		ast_walk_expr(w, x->u.target.operand);
+	if (x->kind == EXPR_ADDROF)
+		walk_bases(w, x->u.op1.operand);
+}
+
+/* @defined(x) -> 1/0, once it can be decided. */
+static void fold_defined(struct ast_walker *w, struct expr *e)
 {
 	struct tctx *c = w->data;
+	struct expr *x = e->u.op1.operand;
+	while (x->kind == EXPR_ADDROF)
+		x = x->u.op1.operand;
+	if (!is_target(x)) {
+		if (x->kind == EXPR_DEFINED)
+			fold_defined(w, x);
+		make_number(e, 1);
+		return;
+	}
+	walk_bases(w, x);
+	bool waiting;
+	bool defined = resolve_target(c, x, true, &waiting);
+	if (waiting)
+		return; /* decided in a later round */
+	make_number(e, defined ? 1 : 0);
+	c->progress = true;
+}
+
+static enum walk_result pre(struct ast_walker *w, struct expr *e);
+
+/* A ternary whose condition became a literal keeps only the live branch. */
+static bool fold_ternary(struct ast_walker *w, struct expr *e)
+{
+	struct expr *cond = e->u.ternary.cond;
+	if (cond->kind == EXPR_DEFINED)
+		fold_defined(w, cond);
+	if (cond->kind != EXPR_NUMBER)
+		return false;
+	struct expr *live = cond->u.num ? e->u.ternary.then : e->u.ternary.otherwise;
+	*e = *live;
+	ast_walk_expr(w, e);
+	return true;
+}
+
+static enum walk_result pre(struct ast_walker *w, struct expr *e)
+{
 	if (e->kind == EXPR_ADDROF && is_target(e->u.op1.operand))
 		e->u.op1.operand->u.target.addressof = true;
+	if (e->kind == EXPR_TERNARY && fold_ternary(w, e))
+		return WALK_SKIP;
 	if (e->kind == EXPR_DEFINED) {
-		struct expr *x = e->u.op1.operand;
-		bool defined = true;
-		if (is_target(x)) {
-			/* an autocast/@cast base must resolve first */
-			if (x->u.target.operand) {
-				struct ast_walker inner = *w;
-				ast_walk_expr(&inner, x->u.target.operand);
-			}
-			defined = resolve_target(c, x, true);
-		} else if (x->kind == EXPR_DEFINED) {
-			defined = true;
-		}
-		make_number(e, defined ? 1 : 0);
+		fold_defined(w, e);
 		return WALK_SKIP;
 	}
 	return WALK_NEXT;
 }
 
-static enum walk_result target_expr_post(struct ast_walker *w, struct expr *e)
+static enum walk_result post(struct ast_walker *w, struct expr *e)
 {
 	struct tctx *c = w->data;
-	if (!is_target(e))
+	if (is_target(e)) {
+		bool waiting;
+		bool quiet = c->E->s->opts.skip_badvars;
+		if (!resolve_target(c, e, quiet, &waiting) && !waiting && quiet)
+			make_number(e, 0);
 		return WALK_NEXT;
-	if (resolve_target(c, e, c->E->s->opts.skip_badvars))
-		return WALK_NEXT;
-	if (c->E->s->opts.skip_badvars)
-		make_number(e, 0);
-	return WALK_NEXT;
-}
-
-/* A ternary whose condition became a literal keeps only the live branch,
- * so that @choose_defined($x, y) never resolves $x when it is undefined. */
-static enum walk_result fold_defined_ternary(struct ast_walker *w, struct expr *e)
-{
-	if (e->kind != EXPR_TERNARY)
-		return WALK_NEXT;
-	struct expr *cond = e->u.ternary.cond;
-	target_expr(w, cond);
-	if (cond->kind != EXPR_NUMBER)
-		return WALK_NEXT;
-	struct expr *live = cond->u.num ? e->u.ternary.then : e->u.ternary.otherwise;
-	*e = *live;
-	ast_walk_expr(w, e);
-	return WALK_SKIP;
-}
-
-static enum walk_result pre(struct ast_walker *w, struct expr *e)
-{
-	if (e->kind == EXPR_TERNARY)
-		return fold_defined_ternary(w, e);
-	return target_expr(w, e);
-}
-
-static enum walk_result stmt_pre(struct ast_walker *w, struct stmt *s)
-{
-	/* if (@defined(...)) keeps only the live branch as well */
-	if (s->kind == STMT_IF) {
-		struct expr *cond = s->u.if_.cond;
-		target_expr(w, cond);
-		if (cond->kind == EXPR_UNARY && cond->u.unary.op == UOP_NOT) {
-			target_expr(w, cond->u.unary.operand);
-			if (cond->u.unary.operand->kind == EXPR_NUMBER)
-				*cond = (struct expr){ .kind = EXPR_NUMBER, .tok = cond->tok,
-						       .u.num = !cond->u.unary.operand->u.num,
-						       .type = TYPE_LONG };
-		}
-		if (cond->kind == EXPR_NUMBER) {
-			struct stmt *live = cond->u.num ? s->u.if_.then : s->u.if_.otherwise;
-			if (!live)
-				live = ast_stmt_new(((struct tctx *)w->data)->E->arena, STMT_BLOCK, s->tok);
-			*s = *live;
-			ast_walk_stmt(w, s);
-			return WALK_SKIP;
+	}
+	/* hints: x = <typed value> */
+	if (e->kind == EXPR_ASSIGN && e->u.assign.op == ASSIGN_SET &&
+	    e->u.assign.lhs->kind == EXPR_SYMBOL && e->u.assign.lhs->u.sym.decl) {
+		struct vardecl *v = e->u.assign.lhs->u.sym.decl;
+		int32_t id;
+		bool addr;
+		/* only locals: a global may be assigned anything anywhere */
+		if (v->kind != VAR_GLOBAL && !v->type_hint &&
+		    value_type(e->u.assign.rhs, &id, &addr)) {
+			v->type_hint = id;
+			v->type_hint_address = addr;
+			c->progress = true;
 		}
 	}
 	return WALK_NEXT;
 }
 
-bool elab_resolve_targets(struct elab *E)
+static enum walk_result stmt_pre(struct ast_walker *w, struct stmt *s)
 {
-	unsigned before = E->diag->errors;
+	/* if (@defined(...)) / if (!@defined(...)) keeps only the live branch */
+	if (s->kind != STMT_IF)
+		return WALK_NEXT;
+	struct expr *cond = s->u.if_.cond;
+	if (cond->kind == EXPR_DEFINED)
+		fold_defined(w, cond);
+	if (cond->kind == EXPR_UNARY && cond->u.unary.op == UOP_NOT) {
+		struct expr *inner = cond->u.unary.operand;
+		if (inner->kind == EXPR_DEFINED)
+			fold_defined(w, inner);
+		if (inner->kind == EXPR_NUMBER)
+			make_number(cond, !inner->u.num);
+	}
+	if (cond->kind != EXPR_NUMBER)
+		return WALK_NEXT;
+	struct stmt *live = cond->u.num ? s->u.if_.then : s->u.if_.otherwise;
+	if (!live)
+		live = ast_stmt_new(((struct tctx *)w->data)->E->arena, STMT_BLOCK, s->tok);
+	*s = *live;
+	ast_walk_stmt(w, s);
+	return WALK_SKIP;
+}
+
+static enum walk_result stmt_post(struct ast_walker *w, struct stmt *s)
+{
+	struct tctx *c = w->data;
+	if (s->kind == STMT_RETURN && c->fn && s->u.ret.value && !c->fn->type_hint) {
+		int32_t id;
+		bool addr;
+		if (value_type(s->u.ret.value, &id, &addr)) {
+			c->fn->type_hint = id;
+			c->fn->type_hint_address = addr;
+			c->progress = true;
+		}
+	}
+	return WALK_NEXT;
+}
+
+static bool round_all(struct elab *E, bool final)
+{
+	bool progress = false;
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
-		struct tctx c = { E, E->prog->probes.items[i] };
-		struct ast_walker w = { .expr_pre = pre, .expr_post = target_expr_post,
-					.stmt_pre = stmt_pre, .data = &c };
+		struct tctx c = { E, E->prog->probes.items[i], NULL, final, false };
+		struct ast_walker w = { .expr_pre = pre, .expr_post = post, .stmt_pre = stmt_pre,
+					.stmt_post = stmt_post, .data = &c };
 		ast_walk_stmt(&w, c.dp->body);
+		progress |= c.progress;
 	}
 	for (uint32_t i = 0; i < E->functions.len; i++) {
 		struct functiondecl *fn = E->functions.items[i];
 		if (!fn->body)
 			continue;
-		struct tctx c = { E, NULL };
-		struct ast_walker w = { .expr_pre = pre, .expr_post = target_expr_post,
-					.stmt_pre = stmt_pre, .data = &c };
+		struct tctx c = { E, NULL, fn, final, false };
+		struct ast_walker w = { .expr_pre = pre, .expr_post = post, .stmt_pre = stmt_pre,
+					.stmt_post = stmt_post, .data = &c };
 		ast_walk_stmt(&w, fn->body);
+		progress |= c.progress;
 	}
+	return progress;
+}
+
+bool elab_resolve_targets(struct elab *E)
+{
+	unsigned before = E->diag->errors;
+	/* hints only ever get added, so this ends; the bound is a guard */
+	for (int round = 0; round < 100; round++)
+		if (!round_all(E, false) || E->diag->errors != before)
+			break;
+	if (E->diag->errors == before)
+		round_all(E, true);
 	return E->diag->errors == before;
 }

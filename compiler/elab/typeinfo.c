@@ -295,7 +295,9 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 	}
 	acc->btf_id = ws.type;
 	acc->ctype = type_name(E, ws.type);
+	acc->is_address = ws.is_address;
 	if (e->u.target.addressof) {
+		acc->is_address = true;
 		if (!acc->nsteps && is_address)
 			return true; /* &@cast(p, "t"): the address p itself */
 		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {

@@ -347,6 +347,8 @@ struct vardecl {
 	void *backend;              /* back-end data */
 	void *backend_index_origin; /* pass 2: where each index type came from */
 	bool reported;              /* pass 2: its "unresolved type" was reported */
+	int32_t type_hint;          /* pass 2: BTF type of what was assigned (autocast) */
+	bool type_hint_address;     /* ... and whether the value is that object's address */
 	uint32_t index;             /* position in its list */
 };
 typedef VEC(struct vardecl *) vardecl_vec;
@@ -384,6 +386,8 @@ struct functiondecl {
 	bool used;
 	bool resolved;                  /* its body's symbols are resolved */
 	uint8_t side_effects;           /* 0 unknown, 1 computing, 2 none, 3 some */
+	int32_t type_hint;              /* BTF type of what it returns (autocast) */
+	bool type_hint_address;
 	struct functiondecl *next_overload; /* same name and arity, lower priority */
 	void *backend;
 	uint32_t index;
