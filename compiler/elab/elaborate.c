@@ -181,6 +181,9 @@ struct program *elaborate(struct session *s, struct parse_result *parsed)
 		ok = elab_elide(E);
 	if (ok)
 		ok = elab_resolve_targets(E);
+	/* @defined() folding may have emptied code: trim again */
+	if (ok)
+		ok = elab_elide(E);
 	if (ok)
 		ok = elab_infer_types(E);
 	if (ok)

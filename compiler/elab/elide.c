@@ -50,7 +50,8 @@ static enum walk_result usage_expr(struct ast_walker *w, struct expr *e)
 		break;
 	case EXPR_ASSIGN:
 		mark_write(e->u.assign.lhs);
-		if (e->u.assign.op == ASSIGN_SET) {
+		/* '=' and '<<<' do not read their target (compound ops do) */
+		if (e->u.assign.op == ASSIGN_SET || e->u.assign.op == ASSIGN_STATS) {
 			/* the plain target of '=' is not a read; its keys are */
 			struct expr *l = e->u.assign.lhs;
 			if (l->kind == EXPR_SYMBOL) {
@@ -256,6 +257,19 @@ static bool keep_warnings(struct elider *X)
 	return !X->E->s->opts.suppress_warnings;
 }
 
+static bool empty_body(const struct stmt *s)
+{
+	if (!s)
+		return true;
+	if (s->kind == STMT_BLOCK) {
+		for (uint32_t i = 0; i < s->u.block.stmts.len; i++)
+			if (!empty_body(s->u.block.stmts.items[i]))
+				return false;
+		return true;
+	}
+	return s->kind == STMT_NULL;
+}
+
 /* Rewrites one statement in place; returns NULL when it disappears. */
 static struct stmt *trim_stmt(struct elider *X, struct stmt *s);
 
@@ -308,10 +322,23 @@ static struct stmt *trim_stmt(struct elider *X, struct stmt *s)
 	case STMT_IF:
 		s->u.if_.then = trim_stmt(X, s->u.if_.then);
 		s->u.if_.otherwise = trim_stmt(X, s->u.if_.otherwise);
+		if (empty_body(s->u.if_.then) && empty_body(s->u.if_.otherwise) &&
+		    !expr_has_side_effects(X->E, s->u.if_.cond)) {
+			X->changed = true;
+			return NULL;
+		}
 		if (!s->u.if_.then)
 			s->u.if_.then = ast_stmt_new(X->E->arena, STMT_BLOCK, s->tok);
 		return s;
 	case STMT_FOR:
+		if (s->u.for_.init && !expr_has_side_effects(X->E, s->u.for_.init)) {
+			s->u.for_.init = NULL;
+			X->changed = true;
+		}
+		if (s->u.for_.incr && !expr_has_side_effects(X->E, s->u.for_.incr)) {
+			s->u.for_.incr = NULL;
+			X->changed = true;
+		}
 		s->u.for_.body = trim_stmt(X, s->u.for_.body);
 		if (!s->u.for_.body)
 			s->u.for_.body = ast_stmt_new(X->E->arena, STMT_BLOCK, s->tok);
@@ -332,19 +359,6 @@ static struct stmt *trim_stmt(struct elider *X, struct stmt *s)
 	default:
 		return s;
 	}
-}
-
-static bool empty_body(const struct stmt *s)
-{
-	if (!s)
-		return true;
-	if (s->kind == STMT_BLOCK) {
-		for (uint32_t i = 0; i < s->u.block.stmts.len; i++)
-			if (!empty_body(s->u.block.stmts.items[i]))
-				return false;
-		return true;
-	}
-	return s->kind == STMT_NULL;
 }
 
 static void drop_empty_probes(struct elider *X)
