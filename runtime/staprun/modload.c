@@ -209,6 +209,8 @@ int modload_remove(const char *name)
 			msg_verbose(1, "removed module %s", name);
 			return 0;
 		}
+		if (errno == ENOENT)	/* someone else removed it: fine */
+			return 0;
 		if (errno != EAGAIN && errno != EBUSY && errno != EINTR)
 			break;
 		usleep(100 * 1000);

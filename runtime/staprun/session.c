@@ -267,8 +267,6 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	finish_child();
 	close(data_fd);
 	output_close();
-	if (!modload_is_loaded(modname))
-		return 1;	/* nothing left to remove */
 	return reader_error ? -1 : 0;
 
 out_close:

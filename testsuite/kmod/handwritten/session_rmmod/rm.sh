@@ -1,0 +1,3 @@
+sleep 0.2
+rmmod session_rmmod
+sleep 5
