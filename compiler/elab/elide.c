@@ -345,6 +345,12 @@ static struct stmt *trim_stmt(struct elider *X, struct stmt *s)
 		return s;
 	case STMT_FOREACH:
 		s->u.foreach.body = trim_stmt(X, s->u.foreach.body);
+		/* iterating to do nothing does nothing */
+		if (empty_body(s->u.foreach.body) &&
+		    !(s->u.foreach.limit && expr_has_side_effects(X->E, s->u.foreach.limit))) {
+			X->changed = true;
+			return NULL;
+		}
 		if (!s->u.foreach.body)
 			s->u.foreach.body = ast_stmt_new(X->E->arena, STMT_BLOCK, s->tok);
 		return s;
