@@ -56,11 +56,15 @@ static void check_lvalue(struct checker *C, struct expr *lhs)
 		check_modified(C, lhs);
 		return;
 	case EXPR_TARGET:
-	case EXPR_CAST:
+	case EXPR_CAST: {
+		const struct target_access *acc = lhs->u.target.resolved;
+		if (acc && acc->writable)
+			return; /* the family allows it (procfs $value) */
 		if (!C->E->s->opts.guru)
 			diag_error(C->E->diag, D_SEM_LVALUE, lhs->tok,
 				   "write to target variable not permitted; need stap -g");
 		return;
+	}
 	default:
 		diag_error(C->E->diag, D_SEM_LVALUE, lhs->tok, "invalid lvalue type");
 	}

@@ -45,7 +45,23 @@ enum access_base {
 	ACCESS_SYMBOL,        /* @var("sym"): the symbol's address */
 	ACCESS_CONST_STRING,  /* $$name, $$system: known now */
 	ACCESS_VARS,          /* $$vars / $$parms / $$locals / $$return: formatted */
-	ACCESS_ENTRY,         /* @entry(expr) in a return probe: saved at entry */
+	ACCESS_ENTRY,         /* @entry(expr) in a return probe: saved at entry;
+	                       * with `inner` set: the value `inner` had when the
+	                       * function was entered (evaluated where the family
+	                       * says, e.g. process_data.entry_offset), saved per
+	                       * thread; evaluated in that entry context it is
+	                       * simply `inner` */
+	ACCESS_REGISTER,      /* the value of DWARF register `index` in the probed
+	                       * context (user registers when `user`).  x86_64
+	                       * numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi,
+	                       * 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15, 16 rip.  A
+	                       * DWARF frame-base or stack location is this plus
+	                       * a first step whose offset is CFA/frame offset +
+	                       * variable offset (and a load) */
+	ACCESS_FAMILY,        /* a context value the family provides: `index` is
+	                       * one of the family's own enumerated values (see
+	                       * its header: PROCFS_VAR_VALUE, NETFILTER_VAR_SKB,
+	                       * PROCESS_VAR_SYSCALL, ...) */
 };
 
 struct access_step {
@@ -75,6 +91,9 @@ struct target_access {
 	                              * (an aggregate, or after &) */
 	int pretty;                  /* 0, 1 ($) or 2 ($$) */
 	bool is_string;              /* the value is a string (pretty, $$vars, $$name) */
+	const struct target_access *inner; /* ACCESS_ENTRY: the value saved at entry */
+	bool writable;               /* the family lets scripts assign it without -g
+	                              * (procfs $value in read probes) */
 };
 
 struct derived_probe {
