@@ -22,6 +22,7 @@
 #include <linux/threads.h>
 #include "common/outbuf.h"
 #include <linux/ptrace.h>
+#include <linux/kallsyms.h>
 #include "kmod/config.h"
 #include "kmod/probe.h"
 #include "kmod/transport_proto.h"
@@ -59,6 +60,7 @@ struct _ctap_context {
 
 	char error_buf[MAXSTRINGLEN];	/* formatted last_error */
 	char msg_buf[CTAP_MSG_MAX];	/* formatting of ERROR records */
+	char sym_buf[KSYM_SYMBOL_LEN];	/* sym.c scratch */
 	char print_buf[STP_BUFFER_SIZE];
 };
 
@@ -106,6 +108,12 @@ static inline const char *_ctap_pn(const struct _ctap_context *c)
 static inline struct pt_regs *_ctap_regs(const struct _ctap_context *c)
 {
 	return c->regs;
+}
+
+/* The n-th (0-based) argument of the probed function at entry (kprobes). */
+static inline unsigned long _ctap_kernel_arg(const struct _ctap_context *c, unsigned int n)
+{
+	return regs_get_kernel_argument(c->regs, n);
 }
 
 /* returnval() / $return in a .return probe (regs are non-NULL there). */

@@ -30,5 +30,6 @@
 #include "kmod/pmap.c"
 #include "kmod/str.c"
 #include "kmod/memread.c"
+#include "kmod/sym.c"
 #include "kmod/timing.c"
 #include "kmod/module.c"

@@ -42,6 +42,7 @@
 #include "kmod/memread.h"
 #include "kmod/clock.h"
 #include "kmod/print.h"
+#include "kmod/sym.h"
 
 /* -G NAME=VALUE: a scalar global settable at load. */
 #define CTAP_PARAM_LONG(name, var) module_param_named(name, var, long, 0)

@@ -84,6 +84,10 @@ int main(int argc, char **argv)
 	}
 	if (o.delete_mod)
 		return delete_module_cmd(&o) ? 1 : 0;
+	if (session_signals() < 0) {
+		msg_error("Couldn't set up signal handling: %s", strerror(errno));
+		return 1;
+	}
 
 	if (o.attach) {
 		snprintf(m.name, sizeof(m.name), "%s", o.module_arg);

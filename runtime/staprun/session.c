@@ -37,7 +37,7 @@ static void sig_handler(int sig)
 	errno = saved;
 }
 
-static int signals_setup(void)
+int session_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR2, SIGQUIT };
 	struct sigaction sa;
@@ -225,7 +225,7 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	int nstop = 0;
 	enum wake w = WAKE_NONE;
 
-	if (signals_setup() < 0 || open_channels(&s, modname, !o->load_only))
+	if (open_channels(&s, modname, !o->load_only))
 		return -1;
 	if (o->command) {
 		target = child_spawn(o->command);

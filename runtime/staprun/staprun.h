@@ -87,7 +87,11 @@ int ctl_command(struct ctl_state *s, const char *cmd);
 /* Reads and handles available records; -1 on a read error. */
 int ctl_drain(struct ctl_state *s);
 
-/* session.c */
+/* session.c: signals are caught (into a self-pipe) from before the
+ * module is inserted, so none can end staprun with the module loaded. */
+int session_signals(void);
+/* Runs the session; 1: the module must stay loaded (detached), 0: done,
+ * -1: failed (the caller removes the module in both of the latter). */
 int session_run(const struct options *o, const char *modname, bool loaded_here);
 
 #endif

@@ -9,20 +9,22 @@
  *   5  }
  *   6  probe kernel.trace("sched:sched_process_fork") {
  *   7    if ($parent->tgid == target()) forks[kernel_string($parent->comm)]++ }
- *   8  probe kprobe.function("vfs_read") { if (pid() == target()) reads++ }
+ *   8  probe kprobe.function("vfs_read") { if (pid() == target() && !reads++) {
+ *        where = symdata(addr()); bt = sprint of symname() of the first 3 frames } }
  *   9  probe kprobe.function("vfs_read").return { if (pid() == target()) rets[returnval()]++ }
  *  10  probe kprobe.function("do_sys_openat2") {
  *  11    if (pid() == target()) opens[user_string(pointer_arg(2))]++ }
  *  12  probe end {
  *  13    foreach (k in forks-) printf("%s forked %d\n", k, forks[k])
- *  14    printf("vfs_read entries %d\n", reads)
+ *  14    printf("vfs_read entries %d\n", reads); printf("%s\n%s\n", where, bt)
  *  15    foreach (r+ in rets) printf("vfs_read returned %d: %d\n", r, rets[r])
  *  16    foreach (f in opens+) printf("opened %s\n", f)
  *  17  }
  *
  * A tracepoint with typed arguments, kprobe and kretprobe on the same
  * function with the return value, target() from -c, kernel and user string
- * reads with their fault errors caught.
+ * reads with their fault errors caught, symbols and a backtrace of the
+ * probed context.
  */
 #include "kmod/runtime.h"
 #include <linux/sched.h>
@@ -31,6 +33,7 @@ static struct _ctap_map g_forks = {
 	.name = "forks", .nkeys = 1, .ktype = { CTAP_T_STRING }, .vtype = CTAP_T_LONG,
 };
 static int64_t g_reads;
+static char g_where[MAXSTRINGLEN], g_bt[MAXSTRINGLEN];
 static struct _ctap_map g_rets = {
 	.name = "rets", .nkeys = 1, .ktype = { CTAP_T_LONG }, .vtype = CTAP_T_LONG,
 };
@@ -40,7 +43,7 @@ static struct _ctap_map g_opens = {
 
 static struct _ctap_global_lock glocks[] = {
 	CTAP_GLOBAL_LOCK("forks"), CTAP_GLOBAL_LOCK("reads"), CTAP_GLOBAL_LOCK("rets"),
-	CTAP_GLOBAL_LOCK("opens"),
+	CTAP_GLOBAL_LOCK("opens"), CTAP_GLOBAL_LOCK("where"), CTAP_GLOBAL_LOCK("bt"),
 };
 
 struct locals_str {
@@ -126,8 +129,20 @@ static void tp_fork_cb(void *data, struct task_struct *parent, struct task_struc
 
 static void probe_read(struct _ctap_context *c)
 {
-	if (!_ctap_actions(c, 2) && current->tgid == _ctap_target())
-		g_reads++;
+	struct locals_str *l = c->locals;
+	unsigned long pcs[3];
+	unsigned int i, n;
+
+	if (_ctap_actions(c, 4) || current->tgid != _ctap_target() || g_reads++)
+		return;
+	_ctap_symdata(c, g_where, instruction_pointer(_ctap_regs(c)));
+	n = _ctap_backtrace(c, pcs, ARRAY_SIZE(pcs));
+	g_bt[0] = '\0';
+	for (i = 0; i < n; i++) {
+		_ctap_symname(c, l->s, pcs[i]);
+		_ctap_concat(g_bt, g_bt, l->s);
+		_ctap_strcat(g_bt, i + 1 < n ? " " : "");
+	}
 }
 
 static void probe_read_ret(struct _ctap_context *c)
@@ -177,6 +192,9 @@ static void probe_end(struct _ctap_context *c)
 	}
 	a[0] = fmt_arg_long(g_reads);
 	_ctap_printf(c, _ctap_out(c), "vfs_read entries %d\n", a, 1);
+	a[0] = fmt_arg_str(g_where);
+	a[1] = fmt_arg_str(g_bt);
+	_ctap_printf(c, _ctap_out(c), "%s\n%s\n", a, 2);
 	_ctap_map_sort(c, &g_rets, 1, +1, CTAP_STAT_COUNT);
 	for (n = _ctap_map_first(&g_rets); n; n = _ctap_map_next(&g_rets, n)) {
 		a[0] = fmt_arg_long(_ctap_mnode_key_long(&g_rets, n, 0));
@@ -191,12 +209,16 @@ static void probe_end(struct _ctap_context *c)
 }
 
 static const struct _ctap_lock_req l_fork[] = { { &glocks[0], CTAP_LOCK_WRITE } };
-static const struct _ctap_lock_req l_read[] = { { &glocks[1], CTAP_LOCK_WRITE } };
+static const struct _ctap_lock_req l_read[] = {
+	{ &glocks[1], CTAP_LOCK_WRITE }, { &glocks[4], CTAP_LOCK_WRITE },
+	{ &glocks[5], CTAP_LOCK_WRITE },
+};
 static const struct _ctap_lock_req l_ret[] = { { &glocks[2], CTAP_LOCK_WRITE } };
 static const struct _ctap_lock_req l_open[] = { { &glocks[3], CTAP_LOCK_WRITE } };
 static const struct _ctap_lock_req l_end[] = {
 	{ &glocks[0], CTAP_LOCK_WRITE }, { &glocks[1], CTAP_LOCK_READ },
 	{ &glocks[2], CTAP_LOCK_WRITE }, { &glocks[3], CTAP_LOCK_WRITE },
+	{ &glocks[4], CTAP_LOCK_READ }, { &glocks[5], CTAP_LOCK_READ },
 };
 
 #define LOCKS(x) .locks = x, .nlocks = ARRAY_SIZE(x)

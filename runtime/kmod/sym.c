@@ -1,0 +1,58 @@
+/*
+ * sym: symbol names through sprint_symbol() and call chains through the
+ * kernel's unwinder (unwind_start on the probed registers, as perf's
+ * kernel callchains do), both usable in any probe context but NMI.
+ */
+#include <linux/kallsyms.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <asm/unwind.h>
+#include "kmod/config.h"
+#include "kmod/context.h"
+#include "kmod/sym.h"
+
+void _ctap_symname(struct _ctap_context *c, char *dst, unsigned long addr)
+{
+	char *sp;
+
+	sprint_symbol_no_offset(c->sym_buf, addr);
+	sp = strchr(c->sym_buf, ' ');	/* "name [module]" */
+	if (sp)
+		*sp = '\0';
+	strscpy(dst, c->sym_buf, MAXSTRINGLEN);
+}
+
+void _ctap_symdata(struct _ctap_context *c, char *dst, unsigned long addr)
+{
+	size_t len;
+
+	sprint_symbol(c->sym_buf, addr);
+	len = strlen(c->sym_buf);
+	/* kallsyms names no module for the kernel itself; SystemTap does. */
+	if (strncmp(c->sym_buf, "0x", 2) && !strchr(c->sym_buf, '[') &&
+	    len + sizeof(" [kernel]") <= sizeof(c->sym_buf))
+		strcpy(c->sym_buf + len, " [kernel]");
+	strscpy(dst, c->sym_buf, MAXSTRINGLEN);
+}
+
+unsigned int _ctap_backtrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max)
+{
+	struct pt_regs *regs = c->regs;
+	struct unwind_state state;
+	unsigned int n = 0;
+
+	if (!regs || user_mode(regs) || !max)
+		return 0;
+	pcs[n++] = instruction_pointer(regs);
+	for (unwind_start(&state, current, regs, NULL); n < max && !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		unsigned long addr = unwind_get_return_address(&state);
+
+		if (!addr)
+			break;
+		if (addr != pcs[n - 1] || n > 1)
+			pcs[n++] = addr;
+	}
+	return n;
+}
