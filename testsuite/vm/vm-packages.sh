@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # vm_packages_why is read by vm-run
 # vm-packages.sh: sourced by vm-run.  Makes sure the host has what the VM
 # needs (qemu-system-x86, busybox, a Debian kernel image and its headers)
 # and installs what is missing with apt-get, since CI machines start
