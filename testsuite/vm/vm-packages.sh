@@ -18,6 +18,30 @@ vm_have_kernel() { # any /boot/vmlinuz-V with headers in /lib/modules/V/build
 	return 1
 }
 
+vm_apt_install() { # vm_apt_install PACKAGE...: 0, or 1 with vm_packages_why set
+	if ! command -v apt-get >/dev/null; then
+		vm_packages_why="missing $* and no apt-get to install them"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		vm_packages_why="missing $*; installing them needs root"
+		return 1
+	fi
+	echo "vm-run: installing $*" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; } \
+		>/tmp/ctap-vm-apt.log 2>&1; then
+		vm_packages_why="apt-get could not install $* (see /tmp/ctap-vm-apt.log)"
+		return 1
+	fi
+	return 0
+}
+
+# A specific guest kernel (--kernel / CTAP_VM_KERNEL) that is not installed.
+vm_kernel_install() {
+	vm_apt_install "linux-image-$1" "linux-headers-$1"
+}
+
 vm_packages_ensure() {
 	local want=()
 
@@ -26,22 +50,7 @@ vm_packages_ensure() {
 	command -v cpio >/dev/null || want+=(cpio)
 	vm_have_kernel || want+=(linux-image-amd64 linux-headers-amd64)
 	[ ${#want[@]} -eq 0 ] && return 0
-
-	if ! command -v apt-get >/dev/null; then
-		vm_packages_why="missing ${want[*]} and no apt-get to install them"
-		return 1
-	fi
-	if [ "$(id -u)" != 0 ]; then
-		vm_packages_why="missing ${want[*]}; installing them needs root"
-		return 1
-	fi
-	echo "vm-run: installing ${want[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${want[@]}"; } \
-		>/tmp/ctap-vm-apt.log 2>&1; then
-		vm_packages_why="apt-get could not install ${want[*]} (see /tmp/ctap-vm-apt.log)"
-		return 1
-	fi
+	vm_apt_install "${want[@]}" || return 1
 	command -v qemu-system-x86_64 >/dev/null && command -v busybox >/dev/null &&
 		command -v cpio >/dev/null && vm_have_kernel && return 0
 	vm_packages_why="${want[*]} installed but still unusable"
