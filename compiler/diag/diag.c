@@ -81,13 +81,17 @@ static void put_token_text(struct strbuf *sb, const struct token *tok)
 		strbuf_puts(sb, "...");
 }
 
-static void describe(struct diag_sink *s, struct strbuf *sb, const struct token *tok)
+/* "identifier 'x' at FILE:LINE:COL".  Semantic errors and warnings omit
+ * FILE when the previously described token was in the same file; parse
+ * errors always name it and leave that state alone (as 4.8 prints them). */
+static void describe_as(struct diag_sink *s, struct strbuf *sb, const struct token *tok, bool full)
 {
 	const struct source_file *f = source_get(s->sources, tok->loc.file);
 	const char *fname = f ? f->name : "";
 	if (tok->kind == TK_EOF) {
 		strbuf_printf(sb, "%s EOF", fname);
-		s->last_file = (int)tok->loc.file;
+		if (!full)
+			s->last_file = (int)tok->loc.file;
 		return;
 	}
 	strbuf_puts(sb, tok_kind_word(tok->kind));
@@ -96,10 +100,16 @@ static void describe(struct diag_sink *s, struct strbuf *sb, const struct token 
 		put_token_text(sb, tok);
 		strbuf_putc(sb, '\'');
 	}
-	if ((int)tok->loc.file == s->last_file)
+	if (!full && (int)tok->loc.file == s->last_file)
 		fname = "";
 	strbuf_printf(sb, " at %s:%u:%u", fname, tok->loc.line, tok->loc.col);
-	s->last_file = (int)tok->loc.file;
+	if (!full)
+		s->last_file = (int)tok->loc.file;
+}
+
+static void describe(struct diag_sink *s, struct strbuf *sb, const struct token *tok)
+{
+	describe_as(s, sb, tok, false);
 }
 
 void diag_describe_token(struct diag_sink *s, const struct token *tok, char *buf, size_t size)
@@ -134,11 +144,12 @@ static void put_source(struct diag_sink *s, struct strbuf *sb, const struct toke
 	strbuf_puts(sb, "^\n");
 }
 
-static void put_chain(struct diag_sink *s, struct strbuf *sb, const struct token *tok, int indent)
+static void put_chain(struct diag_sink *s, struct strbuf *sb, const struct token *tok, int indent,
+		      bool full)
 {
 	for (const struct token *t = tok->chain; t; t = t->chain) {
 		strbuf_printf(sb, "\tin expansion of %s: ", t->chain_what ? t->chain_what : "macro");
-		describe(s, sb, t);
+		describe_as(s, sb, t, full);
 		strbuf_putc(sb, '\n');
 		put_source(s, sb, t, indent);
 	}
@@ -184,18 +195,25 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 	strbuf_vprintf(&msg, fmt, ap);
 
 	/* Identity for dedup: message plus the token's position (not its
-	 * rendering, which depends on the previously printed file). */
+	 * rendering, which depends on the previously printed file).  A parse
+	 * error is identified by its message alone: 4.8 prints the second
+	 * "expected literal string or number" of a file only under -v. */
 	struct strbuf key = STRBUF_INIT;
 	strbuf_printf(&key, "%d|%s|", (int)kind, strbuf_str(&msg));
-	if (tok)
+	if (tok && kind != DIAG_PARSE)
 		strbuf_printf(&key, "%u:%u:%u", tok->loc.file, tok->loc.line, tok->loc.col);
 	bool dup = seen_before(s, key.buf, key.len);
 	strbuf_free(&key);
 	if (dup) {
-		if (kind == DIAG_WARNING)
+		/* not shown, but still an error ("2 parse errors.") */
+		if (kind == DIAG_WARNING) {
 			s->suppressed_warnings++;
-		else
+		} else {
 			s->suppressed_errors++;
+			s->errors++;
+			if (kind == DIAG_PARSE)
+				s->parse_errors++;
+		}
 		strbuf_free(&msg);
 		s->last_printed = false;
 		return false;
@@ -231,10 +249,10 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 		strbuf_putc(&out, '\n');
 		if (tok) {
 			strbuf_puts(&out, style == DIAG_SAW ? "        saw: " : "         at: ");
-			describe(s, &out, tok);
+			describe_as(s, &out, tok, true);
 			strbuf_putc(&out, '\n');
 			put_source(s, &out, tok, indent);
-			put_chain(s, &out, tok, indent);
+			put_chain(s, &out, tok, indent, true);
 		}
 		strbuf_putc(&out, '\n');
 	} else {
@@ -245,7 +263,7 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 		strbuf_putc(&out, '\n');
 		if (tok) {
 			put_source(s, &out, tok, indent);
-			put_chain(s, &out, tok, indent);
+			put_chain(s, &out, tok, indent, false);
 		}
 		if (kind == DIAG_SEMANTIC)
 			strbuf_putc(&out, '\n');

@@ -7,10 +7,13 @@
  *
  * Conflicts: statements need no separator, so wherever an expression may
  * end, a token that could continue it ('(' '[' '-' '+' '&' '++' '--' ...)
- * could also begin the next statement; the same holds for `return EXPR`,
- * the ';' a simple statement may swallow, and the dangling else.  Bison's default, shift, is SystemTap's rule (the
- * expression or statement goes on), so these are expected; the count is
- * pinned by %expect so that any new conflict fails the build.
+ * could also begin the next statement; the same holds for the ';' a
+ * simple statement may swallow, and the dangling else.  Bison's default,
+ * shift, is SystemTap's rule (the expression or statement goes on), so
+ * these are expected; the count is pinned by %expect so that any new
+ * conflict fails the build.  (`return` with and without a value is told
+ * apart by the token feed, as 4.8 does: T_RETURN_VOID when ';' or '}'
+ * follows.)
  */
 %code requires {
 #include "parse/ast.h"
@@ -41,8 +44,11 @@ static void gram_error(struct parser *P, const char *msg)
 %define api.prefix {gram_}
 %define api.token.prefix {}
 %define parse.error custom
+/* exact expected-token sets at errors (default reductions would hide
+ * the tokens that begin an optional expression) */
+%define parse.lac full
 %param {struct parser *P}
-%expect 47
+%expect 18
 
 %union {
 	struct token *tok;
@@ -89,6 +95,7 @@ static void gram_error(struct parser *P, const char *msg)
 %token <tok> T_IN "in"
 %token <tok> T_LIMIT "limit"
 %token <tok> T_RETURN "return"
+%token <tok> T_RETURN_VOID "return (without a value)"
 %token <tok> T_DELETE "delete"
 %token <tok> T_WHILE "while"
 %token <tok> T_BREAK "break"
@@ -216,7 +223,7 @@ global_size
 
 global_init
 	: %empty      { P->g_init = NULL; }
-	| '=' literal { P->g_init = $2; }
+	| '=' literal { P->g_init = $2; P->g_init_tok = $1; }
 	;
 
 literal
@@ -332,7 +339,7 @@ comp_cont
 
 any_keyword
 	: T_PROBE | T_GLOBAL | T_PRIVATE | T_FUNCTION | T_IF | T_ELSE | T_FOR
-	| T_FOREACH | T_IN | T_LIMIT | T_RETURN | T_DELETE | T_WHILE | T_BREAK
+	| T_FOREACH | T_IN | T_LIMIT | T_RETURN | T_RETURN_VOID | T_DELETE | T_WHILE | T_BREAK
 	| T_CONTINUE | T_NEXT | T_STRING_KW | T_LONG_KW | T_TRY | T_CATCH
 	;
 
@@ -359,7 +366,7 @@ stmt
 	| for_stmt
 	| foreach_stmt
 	| try_stmt
-	| T_RETURN stmt_semi        { $$ = parser_return(P, $1, NULL); }
+	| T_RETURN_VOID stmt_semi   { $$ = parser_return(P, $1, NULL); }
 	| T_RETURN expr stmt_semi   { $$ = parser_return(P, $1, $2); }
 	| T_NEXT stmt_semi          { $$ = ast_stmt_new(A, STMT_NEXT, $1); }
 	| T_BREAK stmt_semi         { $$ = ast_stmt_new(A, STMT_BREAK, $1); }
@@ -424,18 +431,18 @@ foreach_key_list
 
 sort_opt
 	: %empty { $$ = 0; }
-	| '+'    { $$ = 1; }
-	| '-'    { $$ = -1; }
+	| '+'    { $$ = 1; P->sort_tok = $1; }
+	| '-'    { $$ = -1; P->sort_tok = $1; }
 	;
 
 foreach_sort
 	: %empty                  { P->fsort_dir = 0; P->fsort_agg = NULL; }
-	| '+'                     { P->fsort_dir = 1; P->fsort_agg = NULL; }
-	| '-'                     { P->fsort_dir = -1; P->fsort_agg = NULL; }
-	| T_AT_STAT '+'           { P->fsort_dir = 1; P->fsort_agg = $1; }
-	| T_AT_STAT '-'           { P->fsort_dir = -1; P->fsort_agg = $1; }
-	| T_AT_VARIANCE '+'       { P->fsort_dir = 1; P->fsort_agg = $1; }
-	| T_AT_VARIANCE '-'       { P->fsort_dir = -1; P->fsort_agg = $1; }
+	| '+'                     { P->fsort_dir = 1; P->fsort_agg = NULL; P->sort_tok = $1; }
+	| '-'                     { P->fsort_dir = -1; P->fsort_agg = NULL; P->sort_tok = $1; }
+	| T_AT_STAT '+'           { P->fsort_dir = 1; P->fsort_agg = $1; P->sort_tok = $2; }
+	| T_AT_STAT '-'           { P->fsort_dir = -1; P->fsort_agg = $1; P->sort_tok = $2; }
+	| T_AT_VARIANCE '+'       { P->fsort_dir = 1; P->fsort_agg = $1; P->sort_tok = $2; }
+	| T_AT_VARIANCE '-'       { P->fsort_dir = -1; P->fsort_agg = $1; P->sort_tok = $2; }
 	;
 
 foreach_limit

@@ -124,7 +124,16 @@ static const struct at_word at_words[] = {
 
 int gram_lex(GRAM_STYPE *lval, struct parser *P)
 {
-	struct token *t = preproc_next(P->pp);
+	struct token *t = P->pending ? P->pending : preproc_next(P->pp);
+	P->pending = NULL;
+	if (t->type == T_RETURN) {
+		/* As in 4.8, `return` has no value only when ';' or '}' follows
+		 * (`return return` is an error, not two statements). */
+		P->pending = preproc_next(P->pp);
+		int next = P->pending->type;
+		if (next == ';' || next == '}' || next == T_EOF)
+			t->type = T_RETURN_VOID;
+	}
 	if (t->type == T_AT_WORD) {
 		for (size_t i = 0; i < sizeof(at_words) / sizeof(at_words[0]); i++) {
 			if (strcmp(t->text, at_words[i].word) == 0) {
@@ -132,6 +141,12 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 				break;
 			}
 		}
+		/* 4.8 refuses these before parsing their operands */
+		if (!P->privileged && (t->type == T_AT_CONST || ((t->type == T_AT_REGISTER ||
+								   t->type == T_AT_DEREF) &&
+								  t->text[1] == 'k')))
+			perror_at(P, t, DIAG_SAW, "using %s operator not permitted; need stap -g",
+				  t->text);
 	} else if (t->type == T_TARGET && (t->text == P->n_dollar || t->text == P->n_dollar2) &&
 		   !(P->last && P->last->type == T_ARROW)) {
 		/* a lone $ or $$ is never a variable: it is a pretty-print
@@ -148,6 +163,7 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 	} else if ((t->type == ')' || t->type == ']' || t->type == '}') && P->depth) {
 		P->depth--;
 	}
+	P->prev2 = P->prev;
 	P->prev = P->last;
 	P->last = t;
 	lval->tok = t;
@@ -207,9 +223,84 @@ static bool on_stack(const char **stack, int nstack, int from, int to, const cha
 	return false;
 }
 
+static bool is_formatted_print(const char *name)
+{
+	static const char *const names[] = {
+		"printf", "sprintf", "printd", "printdln", "sprintd", "sprintdln",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool is_eof(const struct token *t)
 {
 	return t->type == T_EOF;
+}
+
+/*
+ * The message SystemTap 4.8 gives at this point.  4.8 parses by recursive
+ * descent, so its message depends on the construct being parsed, which
+ * the top of bison's stack tells (stack[0] is the innermost symbol); the
+ * set of expected tokens tells the rest.  *at is set when the message
+ * names a token other than the lookahead (printed with "at:").
+ */
+/* Tokens that may continue an expression; what is left of an expected
+ * set without them is what closes the construct (')' after `if (x`). */
+static bool continues_expression(const char *name)
+{
+	static const char *const ops[] = {
+		"'+'", "'-'", "'*'", "'/'", "'%'", "'.'", "'&'", "'|'", "'^'", "'<'", "'>'",
+		"'?'", "'='", "'['", "<<", ">>", ">>>", "&&", "||", "<=", ">=", "==", "!=", "=~",
+		"!~", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", ".=", "<<<", "<<=", ">>=",
+		"++", "--", "->", "in", "pretty-print suffix", "'('",
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (same_name(name, ops[i]))
+			return true;
+	return false;
+}
+
+/* The innermost open '(' on the stack and the symbol before it. */
+static const char *before_paren(const char **stack, int ns)
+{
+	for (int i = 0; i + 1 < ns; i++)
+		if (same_name(stack[i], "'('"))
+			return stack[i + 1];
+	return "";
+}
+
+static const char *list_message(const char **exp, int n, char *buf, size_t size)
+{
+	if (n < 1 || n > 4)
+		return "syntax error";
+	size_t off = (size_t)snprintf(buf, size, "expected ");
+	for (int i = 0; i < n && off < size; i++) {
+		char tn[64];
+		token_display(exp[i], tn, sizeof(tn));
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+					i == 0 ? "" : (i == n - 1 ? " or " : ", "), tn);
+	}
+	return buf;
+}
+
+/* After an expression: what 4.8 says is missing, from the closers left. */
+static const char *closer_message(const char **stack, int ns, const char **rest, int nr,
+				  char *buf, size_t size)
+{
+	if (nr == 2 && has(rest, nr, "')'") && has(rest, nr, "','"))
+		return "expected one of ') ,'";
+	if (nr == 2 && has(rest, nr, "']'") && has(rest, nr, "','")) {
+		/* ARRAY[k, ... (4.8: expect_op_any) or [k, ...] in / foreach */
+		for (int i = 0; i + 1 < ns; i++)
+			if (same_name(stack[i], "'['"))
+				return same_name(stack[i + 1], "identifier") ||
+				       same_name(stack[i + 1], "postfix")
+				       ? "expected one of '] ,'" : "expected ',' or ']'";
+		return "expected one of '] ,'";
+	}
+	return list_message(rest, nr, buf, size);
 }
 
 /*
@@ -228,15 +319,18 @@ static const char *syntax_message(struct parser *P, const char **exp, int n, con
 	if (has(exp, n, "probe") && has(exp, n, "global") && !has(exp, n, "identifier"))
 		return "expected 'probe', 'global', 'private', 'function', or '%{'";
 	bool statement_start = has(exp, n, "'}'") && has(exp, n, "if");
+	bool after_point = has(exp, n, "'{'") && has(exp, n, "'='") && has(exp, n, "+=");
 	if (is_eof(la)) {
 		/* where 4.8 peeks it names the construct, elsewhere it reads
 		 * past the end */
 		if (statement_start)
 			return "expected statement";
-		if (has(exp, n, "','") && has(exp, n, "'{'") && has(exp, n, "'='"))
+		if (after_point)
 			return "expected one of ', { } = +='";
 		return "unexpected end-of-file";
 	}
+	if (after_point)
+		return "expected one of ', { } = +='";
 	if (same_name(top, "->"))
 		return "expected identifier or keyword";
 	if (same_name(top, "in"))
@@ -249,8 +343,7 @@ static const char *syntax_message(struct parser *P, const char **exp, int n, con
 	if (same_name(top, "'('") && (on_stack(stack, ns, 1, 1, "foreach") ||
 				      on_stack(stack, ns, 1, 4, "function")))
 		return "expected identifier";
-	if (same_name(top, "expr") && ns >= 3 && same_name(stack[1], "'('") &&
-	    same_name(stack[2], "statistic operator") && la->type == ',') {
+	if (la->type == ',' && same_name(before_paren(stack, ns), "statistic operator")) {
 		*at = la;
 		return "not more than 1 parameter allowed";
 	}
@@ -263,33 +356,42 @@ static const char *syntax_message(struct parser *P, const char **exp, int n, con
 	if (on_stack(stack, ns, 0, 7, "@hist_linear") && has(exp, n, "number") &&
 	    !has(exp, n, "identifier"))
 		return "expected number";
+	if (same_name(top, "'('") && ns >= 2 && same_name(stack[1], "identifier") && P->prev2 &&
+	    is_formatted_print(P->prev2->text))
+		return "expected literal string"; /* printf( needs its format first */
 	if (has(exp, n, "number") && has(exp, n, "string literal"))
 		return "expected literal string or number";
 	if (has(exp, n, "number") && has(exp, n, "'-'") && n == 2)
 		return "expected literal string or number"; /* function priority */
 	if (n == 1 && same_name(exp[0], "string literal"))
-		return "expected string";
+		return same_name(top, "=~") || same_name(top, "!~") ||
+		       (same_name(top, "'('") && ns >= 2 &&
+			(same_name(stack[1], "@perf") || same_name(stack[1], "@const")))
+		       ? "expected literal string" : "expected string";
+	if (n == 2 && has(exp, n, "'{'") && has(exp, n, "embedded-code"))
+		return "expected '{'";
 	if (n == 1 && same_name(exp[0], "number"))
 		return "expected number";
-	if (has(exp, n, "')'") && has(exp, n, "','") && has(exp, n, "'+'"))
-		return "expected one of ') ,'";
-	if (has(exp, n, "']'") && has(exp, n, "','") && has(exp, n, "'+'"))
-		return "expected one of '] ,'";
-	if (has(exp, n, "','") && has(exp, n, "'{'") && has(exp, n, "'='"))
-		return "expected one of ', { } = +='";
 	if (has(exp, n, "identifier") && has(exp, n, "'*'") && has(exp, n, "'{'"))
 		return "expected identifier or '*' or '{'";
-	if (n >= 1 && n <= 4) {
-		size_t off = (size_t)snprintf(buf, size, "expected ");
-		for (int i = 0; i < n && off < size; i++) {
-			char tn[64];
-			token_display(exp[i], tn, sizeof(tn));
-			off += (size_t)snprintf(buf + off, size - off, "%s%s",
-						i == 0 ? "" : (i == n - 1 ? " or " : ", "), tn);
-		}
-		return buf;
+	if (has(exp, n, "in") && on_stack(stack, ns, 0, 7, "foreach"))
+		return "expected 'in'"; /* sort marks and '=' are optional */
+	if (n == 2 && has(exp, n, "')'") && has(exp, n, "limit"))
+		return "expected ')'"; /* foreach (... SORT: limit is optional */
+
+	/* after an expression: name what closes it */
+	const char *rest[64];
+	int nr = 0;
+	bool continued = false;
+	for (int i = 0; i < n; i++) {
+		if (continues_expression(exp[i]))
+			continued = true;
+		else if (nr < 64)
+			rest[nr++] = exp[i];
 	}
-	return "syntax error";
+	if (continued && nr > 0)
+		return closer_message(stack, ns, rest, nr, buf, size);
+	return list_message(exp, n, buf, size);
 }
 
 void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
@@ -347,7 +449,8 @@ void parser_global(struct parser *P, struct token *name)
 		return;
 	}
 	if (P->g_init && P->g_size_tok) {
-		perror_at(P, P->g_init->tok, DIAG_SAW, "only scalar globals can be initialized");
+		perror_at(P, P->g_init_tok ? P->g_init_tok : P->g_init->tok, DIAG_SAW,
+			  "only scalar globals can be initialized");
 		P->g_init = NULL;
 	}
 	struct vardecl *v = arena_new_obj(A, struct vardecl);
@@ -407,7 +510,7 @@ void parser_param(struct parser *P, struct token *name, enum stap_type type)
 		return;
 	for (uint32_t i = 0; i < P->fn->params.len; i++) {
 		if (P->fn->params.items[i]->name == name->text) {
-			perror_at(P, name, DIAG_AT, "duplicate parameter names");
+			perror_at(P, name, DIAG_SAW, "duplicate parameter names");
 			return;
 		}
 	}
@@ -430,7 +533,7 @@ void parser_function_priority(struct parser *P, struct token *tok, int64_t prio)
 	if (!P->fn)
 		return;
 	if (prio < 1)
-		perror_at(P, tok, DIAG_AT, "specified priority must be > 0");
+		perror_at(P, tok, DIAG_SAW, "specified priority must be > 0");
 	P->fn->priority = prio;
 	P->fn->has_priority = true;
 }
@@ -784,7 +887,8 @@ struct foreach_head *parser_foreach_key(struct parser *P, struct foreach_head *h
 	vec_push(A, &h->keys, ast_symbol(A, name, name->text));
 	if (sort) {
 		if (h->key_sort_dir)
-			perror_at(P, name, DIAG_AT, "multiple sort directives");
+			perror_at(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
+				  "multiple sort directives");
 		h->key_sort_dir = sort;
 		h->key_sort_column = (int)h->keys.len;
 		h->key_sort_tok = name;
@@ -798,7 +902,8 @@ struct foreach_head *parser_foreach_value(struct parser *P, struct foreach_head 
 	h->value = ast_symbol(A, name, name->text);
 	h->value_sort_dir = sort;
 	if (sort && h->key_sort_dir)
-		perror_at(P, name, DIAG_AT, "multiple sort directives");
+		perror_at(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
+			  "multiple sort directives");
 	return h;
 }
 
@@ -824,7 +929,8 @@ struct foreach_head *parser_foreach_base(struct parser *P, struct foreach_head *
 	h->limit = P->flimit;
 	int nsorts = (h->key_sort_dir != 0) + (h->value_sort_dir != 0) + (P->fsort_dir != 0);
 	if (nsorts > 1)
-		perror_at(P, base->tok, DIAG_AT, "multiple sort directives");
+		perror_at(P, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
+			  "multiple sort directives");
 	if (h->key_sort_dir) {
 		h->sort_dir = h->key_sort_dir;
 		h->sort_column = h->key_sort_column;
@@ -1112,10 +1218,8 @@ struct expr *parser_op1(struct parser *P, enum expr_kind kind, struct token *tok
 
 struct expr *parser_const(struct parser *P, struct token *tok, struct token *name)
 {
-	if (!P->privileged) {
-		perror_at(P, tok, DIAG_SAW, "using @const operator not permitted; need stap -g");
-		return ast_number(A, tok, 0);
-	}
+	if (!P->privileged)
+		return ast_number(A, tok, 0); /* reported by gram_lex */
 	/* @const("X") is shorthand for a pure, stable embedded expression */
 	struct expr *e = ast_expr_new(A, EXPR_EMBEDDED, tok);
 	e->u.embedded.code = arena_printf(A, " /* pure */ /* unprivileged */ /* stable */ %s ",
@@ -1126,8 +1230,6 @@ struct expr *parser_const(struct parser *P, struct token *tok, struct token *nam
 struct expr *parser_register(struct parser *P, struct token *tok, struct expr *num)
 {
 	bool user = strcmp(tok->text, "@uregister") == 0;
-	if (!user && !P->privileged)
-		perror_at(P, tok, DIAG_SAW, "using @kregister operator not permitted; need stap -g");
 	struct expr *e = ast_expr_new(A, EXPR_REGISTER, tok);
 	e->u.reg.user = user;
 	e->u.reg.num = operand(P, e, num);
@@ -1138,8 +1240,6 @@ struct expr *parser_deref(struct parser *P, struct token *tok, struct expr *size
 			  struct expr *addr)
 {
 	bool user = strcmp(tok->text, "@uderef") == 0;
-	if (!user && !P->privileged)
-		perror_at(P, tok, DIAG_SAW, "using @kderef operator not permitted; need stap -g");
 	struct expr *e = ast_expr_new(A, EXPR_DEREF, tok);
 	e->u.deref.user = user;
 	e->u.deref.size = operand(P, e, size);

@@ -58,7 +58,10 @@ struct parser {
 	/* token stream */
 	struct token *last;         /* the current lookahead */
 	struct token *prev;         /* the token before it */
+	struct token *pending;      /* read ahead by gram_lex (after `return`) */
+	const struct token *prev2;  /* and the one before that */
 	const struct token *hist_tok; /* the last @hist_* operator (for messages) */
+	const struct token *sort_tok; /* the last foreach sort mark '+'/'-' */
 	unsigned depth;             /* open ( [ { */
 	bool depth_reported;
 
@@ -67,6 +70,7 @@ struct parser {
 	bool g_wrap;
 	struct token *g_size_tok;
 	struct expr *g_init;
+	const struct token *g_init_tok; /* its '=' */
 	struct functiondecl *fn;    /* function being parsed */
 	const struct token *type_tok;
 	int fsort_dir;

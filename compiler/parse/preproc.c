@@ -177,6 +177,16 @@ static struct token *pp_raw(struct preproc *pp, struct pp_ctx *ctx)
 
 /* ------------------------------------------------------------ arguments */
 
+/* 4.8 turns a bad $N/@N into a junk token with no text and reports that */
+static const struct token *arg_junk(struct preproc *pp, const struct token *t)
+{
+	struct token *j = arena_memdup(pp->arena, t, sizeof(*t));
+	j->kind = TK_JUNK;
+	j->text = "";
+	j->len = 0;
+	return j;
+}
+
 static bool arg_index(struct preproc *pp, const struct token *t, uint32_t *idx)
 {
 	const char *digits = t->text + 1;
@@ -185,12 +195,12 @@ static bool arg_index(struct preproc *pp, const struct token *t, uint32_t *idx)
 	if (*end)
 		n = 0; /* "$12A3": not a number, so out of range */
 	if (t->flags & TF_FROM_ARG) {
-		diag_parse_error(pp->diag, D_LEX_ARG, t, DIAG_AT,
+		diag_parse_error(pp->diag, D_LEX_ARG, arg_junk(pp, t), DIAG_AT,
 				 "invalid nested substitution of command line arguments");
 		return false;
 	}
 	if (n < 1 || n > pp->env->nargs) {
-		diag_parse_error(pp->diag, D_LEX_ARG, t, DIAG_AT,
+		diag_parse_error(pp->diag, D_LEX_ARG, arg_junk(pp, t), DIAG_AT,
 				 "command line argument out of range [1-%u]", pp->env->nargs);
 		return false;
 	}
@@ -271,8 +281,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	}
 	struct token *name = pp_raw(pp, NULL);
 	if (name->type != T_IDENT && name->kind != TK_KEYWORD) {
-		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_SAW,
-				 "expected identifier after '@define'");
+		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT, "expected identifier");
 		return;
 	}
 	if (strcmp(name->text, "define") == 0) {
@@ -488,7 +497,7 @@ static struct token *pp_expand(struct preproc *pp)
 			}
 			if (preproc_is_builtin_at(t->text))
 				return t;
-			diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "unknown operator %s",
+			diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW, "unknown operator %s",
 					 t->text);
 			return error_token(pp, t);
 		}
