@@ -215,9 +215,10 @@ int driver_main(int argc, char **argv)
 			ok = false;
 		}
 		if (!ok) {
-			diag_print_summary(&s->diag);
+			/* 4.8 order: the failure line, then the suppression count */
 			if (s->opts.listing == LIST_NONE)
 				fprintf(stderr, "Pass %d: %s.  [man %s]\n", p->number, p->failure, p->man);
+			diag_print_summary(&s->diag);
 			status = 1;
 			break;
 		}
