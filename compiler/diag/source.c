@@ -30,8 +30,12 @@ struct source_file *source_add(struct source_table *t, enum source_kind kind,
 	f->id = t->nfiles;
 	f->kind = kind;
 	f->name = arena_strdup(t->arena, name);
-	f->text = arena_memdup(t->arena, text, len + 1);
-	((char *)f->text)[len] = 0;
+	/* text need not be NUL-terminated (the fuzzer's input is not): copy
+	 * len bytes, then terminate */
+	char *copy = arena_alloc(t->arena, len + 1);
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	f->text = copy;
 	f->len = len;
 	t->files[t->nfiles++] = f;
 	return f;
