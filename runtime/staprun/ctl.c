@@ -154,11 +154,12 @@ int ctl_drain(struct ctl_state *s)
 		if (n < 0 && (errno == EIO || errno == ENODEV)) {
 			/* the /proc entry went away under us: rmmod */
 			msg_error("The module was removed while its session was running.");
-			s->done = true;
+			s->done = s->broken = true;
 			return -1;
 		}
 		if (n < 0) {
 			msg_error("Reading the control channel failed: %s", strerror(errno));
+			s->done = s->broken = true;	/* nothing more will come */
 			return -1;
 		}
 		if (n == 0)

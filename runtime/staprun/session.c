@@ -241,8 +241,8 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	}
 	if (reader_start(&reader))
 		goto out_close;
-	if (loaded_here && start_session(&s, o, target) > 0)
-		w = WAKE_STOP;
+	if (loaded_here && start_session(&s, o, target) != 0)
+		w = WAKE_STOP;	/* a signal during the start, or "start" failed */
 	while (w == WAKE_NONE && !s.exit_requested && !s.done)
 		w = wait_events(&s, o, &nstop);
 	if (w == WAKE_DETACH) {
@@ -250,8 +250,8 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 		detach_hint(modname);
 		return 1;	/* the module stays; the reader dies with us */
 	}
-	if (!s.done)
-		ctl_command(&s, "exit");
+	if (!s.done && ctl_command(&s, "exit"))
+		s.done = s.broken = true;	/* the module cannot stop: do not wait */
 	while (!s.done) {
 		enum wake again = wait_events(&s, o, &nstop);
 
@@ -262,7 +262,9 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	}
 	close(s.fd);
 	s.fd = -1;
-	if (s.done)
+	/* The output ends (EOF) only after DONE; otherwise the reader dies
+	 * with the process, or ends when the module is removed. */
+	if (s.done && !s.broken)
 		pthread_join(reader, NULL);
 	finish_child();
 	close(data_fd);

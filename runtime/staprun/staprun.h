@@ -81,7 +81,8 @@ struct ctl_state {
 	bool started;
 	int started_status;
 	bool exit_requested;
-	bool done;
+	bool done;			/* DONE seen, or no more records can come */
+	bool broken;			/* the channel failed: output will not end */
 };
 int ctl_command(struct ctl_state *s, const char *cmd);
 /* Reads and handles available records; -1 on a read error. */
