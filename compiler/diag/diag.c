@@ -184,8 +184,9 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 		  const struct token *tok, enum diag_tok_style style,
 		  const char *fmt, va_list ap)
 {
-	if (kind == DIAG_WARNING && s->warnings_are_errors)
-		kind = DIAG_SEMANTIC;
+	/* -W: a warning still prints as "WARNING:" but counts as an error,
+	 * so the pass fails (4.8 adds its warnings to its error count) */
+	bool counts_as_error = kind == DIAG_WARNING && s->warnings_are_errors;
 	if (kind == DIAG_WARNING && s->no_warnings) {
 		s->last_printed = false;
 		return false;
@@ -275,6 +276,8 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 
 	if (kind == DIAG_WARNING) {
 		s->warnings++;
+		if (counts_as_error)
+			s->errors++;
 	} else {
 		s->errors++;
 		if (kind == DIAG_PARSE)

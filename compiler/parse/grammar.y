@@ -579,8 +579,6 @@ primary
 		{ $$ = parser_index(P, ast_symbol(A, $1, $1->text), $3); }
 	| T_IDENT '(' opt_args ')'      { $$ = parser_call(P, $1, $3, NULL); }
 	| T_IDENT '(' hist_op ')'       { $$ = parser_call(P, $1, NULL, $3); }
-	| T_STRING_KW '(' opt_args ')'  { $$ = parser_call(P, $1, $3, NULL); }
-	| T_LONG_KW '(' opt_args ')'    { $$ = parser_call(P, $1, $3, NULL); }
 	| target_base
 	| stat_call
 	| hist_op '[' expr ']'      { $$ = parser_index(P, $1, parser_one(P, $3)); }

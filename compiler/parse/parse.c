@@ -115,11 +115,14 @@ static void print_error_count(struct session *s, unsigned n)
 		fprintf(s->diag.out, "%u parse error%s.\n", n, n == 1 ? "" : "s");
 }
 
+/* *errors: every error while parsing (warnings too under -W); *parse_errors:
+ * the parse errors alone, which "N parse errors." counts. */
 static struct stapfile *parse_source(struct parse_ctx *c, struct source_file *src, bool tapset,
-				     bool privileged, unsigned *errors)
+				     bool privileged, unsigned *errors, unsigned *parse_errors)
 {
 	struct session *s = c->s;
 	unsigned before = s->diag.errors;
+	unsigned before_parse = s->diag.parse_errors;
 	struct stapfile *f = new_file(s, src, tapset, privileged);
 	struct preproc *pp = preproc_open(s->arena, s->names, &s->diag, &s->sources, &c->env,
 					  &c->lib, src);
@@ -131,6 +134,7 @@ static struct stapfile *parse_source(struct parse_ctx *c, struct source_file *sr
 	parser_fini(&P);
 	preproc_close(pp);
 	*errors = s->diag.errors - before;
+	*parse_errors = s->diag.parse_errors - before_parse;
 	return f;
 }
 
@@ -159,10 +163,10 @@ static bool parse_user_text(struct parse_ctx *c, const char *name, const char *t
 		return false;
 	}
 	struct source_file *src = source_add(&s->sources, kind, name, text, len);
-	unsigned errors;
-	struct stapfile *f = parse_source(c, src, false, s->opts.guru, &errors);
+	unsigned errors, parse_errors;
+	struct stapfile *f = parse_source(c, src, false, s->opts.guru, &errors, &parse_errors);
 	if (errors) {
-		print_error_count(s, errors);
+		print_error_count(s, parse_errors);
 		return false;
 	}
 	if (file_is_empty(f)) {
@@ -270,11 +274,13 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 		if (!src)
 			continue;
 		unsigned before = s->diag.errors;
+		unsigned before_parse = s->diag.parse_errors;
 		preproc_library_file(s->arena, s->names, &s->diag, &s->sources, &c->env, &c->lib, src);
 		unsigned errors = s->diag.errors - before;
 		if (errors) {
-			print_error_count(s, errors);
+			print_error_count(s, s->diag.parse_errors - before_parse);
 			s->diag.errors = before;
+			s->diag.parse_errors = before_parse;
 			diag_warning(&s->diag, W_GENERIC, NULL,
 				     "macro file \"%s\" has errors, and will be skipped", files[i]);
 		}
@@ -291,12 +297,12 @@ static void load_tapset_dir(struct parse_ctx *c, const char *dir)
 		struct source_file *src = load_source(s, files[i], SOURCE_TAPSET);
 		if (!src)
 			continue;
-		unsigned errors;
+		unsigned errors, parse_errors;
 		unsigned before = s->diag.errors;
 		unsigned before_parse = s->diag.parse_errors;
-		struct stapfile *f = parse_source(c, src, true, true, &errors);
+		struct stapfile *f = parse_source(c, src, true, true, &errors, &parse_errors);
 		if (errors) {
-			print_error_count(s, errors);
+			print_error_count(s, parse_errors);
 			/* a broken tapset only warns (it is skipped), unless -W */
 			s->diag.errors = before;
 			s->diag.parse_errors = before_parse;
@@ -385,5 +391,6 @@ struct stapfile *parse_text(struct session *s, struct source_file *src, bool pri
 	struct parse_result dummy;
 	memset(&dummy, 0, sizeof(dummy));
 	env_init(c, s, &dummy);
-	return parse_source(c, src, src->kind == SOURCE_TAPSET, privileged, errors);
+	unsigned parse_errors;
+	return parse_source(c, src, src->kind == SOURCE_TAPSET, privileged, errors, &parse_errors);
 }
