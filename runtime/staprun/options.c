@@ -165,9 +165,10 @@ int options_parse(struct options *o, int argc, char **argv)
 	int c, i;
 
 	memset(o, 0, sizeof(*o));
+	opterr = 0;	/* our own messages, in the ERROR: style */
 	o->color = 2;
 	o->reader_timeout_ms = 200;
-	while ((c = getopt(argc, argv, "vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
+	while ((c = getopt(argc, argv, ":vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
 		switch (c) {
 		case 'v': o->verbose++; break;
 		case 'w': o->quiet_warnings = true; break;
@@ -231,9 +232,10 @@ int options_parse(struct options *o, int argc, char **argv)
 			return bad("Option '%s' (relay directory fd) is not supported by ctap.", "-F");
 		case 'R':
 			return bad("Option '%s' (rename module) is not supported by ctap yet.", "-R");
+		case ':':
+			return bad("Option '-%c' needs an argument.", optopt);
 		default:
-			options_usage(stderr);
-			return -1;
+			return bad("Unknown option '-%c'.", optopt);
 		}
 	}
 	if (optind >= argc)
