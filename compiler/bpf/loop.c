@@ -29,6 +29,8 @@
 #endif
 
 #define MAX_RINGS 64
+#define MAX_FDS 64
+#define TAG_FD_BASE 1000
 
 enum { TAG_SIGNAL = -1, TAG_CHILD = -2 }; /* epoll data; rings are 0.. */
 
@@ -37,6 +39,12 @@ struct loop {
 	sigset_t old_mask;
 	struct ringbuf *rings[MAX_RINGS];
 	int nrings;
+	struct {
+		int fd;
+		loop_fd_fn fn;
+		void *ctx;
+	} fds[MAX_FDS];
+	int nfds;
 	pid_t child;
 	int go_fd;           /* write end of the child's start pipe, -1 once released */
 	bool child_done;
@@ -114,6 +122,44 @@ int loop_add_ringbuf(struct loop *lp, struct ringbuf *rb)
 	return 0;
 }
 
+int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx)
+{
+	if (lp->nfds == MAX_FDS)
+		return -ENOSPC;
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = (uint64_t)(TAG_FD_BASE + lp->nfds) };
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		return -errno;
+	lp->fds[lp->nfds].fd = fd;
+	lp->fds[lp->nfds].fn = fn;
+	lp->fds[lp->nfds].ctx = ctx;
+	lp->nfds++;
+	return 0;
+}
+
+/* Shell metacharacters: a command with none is exec'd directly (as stapio
+ * does), so that target() is the command's own pid. */
+static bool needs_shell(const char *cmd)
+{
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~=%{}\n") != NULL;
+}
+
+static void exec_command(const char *cmd)
+{
+	if (needs_shell(cmd)) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		return;
+	}
+	char *copy = strdup(cmd);
+	char *argv[256];
+	int argc = 0;
+	for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t"))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	if (argc)
+		execvp(argv[0], argv);
+}
+
 pid_t loop_spawn(struct loop *lp, const char *cmd)
 {
 	int pipefd[2];
@@ -137,7 +183,7 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		if (n != 1)
 			_exit(127);
 		sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		exec_command(cmd);
 		_exit(127);
 	}
 	close(pipefd[0]);
@@ -235,6 +281,13 @@ enum loop_end loop_run(struct loop *lp, int timeout_ms)
 				if (read(lp->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					lp->signal = (int)si.ssi_signo;
 					end = LOOP_END_SIGNAL;
+					stop = true;
+				}
+			} else if (tag >= TAG_FD_BASE && tag < TAG_FD_BASE + lp->nfds) {
+				int k = (int)(tag - TAG_FD_BASE);
+				lp->fds[k].fn(lp->fds[k].ctx, lp->fds[k].fd);
+				if (lp->exit_requested) {
+					end = LOOP_END_REQUEST;
 					stop = true;
 				}
 			} else if (tag >= 0 && tag < lp->nrings) {

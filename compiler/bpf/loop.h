@@ -44,7 +44,14 @@ void loop_close(struct loop *lp);
 
 int loop_add_ringbuf(struct loop *lp, struct ringbuf *rb);   /* 0 or -errno */
 
-/* Forks `/bin/sh -c cmd`, held until loop_release(); returns the pid or -errno. */
+/* Any readable fd (timerfds of user-space timer probes): fn runs when it
+ * is readable and must consume the event; it may loop_request_exit(). */
+typedef void (*loop_fd_fn)(void *ctx, int fd);
+int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx);
+
+/* Forks the command (exec'd directly, or through `/bin/sh -c` when it
+ * has shell metacharacters), held until loop_release(); returns the pid
+ * or -errno. */
 pid_t loop_spawn(struct loop *lp, const char *cmd);
 int loop_release(struct loop *lp);
 

@@ -1554,7 +1554,7 @@ static int session(enum session_end how, struct ids *ids, double *detach_ms)
 	struct loop *lp = loop_open();
 	CHECK(lp, "loop_open: %s", strerror(errno));
 	if (how == END_CHILD)
-		CHECK(loop_spawn(lp, "exit 3") > 0, "spawn");
+		CHECK(loop_spawn(lp, "sh -c 'exit 3'") > 0, "spawn");
 
 	/* a counter and a record writer on getppid, a timer, a uprobe pair */
 	struct ir_map *cnt = ir_map_new(t.a, "count", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);

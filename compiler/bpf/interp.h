@@ -1,0 +1,49 @@
+/*
+ * interp: runs user-space probe handlers (begin/end/error, interval
+ * timers) of a BPF-back-end session by walking the elaborated AST.
+ *
+ * It reads and writes the same data the kernel programs use (urt.h: the
+ * mmap-ed globals, the per-CPU statistics, the array hash maps), so
+ * everything BPF cannot do - foreach with sorting and limits, printing
+ * whole histograms, deleting whole arrays, the end-of-session display -
+ * happens here, in SystemTap's order and with its run-time errors
+ * ("division by 0", "Array overflow, check MAXMAPENTRIES", MAXACTION,
+ * MAXNESTING, "empty aggregate", error()...) printed as
+ * "ERROR: TEXT near TOKEN".
+ *
+ * Statement budget (MAXACTION), the model both halves of the back end
+ * follow (README.md §MAXACTION): every executed statement costs 1 ({}
+ * blocks, expression statements, if, loops, delete, next, return, break,
+ * continue, try; a for loop's init expression 1 more; `;` nothing).
+ * Charges accumulate and are checked when a loop starts, at each loop
+ * back edge (both at the loop's keyword) and when the handler ends (at
+ * its opening brace); the error is `MAXACTION exceeded` and not
+ * catchable.
+ *
+ * Strings are byte ranges living in a per-hit pool (reset after each
+ * hit); values stored into globals are copied into their map slots.
+ */
+#ifndef CTAP_BPF_INTERP_H
+#define CTAP_BPF_INTERP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpf/plan.h"
+#include "bpf/urt.h"
+
+struct interp;
+
+/* Pass 3: every user-space handler can run here (each builtin it calls
+ * has a user-space implementation; no target variables or embedded C).
+ * Errors name the construct and the probe. */
+bool interp_check(struct bpf_plan *pl);
+
+struct interp *interp_new(struct urt *u);
+void interp_free(struct interp *I);
+
+/* One hit of a user-space probe.  False if it ended with an error (already
+ * reported and counted). */
+bool interp_run(struct interp *I, struct bprobe *bp);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * interp_builtin: user-space implementations of BPF builtins (builtin.h),
+ * for handlers the stap process runs (begin/end/error, interval timers).
+ *
+ * Context builtins answer for the stap process itself, as SystemTap's
+ * begin/end probes answer for staprun (pid(), execname(), cpu()...).
+ */
+#include "bpf/interp_int.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf/builtin.h"
+#include "session.h"
+
+#define ARGS struct interp *I, const struct expr *call, struct ival *a, uint32_t n, struct ival *out
+#define UNUSED_ARGS (void)I, (void)call, (void)a, (void)n
+
+static bool u_exit(ARGS)
+{
+	UNUSED_ARGS;
+	urt_request_exit(I->u);
+	*out = (struct ival){ 0 };
+	return true;
+}
+
+static bool u_abort(ARGS)
+{
+	UNUSED_ARGS;
+	(void)out;
+	urt_request_exit(I->u);
+	interp_error(I, NULL, "abort");
+	I->err_uncatchable = true;
+	I->aborted = true;
+	return false;
+}
+
+static bool u_error(ARGS)
+{
+	(void)call, (void)n, (void)out;
+	struct ival m = interp_str(I, a[0].s, a[0].len);
+	return interp_error(I, NULL, m.s);
+}
+
+static bool u_warn(ARGS)
+{
+	(void)call, (void)n;
+	urt_warn(I->u, a[0].s, a[0].len);
+	*out = (struct ival){ 0 };
+	return true;
+}
+
+static bool u_log(ARGS)
+{
+	(void)call, (void)n;
+	outbuf_put(urt_out(I->u), a[0].s, a[0].len);
+	outbuf_putc(urt_out(I->u), '\n');
+	*out = (struct ival){ 0 };
+	return true;
+}
+
+static bool u_pid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getpid() }; return true; }
+static bool u_tid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = (int64_t)syscall(SYS_gettid) }; return true; }
+static bool u_ppid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getppid() }; return true; }
+static bool u_uid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getuid() }; return true; }
+static bool u_euid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = geteuid() }; return true; }
+static bool u_gid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getgid() }; return true; }
+static bool u_egid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getegid() }; return true; }
+
+static bool u_cpu(ARGS)
+{
+	UNUSED_ARGS;
+	int c = sched_getcpu();
+	*out = (struct ival){ .n = c < 0 ? 0 : c };
+	return true;
+}
+
+static bool u_execname(ARGS)
+{
+	UNUSED_ARGS;
+	char comm[32] = "stap";
+	FILE *f = fopen("/proc/self/comm", "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	*out = interp_cstr(I, comm);
+	return true;
+}
+
+static bool u_target(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = (int64_t)I->u->head->target };
+	return true;
+}
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool u_time_ns(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = clock_ns(CLOCK_REALTIME) }; return true; }
+static bool u_time_us(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = clock_ns(CLOCK_REALTIME) / 1000 }; return true; }
+static bool u_time_ms(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = clock_ns(CLOCK_REALTIME) / 1000000 }; return true; }
+static bool u_time_s(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = clock_ns(CLOCK_REALTIME) / 1000000000 }; return true; }
+static bool u_mono_ns(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = clock_ns(CLOCK_MONOTONIC) }; return true; }
+
+static bool u_jiffies(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = clock_ns(CLOCK_MONOTONIC) / (1000000000LL / I->pl->hz) };
+	return true;
+}
+
+static bool u_hz(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = I->pl->hz }; return true; }
+
+static bool u_pp(ARGS)
+{
+	UNUSED_ARGS;
+	*out = interp_cstr(I, I->bp->dp->pp);
+	return true;
+}
+
+static bool u_pn(ARGS)
+{
+	UNUSED_ARGS;
+	*out = interp_cstr(I, I->bp->dp->pn);
+	return true;
+}
+
+static bool u_strlen(ARGS)
+{
+	(void)I, (void)call, (void)n;
+	*out = (struct ival){ .n = a[0].len };
+	return true;
+}
+
+static bool u_substr(ARGS)
+{
+	(void)call, (void)n;
+	int64_t start = a[1].n, len = a[2].n;
+	if (start < 0 || start >= a[0].len || len <= 0) {
+		*out = (struct ival){ .s = "", .len = 0 };
+		return true;
+	}
+	if (len > a[0].len - start)
+		len = a[0].len - start;
+	*out = interp_str(I, a[0].s + start, (uint32_t)len);
+	return true;
+}
+
+static bool u_isinstr(ARGS)
+{
+	(void)I, (void)call, (void)n;
+	bool found = a[1].len == 0;
+	for (uint32_t i = 0; !found && i + a[1].len <= a[0].len; i++)
+		found = !memcmp(a[0].s + i, a[1].s, a[1].len);
+	*out = (struct ival){ .n = found };
+	return true;
+}
+
+static bool u_strtol(ARGS)
+{
+	(void)call, (void)n;
+	struct ival s = interp_str(I, a[0].s, a[0].len);
+	int64_t base = a[1].n;
+	if (base != 0 && (base < 2 || base > 36)) {
+		*out = (struct ival){ 0 };
+		return true;
+	}
+	*out = (struct ival){ .n = strtoll(s.s, NULL, (int)base) };
+	return true;
+}
+
+static bool u_stringat(ARGS)
+{
+	(void)call, (void)n;
+	if (a[1].n < 0 || a[1].n >= a[0].len)
+		return interp_errorf(I, NULL, "Position %lld is out of range",
+				     (long long)a[1].n);
+	*out = (struct ival){ .n = (unsigned char)a[0].s[a[1].n] };
+	return true;
+}
+
+/* tokenize(input, delim) / tokenize(delim): strsep over delim bytes,
+ * skipping empty tokens; state per interpreter (one handler at a time) */
+static bool u_tokenize(ARGS)
+{
+	(void)call;
+	const struct ival *delim = &a[n - 1];
+	if (n == 2 && a[0].len) {
+		free(I->tok_buf);
+		I->tok_buf = malloc(a[0].len + 1);
+		memcpy(I->tok_buf, a[0].s, a[0].len);
+		I->tok_buf[a[0].len] = 0;
+		I->tok_len = a[0].len;
+		I->tok_pos = 0;
+	}
+	while (I->tok_buf && I->tok_pos < I->tok_len) {
+		uint32_t start = I->tok_pos, end = start;
+		while (end < I->tok_len && !memchr(delim->s, I->tok_buf[end], delim->len))
+			end++;
+		I->tok_pos = end < I->tok_len ? end + 1 : end;
+		if (end > start) {
+			*out = interp_str(I, I->tok_buf + start, end - start);
+			return true;
+		}
+	}
+	*out = (struct ival){ .s = "", .len = 0 };
+	return true;
+}
+
+static bool u_matched(ARGS)
+{
+	(void)call, (void)n;
+	int64_t g = a[0].n;
+	if (I->match_groups < 0)
+		return interp_errorf(I, NULL, "Attempted to get subexpression %lld from failed match",
+				     (long long)g);
+	if (g < 0 || g >= I->match_groups)
+		return interp_errorf(I, NULL, "Attempted to get nonexistent subexpression %lld",
+				     (long long)g);
+	regmatch_t m = I->match[g];
+	if (m.rm_so < 0)
+		*out = (struct ival){ .s = "", .len = 0 };
+	else
+		*out = interp_str(I, I->match_subject + m.rm_so, (uint32_t)(m.rm_eo - m.rm_so));
+	return true;
+}
+
+static bool u_ngroups(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = I->match_groups > 0 ? I->match_groups : 0 };
+	return true;
+}
+
+static bool u_system(ARGS)
+{
+	(void)call, (void)n;
+	struct ival cmd = interp_str(I, a[0].s, a[0].len);
+	urt_flush(I->u);
+	pid_t p = fork();
+	if (p == 0) {
+		/* detach from stap: a grandchild runs the command */
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", cmd.s, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	*out = (struct ival){ 0 };
+	return true;
+}
+
+static bool u_randint(ARGS)
+{
+	(void)call, (void)n;
+	if (a[0].n <= 0 || a[0].n > 0xffffffffLL)
+		return interp_error(I, NULL, "handler shouldn't be called with n <= 0");
+	*out = (struct ival){ .n = (int64_t)((uint64_t)random() % (uint64_t)a[0].n) };
+	return true;
+}
+
+static const struct {
+	const char *name;
+	builtin_user_fn fn;
+} table[] = {
+	{ "exit", u_exit },
+	{ "abort", u_abort },
+	{ "error", u_error },
+	{ "warn", u_warn },
+	{ "log", u_log },
+	{ "pid", u_pid },
+	{ "tid", u_tid },
+	{ "ppid", u_ppid },
+	{ "uid", u_uid },
+	{ "euid", u_euid },
+	{ "gid", u_gid },
+	{ "egid", u_egid },
+	{ "cpu", u_cpu },
+	{ "execname", u_execname },
+	{ "target", u_target },
+	{ "gettimeofday_ns", u_time_ns },
+	{ "gettimeofday_us", u_time_us },
+	{ "gettimeofday_ms", u_time_ms },
+	{ "gettimeofday_s", u_time_s },
+	{ "local_clock_ns", u_mono_ns },
+	{ "cpu_clock_ns", u_mono_ns },
+	{ "ktime_get_ns", u_mono_ns },
+	{ "jiffies", u_jiffies },
+	{ "HZ", u_hz },
+	{ "pp", u_pp },
+	{ "pn", u_pn },
+	{ "strlen", u_strlen },
+	{ "substr", u_substr },
+	{ "isinstr", u_isinstr },
+	{ "strtol", u_strtol },
+	{ "stringat", u_stringat },
+	{ "tokenize", u_tokenize },
+	{ "matched", u_matched },
+	{ "ngroups", u_ngroups },
+	{ "system", u_system },
+	{ "randint", u_randint },
+};
+
+builtin_user_fn builtin_user_impl(const char *name)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].name, name))
+			return table[i].fn;
+	return NULL;
+}
+
+bool interp_builtin(struct interp *I, struct expr *call, struct ival *out)
+{
+	struct functiondecl *fn = call->u.call.decl;
+	const struct builtin *b = fn->bpf_builtin ? builtin_find(fn->bpf_builtin) : NULL;
+	if (!b || !b->user)
+		return interp_errorf(I, call->tok, "function '%s' is not available here", fn->name);
+	uint32_t nargs = call->u.call.args.len;
+	struct ival args[16];
+	if (nargs > 16)
+		nargs = 16;
+	for (uint32_t i = 0; i < nargs; i++)
+		if (!interp_eval(I, call->u.call.args.items[i], &args[i]))
+			return false;
+	*out = fn->type == TYPE_STRING ? (struct ival){ .s = "", .len = 0 } : (struct ival){ 0 };
+	return b->user(I, call, args, nargs, out);
+}

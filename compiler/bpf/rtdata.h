@@ -1,0 +1,70 @@
+/*
+ * rtdata: the run-time data contract between the BPF programs pass 3
+ * emits (lower*.c) and the stap process that runs them (interp, run.c).
+ *
+ * 1. The globals map (ARRAY, one entry, BPF_F_MMAPABLE): its value starts
+ *    with `struct rt_head`, followed by the scalar globals at the offsets
+ *    plan.c assigns (longs as u64, strings as zero-padded byte slots).
+ *    Programs reach it with a direct map-value load (no helper call); the
+ *    stap process maps it into its address space, so user-space handlers
+ *    read and write globals with plain (atomic where it matters) memory
+ *    operations.
+ *
+ * 2. Session state: handlers run only while head.state == RT_RUNNING.
+ *    exit() moves RUNNING to STOPPING; an error beyond MAXERRORS sets
+ *    ERROR.  Both also send a record so the loop wakes up.
+ *
+ * 3. Arrays: one hash map per global array; value = { u64 seq; value }.
+ *    seq is taken from head.seq when an element is created, so user space
+ *    can iterate in insertion order as the kernel-module runtime does.
+ *
+ * 4. Records (kernel -> user) in the ring buffer: a `struct rt_rec`
+ *    header, then a payload whose layout the site (print or error) fixes
+ *    at compile time: longs as 8 bytes, strings as their width rounded up
+ *    to 8 (zero-padded).
+ */
+#ifndef CTAP_BPF_RTDATA_H
+#define CTAP_BPF_RTDATA_H
+
+#include <stdint.h>
+
+enum rt_state {
+	RT_STARTING = 0,
+	RT_RUNNING = 1,
+	RT_STOPPING = 2,
+	RT_ERROR = 3,
+};
+
+struct rt_head {
+	uint64_t state;       /* enum rt_state */
+	uint64_t errors;      /* run-time errors (all, printed or not) */
+	uint64_t skipped;     /* skipped probe hits (reentrancy) */
+	uint64_t seq;         /* array insertion sequence */
+	uint64_t target;      /* target() */
+	uint64_t spare[3];
+};
+
+#define RT_OFF_STATE 0
+#define RT_OFF_ERRORS 8
+#define RT_OFF_SKIPPED 16
+#define RT_OFF_SEQ 24
+#define RT_OFF_TARGET 32
+#define RT_HEAD_SIZE 64
+
+enum rt_rec_kind {
+	RTR_PRINT = 1,        /* site = print site; payload = its arguments */
+	RTR_ERROR = 2,        /* site = error site; payload = its detail */
+	RTR_EXIT = 3,         /* exit() was called */
+	RTR_HIST = 4,         /* print a histogram from the maps; site = print site */
+	RTR_WARN = 5,         /* warn(msg); payload = string */
+	RTR_SYSTEM = 6,       /* system(cmd); payload = string */
+};
+
+struct rt_rec {
+	uint32_t kind;        /* enum rt_rec_kind */
+	uint32_t site;
+};
+
+#define RT_REC_HDR 8
+
+#endif
