@@ -291,7 +291,13 @@ void elaborate_print(struct session *s, const struct program *p, FILE *out)
 		for (uint32_t i = 0; i < p->probes.len; i++) {
 			const struct derived_probe *dp = p->probes.items[i];
 			/* the trail from the innermost alias out to the script */
-			strbuf_printf(&sb, "%s /*", dp->pp);
+			strbuf_puts(&sb, dp->pp);
+			if (dp->family->dump_comment) {
+				strbuf_puts(&sb, " /* ");
+				dp->family->dump_comment(dp, &sb);
+				strbuf_puts(&sb, " */");
+			}
+			strbuf_puts(&sb, " /*");
 			for (const struct derivation *d = dp->derivation; d; d = d->next)
 				strbuf_printf(&sb, " <- %s", d->text);
 			strbuf_puts(&sb, " */\n");

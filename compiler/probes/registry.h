@@ -76,6 +76,9 @@ struct probe_family {
 	bool (*target_var)(struct elab *E, struct derived_probe *dp, struct expr *e);
 	/* -L: appends " $name:type ..." for the probe's context variables */
 	void (*list_vars)(struct elab *E, struct derived_probe *dp, struct strbuf *out);
+	/* -p2: appends what the probe attaches to ("pc=.dynamic+0x1144"),
+	 * printed as a comment after pp(); NULL = nothing */
+	void (*dump_comment)(const struct derived_probe *dp, struct strbuf *out);
 	/* -p2 sort key / listing: families that print like "kernel.trace(...)" */
 	bool unprivileged;                 /* allowed for --privilege=stapusr */
 };
