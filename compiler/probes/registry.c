@@ -23,12 +23,20 @@ extern const struct probe_family begin_end_family;
 extern const struct probe_family timer_family;
 extern const struct probe_family tracepoint_family;
 extern const struct probe_family kprobe_family;
+extern const struct probe_family process_family;
+extern const struct probe_family procfs_family;
+extern const struct probe_family perf_family;
+extern const struct probe_family netfilter_family;
 
 const struct probe_family *const probe_families[] = {
 	&begin_end_family,
 	&timer_family,
 	&tracepoint_family,
 	&kprobe_family,
+	&process_family,
+	&procfs_family,
+	&perf_family,
+	&netfilter_family,
 	NULL,
 };
 
