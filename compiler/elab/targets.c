@@ -16,6 +16,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "probes/perf.h"
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "target/target.h"
@@ -235,6 +236,11 @@ static enum walk_result post(struct ast_walker *w, struct expr *e)
 		bool quiet = c->E->s->opts.skip_badvars;
 		if (!resolve_target(c, e, quiet, &waiting) && !waiting && quiet)
 			make_number(e, 0);
+		return WALK_NEXT;
+	}
+	/* @perf("NAME"): a counter of a perf probe bound to this probe's process */
+	if (e->kind == EXPR_PERF && c->final) {
+		perf_resolve_use(c->E, c->dp, e);
 		return WALK_NEXT;
 	}
 	/* hints: x = <typed value> */
