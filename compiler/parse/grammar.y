@@ -166,9 +166,12 @@ static void gram_error(struct parser *P, const char *msg)
 
 %%
 
+/* After an error the parser skips to the next top-level keyword, as 4.8
+ * does; yyerrok when a declaration begins, so that an error right after
+ * the point of recovery is reported (bison would wait for 3 tokens). */
 file
 	: %empty
-	| file toplevel
+	| file { yyerrok; } toplevel
 	| file error { parser_recovered(P); }
 	;
 
@@ -227,8 +230,8 @@ global_init
 	;
 
 literal
-	: T_NUMBER     { $$ = ast_number(A, $1, $1->num_value); }
-	| '-' T_NUMBER { $$ = ast_number(A, $2, (int64_t)(0 - (uint64_t)$2->num_value)); }
+	: T_NUMBER     { $$ = ast_number(A, $1, parser_number(P, $1)); }
+	| '-' T_NUMBER { $$ = ast_number(A, $2, (int64_t)(0 - (uint64_t)parser_number(P, $2))); }
 	| T_STRING     { $$ = ast_string(A, $1, $1->text, $1->len); }
 	;
 
@@ -268,8 +271,8 @@ param
 
 function_prio
 	: %empty
-	| ':' T_NUMBER     { parser_function_priority(P, $2, $2->num_value); }
-	| ':' '-' T_NUMBER { parser_function_priority(P, $3, -$3->num_value); }
+	| ':' T_NUMBER     { parser_function_priority(P, $2, parser_number(P, $2)); }
+	| ':' '-' T_NUMBER { parser_function_priority(P, $3, -parser_number(P, $3)); }
 	;
 
 function_body
@@ -570,7 +573,7 @@ postfix
 	;
 
 primary
-	: T_NUMBER             { $$ = ast_number(A, $1, $1->num_value); }
+	: T_NUMBER             { $$ = ast_number(A, $1, parser_number(P, $1)); }
 	| T_STRING             { $$ = ast_string(A, $1, $1->text, $1->len); }
 	| T_EMBEDDED           { $$ = parser_embedded_expr(P, $1); }
 	| '(' expr ')'         { $$ = $2; }

@@ -18,6 +18,8 @@
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "parse/ast_print.h"
+#include "parse/grammar.h"
+#include "parse/lexer.h"
 #include "parse/parser.h"
 #include "parse/preproc.h"
 #include "session.h"
@@ -152,6 +154,16 @@ static bool file_is_empty(const struct stapfile *f)
 	       f->aliases.len == 0 && f->embeds.len == 0;
 }
 
+/* Whether the text has any token (4.8: "is empty." when it has none, "is
+ * empty after preprocessing." when conditionals removed them all). */
+static bool has_tokens(struct session *s, struct source_file *src)
+{
+	struct lexer *lx = lexer_open(s->arena, s->names, &s->diag, src);
+	bool any = lexer_next(lx)->type != T_EOF;
+	lexer_close(lx);
+	return any;
+}
+
 /* Parses one user-level text; false on errors (reported). */
 static bool parse_user_text(struct parse_ctx *c, const char *name, const char *text, size_t len,
 			    enum source_kind kind, struct stapfile **out)
@@ -171,7 +183,8 @@ static bool parse_user_text(struct parse_ctx *c, const char *name, const char *t
 	}
 	if (file_is_empty(f)) {
 		diag_report(&s->diag, DIAG_PLAIN, D_PARSE_EMPTY, NULL,
-			    "Input file '%s' is empty after preprocessing.", name);
+			    has_tokens(s, src) ? "Input file '%s' is empty after preprocessing."
+					       : "Input file '%s' is empty.", name);
 		return false;
 	}
 	*out = f;

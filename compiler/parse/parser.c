@@ -170,6 +170,13 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 	return t->type;
 }
 
+int64_t parser_number(struct parser *P, const struct token *t)
+{
+	if (t->flags & TF_BAD_NUMBER)
+		perror_at(P, t, DIAG_SAW, "number invalid or out of range");
+	return t->num_value;
+}
+
 /* ---------------------------------------------------------- error text */
 
 /* Bison names a token by its alias: older releases keep the quotes
@@ -327,6 +334,8 @@ static const char *syntax_message(struct parser *P, const char **exp, int n, con
 			return "expected statement";
 		if (after_point)
 			return "expected one of ', { } = +='";
+		if (has(exp, n, "number") && has(exp, n, "identifier"))
+			return "expected value";
 		return "unexpected end-of-file";
 	}
 	if (after_point)
@@ -368,8 +377,8 @@ static const char *syntax_message(struct parser *P, const char **exp, int n, con
 		       (same_name(top, "'('") && ns >= 2 &&
 			(same_name(stack[1], "@perf") || same_name(stack[1], "@const")))
 		       ? "expected literal string" : "expected string";
-	if (n == 2 && has(exp, n, "'{'") && has(exp, n, "embedded-code"))
-		return "expected '{'";
+	if (has(exp, n, "'{'") && has(exp, n, "embedded-code") && !has(exp, n, "identifier"))
+		return "expected '{'"; /* a function body (4.8 names only the block) */
 	if (n == 1 && same_name(exp[0], "number"))
 		return "expected number";
 	if (has(exp, n, "identifier") && has(exp, n, "'*'") && has(exp, n, "'{'"))
@@ -462,7 +471,7 @@ void parser_global(struct parser *P, struct token *name)
 	v->wrap = P->g_wrap;
 	v->arity = -1;
 	if (P->g_size_tok) {
-		int64_t n = P->g_size_tok->num_value;
+		int64_t n = parser_number(P, P->g_size_tok);
 		if (n < 1 || n > 0x7fffffff)
 			perror_at(P, P->g_size_tok, DIAG_AT, "array size out of range");
 		v->maxsize = n;
@@ -886,9 +895,11 @@ struct foreach_head *parser_foreach_key(struct parser *P, struct foreach_head *h
 	h->keys_bracketed = bracketed;
 	vec_push(A, &h->keys, ast_symbol(A, name, name->text));
 	if (sort) {
-		if (h->key_sort_dir)
+		if (h->key_sort_dir && !h->sort_reported) {
 			perror_at(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
 				  "multiple sort directives");
+			h->sort_reported = true;
+		}
 		h->key_sort_dir = sort;
 		h->key_sort_column = (int)h->keys.len;
 		h->key_sort_tok = name;
@@ -900,10 +911,7 @@ struct foreach_head *parser_foreach_value(struct parser *P, struct foreach_head 
 					  struct token *name, int sort)
 {
 	h->value = ast_symbol(A, name, name->text);
-	h->value_sort_dir = sort;
-	if (sort && h->key_sort_dir)
-		perror_at(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
-			  "multiple sort directives");
+	h->value_sort_dir = sort; /* a second sort mark is reported by parser_foreach_base */
 	return h;
 }
 
@@ -928,7 +936,7 @@ struct foreach_head *parser_foreach_base(struct parser *P, struct foreach_head *
 	}
 	h->limit = P->flimit;
 	int nsorts = (h->key_sort_dir != 0) + (h->value_sort_dir != 0) + (P->fsort_dir != 0);
-	if (nsorts > 1)
+	if (nsorts > 1 && !h->sort_reported)
 		perror_at(P, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
 			  "multiple sort directives");
 	if (h->key_sort_dir) {
@@ -1254,7 +1262,7 @@ struct expr *parser_stat(struct parser *P, struct token *tok, struct expr *x, st
 	e->u.stat.operand = operand(P, e, x);
 	if (shift) {
 		e->u.stat.has_shift = true;
-		e->u.stat.shift = shift->num_value;
+		e->u.stat.shift = parser_number(P, shift);
 	}
 	return e;
 }

@@ -32,6 +32,7 @@ struct foreach_head {
 	int key_sort_dir;          /* sort mark on a key variable */
 	int key_sort_column;       /* 1-based */
 	const struct token *key_sort_tok;
+	bool sort_reported;        /* "multiple sort directives" said once */
 	struct expr *value;
 	int value_sort_dir;
 	struct expr *base;
@@ -96,6 +97,9 @@ unsigned parser_run(struct parser *P);
 
 /* expected: bison's names of the acceptable tokens; stack: names of the
  * symbols on the parser stack, top first (at most a few). */
+/* The value of a number token; "number invalid or out of range" if the
+ * lexer flagged it. */
+int64_t parser_number(struct parser *P, const struct token *t);
 void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
 			 int nstack);
 void parser_fatal(struct parser *P, const char *msg);

@@ -654,6 +654,14 @@ static bool eval_comparison(struct preproc *pp, const struct token *open, bool *
 	}
 	struct token *r = pp_expand(pp);
 	const struct pp_env *env = pp->env;
+	const struct token *bad = (l->flags & TF_BAD_NUMBER) ? l
+				  : (r->flags & TF_BAD_NUMBER) ? r : NULL;
+	if (bad && bad->type == T_NUMBER) {
+		diag_parse_error(pp->diag, D_LEX_NUMBER, bad, DIAG_SAW,
+				 "number invalid or out of range");
+		*ok = false;
+		return false;
+	}
 
 	if (l->type == T_IDENT) {
 		const char *n = l->text;

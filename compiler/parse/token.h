@@ -35,6 +35,7 @@ enum token_flags {
 	TF_SPACE_BEFORE = 1u << 0,  /* whitespace or a comment precedes it */
 	TF_FROM_ARG = 1u << 1,      /* produced by $N / @N substitution */
 	TF_FROM_MACRO = 1u << 2,    /* produced by macro expansion */
+	TF_BAD_NUMBER = 1u << 3,    /* a number token strtoull refuses (08, 1a) */
 };
 
 struct token {
