@@ -31,6 +31,7 @@
 #include "kmod/session.h"
 #include "kmod/context.h"
 #include "kmod/error.h"
+#include "kmod/arith.h"
 #include "kmod/lock.h"
 #include "kmod/probe.h"
 #include "kmod/families.h"

@@ -38,11 +38,10 @@ static void probe_0(struct _ctap_context *c)
 	outbuf_puts(_ctap_out(c), "begin\n");
 	l->x = 10;
 	l->y = 0;
-	if (unlikely(l->y == 0)) {
-		_ctap_error_at(c, "division by 0", "operator '/' at divzero.stp:2:58");
+	c->last_stmt = "operator '/' at divzero.stp:2:58";
+	g_n = _ctap_div(c, l->x, l->y);
+	if (_ctap_failed(c))
 		return;
-	}
-	g_n = compat_sdiv64(l->x, l->y);
 	outbuf_puts(_ctap_out(c), "not reached\n");
 }
 
