@@ -452,7 +452,7 @@ static void resolve_statement(struct req *r)
 		d->decl_file = file;
 		d->decl_line = line;
 		/* variables: those of the function containing the line */
-		d->die_offset = 0;
+		d->die_offset = udwarf_func_at(dw, addrs[i]);
 		const char *text = arena_printf(E->arena, "%s@%s:%d", sym->name, file ? file : pat.file,
 						line);
 		add(r, make_point(r, r->library ? r->file : NULL, "statement",
@@ -976,6 +976,12 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		e->u.target.resolved = acc;
 		return true;
 	}
+	if (udwarf_in_prologue(dw, d->die_offset, d->vaddr)) {
+		error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is read before "
+		      "the function's prologue has stored it [man error::dwarf]",
+		      (unsigned long long)d->vaddr, name + 1);
+		return true;
+	}
 	if (udwarf_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
 		e->u.target.resolved = acc;
 	return true;
@@ -1036,10 +1042,8 @@ static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *o
 			strbuf_printf(out, " $arg%u:long", i + 1);
 		return;
 	}
-	if (d->site == PROCESS_SITE_PLT) {
-		strbuf_puts(out, " $$name:string");
-		return;
-	}
+	if (d->site == PROCESS_SITE_PLT)
+		return; /* $$name only, which SystemTap's -L does not list */
 	struct udwarf *dw = dwarf_for(d);
 	if (!dw || !d->die_offset)
 		return;
@@ -1051,7 +1055,10 @@ static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
 {
 	const struct process_data *d = dp->family_data;
 	if (d->kind != PROCESS_UPROBE) {
-		strbuf_puts(out, d->path ? d->path : "any process");
+		if (d->pid)
+			strbuf_printf(out, "pid %lld", (long long)d->pid);
+		else
+			strbuf_puts(out, d->path ? d->path : "any process");
 		return;
 	}
 	if (d->absolute)
@@ -1059,6 +1066,8 @@ static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
 	else
 		strbuf_printf(out, "pc=0x%llx offset=0x%llx", (unsigned long long)d->vaddr,
 			      (unsigned long long)d->offset);
+	if (d->semaphore_offset)
+		strbuf_printf(out, " semaphore=0x%llx", (unsigned long long)d->semaphore_offset);
 }
 
 const struct probe_family process_family = {

@@ -388,6 +388,33 @@ int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *o
 	return count;
 }
 
+uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc)
+{
+	Dwarf_Die cu, *scopes = NULL;
+	if (!dwarf_addrdie(dw->dw, pc, &cu))
+		return 0;
+	int n = dwarf_getscopes(&cu, pc, &scopes);
+	uint64_t off = 0;
+	for (int i = 0; i < n && !off; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
+			off = dwarf_dieoffset(&scopes[i]);
+	}
+	free(scopes);
+	return off;
+}
+
+bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc)
+{
+	Dwarf_Die fn, cu;
+	Dwarf_Addr low, high;
+	if (!dwarf_offdie(dw->dw, die_offset, &fn) || dwarf_tag(&fn) != DW_TAG_subprogram ||
+	    !dwarf_diecu(&fn, &cu, NULL, NULL) || optimized_cu(&cu) ||
+	    dwarf_lowpc(&fn, &low) != 0 || dwarf_highpc(&fn, &high) != 0)
+		return false;
+	return pc < after_prologue(&cu, low, high);
+}
+
 bool udwarf_addr_line(struct udwarf *dw, struct elab *E, uint64_t pc, const char **file, int *line)
 {
 	Dwarf_Die cu;
@@ -971,6 +998,10 @@ static bool list_cb(void *ctx, Dwarf_Die *var, bool is_param)
 		return true;
 	Dwarf_Die t;
 	bool has = die_type(var, &t);
+	uint32_t size;
+	bool sign;
+	if (l.in_register && !(has && scalar(&t, &size, &sign)))
+		return true; /* an aggregate in registers: not readable */
 	strbuf_printf(L->out, " $%s:%s", dwarf_diename(var), has ? type_name(L->E, &t) : "void");
 	return true;
 }

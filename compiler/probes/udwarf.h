@@ -57,6 +57,16 @@ void udwarf_functions(struct udwarf *dw, struct elab *E, bool inlines,
  * NULL); the first is_stmt address of each run.  Returns the count. */
 int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *out, int max);
 
+/* The innermost function or inlined instance containing pc (its DIE
+ * offset), or 0. */
+uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc);
+
+/* Whether pc lies in the prologue of an unoptimized function (die_offset),
+ * where -O0 code has not yet stored its parameters to the stack slots its
+ * DWARF names for the whole function: reading them there would give
+ * garbage, so they count as not accessible. */
+bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
+
 /* Source "file:line" of an address, or false. */
 bool udwarf_addr_line(struct udwarf *dw, struct elab *E, uint64_t pc, const char **file,
 		      int *line);
