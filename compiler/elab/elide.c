@@ -374,7 +374,7 @@ static void drop_empty_probes(struct elider *X)
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < v->len; i++) {
 		struct derived_probe *dp = v->items[i];
-		if (empty_body(dp->body)) {
+		if (empty_body(dp->body) && !dp->keep_empty) {
 			const struct token *kw = dp->origin ? dp->origin->tok : dp->tok;
 			if (user_code(E, kw) && keep_warnings(X))
 				diag_warning(E->diag, W_ELIDE, kw, "Probe '%s' has been elided", dp->pp);

@@ -112,6 +112,9 @@ struct derived_probe {
 	uint32_t index;                  /* position in program.probes */
 	/* filled by the families' target-variable resolution */
 	bool uses_target_vars;
+	/* the probe does its job without running its handler (a perf
+	 * counter): kept even when its body is empty */
+	bool keep_empty;
 	/* the sequence number of begin/end/error(N) */
 	int64_t sequence;
 };
