@@ -127,7 +127,8 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 			}
 		}
 	}
-	elab_add_probe(ctx, &perf_family, pp, d);
+	struct derived_probe *dp = elab_add_probe(ctx, &perf_family, pp, d);
+	dp->keep_empty = d->counter != NULL;
 	return 1;
 }
 
