@@ -343,7 +343,9 @@ bool parse_pass(struct session *s, struct parse_result *out)
 		return false; /* -W made a tapset warning an error */
 
 	const struct options *o = &s->opts;
-	if (o->script_text) {
+	if (!o->script_text && !o->script_file) {
+		/* listing modes (-l, -L, --dump-*) have no script */
+	} else if (o->script_text) {
 		if (!parse_user_text(c, "<input>", o->script_text, strlen(o->script_text),
 				     SOURCE_USER, &out->user))
 			return false;

@@ -1214,6 +1214,7 @@ struct expr *parser_perf(struct parser *P, struct token *tok, struct token *name
 		perror_at(P, P->last, DIAG_SAW, "expected non-empty string");
 	struct expr *e = ast_string(A, tok, name->text, name->len);
 	e->kind = EXPR_PERF;
+	e->type = TYPE_UNKNOWN; /* a counter's value: pass 2 types it long */
 	return e;
 }
 
