@@ -47,7 +47,7 @@ static void bpf_print_translation(struct session *s, void *translation, FILE *ou
 	(void)s;
 	struct bpf_product *bp = translation;
 	struct strbuf sb = STRBUF_INIT;
-	lower_print(bp->t, &sb);
+	lower_listing(bp->t, &sb);
 	fputs(strbuf_str(&sb), out);
 	strbuf_free(&sb);
 }

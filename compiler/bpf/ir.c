@@ -354,6 +354,29 @@ void ir_append(struct ir *ir, struct ir_func *f, const struct ir_insn *insn)
 
 /* Checks a register operand: known, owned by the current function, and
  * in a class the code generator may name. */
+uint32_t ir_pos(const struct ir *ir)
+{
+	return ir->cur->insns.len;
+}
+
+void ir_move_tail(struct ir *ir, uint32_t at, uint32_t mid)
+{
+	struct ir_func *f = ir->cur;
+	uint32_t len = f->insns.len;
+	if (at > mid || mid > len) {
+		ir_internal(ir, "ir_move_tail(%u, %u) outside 0..%u", at, mid, len);
+		return;
+	}
+	uint32_t n = len - mid;
+	if (!n || at == mid)
+		return;
+	struct ir_insn *tmp = xmalloc(sizeof(*tmp) * n);
+	memcpy(tmp, &f->insns.items[mid], sizeof(*tmp) * n);
+	memmove(&f->insns.items[at + n], &f->insns.items[at], sizeof(*tmp) * (mid - at));
+	memcpy(&f->insns.items[at], tmp, sizeof(*tmp) * n);
+	free(tmp);
+}
+
 static bool reg_ok(struct ir *ir, ir_reg r, bool write)
 {
 	if (r == IR_NOREG || (r >= IR_NPHYS && r < IR_VREG_BASE) ||

@@ -412,6 +412,18 @@ void ir_dump(const struct ir *ir, struct strbuf *out);
 /* Register name: "r3", "%17". */
 const char *ir_reg_name(ir_reg r, char buf[16]);
 
+/*
+ * Deferred prologues: a code generator that learns only at the end of a
+ * handler what its start must set up (a scratch-map lookup, locals to
+ * zero) notes ir_pos() where the handler starts, emits the set-up code
+ * last, then moves it there with ir_move_tail(ir, at, mid): the
+ * instructions from `mid` to the end of the selected function go to
+ * position `at`.  Instructions carry labels, not offsets, so nothing else
+ * changes; the moved code must not bind labels jumped to from before `at`.
+ */
+uint32_t ir_pos(const struct ir *ir);
+void ir_move_tail(struct ir *ir, uint32_t at, uint32_t mid);
+
 /* Internal to the back end (regalloc, asm): append one instruction to f
  * with explicit tag. */
 void ir_append(struct ir *ir, struct ir_func *f, const struct ir_insn *insn);

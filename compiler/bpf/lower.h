@@ -104,6 +104,6 @@ struct bpf_translation {
 /* Pass 3: lowers every kernel-side probe; NULL after reporting errors. */
 struct bpf_translation *lower_program(struct bpf_plan *pl);
 /* -p3: the listing (programs with annotated instructions) and the maps. */
-void lower_print(struct bpf_translation *t, struct strbuf *out);
+void lower_listing(struct bpf_translation *t, struct strbuf *out);
 
 #endif

@@ -1,9 +1,425 @@
-/* lower_builtin: kernel-side builtins (placeholder). */
+/*
+ * lower_builtin: kernel-side implementations of BPF builtins (builtin.h),
+ * emitted inline into handlers.  Names are those of tapset/BPF_BUILTINS.md.
+ *
+ * Context: pid/tid from bpf_get_current_pid_tgid, execname from
+ * bpf_get_current_comm, uid/gid from bpf_get_current_uid_gid, cpu from
+ * bpf_get_smp_processor_id.  Wall-clock time is the monotonic clock plus
+ * the offset user space stores at session start (BPF has no wall clock).
+ * exit(), warn(), system() and error() send records to user space.
+ */
+#include "bpf/lower_int.h"
+
+#include <string.h>
+
 #include "bpf/builtin.h"
-#include <stddef.h>
+#include "diag/diag.h"
+#include "session.h"
+#include "util/arena.h"
+
+#define ARGS struct lower *L, const struct expr *call, struct lval *out
+
+static struct lval reg_val(ir_reg r)
+{
+	return (struct lval){ .kind = LV_REG, .reg = r };
+}
+
+static ir_reg helper0(struct lower *L, int helper)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_call_helper_n(L->ir, r, helper, NULL, 0);
+	return r;
+}
+
+static struct expr *arg(const struct expr *call, uint32_t i)
+{
+	return call->u.call.args.items[i];
+}
+
+static bool k_pid(ARGS)
+{
+	(void)call;
+	ir_reg r = helper0(L, BPF_FUNC_get_current_pid_tgid);
+	ir_emit_alu_imm(L->ir, IR_RSH, r, 32);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_tid(ARGS)
+{
+	(void)call;
+	ir_reg r = helper0(L, BPF_FUNC_get_current_pid_tgid);
+	ir_emit_alu_imm(L->ir, IR_LSH, r, 32);
+	ir_emit_alu_imm(L->ir, IR_RSH, r, 32);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_uid(ARGS)
+{
+	(void)call;
+	ir_reg r = helper0(L, BPF_FUNC_get_current_uid_gid);
+	ir_emit_alu_imm(L->ir, IR_LSH, r, 32);
+	ir_emit_alu_imm(L->ir, IR_RSH, r, 32);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_gid(ARGS)
+{
+	(void)call;
+	ir_reg r = helper0(L, BPF_FUNC_get_current_uid_gid);
+	ir_emit_alu_imm(L->ir, IR_RSH, r, 32);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_cpu(ARGS)
+{
+	(void)call;
+	*out = reg_val(helper0(L, BPF_FUNC_get_smp_processor_id));
+	return true;
+}
+
+static bool k_execname(ARGS)
+{
+	(void)call;
+	struct smem m = lower_mem(L, 16, true);
+	m.width = 16;
+	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_get_current_comm, lower_addr_arg(L, m),
+		       ir_arg_imm(16));
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_target(ARGS)
+{
+	(void)call;
+	ir_reg h = lower_head(L), r = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, r, h, RT_OFF_TARGET);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_task_current(ARGS)
+{
+	(void)call;
+	*out = reg_val(helper0(L, BPF_FUNC_get_current_task));
+	return true;
+}
+
+static bool k_mono_ns(ARGS)
+{
+	(void)call;
+	*out = reg_val(helper0(L, BPF_FUNC_ktime_get_ns));
+	return true;
+}
+
+static ir_reg wall_ns(struct lower *L)
+{
+	ir_reg r = helper0(L, BPF_FUNC_ktime_get_ns), h = lower_head(L), o = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, o, h, RT_OFF_WALL);
+	ir_emit_alu(L->ir, IR_ADD, r, o);
+	return r;
+}
+
+static bool wall_div(struct lower *L, struct lval *out, int64_t div)
+{
+	ir_reg r = wall_ns(L);
+	if (div > 1) {
+		ir_reg d = ir_new_vreg(L->ir);
+		ir_emit_mov_imm(L->ir, d, div);
+		ir_emit_alu(L->ir, IR_DIV, r, d);
+	}
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_time_ns(ARGS) { (void)call; return wall_div(L, out, 1); }
+static bool k_time_us(ARGS) { (void)call; return wall_div(L, out, 1000); }
+static bool k_time_ms(ARGS) { (void)call; return wall_div(L, out, 1000000); }
+static bool k_time_s(ARGS) { (void)call; return wall_div(L, out, 1000000000); }
+
+static bool k_jiffies(ARGS)
+{
+	(void)call;
+	*out = reg_val(helper0(L, BPF_FUNC_jiffies64));
+	return true;
+}
+
+static bool k_hz(ARGS)
+{
+	(void)call;
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, L->pl->hz);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool const_string(struct lower *L, struct lval *out, const char *s)
+{
+	uint32_t len = (uint32_t)strlen(s);
+	if (len >= L->pl->lim.maxstringlen)
+		len = L->pl->lim.maxstringlen - 1;
+	struct smem m = lower_mem(L, len + 1, true);
+	m.width = len + 1;
+	lower_str_literal(L, m, s, len);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_pp(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pp); }
+static bool k_pn(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pn); }
+
+static bool k_exit(ARGS)
+{
+	(void)call;
+	struct ir *ir = L->ir;
+	ir_reg h = lower_head(L), st = ir_new_vreg(ir);
+	ir_label skip = ir_new_label(ir);
+	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
+	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, skip);
+	ir_emit_store_imm(ir, 8, h, RT_OFF_STATE, RT_STOPPING);
+	ir_bind_label(ir, skip);
+	struct smem rec = lower_mem(L, RT_REC_HDR, true);
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, RTR_EXIT);
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)(rec.off + 4), 0);
+	lower_emit_record(L, rec, RT_REC_HDR);
+	*out = (struct lval){ .kind = LV_IMM };
+	return true;
+}
+
+static bool k_error(ARGS)
+{
+	struct smem s;
+	if (!lower_str(L, arg(call, 0), &s))
+		return false;
+	lower_raise(L, NULL, "", ES_STRING, IR_NOREG, IR_NOREG, &s);
+	*out = (struct lval){ .kind = LV_IMM };
+	return true;
+}
+
+/* a record whose payload is one string: warn(), system() */
+static bool string_record(struct lower *L, const struct expr *call, uint32_t kind,
+			  struct lval *out)
+{
+	struct expr *a = arg(call, 0);
+	uint32_t w = plan_width(L->pl, a);
+	struct smem rec = lower_mem(L, RT_REC_HDR + w, RT_REC_HDR + w <= 128);
+	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)rec.off, (int32_t)kind);
+	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)lw_align8(w));
+	struct smem p = { rec.base, rec.off + RT_REC_HDR, w };
+	if (!lower_str_into(L, a, p))
+		return false;
+	lower_emit_record(L, rec, RT_REC_HDR + lw_align8(w));
+	*out = (struct lval){ .kind = LV_IMM };
+	return true;
+}
+
+static bool k_warn(ARGS) { return string_record(L, call, RTR_WARN, out); }
+static bool k_system(ARGS) { return string_record(L, call, RTR_SYSTEM, out); }
+
+static bool k_strlen(ARGS)
+{
+	struct smem s;
+	if (!lower_str(L, arg(call, 0), &s))
+		return false;
+	*out = reg_val(lower_str_len(L, s));
+	return true;
+}
+
+static bool k_randint(ARGS)
+{
+	ir_reg n;
+	if (!lower_long(L, arg(call, 0), &n))
+		return false;
+	struct ir *ir = L->ir;
+	ir_reg r = helper0(L, BPF_FUNC_get_prandom_u32), d = ir_new_vreg(ir);
+	ir_label ok = ir_new_label(ir);
+	ir_emit_mov(ir, d, n);
+	ir_emit_jcc_imm(ir, IR_JSGT, d, 0, ok);
+	ir_emit_mov_imm(ir, d, 1);
+	ir_bind_label(ir, ok);
+	ir_emit_alu(ir, IR_MOD, r, d);
+	*out = reg_val(r);
+	return true;
+}
+
+/* kernel_string(addr[, err]) / user_string(addr[, err]) and the _n forms */
+static bool read_string(struct lower *L, const struct expr *call, struct lval *out, bool user,
+			bool has_n)
+{
+	struct ir *ir = L->ir;
+	uint32_t nargs = call->u.call.args.len;
+	ir_reg addr, n = IR_NOREG;
+	bool ok;
+	addr = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct expr *nexp = has_n ? arg(call, 1) : NULL;
+	if (nexp && nexp->kind == EXPR_NUMBER) {
+		int64_t k = nexp->u.num;
+		w = k < 0 ? 1 : k + 1 < (int64_t)w ? (uint32_t)k + 1 : w;
+	} else if (nexp) {
+		n = lower_long_tmp(L, nexp, &ok);
+		if (!ok)
+			return false;
+		ir_label lo = ir_new_label(ir), hi = ir_new_label(ir);
+		ir_emit_jcc_imm(ir, IR_JSGE, n, 0, lo);
+		ir_emit_mov_imm(ir, n, 0);
+		ir_bind_label(ir, lo);
+		ir_emit_jcc_imm(ir, IR_JSLE, n, w - 1, hi);
+		ir_emit_mov_imm(ir, n, w - 1);
+		ir_bind_label(ir, hi);
+		ir_emit_alu_imm(ir, IR_ADD, n, 1);
+	}
+	uint32_t width = builtin_width(L->pl, call);
+	if (width > w)
+		width = w;
+	struct smem m = lower_mem(L, width, true);
+	m.width = width;
+	lower_zero(L, m, width);
+	ir_reg rc = ir_new_vreg(ir);
+	ir_call_helper(ir, rc, user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str,
+		       lower_addr_arg(L, m), n == IR_NOREG ? ir_arg_imm(width) : ir_arg_reg(n),
+		       ir_arg_reg(addr));
+	ir_label good = ir_new_label(ir), done = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSGE, rc, 0, good);
+	uint32_t errarg = has_n ? 2 : 1;
+	if (nargs > errarg) {
+		/* the caller's replacement text */
+		if (!lower_str_into(L, arg(call, errarg), m))
+			return false;
+		ir_emit_jmp(ir, done);
+	} else if (user) {
+		lower_raise(L, call->tok, "user string copy fault {err} at {addr} [man error::fault]",
+			    ES_ERRNO_ADDR, rc, addr, NULL);
+	} else {
+		lower_raise(L, call->tok, "kernel string copy fault at {addr} [man error::fault]",
+			    ES_ADDR, addr, IR_NOREG, NULL);
+	}
+	ir_bind_label(ir, good);
+	ir_bind_label(ir, done);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_kernel_string(ARGS) { return read_string(L, call, out, false, false); }
+static bool k_kernel_string_n(ARGS) { return read_string(L, call, out, false, true); }
+static bool k_user_string(ARGS) { return read_string(L, call, out, true, false); }
+static bool k_user_string_n(ARGS) { return read_string(L, call, out, true, true); }
+
+/* int_arg(n) & co.: n is 1-based */
+static bool reg_arg(struct lower *L, const struct expr *call, struct lval *out, int bits,
+		    bool is_signed)
+{
+	struct expr *a = arg(call, 0);
+	ir_reg v;
+	if (a->kind == EXPR_NUMBER) {
+		if (a->u.num < 1)
+			return lower_unsupported(L, call->tok, "an argument number below 1");
+		if (!lower_func_arg(L, call->tok, IR_NOREG, a->u.num - 1, &v))
+			return false;
+	} else {
+		bool ok;
+		ir_reg n = lower_long_tmp(L, a, &ok);
+		if (!ok)
+			return false;
+		ir_emit_alu_imm(L->ir, IR_SUB, n, 1);
+		if (!lower_func_arg(L, call->tok, n, 0, &v))
+			return false;
+	}
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov(L->ir, r, v);
+	if (bits < 64) {
+		ir_emit_alu_imm(L->ir, IR_LSH, r, 64 - bits);
+		ir_emit_alu_imm(L->ir, is_signed ? IR_ARSH : IR_RSH, r, 64 - bits);
+	}
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_int_arg(ARGS) { return reg_arg(L, call, out, 32, true); }
+static bool k_uint_arg(ARGS) { return reg_arg(L, call, out, 32, false); }
+static bool k_long_arg(ARGS) { return reg_arg(L, call, out, 64, true); }
+static bool k_ulong_arg(ARGS) { return reg_arg(L, call, out, 64, false); }
+
+static bool k_returnval(ARGS)
+{
+	ir_reg v;
+	if (!lower_return_value(L, call->tok, &v))
+		return false;
+	*out = reg_val(v);
+	return true;
+}
+
+static const struct {
+	const char *name;
+	builtin_kernel_fn fn;
+} table[] = {
+	{ "pid", k_pid },
+	{ "tid", k_tid },
+	{ "uid", k_uid },
+	{ "gid", k_gid },
+	{ "cpu", k_cpu },
+	{ "execname", k_execname },
+	{ "target", k_target },
+	{ "task_current", k_task_current },
+	{ "gettimeofday_ns", k_time_ns },
+	{ "gettimeofday_us", k_time_us },
+	{ "gettimeofday_ms", k_time_ms },
+	{ "gettimeofday_s", k_time_s },
+	{ "local_clock_ns", k_mono_ns },
+	{ "cpu_clock_ns", k_mono_ns },
+	{ "ktime_get_ns", k_mono_ns },
+	{ "jiffies", k_jiffies },
+	{ "HZ", k_hz },
+	{ "pp", k_pp },
+	{ "pn", k_pn },
+	{ "exit", k_exit },
+	{ "error", k_error },
+	{ "warn", k_warn },
+	{ "system", k_system },
+	{ "strlen", k_strlen },
+	{ "randint", k_randint },
+	{ "kernel_string", k_kernel_string },
+	{ "kernel_string_n", k_kernel_string_n },
+	{ "user_string", k_user_string },
+	{ "user_string_n", k_user_string_n },
+	{ "int_arg", k_int_arg },
+	{ "s32_arg", k_int_arg },
+	{ "uint_arg", k_uint_arg },
+	{ "u32_arg", k_uint_arg },
+	{ "long_arg", k_long_arg },
+	{ "s64_arg", k_long_arg },
+	{ "longlong_arg", k_long_arg },
+	{ "ulong_arg", k_ulong_arg },
+	{ "u64_arg", k_ulong_arg },
+	{ "ulonglong_arg", k_ulong_arg },
+	{ "pointer_arg", k_ulong_arg },
+	{ "returnval", k_returnval },
+};
 
 builtin_kernel_fn builtin_kernel_impl(const char *name)
 {
-	(void)name;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].name, name))
+			return table[i].fn;
 	return NULL;
+}
+
+bool lower_builtin(struct lower *L, struct expr *call, struct lval *out)
+{
+	struct functiondecl *fn = call->u.call.decl;
+	const struct builtin *b = builtin_find(fn->bpf_builtin);
+	if (!b || !b->kernel) {
+		diag_error(L->diag, D_TRANS, call->tok,
+			   "function '%s' (BPF builtin '%s') is not available in kernel-side "
+			   "handlers of the BPF runtime (probe %s)", fn->name, fn->bpf_builtin,
+			   plan_probe_name(L->bp->dp));
+		L->failed = true;
+		return false;
+	}
+	return b->kernel(L, call, out);
 }

@@ -41,7 +41,8 @@ struct rt_head {
 	uint64_t skipped;     /* skipped probe hits (reentrancy) */
 	uint64_t seq;         /* array insertion sequence */
 	uint64_t target;      /* target() */
-	uint64_t spare[3];
+	uint64_t wall;        /* realtime - monotonic clock, ns (gettimeofday_*) */
+	uint64_t spare[2];
 };
 
 #define RT_OFF_STATE 0
@@ -49,6 +50,7 @@ struct rt_head {
 #define RT_OFF_SKIPPED 16
 #define RT_OFF_SEQ 24
 #define RT_OFF_TARGET 32
+#define RT_OFF_WALL 40
 #define RT_HEAD_SIZE 64
 
 enum rt_rec_kind {

@@ -170,16 +170,32 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static bool start_kernel(struct run_ctx *rc)
+/* Loading (the verifier) happens before begin probes run, as a module is
+ * built and inserted before its begin probes; attaching after them. */
+static bool load_kernel(struct run_ctx *rc)
 {
 	if (!rc->t || !rc->t->progs.len)
 		return true;
 	if (!run_load_programs(rc->t, rc->lc))
 		return false;
 	rc->rb = ringbuf_open(rc->lc, rc->pl->ring, rc->pl->lost, on_record, rc);
-	if (!rc->rb || loop_add_ringbuf(rc->lp, rc->rb) < 0)
-		return false;
+	return rc->rb && loop_add_ringbuf(rc->lp, rc->rb) == 0;
+}
+
+static bool start_kernel(struct run_ctx *rc)
+{
+	if (!rc->t || !rc->t->progs.len)
+		return true;
 	return run_attach_programs(rc->t, rc->lc);
+}
+
+static void set_wall_offset(struct urt *u)
+{
+	struct timespec r, m;
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	int64_t off = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+	u->head->wall = (uint64_t)off;
 }
 
 /* ------------------------------------------------------------ the session */
@@ -239,11 +255,12 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	}
 	rc.lc = load_open(&s->diag, t ? &t->tagger : NULL);
 	rc.lc->full_log = options_verbose(&s->opts, 5) >= 2;
-	if (t && t->progs.len && !run_create_maps(t, rc.lc))
-		goto out;
 	rc.u = urt_open(pl, rc.lc);
 	if (!rc.u)
 		goto out;
+	if (t && t->progs.len && (!run_create_maps(t, rc.lc) || !load_kernel(&rc)))
+		goto out;
+	set_wall_offset(rc.u);
 	rc.u->lp = rc.lp;
 	rc.rp = record_printer_new(rc.u, t);
 	rc.I = interp_new(rc.u);

@@ -1,5 +1,71 @@
-/* run_kernel: placeholder */
+/*
+ * run_kernel: the kernel half of pass 5 - maps, program loads (the
+ * verifier runs here; a rejection is reported with the script location of
+ * the failing instruction, load.c) and attachment by family.
+ */
 #include "bpf/run.h"
-bool run_create_maps(struct bpf_translation *t, struct load_ctx *lc) { (void)t; (void)lc; return true; }
-bool run_load_programs(struct bpf_translation *t, struct load_ctx *lc) { (void)t; (void)lc; return true; }
-bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc) { (void)t; (void)lc; return true; }
+
+#include "bpf/attach.h"
+#include "bpf/load.h"
+#include "diag/diag.h"
+#include "session.h"
+
+bool run_create_maps(struct bpf_translation *t, struct load_ctx *lc)
+{
+	struct bpf_plan *pl = t->pl;
+	struct ir_map *maps[] = { pl->ring, pl->lost, pl->scratch, pl->rodata };
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (maps[i] && load_map(lc, maps[i]) < 0)
+			return false;
+	return true;
+}
+
+bool run_load_programs(struct bpf_translation *t, struct load_ctx *lc)
+{
+	vec_foreach(&t->progs, i) {
+		struct kprog *kp = t->progs.items[i];
+		kp->fd = load_prog(lc, kp->code);
+		if (kp->fd < 0)
+			return false;
+	}
+	return true;
+}
+
+bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc)
+{
+	vec_foreach(&t->progs, i) {
+		struct kprog *kp = t->progs.items[i];
+		int rc = -1;
+		switch (kp->attach) {
+		case KA_TP_BTF:
+			rc = attach_tp_btf(lc, kp->fd, kp->event, kp->tok);
+			break;
+		case KA_RAW_TP:
+			rc = attach_raw_tp(lc, kp->fd, kp->event, kp->tok);
+			break;
+		case KA_PERF_TP:
+			rc = attach_tracepoint(lc, kp->fd, kp->tp_system, kp->event, 0, kp->tok);
+			break;
+		case KA_CPU_CLOCK:
+			rc = attach_cpu_clock(lc, kp->fd, kp->period_ns, -1, kp->tok);
+			break;
+		case KA_UPROBE: {
+			struct attach_uprobe_spec sp = { .path = kp->path, .offset = kp->offsets[0],
+							 .retprobe = kp->retprobe, .pid = kp->pid ? kp->pid : -1 };
+			rc = attach_uprobe(lc, kp->fd, &sp, kp->tok);
+			break;
+		}
+		case KA_UPROBE_MULTI: {
+			struct attach_uprobe_multi_spec sp = { .path = kp->path, .offsets = kp->offsets,
+							       .cookies = kp->cookies, .n = kp->noffsets,
+							       .retprobe = kp->retprobe,
+							       .pid = kp->pid ? kp->pid : -1 };
+			rc = attach_uprobe_multi(lc, kp->fd, &sp, kp->tok);
+			break;
+		}
+		}
+		if (rc < 0)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,486 @@
+/*
+ * lower_expr: long-valued expressions, conditions and script-function
+ * calls (inlined) of kernel-side handlers.
+ *
+ * Arithmetic is 64-bit two's complement like the language's; `/` and `%`
+ * test the divisor (`division by 0`) and are signed (ISA v4 sdiv/smod
+ * where the kernel has them, else computed on magnitudes); shift counts
+ * are masked to 0..63.  Every value returned in a vreg is the caller's to
+ * read; lower_long_tmp() gives one it may also modify.
+ */
+#include "bpf/lower_int.h"
+
+#include <string.h>
+
+#include "bpf/feature.h"
+#include "diag/diag.h"
+#include "session.h"
+#include "util/arena.h"
+
+static ir_reg imm_reg(struct lower *L, int64_t v)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, v);
+	return r;
+}
+
+ir_reg lower_long_tmp(struct lower *L, struct expr *e, bool *ok)
+{
+	ir_reg v, t = ir_new_vreg(L->ir);
+	*ok = lower_long(L, e, &v);
+	if (*ok)
+		ir_emit_mov(L->ir, t, v);
+	else
+		ir_emit_mov_imm(L->ir, t, 0);
+	return t;
+}
+
+/* ------------------------------------------------------------ division */
+
+static void divide(struct lower *L, enum binary_op op, ir_reg a, ir_reg b, const struct token *tok)
+{
+	struct ir *ir = L->ir;
+	ir_label nz = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JNE, b, 0, nz);
+	lower_raise(L, tok, "division by 0", ES_NONE, IR_NOREG, IR_NOREG, NULL);
+	ir_bind_label(ir, nz);
+	if (feature_available(FEATURE_SDIV)) {
+		ir_emit_alu(ir, op == OP_DIV ? IR_SDIV : IR_SMOD, a, b);
+		return;
+	}
+	/* magnitudes, unsigned division, signs put back */
+	ir_reg sa = ir_new_vreg(ir), sb = ir_new_vreg(ir), ub = ir_new_vreg(ir);
+	ir_emit_mov(ir, sa, a);
+	ir_emit_alu_imm(ir, IR_ARSH, sa, 63);
+	ir_emit_mov(ir, sb, b);
+	ir_emit_alu_imm(ir, IR_ARSH, sb, 63);
+	ir_emit_alu(ir, IR_XOR, a, sa);
+	ir_emit_alu(ir, IR_SUB, a, sa);
+	ir_emit_mov(ir, ub, b);
+	ir_emit_alu(ir, IR_XOR, ub, sb);
+	ir_emit_alu(ir, IR_SUB, ub, sb);
+	if (op == OP_DIV) {
+		ir_emit_alu(ir, IR_DIV, a, ub);
+		ir_emit_alu(ir, IR_XOR, sa, sb);
+	} else {
+		ir_emit_alu(ir, IR_MOD, a, ub);
+	}
+	ir_emit_alu(ir, IR_XOR, a, sa);
+	ir_emit_alu(ir, IR_SUB, a, sa);
+}
+
+static bool binary(struct lower *L, struct expr *e, ir_reg *out)
+{
+	bool ok;
+	ir_reg a = lower_long_tmp(L, e->u.binary.lhs, &ok);
+	if (!ok)
+		return false;
+	ir_reg b;
+	if (!lower_long(L, e->u.binary.rhs, &b))
+		return false;
+	struct ir *ir = L->ir;
+	switch (e->u.binary.op) {
+	case OP_ADD: ir_emit_alu(ir, IR_ADD, a, b); break;
+	case OP_SUB: ir_emit_alu(ir, IR_SUB, a, b); break;
+	case OP_MUL: ir_emit_alu(ir, IR_MUL, a, b); break;
+	case OP_BITAND: ir_emit_alu(ir, IR_AND, a, b); break;
+	case OP_BITOR: ir_emit_alu(ir, IR_OR, a, b); break;
+	case OP_BITXOR: ir_emit_alu(ir, IR_XOR, a, b); break;
+	case OP_DIV:
+	case OP_MOD: {
+		ir_reg bb = ir_new_vreg(ir);
+		ir_emit_mov(ir, bb, b);
+		divide(L, e->u.binary.op, a, bb, e->tok);
+		break;
+	}
+	case OP_SHL:
+	case OP_SHR:
+	case OP_USHR: {
+		ir_reg c = ir_new_vreg(ir);
+		ir_emit_mov(ir, c, b);
+		ir_emit_alu_imm(ir, IR_AND, c, 63);
+		ir_emit_alu(ir, e->u.binary.op == OP_SHL ? IR_LSH : e->u.binary.op == OP_SHR ? IR_ARSH
+											 : IR_RSH, a, c);
+		break;
+	}
+	default:
+		return lower_unsupported(L, e->tok, "this operator");
+	}
+	*out = a;
+	return true;
+}
+
+/* dst op= src for compound assignments (same rules as binary()) */
+bool lower_binop_apply(struct lower *L, enum assign_op op, ir_reg dst, ir_reg src,
+		       const struct token *tok);
+bool lower_binop_apply(struct lower *L, enum assign_op op, ir_reg dst, ir_reg src,
+		       const struct token *tok)
+{
+	struct ir *ir = L->ir;
+	ir_reg c;
+	switch (op) {
+	case ASSIGN_ADD: ir_emit_alu(ir, IR_ADD, dst, src); return true;
+	case ASSIGN_SUB: ir_emit_alu(ir, IR_SUB, dst, src); return true;
+	case ASSIGN_MUL: ir_emit_alu(ir, IR_MUL, dst, src); return true;
+	case ASSIGN_AND: ir_emit_alu(ir, IR_AND, dst, src); return true;
+	case ASSIGN_OR: ir_emit_alu(ir, IR_OR, dst, src); return true;
+	case ASSIGN_XOR: ir_emit_alu(ir, IR_XOR, dst, src); return true;
+	case ASSIGN_DIV:
+	case ASSIGN_MOD:
+		c = ir_new_vreg(ir);
+		ir_emit_mov(ir, c, src);
+		divide(L, op == ASSIGN_DIV ? OP_DIV : OP_MOD, dst, c, tok);
+		return true;
+	case ASSIGN_SHL:
+	case ASSIGN_SHR:
+		c = ir_new_vreg(ir);
+		ir_emit_mov(ir, c, src);
+		ir_emit_alu_imm(ir, IR_AND, c, 63);
+		ir_emit_alu(ir, op == ASSIGN_SHL ? IR_LSH : IR_ARSH, dst, c);
+		return true;
+	default:
+		return lower_unsupported(L, tok, "this assignment operator");
+	}
+}
+
+/* ------------------------------------------------------------ conditions */
+
+static enum ir_cond cmp_cond(enum binary_op op, bool negate)
+{
+	switch (op) {
+	case OP_LT: return negate ? IR_JSGE : IR_JSLT;
+	case OP_GT: return negate ? IR_JSLE : IR_JSGT;
+	case OP_LE: return negate ? IR_JSGT : IR_JSLE;
+	case OP_GE: return negate ? IR_JSLT : IR_JSGE;
+	case OP_EQ: return negate ? IR_JNE : IR_JEQ;
+	default: return negate ? IR_JEQ : IR_JNE;
+	}
+}
+
+bool lower_cond_jump(struct lower *L, struct expr *e, bool jump_if, ir_label l)
+{
+	struct ir *ir = L->ir;
+	const void *saved = ir_set_tag(ir, e->tok);
+	bool ok = true;
+	if (e->kind == EXPR_COMPARE && e->u.binary.lhs->type == TYPE_LONG) {
+		ir_reg a, b;
+		enum ir_cond c = cmp_cond(e->u.binary.op, !jump_if);
+		if (e->u.binary.rhs->kind == EXPR_NUMBER) {
+			ok = lower_long(L, e->u.binary.lhs, &a);
+			if (ok)
+				ir_emit_jcc_imm(ir, c, a, e->u.binary.rhs->u.num, l);
+		} else {
+			bool ok2;
+			a = lower_long_tmp(L, e->u.binary.lhs, &ok2);
+			ok = ok2 && lower_long(L, e->u.binary.rhs, &b);
+			if (ok)
+				ir_emit_jcc(ir, c, a, b, l);
+		}
+	} else if (e->kind == EXPR_LOGICAL) {
+		bool is_and = e->u.binary.op == OP_AND;
+		if (is_and == jump_if) {
+			/* (a && b) true-jump / (a || b) false-jump: both must hold */
+			ir_label skip = ir_new_label(ir);
+			ok = lower_cond_jump(L, e->u.binary.lhs, !jump_if, skip) &&
+			     lower_cond_jump(L, e->u.binary.rhs, jump_if, l);
+			ir_bind_label(ir, skip);
+		} else {
+			ok = lower_cond_jump(L, e->u.binary.lhs, jump_if, l) &&
+			     lower_cond_jump(L, e->u.binary.rhs, jump_if, l);
+		}
+	} else if (e->kind == EXPR_UNARY && e->u.unary.op == UOP_NOT) {
+		ok = lower_cond_jump(L, e->u.unary.operand, !jump_if, l);
+	} else {
+		ir_reg v;
+		ok = lower_long(L, e, &v);
+		if (ok)
+			ir_emit_jcc_imm(ir, jump_if ? IR_JNE : IR_JEQ, v, 0, l);
+	}
+	ir_set_tag(ir, saved);
+	return ok;
+}
+
+static bool bool_value(struct lower *L, struct expr *e, ir_reg *out)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_label t = ir_new_label(L->ir);
+	ir_emit_mov_imm(L->ir, r, 1);
+	if (!lower_cond_jump(L, e, true, t))
+		return false;
+	ir_emit_mov_imm(L->ir, r, 0);
+	ir_bind_label(L->ir, t);
+	*out = r;
+	return true;
+}
+
+/* ------------------------------------------------------------ calls */
+
+static bool uses_next(struct stmt *s);
+
+struct next_scan {
+	struct ast_walker w;
+	bool found;
+};
+
+static enum walk_result next_stmt(struct ast_walker *w, struct stmt *s)
+{
+	if (s->kind == STMT_NEXT) {
+		((struct next_scan *)w->data)->found = true;
+		return WALK_STOP;
+	}
+	return WALK_NEXT;
+}
+
+static bool uses_next(struct stmt *s)
+{
+	struct next_scan ns = { 0 };
+	ns.w.stmt_pre = next_stmt;
+	ns.w.data = &ns;
+	ast_walk_stmt(&ns.w, s);
+	return ns.found;
+}
+
+bool lower_call(struct lower *L, struct expr *e, struct lval *out)
+{
+	struct functiondecl *fn = e->u.call.decl;
+	if (fn->bpf_builtin)
+		return lower_builtin(L, e, out);
+	if (fn->embedded) {
+		diag_error(L->diag, D_TRANS, e->tok,
+			   "function '%s' has embedded C and no BPF implementation: it is not "
+			   "available with the BPF runtime (probe %s)", fn->name,
+			   plan_probe_name(L->bp->dp));
+		L->failed = true;
+		return false;
+	}
+	struct bfunc *bf = plan_func(fn);
+	if (bf->recursive)
+		return lower_unsupported(L, e->tok, "a recursive function call");
+	if (fn->next_overload && uses_next(fn->body))
+		return lower_unsupported(L, e->tok, "run-time function overloading (next)");
+	if (L->inline_depth + 1 >= L->pl->lim.maxnesting) {
+		lower_raise(L, e->tok, "MAXNESTING exceeded", ES_NONE, IR_NOREG, IR_NOREG, NULL);
+		*out = (struct lval){ .kind = LV_IMM };
+		return true;
+	}
+	/* arguments in the caller's scope */
+	uint32_t n = e->u.call.args.len;
+	struct lslot params[32];
+	if (n > 32 || n > fn->params.len)
+		return lower_unsupported(L, e->tok, "a call with this many arguments");
+	for (uint32_t i = 0; i < n; i++) {
+		struct vardecl *p = fn->params.items[i];
+		struct expr *a = e->u.call.args.items[i];
+		params[i] = (struct lslot){ .decl = p, .is_str = p->type == TYPE_STRING };
+		if (params[i].is_str) {
+			uint32_t w = plan_var(p)->width;
+			params[i].str = lower_mem(L, w, true);
+			params[i].str.width = w;
+			if (!lower_str_into(L, a, params[i].str))
+				return false;
+		} else {
+			bool ok;
+			params[i].reg = lower_long_tmp(L, a, &ok);
+			if (!ok)
+				return false;
+		}
+	}
+	struct lscope sc = { .up = L->scope, .fn = fn, .call = e, .ret_label = ir_new_label(L->ir) };
+	for (uint32_t i = 0; i < n; i++)
+		vec_push(L->pl->arena, &sc.slots, params[i]);
+	if (fn->type == TYPE_STRING) {
+		sc.ret_str = lower_mem(L, bf->ret_width, true);
+		sc.ret_str.width = bf->ret_width;
+		lower_zero(L, sc.ret_str, bf->ret_width);
+	} else {
+		sc.ret_reg = imm_reg(L, 0);
+	}
+	struct lloop *saved_loop = L->loop;
+	L->scope = &sc;
+	L->loop = NULL;
+	L->inline_depth++;
+	vec_foreach(&fn->locals, i) {
+		struct lslot *s = lower_local(L, fn->locals.items[i]);
+		if (s->is_str)
+			lower_zero(L, s->str, s->str.width);
+		else
+			ir_emit_mov_imm(L->ir, s->reg, 0);
+	}
+	bool ok = !fn->body || lower_stmt(L, fn->body);
+	lower_charge_flush(L, e->tok, false);
+	ir_bind_label(L->ir, sc.ret_label);
+	L->inline_depth--;
+	L->loop = saved_loop;
+	L->scope = sc.up;
+	if (fn->type == TYPE_STRING)
+		*out = (struct lval){ .kind = LV_STR, .str = sc.ret_str };
+	else
+		*out = (struct lval){ .kind = LV_REG, .reg = sc.ret_reg };
+	return ok;
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static bool lval_long(struct lower *L, struct lval *v, ir_reg *out)
+{
+	if (v->kind == LV_IMM) {
+		*out = imm_reg(L, v->imm);
+		return true;
+	}
+	if (v->kind == LV_REG) {
+		*out = v->reg;
+		return true;
+	}
+	return false;
+}
+
+bool lower_long(struct lower *L, struct expr *e, ir_reg *out)
+{
+	struct ir *ir = L->ir;
+	const void *saved = ir_set_tag(ir, e->tok);
+	bool ok = true;
+	struct lval v = { 0 };
+	switch (e->kind) {
+	case EXPR_NUMBER:
+		*out = imm_reg(L, e->u.num);
+		break;
+	case EXPR_SYMBOL: {
+		struct bvar *bv = plan_var(e->u.sym.decl);
+		if (bv->kind == BV_LOCAL) {
+			*out = ir_new_vreg(ir);
+			ir_emit_mov(ir, *out, lower_local(L, e->u.sym.decl)->reg);
+		} else {
+			ok = lower_global_read(L, e, &v) && lval_long(L, &v, out);
+		}
+		break;
+	}
+	case EXPR_INDEX:
+		ok = lower_index_read(L, e, &v) && lval_long(L, &v, out);
+		break;
+	case EXPR_CALL:
+		ok = lower_call(L, e, &v) && lval_long(L, &v, out);
+		break;
+	case EXPR_STAT:
+		ok = lower_stat(L, e, out);
+		break;
+	case EXPR_UNARY: {
+		ok = lower_long(L, e->u.unary.operand, &v.reg);
+		if (!ok)
+			break;
+		ir_reg r = ir_new_vreg(ir);
+		ir_emit_mov(ir, r, v.reg);
+		switch (e->u.unary.op) {
+		case UOP_NEG: ir_emit_neg(ir, r); break;
+		case UOP_PLUS: break;
+		case UOP_BITNOT: ir_emit_alu_imm(ir, IR_XOR, r, -1); break;
+		case UOP_NOT: {
+			ir_label z = ir_new_label(ir), done = ir_new_label(ir);
+			ir_emit_jcc_imm(ir, IR_JEQ, r, 0, z);
+			ir_emit_mov_imm(ir, r, 0);
+			ir_emit_jmp(ir, done);
+			ir_bind_label(ir, z);
+			ir_emit_mov_imm(ir, r, 1);
+			ir_bind_label(ir, done);
+			break;
+		}
+		}
+		*out = r;
+		break;
+	}
+	case EXPR_BINARY:
+		ok = binary(L, e, out);
+		break;
+	case EXPR_LOGICAL:
+		ok = bool_value(L, e, out);
+		break;
+	case EXPR_COMPARE:
+		if (e->u.binary.lhs->type == TYPE_STRING)
+			ok = lower_str_compare(L, e, out);
+		else
+			ok = bool_value(L, e, out);
+		break;
+	case EXPR_TERNARY: {
+		ir_reg r = ir_new_vreg(ir), x;
+		ir_label els = ir_new_label(ir), end = ir_new_label(ir);
+		ok = lower_cond_jump(L, e->u.ternary.cond, false, els) &&
+		     lower_long(L, e->u.ternary.then, &x);
+		if (!ok)
+			break;
+		ir_emit_mov(ir, r, x);
+		ir_emit_jmp(ir, end);
+		ir_bind_label(ir, els);
+		ok = lower_long(L, e->u.ternary.otherwise, &x);
+		if (ok)
+			ir_emit_mov(ir, r, x);
+		ir_bind_label(ir, end);
+		*out = r;
+		break;
+	}
+	case EXPR_ASSIGN:
+		ok = lower_assign(L, e, &v, true) && lval_long(L, &v, out);
+		break;
+	case EXPR_INCDEC:
+		ok = lower_incdec(L, e, &v, true) && lval_long(L, &v, out);
+		break;
+	case EXPR_IN:
+		ok = lower_in(L, e, out);
+		break;
+	case EXPR_TARGET:
+	case EXPR_CAST:
+		ok = lower_target(L, e, &v) && lval_long(L, &v, out);
+		break;
+	case EXPR_DEFINED:
+		*out = imm_reg(L, 0);
+		break;
+	case EXPR_REGEX:
+		ok = lower_unsupported(L, e->tok, "regular expression matching (=~)");
+		break;
+	case EXPR_EMBEDDED:
+		ok = lower_unsupported(L, e->tok, "embedded C");
+		break;
+	default:
+		ok = lower_unsupported(L, e->tok, "this expression");
+		break;
+	}
+	ir_set_tag(ir, saved);
+	if (!ok)
+		*out = IR_NOREG;
+	return ok;
+}
+
+bool lower_expr_effect(struct lower *L, struct expr *e)
+{
+	const void *saved = ir_set_tag(L->ir, e->tok);
+	struct lval v;
+	bool ok;
+	switch (e->kind) {
+	case EXPR_ASSIGN:
+		ok = lower_assign(L, e, &v, false);
+		break;
+	case EXPR_INCDEC:
+		ok = lower_incdec(L, e, &v, false);
+		break;
+	case EXPR_PRINT:
+		if (e->u.print->flags & PRINT_TO_STRING) {
+			struct smem tmp;
+			ok = lower_str(L, e, &tmp);
+		} else {
+			ok = lower_print(L, e);
+		}
+		break;
+	case EXPR_CALL:
+		ok = lower_call(L, e, &v);
+		break;
+	default:
+		if (e->type == TYPE_STRING) {
+			struct smem tmp;
+			ok = lower_str(L, e, &tmp);
+		} else {
+			ir_reg r;
+			ok = lower_long(L, e, &r);
+		}
+		break;
+	}
+	ir_set_tag(L->ir, saved);
+	return ok;
+}

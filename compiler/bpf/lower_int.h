@@ -1,0 +1,170 @@
+/*
+ * lower_int: internals shared by the lower*.c files (see lower.h).
+ *
+ * Values: a long lives in a vreg (or is a known constant); a string is a
+ * zero-padded byte buffer (`struct smem`) of a known width on the BPF
+ * stack or in the per-CPU scratch map.  Zero padding is an invariant of
+ * every string buffer: it makes hash keys deterministic, equality a word
+ * compare, and lets a copy move whole 8-byte words.
+ *
+ * Locals: longs in vregs, strings in buffers, fresh per handler (zeroed in
+ * a prologue that is emitted last and moved to the handler's start, see
+ * ir_move_tail) and per inlined call (zeroed at the call).  Script
+ * functions are inlined: BPF has no recursion and small bodies are the
+ * common case; a recursive call is a pass-3 error.
+ *
+ * Errors raised at run time jump to the innermost catch (try/catch) or,
+ * after sending an error record and counting it, to the handler's end.
+ */
+#ifndef CTAP_BPF_LOWER_INT_H
+#define CTAP_BPF_LOWER_INT_H
+
+#include "bpf/lower.h"
+#include "bpf/rtdata.h"
+
+struct diag_sink;
+
+struct smem {
+	ir_reg base;        /* IR_FP or a vreg holding a map value pointer */
+	int32_t off;
+	uint32_t width;     /* bytes incl. the NUL; the buffer spans align8(width) */
+};
+
+enum lv_kind { LV_REG, LV_IMM, LV_STR };
+
+struct lval {
+	enum lv_kind kind;
+	ir_reg reg;
+	int64_t imm;
+	struct smem str;
+};
+
+struct lslot {
+	const struct vardecl *decl;
+	bool is_str;
+	ir_reg reg;
+	struct smem str;
+};
+
+struct lscope {
+	struct lscope *up;
+	VEC(struct lslot) slots;
+	const struct functiondecl *fn;   /* NULL: the probe body */
+	ir_label ret_label;
+	ir_reg ret_reg;
+	struct smem ret_str;
+	const struct expr *call;         /* the call being inlined */
+};
+
+struct ltry {
+	struct ltry *up;
+	ir_label catch_label;
+	struct smem msg;                 /* the caught message, if a catch var wants it */
+	bool want_msg;
+};
+
+struct lloop {
+	struct lloop *up;
+	ir_label brk, cont;
+};
+
+struct lower {
+	struct bpf_translation *t;
+	struct bpf_plan *pl;
+	struct session *s;
+	struct diag_sink *diag;
+	struct ir *ir;
+	struct kprog *kp;
+	struct bprobe *bp;
+	/* the current handler */
+	ir_label hend;
+	uint32_t prologue_at;
+	ir_reg scratch;                  /* per-CPU scratch value pointer */
+	bool need_scratch;
+	uint32_t scratch_off;
+	ir_reg actions;                  /* statements charged (MAXACTION) */
+	bool need_actions;
+	int64_t pending;                 /* charged statically since the last flush */
+	struct lscope *scope;
+	struct ltry *try_;
+	struct lloop *loop;
+	uint32_t stack_used;              /* this handler's part of the values region */
+	uint32_t prog_stack;              /* the program's values region */
+	VEC(struct lslot) handler_locals; /* to initialise in the prologue */
+	bool failed;
+	uint32_t inline_depth;
+	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
+};
+
+static inline uint32_t lw_align8(uint32_t x)
+{
+	return (x + 7) & ~7u;
+}
+
+/* ---- lower.c ---- */
+bool lower_unsupported(struct lower *L, const struct token *tok, const char *what);
+/* `size` bytes of the stack values region (see lower.c). */
+int16_t lower_stack(struct lower *L, uint32_t size);
+/* Memory for `size` bytes (8-aligned): stack when small, else scratch. */
+struct smem lower_mem(struct lower *L, uint32_t size, bool prefer_stack);
+void lower_zero(struct lower *L, struct smem m, uint32_t size);
+struct ir_arg lower_addr_arg(struct lower *L, struct smem m);
+ir_reg lower_addr(struct lower *L, struct smem m);
+ir_reg lower_head(struct lower *L);              /* &globals value (rt_head first) */
+/* Raise a run-time error; detail: see esite (reg = address or NOREG). */
+void lower_raise(struct lower *L, const struct token *tok, const char *msg,
+		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str);
+/* A record through the ring buffer: header + payload already in `rec`. */
+void lower_emit_record(struct lower *L, struct smem rec, uint32_t size);
+/* Locals of the current scope. */
+struct lslot *lower_local(struct lower *L, const struct vardecl *d);
+/* Statements (for inlined function bodies). */
+bool lower_stmt(struct lower *L, struct stmt *s);
+/* Charge / check the statement budget. */
+void lower_charge_flush(struct lower *L, const struct token *tok, bool check);
+
+/* ---- lower_expr.c ---- */
+bool lower_long(struct lower *L, struct expr *e, ir_reg *out);
+/* A long into a fresh vreg the caller may modify. */
+ir_reg lower_long_tmp(struct lower *L, struct expr *e, bool *ok);
+bool lower_expr_effect(struct lower *L, struct expr *e);  /* evaluate, discard */
+bool lower_cond_jump(struct lower *L, struct expr *e, bool jump_if, ir_label l);
+bool lower_call(struct lower *L, struct expr *e, struct lval *out);
+
+/* ---- lower_str.c ---- */
+/* A string operand (possibly a variable's own buffer: read only). */
+bool lower_str(struct lower *L, struct expr *e, struct smem *out);
+/* Evaluate into dst (zero-padded; truncated to dst.width-1). */
+bool lower_str_into(struct lower *L, struct expr *e, struct smem dst);
+void lower_str_copy(struct lower *L, struct smem dst, struct smem src);
+void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t len);
+/* -1/0/1 into a vreg (ordering) or equality only. */
+bool lower_str_compare(struct lower *L, struct expr *e, ir_reg *out);
+/* dst = a . b (dst may be a's buffer). */
+void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b);
+ir_reg lower_str_len(struct lower *L, struct smem s);
+bool lower_print(struct lower *L, struct expr *e);
+bool lower_sprint(struct lower *L, struct expr *e, struct smem dst);
+
+/* ---- lower_map.c ---- */
+bool lower_global_read(struct lower *L, struct expr *e, struct lval *out);
+bool lower_assign(struct lower *L, struct expr *e, struct lval *out, bool want);
+bool lower_incdec(struct lower *L, struct expr *e, struct lval *out, bool want);
+bool lower_index_read(struct lower *L, struct expr *e, struct lval *out);
+bool lower_in(struct lower *L, struct expr *e, ir_reg *out);
+bool lower_delete(struct lower *L, struct stmt *s);
+bool lower_stat(struct lower *L, struct expr *e, ir_reg *out);
+bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist);
+
+/* ---- lower_builtin.c ---- */
+bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
+
+/* ---- lower_target.c ---- */
+bool lower_target(struct lower *L, struct expr *e, struct lval *out);
+/* The tracepoint/uprobe context register values: function argument n
+ * (0-based) and the return value, for int_arg() & co. */
+bool lower_func_arg(struct lower *L, const struct token *tok, ir_reg n_reg, int64_t n_imm,
+		    ir_reg *out);
+bool lower_return_value(struct lower *L, const struct token *tok, ir_reg *out);
+
+#endif
