@@ -208,13 +208,17 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 
 	/* Identity for dedup: message plus the token's position (not its
 	 * rendering, which depends on the previously printed file).  A parse
-	 * error is identified by its message alone: 4.8 prints the second
-	 * "expected literal string or number" of a file only under -v. */
+	 * error is identified by its code and message alone: 4.8 prints the
+	 * second "expected literal string or number" of a file only under -v
+	 * (4.8 keys on the place in its parser that raised the error, which
+	 * the code stands for where one message has several places). */
 	struct strbuf key = STRBUF_INIT;
 	strbuf_printf(&key, "%d|", (int)kind);
-	if (kind == DIAG_PARSE)
+	if (kind == DIAG_PARSE) {
+		strbuf_printf(&key, "%d|", (int)code);
 		parse_error_identity(&key, strbuf_str(&msg));
-	else
+	}
+	if (kind != DIAG_PARSE)
 		strbuf_printf(&key, "%s|", strbuf_str(&msg));
 	if (tok && kind != DIAG_PARSE)
 		strbuf_printf(&key, "%u:%u:%u", tok->loc.file, tok->loc.line, tok->loc.col);
@@ -264,6 +268,10 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 	if (kind == DIAG_PARSE) {
 		strbuf_putc(&out, '\n');
 		if (tok) {
+			/* 4.8 has no token for the end of the file, so EOF is
+			 * always "saw: FILE EOF" */
+			if (tok->kind == TK_EOF)
+				style = DIAG_SAW;
 			strbuf_puts(&out, style == DIAG_SAW ? "        saw: " : "         at: ");
 			describe_as(s, &out, tok, true);
 			strbuf_putc(&out, '\n');
@@ -356,6 +364,30 @@ void diag_chain(struct diag_sink *s, const struct token *tok, const char *fmt, .
 	strbuf_putc(&out, '\n');
 	if (tok)
 		put_source(s, &out, tok, 16);
+	strbuf_putc(&out, '\n');
+	fputs(strbuf_str(&out), s->out);
+	fflush(s->out);
+	strbuf_free(&out);
+}
+
+void diag_parse_chain(struct diag_sink *s, const struct token *tok, const char *fmt, ...)
+{
+	if (!s->last_printed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	struct strbuf out = STRBUF_INIT;
+	strbuf_puts(&out, "parse error: ");
+	strbuf_vprintf(&out, fmt, ap);
+	va_end(ap);
+	strbuf_putc(&out, '\n');
+	if (tok) {
+		strbuf_puts(&out, tok->kind == TK_EOF ? "        saw: " : "         at: ");
+		describe_as(s, &out, tok, true);
+		strbuf_putc(&out, '\n');
+		put_source(s, &out, tok, 13);
+		put_chain(s, &out, tok, 13, true);
+	}
 	strbuf_putc(&out, '\n');
 	fputs(strbuf_str(&out), s->out);
 	fflush(s->out);

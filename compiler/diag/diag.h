@@ -97,6 +97,14 @@ void diag_warning(struct diag_sink *s, enum diag_code code, const struct token *
 void diag_chain(struct diag_sink *s, const struct token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A chained parse error, printed after the previous one as its own
+ * "parse error:" block with "at:" (4.8: "macro '@x' first defined here").
+ * Not counted; suppressed with its parent.
+ */
+void diag_parse_chain(struct diag_sink *s, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* "identifier 'x' at file:1:2" (file omitted when same as last printed). */
 void diag_describe_token(struct diag_sink *s, const struct token *tok, char *buf, size_t size);
 

@@ -12,6 +12,7 @@
  */
 #include "parse/preproc.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,9 +265,11 @@ static struct pp_macro *find_macro(struct preproc *pp, const char *name, bool li
 	return NULL;
 }
 
+/* The last parameter of that name (4.8 keeps its parameters in a map,
+ * so with `@define m(a, a)` the second argument is @a). */
 static struct pp_binding *find_binding(struct pp_ctx *ctx, const char *name)
 {
-	for (uint32_t i = 0; i < ctx->nbindings; i++)
+	for (uint32_t i = ctx->nbindings; i-- > 0;)
 		if (ctx->bindings[i].name == name)
 			return &ctx->bindings[i];
 	return NULL;
@@ -280,7 +283,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 				 "'@define' forbidden inside macro body");
 	}
 	struct token *name = pp_raw(pp, NULL);
-	if (name->type != T_IDENT && name->kind != TK_KEYWORD) {
+	if (name->type != T_IDENT) {
 		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT, "expected identifier");
 		return;
 	}
@@ -293,6 +296,19 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	m->name = intern(pp->names, arena_printf(pp->arena, "@%s", name->text));
 	m->tok = name;
 	m->library = pp->library_file;
+	/* checked at the name, as 4.8 does; the definition is still read
+	 * (and dropped) so that its body does not cascade into errors */
+	bool redefined = false;
+	for (uint32_t i = 0; i < pp->file_macros.len; i++) {
+		if (pp->file_macros.items[i]->name == m->name) {
+			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+					 "attempt to redefine macro '%s' in the same file", m->name);
+			diag_parse_chain(pp->diag, pp->file_macros.items[i]->tok,
+					 "macro '%s' first defined here", m->name);
+			redefined = true;
+			break;
+		}
+	}
 
 	struct token *t = pp_raw(pp, NULL);
 	if (t->type == '(') {
@@ -302,22 +318,17 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 			if (t->type == ')' && params.len == 0)
 				break;
 			if (t->type != T_IDENT) {
-				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
-						 "expected identifier for macro parameter");
+				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "expected identifier");
 				return;
 			}
+			/* 4.8 accepts a repeated name (the last binding wins) */
 			const char *p = intern(pp->names, arena_printf(pp->arena, "@%s", t->text));
-			for (uint32_t i = 0; i < params.len; i++)
-				if (params.items[i] == p)
-					diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
-							 "duplicate macro parameter name");
 			vec_push(pp->arena, &params, p);
 			t = pp_raw(pp, NULL);
 			if (t->type == ')')
 				break;
 			if (t->type != ',') {
-				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
-						 "expected ',' or ')' in macro parameter list");
+				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "expected ',' or ')'");
 				return;
 			}
 		}
@@ -326,8 +337,8 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 		t = pp_raw(pp, NULL);
 	}
 	if (t->type != T_PP_OPEN) {
-		diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_SAW,
-				 "expected '%%(' to begin the body of macro '%s'", m->name);
+		diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
+				 m->nparams || m->params ? "expected '%%('" : "expected '%%(' or '('");
 		return;
 	}
 	VEC(struct token *) body = { 0 };
@@ -335,8 +346,8 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	for (;;) {
 		t = pp_raw(pp, NULL);
 		if (t->type == T_EOF) {
-			diag_parse_error(pp->diag, D_PP_MACRO, def, DIAG_AT,
-					 "unterminated body of macro '%s'", m->name);
+			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+					 "incomplete macro definition - missing '%%)'");
 			return;
 		}
 		if (t->type == T_PP_OPEN)
@@ -348,39 +359,25 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	m->body = body.items;
 	m->nbody = body.len;
 
+	if (redefined)
+		return;
 	if (preproc_is_builtin_at(m->name))
 		diag_warning(pp->diag, W_MACRO, name, "macro redefines built-in operator '%s'",
 			     m->name);
-	if (pp->library_file) {
-		for (uint32_t i = 0; i < pp->file_macros.len; i++)
-			if (pp->file_macros.items[i]->name == m->name) {
-				diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
-						 "attempt to redefine macro '%s' in the same file",
-						 m->name);
-				return;
-			}
-		vec_push_heap(&pp->file_macros, m);
-		return;
-	}
-	for (uint32_t i = 0; i < pp->file_macros.len; i++) {
-		if (pp->file_macros.items[i]->name == m->name) {
-			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
-					 "attempt to redefine macro '%s' in the same file", m->name);
-			return;
-		}
-	}
 	vec_push_heap(&pp->file_macros, m);
 }
 
-/* Collects "(a, b, ...)" raw; () and [] nest.  Returns false on error. */
+/* Collects "(a, b, ...)" raw, one argument per parameter, as 4.8 does:
+ * () and [] nest; `@m()` passes one empty argument; a ',' after the last
+ * parameter is "too many", a ')' before it "too few".  False on error. */
 static bool collect_args(struct preproc *pp, const struct token *inv, const struct pp_macro *m,
 			 struct pp_ctx *ctx, struct pp_binding *out)
 {
 	struct token *t = pp_raw(pp, NULL);
 	if (t->type != '(') {
-		diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
-				 "expected '(' in invocation of macro '%s' taking %u parameters",
-				 m->name, m->nparams);
+		diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
+				 "expected '(' in invocation of macro '%s' taking %u parameter%s",
+				 m->name, m->nparams, m->nparams == 1 ? "" : "s");
 		/* the token was not ours: put it back */
 		struct token **one = arena_new_array(pp->arena, struct token *, 1);
 		one[0] = t;
@@ -391,46 +388,41 @@ static bool collect_args(struct preproc *pp, const struct token *inv, const stru
 						  .in_macro_body = ctx->in_macro_body });
 		return false;
 	}
-	uint32_t nargs = 0;
-	VEC(struct token *) cur = { 0 };
-	int depth = 0;
-	bool any = false;
-	for (;;) {
-		t = pp_raw(pp, NULL);
-		if (t->type == T_EOF) {
-			diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
-					 "unterminated invocation of macro '%s'", m->name);
+	for (uint32_t i = 0; i < m->nparams; i++) {
+		VEC(struct token *) cur = { 0 };
+		int depth = 0;
+		for (;;) {
+			t = pp_raw(pp, NULL);
+			if (t->type == T_EOF) {
+				diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
+						 "could not find end of macro invocation");
+				return false;
+			}
+			if (depth == 0 && (t->type == ',' || t->type == ')'))
+				break;
+			if (t->type == '(' || t->type == '[')
+				depth++;
+			else if ((t->type == ')' || t->type == ']') && depth > 0)
+				depth--;
+			vec_push(pp->arena, &cur, t);
+		}
+		out[i] = (struct pp_binding){
+			.name = m->params[i], .toks = cur.items, .n = cur.len,
+			.env = ctx->bindings, .nenv = ctx->nbindings,
+			.library_scope = ctx->library_scope, .in_macro_body = ctx->in_macro_body,
+		};
+		if (t->type == ',' && i + 1 == m->nparams) {
+			diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
+					 "too many parameters for macro '%s' (expected %u)", m->name,
+					 m->nparams);
 			return false;
 		}
-		if (depth == 0 && (t->type == ',' || t->type == ')')) {
-			if (t->type == ')' && nargs == 0 && !any && cur.len == 0)
-				break; /* @m() */
-			if (nargs < m->nparams) {
-				out[nargs] = (struct pp_binding){
-					.name = m->params[nargs], .toks = cur.items, .n = cur.len,
-					.env = ctx->bindings, .nenv = ctx->nbindings,
-					.library_scope = ctx->library_scope,
-					.in_macro_body = ctx->in_macro_body,
-				};
-			}
-			nargs++;
-			memset(&cur, 0, sizeof(cur));
-			if (t->type == ')')
-				break;
-			any = true;
-			continue;
+		if (t->type == ')' && i + 1 != m->nparams) {
+			diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
+					 "too few parameters for macro '%s' (expected %u)", m->name,
+					 m->nparams);
+			return false;
 		}
-		if (t->type == '(' || t->type == '[')
-			depth++;
-		else if ((t->type == ')' || t->type == ']') && depth > 0)
-			depth--;
-		vec_push(pp->arena, &cur, t);
-	}
-	if (nargs != m->nparams) {
-		diag_parse_error(pp->diag, D_PP_MACRO, inv, DIAG_AT,
-				 "too %s parameters for macro '%s' (expected %u)",
-				 nargs < m->nparams ? "few" : "many", m->name, m->nparams);
-		return false;
 	}
 	return true;
 }
@@ -509,9 +501,11 @@ static struct token *pp_expand(struct preproc *pp)
 
 /* --------------------------------------------------------- conditionals */
 
+/* 4.8's message, line breaks and all. */
 static const char generic_cond_msg[] =
-	"expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', "
-	"'systemtap_privilege', 'CONFIG_...', or comparison between strings or integers";
+	"expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v',\n"
+	"             'runtime', 'systemtap_privilege', 'CONFIG_...', or\n"
+	"             comparison between strings or integers";
 
 static bool is_cmp_op(int type)
 {
@@ -532,60 +526,72 @@ static bool cmp_result(int op, int c)
 	return false;
 }
 
+static int sign64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* LEFT OP "string" where == and != glob-match; order ops compare with
- * strverscmp (versions) or refuse globs. */
+/* Reports a bad condition at the token it is about (4.8 says "at:"). */
+static bool cond_fail(struct preproc *pp, bool *ok, const struct token *at, const char *msg)
+{
+	if (*ok)
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, at, DIAG_AT, "%s", msg);
+	*ok = false;
+	return false;
+}
+
+static bool compare(struct preproc *pp, const struct token *op, int c, bool *ok)
+{
+	if (!is_cmp_op(op->type))
+		return cond_fail(pp, ok, op, "expected comparison operator");
+	return cmp_result(op->type, c);
+}
+
+static bool eq_or_ne(struct preproc *pp, const struct token *op, bool match, bool *ok)
+{
+	if (op->type == T_EQ)
+		return match;
+	if (op->type == T_NE)
+		return !match;
+	return cond_fail(pp, ok, op, "expected '==' or '!='");
+}
+
+static bool glob_match(const char *pattern, const char *have)
+{
+	return fnmatch(pattern, have, FNM_NOESCAPE) == 0;
+}
+
+/* kernel_v, kernel_vr, systemtap_v: versions ordered by strverscmp;
+ * == and != with a wildcard pattern glob-match instead. */
 static bool cmp_version(struct preproc *pp, const char *have, const struct token *op,
 			const struct token *r, bool *ok)
 {
-	if (r->type != T_STRING) {
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
-				 "expected string literal in conditional");
-		*ok = false;
-		return false;
-	}
+	if (r->type != T_STRING)
+		return cond_fail(pp, ok, r, "expected string literal");
+	if (!is_cmp_op(op->type))
+		return cond_fail(pp, ok, op, "expected comparison operator");
 	if (has_glob(r->text)) {
-		if (op->type != T_EQ && op->type != T_NE) {
-			diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_AT,
+		if (op->type != T_EQ && op->type != T_NE)
+			return cond_fail(pp, ok, op,
 					 "wildcard not allowed with order comparison operators");
-			*ok = false;
-			return false;
-		}
-		bool m = fnmatch(r->text, have, 0) == 0;
-		return op->type == T_EQ ? m : !m;
+		return glob_match(r->text, have) == (op->type == T_EQ);
 	}
 	return cmp_result(op->type, strverscmp(have, r->text));
 }
 
-static bool glob_eq(struct preproc *pp, const char *have, const struct token *op,
-		    const struct token *r, bool *ok)
+/* A CONFIG_ value as a number: strtoll with base 0 to the end; an unset
+ * option reads as "" and so as 0, as in 4.8. */
+static bool config_number(const char *v, int64_t *out)
 {
-	if (op->type != T_EQ && op->type != T_NE) {
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW, "expected '==' or '!='");
-		*ok = false;
-		return false;
-	}
-	if (r->type != T_STRING) {
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
-				 "expected string literal in conditional");
-		*ok = false;
-		return false;
-	}
-	bool m = fnmatch(r->text, have, 0) == 0;
-	return op->type == T_EQ ? m : !m;
-}
-
-static bool parse_config_number(const char *v, int64_t *out)
-{
-	if (!v || !*v)
-		return false;
 	char *end;
+	errno = 0;
 	long long n = strtoll(v, &end, 0);
-	if (*end)
+	if (errno == ERANGE || errno == EINVAL || *end)
 		return false;
 	*out = n;
 	return true;
@@ -602,67 +608,43 @@ static bool cmp_config(struct preproc *pp, const struct token *l, const struct t
 {
 	const char *have = config_value(pp, l->text);
 	if (r->type == T_STRING)
-		return glob_eq(pp, have, op, r, ok);
+		return eq_or_ne(pp, op, glob_match(r->text, have), ok);
 	if (r->type == T_NUMBER) {
-		int64_t v = 0; /* an unset option compares equal to 0 (and to "") */
-		if (*have && !parse_config_number(have, &v)) {
-			diag_parse_error(pp->diag, D_PP_CONFIG, l, DIAG_AT,
-					 "Config option value not a number");
-			*ok = false;
-			return false;
-		}
-		int c = v < r->num_value ? -1 : v > r->num_value;
-		return cmp_result(op->type, c);
+		int64_t v;
+		if (!config_number(have, &v))
+			return cond_fail(pp, ok, l, "Config option value not a number");
+		return compare(pp, op, sign64(v, r->num_value), ok);
 	}
 	if (r->type == T_IDENT && strncmp(r->text, "CONFIG_", 7) == 0) {
 		const char *other = config_value(pp, r->text);
 		int64_t a, b;
-		if (parse_config_number(have, &a) && parse_config_number(other, &b))
-			return cmp_result(op->type, a < b ? -1 : a > b);
-		return cmp_result(op->type, strcmp(have, other));
+		if (config_number(have, &a) && config_number(other, &b))
+			return compare(pp, op, sign64(a, b), ok);
+		return compare(pp, op, strcmp(have, other), ok);
 	}
-	diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
-			 "expected string, number or CONFIG_ option in conditional");
-	*ok = false;
-	return false;
+	return cond_fail(pp, ok, r,
+			 "expected string, number literal or other CONFIG_... as right side operand");
 }
 
-/* One "LEFT OP RIGHT"; *ok cleared on error. */
-static bool eval_comparison(struct preproc *pp, const struct token *open, bool *ok)
+/* One "LEFT OP RIGHT", read as 4.8 reads it: three tokens, whatever they
+ * are, judged by what LEFT and RIGHT turn out to be. */
+static bool eval_comparison(struct preproc *pp, const struct token *l, const struct token *op,
+			    const struct token *r, bool *ok)
 {
-	struct token *l = pp_expand(pp);
-	if (l->type == T_PP_THEN || l->type == T_EOF) {
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
-				 "incomplete condition after '%%('");
-		*ok = false;
-		if (l->type == T_PP_THEN)
-			pp->peeked = l;
-		return false;
-	}
-	struct token *op = pp_expand(pp);
-	if (!is_cmp_op(op->type)) {
-		if (l->type == T_IDENT)
-			diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW,
-					 "expected comparison operator");
-		else
-			diag_parse_error(pp->diag, D_PP_CONDITIONAL, l, DIAG_SAW, "%s",
-					 generic_cond_msg);
-		*ok = false;
-		if (op->type == T_PP_THEN)
-			pp->peeked = op;
-		return false;
-	}
-	struct token *r = pp_expand(pp);
 	const struct pp_env *env = pp->env;
+	if (l->type == T_LEX_ERROR || op->type == T_LEX_ERROR || r->type == T_LEX_ERROR) {
+		*ok = false; /* reported where it was read */
+		return false;
+	}
 	const struct token *bad = (l->flags & TF_BAD_NUMBER) ? l
 				  : (r->flags & TF_BAD_NUMBER) ? r : NULL;
 	if (bad && bad->type == T_NUMBER) {
-		diag_parse_error(pp->diag, D_LEX_NUMBER, bad, DIAG_SAW,
-				 "number invalid or out of range");
+		if (*ok)
+			diag_parse_error(pp->diag, D_LEX_NUMBER, bad, DIAG_SAW,
+					 "number invalid or out of range");
 		*ok = false;
 		return false;
 	}
-
 	if (l->type == T_IDENT) {
 		const char *n = l->text;
 		if (strcmp(n, "kernel_v") == 0)
@@ -671,36 +653,26 @@ static bool eval_comparison(struct preproc *pp, const struct token *open, bool *
 			return cmp_version(pp, env->kernel_vr, op, r, ok);
 		if (strcmp(n, "systemtap_v") == 0)
 			return cmp_version(pp, env->systemtap_v, op, r, ok);
-		if (strcmp(n, "arch") == 0)
-			return glob_eq(pp, env->arch, op, r, ok);
-		if (strcmp(n, "runtime") == 0)
-			return glob_eq(pp, env->runtime ? env->runtime(env->ctx) : "kernel", op, r, ok);
 		if (strcmp(n, "systemtap_privilege") == 0) {
-			if (op->type != T_EQ && op->type != T_NE) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, op, DIAG_SAW,
-						 "expected '==' or '!='");
-				*ok = false;
-				return false;
-			}
-			if (r->type != T_STRING) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
-						 "expected string literal in conditional");
-				*ok = false;
-				return false;
-			}
-			bool m = strcmp(env->privilege, r->text) == 0;
-			return op->type == T_EQ ? m : !m;
+			if (r->type != T_STRING)
+				return cond_fail(pp, ok, r, "expected string literal");
+			return eq_or_ne(pp, op, strcmp(env->privilege, r->text) == 0, ok);
 		}
 		if (strcmp(n, "guru_mode") == 0) {
-			if ((op->type != T_EQ && op->type != T_NE) || r->type != T_NUMBER ||
-			    (r->num_value != 0 && r->num_value != 1)) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, r, DIAG_SAW,
-						 "expected '== 0', '== 1', '!= 0' or '!= 1' after guru_mode");
-				*ok = false;
-				return false;
-			}
-			bool m = (env->guru ? 1 : 0) == r->num_value;
-			return op->type == T_EQ ? m : !m;
+			if (r->type != T_NUMBER)
+				return cond_fail(pp, ok, r, "expected number");
+			if (r->num_value != 0 && r->num_value != 1)
+				return cond_fail(pp, ok, op, "expected 0 or 1");
+			if (op->type != T_EQ && op->type != T_NE)
+				return cond_fail(pp, ok, op, "expected '==' or '!='");
+			return cmp_result(op->type, sign64(env->guru ? 1 : 0, r->num_value));
+		}
+		if (strcmp(n, "arch") == 0 || strcmp(n, "runtime") == 0) {
+			if (r->type != T_STRING)
+				return cond_fail(pp, ok, r, "expected string literal");
+			const char *have = n[0] == 'a' ? env->arch
+					   : env->runtime ? env->runtime(env->ctx) : "kernel";
+			return eq_or_ne(pp, op, glob_match(r->text, have), ok);
 		}
 		if (strncmp(n, "CONFIG_", 7) == 0)
 			return cmp_config(pp, l, op, r, ok);
@@ -710,67 +682,57 @@ static bool eval_comparison(struct preproc *pp, const struct token *open, bool *
 		int c = memcmp(l->text, r->text, n);
 		if (c == 0)
 			c = l->len < r->len ? -1 : l->len > r->len;
-		return cmp_result(op->type, c);
+		return compare(pp, op, c, ok);
 	}
 	if (l->type == T_NUMBER && r->type == T_NUMBER)
-		return cmp_result(op->type, l->num_value < r->num_value ? -1
-						: l->num_value > r->num_value);
-	if (l->type != T_LEX_ERROR && r->type != T_LEX_ERROR)
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, l, DIAG_SAW, "%s", generic_cond_msg);
-	*ok = false;
-	return false;
+		return compare(pp, op, sign64(l->num_value, r->num_value), ok);
+	if (l->type == T_STRING && r->type == T_NUMBER)
+		return cond_fail(pp, ok, r, "expected string literal as right value");
+	if (l->type == T_NUMBER && r->type == T_STRING)
+		return cond_fail(pp, ok, r, "expected number literal as right value");
+	return cond_fail(pp, ok, l, generic_cond_msg);
 }
 
-static struct token *cond_token(struct preproc *pp)
+/*
+ * Evaluates COND (comparisons joined by && and ||) through its '%?'.
+ * Returns 1 or 0; -1 after an error, which is reported and ends the
+ * conditional as in 4.8: what was read is gone, nothing is skipped, and
+ * the '%?', '%:' and '%)' that follow are stray.
+ */
+static int eval_condition(struct preproc *pp, const struct token *open)
 {
-	if (pp->peeked) {
-		struct token *t = pp->peeked;
-		pp->peeked = NULL;
-		return t;
-	}
-	return pp_expand(pp);
-}
-
-/* Evaluates COND up to and including '%?'.  An erroneous condition counts
- * as false so that one mistake does not cascade. */
-static bool eval_condition(struct preproc *pp, const struct token *open)
-{
-	bool ok = true, result = false;
+	bool result = false, conj = true, ok = true;
 	for (;;) {
-		bool conj = true;
-		struct token *t;
-		for (;;) {
-			bool c = eval_comparison(pp, open, &ok);
-			conj = conj && c;
-			if (!ok)
-				break;
-			t = cond_token(pp);
-			if (t->type != T_AND)
-				break;
+		struct token *l = pp_expand(pp), *op = NULL, *r = NULL;
+		if (l->type != T_EOF)
+			op = pp_expand(pp);
+		if (op && op->type != T_EOF)
+			r = pp_expand(pp);
+		if (!r || r->type == T_EOF) {
+			diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
+					 "incomplete condition after '%%('");
+			pp->peeked = r ? r : op ? op : l;
+			return -1;
 		}
+		bool c = eval_comparison(pp, l, op, r, &ok);
 		if (!ok)
-			break;
-		result = result || conj;
-		if (t->type == T_OR)
+			return -1;
+		conj = conj && c;
+		struct token *n = pp_expand(pp);
+		if (n->type == T_AND)
 			continue;
-		if (t->type == T_PP_THEN)
+		result = result || conj;
+		conj = true;
+		if (n->type == T_OR)
+			continue;
+		if (n->type == T_PP_THEN)
 			return result;
-		diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_SAW,
+		diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
 				 "expected '%%?' marker for conditional");
-		ok = false;
-		break;
+		if (n->type == T_EOF)
+			pp->peeked = n;
+		return -1;
 	}
-	/* recover: skip to the '%?' of this conditional */
-	for (;;) {
-		struct token *t = pp->peeked ? pp->peeked : pp_raw(pp, NULL);
-		pp->peeked = NULL;
-		if (t->type == T_PP_THEN || t->type == T_EOF) {
-			if (t->type == T_EOF)
-				pp->peeked = t;
-			break;
-		}
-	}
-	return false;
 }
 
 /* Skips raw tokens of an unselected branch.  stop_at_else: the false branch
@@ -794,18 +756,22 @@ static struct token *skip_branch(struct preproc *pp, bool stop_at_else)
 			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
 					 "invalid conditional - duplicate '%%:'");
 		} else if (t->type == T_PP_THEN && depth == 0) {
-			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+			diag_parse_error(pp->diag, D_PP_STRAY_THEN, t, DIAG_AT,
 					 "incomplete conditional - missing '%%('");
 		}
 	}
 }
 
-static void pp_conditional(struct preproc *pp, const struct token *open)
+/* Returns false when the condition had an error (the parser then gets
+ * an error token, so it recovers as after any parse error). */
+static bool pp_conditional(struct preproc *pp, const struct token *open)
 {
-	bool taken = eval_condition(pp, open);
+	int taken = eval_condition(pp, open);
+	if (taken < 0)
+		return false;
 	if (taken) {
 		vec_push_heap(&pp->conds, ((struct pp_cond){ open, false }));
-		return;
+		return true;
 	}
 	struct token *end = skip_branch(pp, true);
 	if (end->type == T_PP_ELSE)
@@ -813,6 +779,7 @@ static void pp_conditional(struct preproc *pp, const struct token *open)
 	else if (end->type == T_EOF)
 		diag_parse_error(pp->diag, D_PP_CONDITIONAL, open, DIAG_AT,
 				 "incomplete conditional at end of file");
+	return true;
 }
 
 static struct token *pp_cond_next(struct preproc *pp)
@@ -822,11 +789,12 @@ static struct token *pp_cond_next(struct preproc *pp)
 		pp->peeked = NULL;
 		switch (t->type) {
 		case T_PP_OPEN:
-			pp_conditional(pp, t);
+			if (!pp_conditional(pp, t))
+				return error_token(pp, t);
 			continue;
 		case T_PP_ELSE:
 			if (pp->conds.len == 0) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+				diag_parse_error(pp->diag, D_PP_STRAY_ELSE, t, DIAG_AT,
 						 "incomplete conditional - missing '%%('");
 				continue;
 			}
@@ -843,19 +811,20 @@ static struct token *pp_cond_next(struct preproc *pp)
 			continue;
 		case T_PP_CLOSE:
 			if (pp->conds.len == 0) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+				diag_parse_error(pp->diag, D_PP_STRAY_CLOSE, t, DIAG_AT,
 						 "incomplete conditional - missing '%%('");
 				continue;
 			}
 			pp->conds.len--;
 			continue;
 		case T_PP_THEN:
-			diag_parse_error(pp->diag, D_PP_CONDITIONAL, t, DIAG_AT,
+			diag_parse_error(pp->diag, D_PP_STRAY_THEN, t, DIAG_AT,
 					 "incomplete conditional - missing '%%('");
 			continue;
 		case T_EOF:
 			if (pp->conds.len) {
-				diag_parse_error(pp->diag, D_PP_CONDITIONAL, pp->conds.items[0].open,
+				/* 4.8 names the innermost open conditional */
+				diag_parse_error(pp->diag, D_PP_CONDITIONAL, vec_last(&pp->conds).open,
 						 DIAG_AT, "incomplete conditional at end of file");
 				pp->conds.len = 0;
 			}
@@ -964,8 +933,8 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 			break;
 		if (t->type == T_LEX_ERROR)
 			continue;
-		diag_parse_error(diag, D_PP_MACRO, t, DIAG_SAW,
-				 "library macro files may contain only '@define'");
+		diag_parse_error(diag, D_PP_MACRO, t, DIAG_AT,
+				 "unexpected token in library macro file '%s'", src->name);
 		break;
 	}
 	bool ok = diag->errors == errors_before;
@@ -975,6 +944,8 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 			if (lib->macros.items[j]->name == m->name) {
 				diag_parse_error(diag, D_PP_MACRO, m->tok, DIAG_AT,
 						 "duplicate definition of library macro '%s'", m->name);
+				diag_parse_chain(diag, lib->macros.items[j]->tok,
+						 "macro '%s' first defined here", m->name);
 				ok = false;
 				break;
 			}
