@@ -124,6 +124,20 @@ static bool elaborate_listing_probes(struct elab *E)
 	return true;
 }
 
+/* Arguments no $N/@N took are probably a mistake, unless the script reads
+ * them through the argv tapset (its argc/argv globals). */
+static void warn_unused_arguments(struct elab *E)
+{
+	const struct parse_result *r = E->parsed;
+	for (uint32_t i = 0; i < E->globals.len; i++)
+		if (!strcmp(E->globals.items[i]->name, "argv"))
+			return;
+	for (uint32_t i = 0; i < r->nargs; i++)
+		if (!(r->args_used[i / 64] & (1ull << (i % 64))))
+			diag_warning(E->diag, W_UNUSED_ARG, NULL,
+				     "unused command line option $%u/@%u", i + 1, i + 1);
+}
+
 struct program *elaborate(struct session *s, struct parse_result *parsed)
 {
 	struct elab *E = elab_new(s, parsed);
@@ -193,6 +207,7 @@ struct program *elaborate(struct session *s, struct parse_result *parsed)
 	if (!ok || E->diag->errors != before)
 		return NULL;
 	build_program(E);
+	warn_unused_arguments(E);
 	E->prog->elab = E;
 	return E->prog;
 }
