@@ -19,6 +19,8 @@ struct width_entry {
 /* String results narrower than MAXSTRINGLEN (everything else: BW_MAX). */
 static const struct width_entry widths[] = {
 	{ "execname", 16 },     /* TASK_COMM_LEN */
+	{ "stack_addrs", BW_MAX },
+	{ "text_strn", BW_MAX },
 	{ "substr", BW_ARG0 },
 	{ "tokenize", BW_ARG0 },
 	{ "matched", BW_MAX },

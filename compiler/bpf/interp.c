@@ -551,6 +551,7 @@ bool interp_run(struct interp *I, struct bprobe *bp)
 	I->actions = I->pending = 0;
 	I->depth = 0;
 	I->match_groups = 0;
+	I->tok_len = I->tok_pos = 0; /* tokenize() state belongs to the hit */
 	clear_error(I);
 	I->fr = frame_new(I, NULL, bp->nslots);
 	frame_init_locals(I->fr, &dp->locals);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bpf/builtin.h"
+#include "common/escape.h"
 #include "session.h"
 
 #define ARGS struct interp *I, const struct expr *call, struct ival *a, uint32_t n, struct ival *out
@@ -183,16 +184,6 @@ static bool u_strtol(ARGS)
 	return true;
 }
 
-static bool u_stringat(ARGS)
-{
-	(void)call, (void)n;
-	if (a[1].n < 0 || a[1].n >= a[0].len)
-		return interp_errorf(I, NULL, "Position %lld is out of range",
-				     (long long)a[1].n);
-	*out = (struct ival){ .n = (unsigned char)a[0].s[a[1].n] };
-	return true;
-}
-
 /* tokenize(input, delim) / tokenize(delim): strsep over delim bytes,
  * skipping empty tokens; state per interpreter (one handler at a time) */
 static bool u_tokenize(ARGS)
@@ -275,10 +266,125 @@ static bool u_randint(ARGS)
 	return true;
 }
 
+static bool u_zero(ARGS) { UNUSED_ARGS; *out = (struct ival){ 0 }; return true; }
+static bool u_empty(ARGS) { UNUSED_ARGS; *out = (struct ival){ .s = "", .len = 0 }; return true; }
+
+static bool u_maxstringlen(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = I->pl->lim.maxstringlen };
+	return true;
+}
+
+static bool u_random_u32(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = (int64_t)(((uint64_t)random() << 1 ^ (uint64_t)random()) & 0xffffffffu) };
+	return true;
+}
+
+static bool u_register(ARGS)
+{
+	(void)a, (void)n, (void)out;
+	return interp_errorf(I, call->tok, "register: no registers are saved at %s", I->bp->dp->pp);
+}
+
+static bool u_mem_fault(ARGS)
+{
+	(void)n, (void)out;
+	return interp_errorf(I, call->tok, "read fault [man error::fault] at 0x%llx",
+			     (unsigned long long)a[0].n);
+}
+
+/* kernel_string_n / user_string_n / buffer_quoted: the stap process has no
+ * probed context; only a zero-length read succeeds */
+static bool u_kstring_fault(ARGS)
+{
+	if (n >= 2 && a[1].n <= 0) {
+		*out = (struct ival){ .s = "", .len = 0 };
+		return true;
+	}
+	return interp_errorf(I, call->tok, "kernel string copy fault at 0x%llx [man error::fault]",
+			     (unsigned long long)a[0].n);
+}
+
+static bool u_ustring_fault(ARGS)
+{
+	if (n >= 2 && a[1].n <= 0) {
+		*out = (struct ival){ .s = "", .len = 0 };
+		return true;
+	}
+	return interp_errorf(I, call->tok, "user string copy fault -14 at 0x%llx [man error::fault]",
+			     (unsigned long long)a[0].n);
+}
+
+static bool u_cpu_clock(ARGS)
+{
+	(void)n;
+	if (a[0].n < 0 || a[0].n >= I->pl->ncpus)
+		return interp_errorf(I, call->tok, "cpu_clock_ns: no CPU %lld", (long long)a[0].n);
+	*out = (struct ival){ .n = clock_ns(CLOCK_MONOTONIC) };
+	return true;
+}
+
+static bool u_str_find(ARGS)
+{
+	(void)I, (void)call, (void)n;
+	int64_t start = a[2].n;
+	*out = (struct ival){ .n = -1 };
+	if (start < 0 || start > a[0].len)
+		return true;
+	for (int64_t i = start; i + a[1].len <= a[0].len; i++)
+		if (!memcmp(a[0].s + i, a[1].s, a[1].len)) {
+			out->n = i;
+			break;
+		}
+	return true;
+}
+
+static bool u_text_strn(ARGS)
+{
+	(void)call, (void)n;
+	uint32_t msl = I->pl->lim.maxstringlen;
+	char *buf = interp_alloc(I, msl + 1);
+	struct ival in = interp_str(I, a[0].s, a[0].len);
+	uint32_t len = escape_text(buf, in.s, 0, a[1].n, a[2].n ? ESCAPE_F_QUOTED : 0, msl);
+	*out = (struct ival){ .s = buf, .len = len };
+	return true;
+}
+
+static bool u_stringat_err(ARGS)
+{
+	(void)call, (void)n;
+	if (a[1].n < 0 || a[1].n >= a[0].len)
+		return interp_errorf(I, NULL, "stringat: position %lld is outside the string (length %u)",
+				     (long long)a[1].n, a[0].len);
+	*out = (struct ival){ .n = (unsigned char)a[0].s[a[1].n] };
+	return true;
+}
+
 static const struct {
 	const char *name;
 	builtin_user_fn fn;
 } table[] = {
+	{ "current_task", u_zero },
+	{ "pid2task", u_zero },
+	{ "task_pt_regs", u_zero },
+	{ "is_return", u_zero },
+	{ "registers_valid", u_zero },
+	{ "register", u_register },
+	{ "kernel_read", u_mem_fault },
+	{ "user_read", u_mem_fault },
+	{ "kernel_string_n", u_kstring_fault },
+	{ "user_string_n", u_ustring_fault },
+	{ "buffer_quoted", u_kstring_fault },
+	{ "maxstringlen", u_maxstringlen },
+	{ "str_find", u_str_find },
+	{ "text_strn", u_text_strn },
+	{ "random_u32", u_random_u32 },
+	{ "hz", u_hz },
+	{ "cpu_clock_ns", u_cpu_clock },
+	{ "stack_addrs", u_empty },
 	{ "exit", u_exit },
 	{ "abort", u_abort },
 	{ "error", u_error },
@@ -309,7 +415,7 @@ static const struct {
 	{ "substr", u_substr },
 	{ "isinstr", u_isinstr },
 	{ "strtol", u_strtol },
-	{ "stringat", u_stringat },
+	{ "stringat", u_stringat_err },
 	{ "tokenize", u_tokenize },
 	{ "matched", u_matched },
 	{ "ngroups", u_ngroups },
