@@ -165,10 +165,15 @@ static unsigned long hash_str(const char *p, size_t n)
 
 /* 4.8 identifies a parse error by the place in its parser that raised it,
  * not by its text; its helper that says "expected one of '...'" is one
- * place, so ctap folds that family too. */
-static void parse_error_identity(struct strbuf *key, const char *msg)
+ * place, so ctap folds that family too, and the lexer's bad tokens. */
+static void parse_error_identity(struct strbuf *key, enum diag_code code, const char *msg)
 {
-	if (strncmp(msg, "expected one of ", 16) == 0)
+	/* 4.8 reports every bad token the lexer made (unclosed string or
+	 * embedded code, bad $N) from one place */
+	if (code == D_LEX_ARG || code == D_LEX_STRING || code == D_LEX_EMBEDDED ||
+	    code == D_LEX_COMMENT)
+		strbuf_puts(key, "junk");
+	else if (strncmp(msg, "expected one of ", 16) == 0)
 		strbuf_puts(key, "expected one of");
 	else
 		strbuf_puts(key, msg);
@@ -216,7 +221,7 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 	strbuf_printf(&key, "%d|", (int)kind);
 	if (kind == DIAG_PARSE) {
 		strbuf_printf(&key, "%d|", (int)code);
-		parse_error_identity(&key, strbuf_str(&msg));
+		parse_error_identity(&key, code, strbuf_str(&msg));
 	}
 	if (kind != DIAG_PARSE)
 		strbuf_printf(&key, "%s|", strbuf_str(&msg));

@@ -286,17 +286,14 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 		struct source_file *src = load_source(s, files[i], SOURCE_MACROS);
 		if (!src)
 			continue;
+		/* As in 4.8, a macro file with errors is skipped with a
+		 * warning and its errors stand: pass 1 fails (unlike a tapset
+		 * .stp file with errors, which only warns). */
 		unsigned before = s->diag.errors;
-		unsigned before_parse = s->diag.parse_errors;
 		preproc_library_file(s->arena, s->names, &s->diag, &s->sources, &c->env, &c->lib, src);
-		unsigned errors = s->diag.errors - before;
-		if (errors) {
-			print_error_count(s, s->diag.parse_errors - before_parse);
-			s->diag.errors = before;
-			s->diag.parse_errors = before_parse;
+		if (s->diag.errors != before)
 			diag_warning(&s->diag, W_GENERIC, NULL,
-				     "macro file \"%s\" has errors, and will be skipped", files[i]);
-		}
+				     "macro tapset \"%s\" has errors, and will be skipped.", files[i]);
 	}
 	free_list(files, n);
 }
@@ -340,7 +337,7 @@ bool parse_pass(struct session *s, struct parse_result *out)
 	c->out = out;
 	for_each_tapset_dir(s, load_tapset_dir, c);
 	if (s->diag.errors)
-		return false; /* -W made a tapset warning an error */
+		return false; /* a bad macro file, or -W made a tapset warning an error */
 
 	const struct options *o = &s->opts;
 	if (!o->script_text && !o->script_file) {

@@ -276,21 +276,27 @@ static struct pp_binding *find_binding(struct pp_ctx *ctx, const char *name)
 }
 
 /* @define NAME[(p, ...)] %( BODY %) */
-static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx *ctx)
+/* @define NAME[(p, ...)] %( BODY %).  Returns false after an error (the
+ * parser then recovers as from any parse error, as 4.8's throw makes it
+ * do); a definition that is refused once its name is read is still read
+ * to its end and dropped, so that its body does not cascade. */
+static bool pp_define(struct preproc *pp, const struct token *def, struct pp_ctx *ctx)
 {
+	bool ok = true;
 	if (ctx->in_macro_body) {
 		diag_parse_error(pp->diag, D_PP_MACRO, def, DIAG_AT,
 				 "'@define' forbidden inside macro body");
+		ok = false;
 	}
 	struct token *name = pp_raw(pp, NULL);
 	if (name->type != T_IDENT) {
 		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT, "expected identifier");
-		return;
+		return false;
 	}
 	if (strcmp(name->text, "define") == 0) {
 		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
 				 "attempt to redefine '@define'");
-		return;
+		ok = false;
 	}
 	struct pp_macro *m = arena_new_obj(pp->arena, struct pp_macro);
 	m->name = intern(pp->names, arena_printf(pp->arena, "@%s", name->text));
@@ -298,8 +304,8 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	m->library = pp->library_file;
 	/* checked at the name, as 4.8 does; the definition is still read
 	 * (and dropped) so that its body does not cascade into errors */
-	bool redefined = false;
-	for (uint32_t i = 0; i < pp->file_macros.len; i++) {
+	bool redefined = !ok;
+	for (uint32_t i = 0; ok && i < pp->file_macros.len; i++) {
 		if (pp->file_macros.items[i]->name == m->name) {
 			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
 					 "attempt to redefine macro '%s' in the same file", m->name);
@@ -319,7 +325,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 				break;
 			if (t->type != T_IDENT) {
 				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "expected identifier");
-				return;
+				return false;
 			}
 			/* 4.8 accepts a repeated name (the last binding wins) */
 			const char *p = intern(pp->names, arena_printf(pp->arena, "@%s", t->text));
@@ -329,7 +335,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 				break;
 			if (t->type != ',') {
 				diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT, "expected ',' or ')'");
-				return;
+				return false;
 			}
 		}
 		m->params = params.items;
@@ -339,7 +345,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	if (t->type != T_PP_OPEN) {
 		diag_parse_error(pp->diag, D_PP_MACRO, t, DIAG_AT,
 				 m->nparams || m->params ? "expected '%%('" : "expected '%%(' or '('");
-		return;
+		return false;
 	}
 	VEC(struct token *) body = { 0 };
 	int depth = 1;
@@ -348,7 +354,7 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 		if (t->type == T_EOF) {
 			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
 					 "incomplete macro definition - missing '%%)'");
-			return;
+			return false;
 		}
 		if (t->type == T_PP_OPEN)
 			depth++;
@@ -360,11 +366,12 @@ static void pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	m->nbody = body.len;
 
 	if (redefined)
-		return;
+		return false;
 	if (preproc_is_builtin_at(m->name))
 		diag_warning(pp->diag, W_MACRO, name, "macro redefines built-in operator '%s'",
 			     m->name);
 	vec_push_heap(&pp->file_macros, m);
+	return true;
 }
 
 /* Collects "(a, b, ...)" raw, one argument per parameter, as 4.8 does:
@@ -427,20 +434,22 @@ static bool collect_args(struct preproc *pp, const struct token *inv, const stru
 	return true;
 }
 
-static void invoke_macro(struct preproc *pp, const struct token *inv, const struct pp_macro *m,
+/* False when the arguments were wrong (reported). */
+static bool invoke_macro(struct preproc *pp, const struct token *inv, const struct pp_macro *m,
 			 struct pp_ctx *ctx)
 {
 	struct pp_binding *b = NULL;
 	if (m->nparams) {
 		b = arena_new_array(pp->arena, struct pp_binding, m->nparams);
 		if (!collect_args(pp, inv, m, ctx, b))
-			return;
+			return false;
 	}
 	push_frame(pp, (struct pp_frame){
 		.toks = m->body, .n = m->nbody, .chain = inv,
 		.bindings = b, .nbindings = m->nparams,
 		.library_scope = m->library, .in_macro_body = true,
 	});
+	return true;
 }
 
 /* Tokens after arguments and macros: the layer conditionals read. */
@@ -469,7 +478,8 @@ static struct token *pp_expand(struct preproc *pp)
 		}
 		case T_AT_WORD: {
 			if (t->text == pp->s_define) {
-				pp_define(pp, t, &ctx);
+				if (!pp_define(pp, t, &ctx))
+					return error_token(pp, t);
 				continue;
 			}
 			struct pp_binding *b = find_binding(&ctx, t->text);
@@ -484,7 +494,8 @@ static struct token *pp_expand(struct preproc *pp)
 			}
 			struct pp_macro *m = find_macro(pp, t->text, ctx.library_scope);
 			if (m) {
-				invoke_macro(pp, t, m, &ctx);
+				if (!invoke_macro(pp, t, m, &ctx))
+					return error_token(pp, t);
 				continue;
 			}
 			if (preproc_is_builtin_at(t->text))
@@ -822,11 +833,11 @@ static struct token *pp_cond_next(struct preproc *pp)
 					 "incomplete conditional - missing '%%('");
 			continue;
 		case T_EOF:
-			if (pp->conds.len) {
-				/* 4.8 names the innermost open conditional */
+			/* every conditional still open, innermost first (as 4.8) */
+			while (pp->conds.len) {
 				diag_parse_error(pp->diag, D_PP_CONDITIONAL, vec_last(&pp->conds).open,
 						 DIAG_AT, "incomplete conditional at end of file");
-				pp->conds.len = 0;
+				pp->conds.len--;
 			}
 			return t;
 		default:
