@@ -28,7 +28,7 @@
 /* Bounds that keep hostile input (self-recursive or exponential macros)
  * from running away; each is reported as an error naming the limit. */
 #define PP_MAX_FRAMES 1000
-#define PP_MAX_EXPANDED_TOKENS (4u * 1024 * 1024)
+#define PP_MAX_EXPANDED_TOKENS (1024u * 1024) /* ~150 MB of tokens and tree */
 
 struct pp_binding {
 	const char *name;              /* "@param" (interned) */
@@ -90,6 +90,7 @@ struct preproc {
 	struct token *eof;
 	uint32_t expanded;             /* tokens produced by macro expansion */
 	bool gave_up;                  /* a limit was hit: everything is EOF now */
+	bool gave_up_told;             /* the parser got its error token */
 	const char *s_define, *s_lparen;
 };
 
@@ -116,14 +117,32 @@ static struct token *error_token(struct preproc *pp, const struct token *at)
 
 /* --------------------------------------------------------------- frames */
 
+/* Where a runaway expansion began: the invocation in the text itself,
+ * at the end of the chain (printing the chain would repeat one line a
+ * thousand times). */
+static const struct token *outermost(const struct preproc *pp, const struct token *t)
+{
+	for (uint32_t i = pp->frames.len; !t && i-- > 0;)
+		t = pp->frames.items[i].chain;
+	while (t && t->chain)
+		t = t->chain;
+	return t;
+}
+
+static void give_up(struct preproc *pp, const struct token *at, const char *what, unsigned limit)
+{
+	if (!pp->gave_up)
+		diag_parse_error(pp->diag, D_PARSE_LIMIT, outermost(pp, at), DIAG_AT,
+				 "macro expansion %s %u (does a macro expand to itself?)", what, limit);
+	pp->gave_up = true;
+}
+
 static void push_frame(struct preproc *pp, struct pp_frame f)
 {
 	if (pp->frames.len >= PP_MAX_FRAMES) {
-		if (!pp->gave_up)
-			diag_parse_error(pp->diag, D_PARSE_LIMIT, f.chain, DIAG_AT,
-					 "macro expansion nested more than %d deep",
-					 PP_MAX_FRAMES);
-		pp->gave_up = true;
+		if (f.lx)
+			lexer_close(f.lx); /* never pushed, so never closed by the stack */
+		give_up(pp, f.chain, "nested deeper than", PP_MAX_FRAMES);
 		return;
 	}
 	vec_push_heap(&pp->frames, f);
@@ -132,8 +151,14 @@ static void push_frame(struct preproc *pp, struct pp_frame f)
 /* Next raw token (no expansion), with the context it came from. */
 static struct token *pp_raw(struct preproc *pp, struct pp_ctx *ctx)
 {
-	if (pp->gave_up)
+	if (pp->gave_up) {
+		/* once an error token, so that the parser ends quietly */
+		if (!pp->gave_up_told) {
+			pp->gave_up_told = true;
+			return error_token(pp, pp->eof);
+		}
 		return pp->eof;
+	}
 	for (;;) {
 		struct pp_frame *f = &pp->frames.items[pp->frames.len - 1];
 		struct token *t = NULL;
@@ -150,10 +175,8 @@ static struct token *pp_raw(struct preproc *pp, struct pp_ctx *ctx)
 			t = f->toks[f->pos++];
 			if (f->chain) {
 				if (++pp->expanded > PP_MAX_EXPANDED_TOKENS) {
-					diag_parse_error(pp->diag, D_PARSE_LIMIT, f->chain, DIAG_AT,
-							 "macro expansion produced more than %u tokens",
-							 PP_MAX_EXPANDED_TOKENS);
-					pp->gave_up = true;
+					give_up(pp, f->chain, "produced more tokens than",
+						PP_MAX_EXPANDED_TOKENS);
 					return pp->eof;
 				}
 				struct token *c = arena_memdup(pp->arena, t, sizeof(*t));
