@@ -377,6 +377,69 @@ void ir_move_tail(struct ir *ir, uint32_t at, uint32_t mid)
 	free(tmp);
 }
 
+static void prune_func(struct ir *ir, struct ir_func *f)
+{
+	uint32_t n = f->insns.len;
+	if (!n)
+		return;
+	/* label -> position of its IRK_LABEL */
+	int32_t *at = xmalloc(sizeof(int32_t) * (ir->nlabels + 1));
+	for (uint32_t i = 0; i < ir->nlabels; i++)
+		at[i] = -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (f->insns.items[i].kind == IRK_LABEL)
+			at[f->insns.items[i].label] = (int32_t)i;
+	uint8_t *live = xcalloc(n, 1);
+	uint32_t *work = xmalloc(sizeof(uint32_t) * (n + 1));
+	uint32_t nw = 0;
+	work[nw++] = 0;
+	live[0] = 1;
+	while (nw) {
+		uint32_t i = work[--nw];
+		const struct ir_insn *in = &f->insns.items[i];
+		uint32_t succ[2];
+		uint32_t ns = 0;
+		if (in->kind == IRK_JA || in->kind == IRK_JCC) {
+			if (in->label < ir->nlabels && at[in->label] >= 0)
+				succ[ns++] = (uint32_t)at[in->label];
+		}
+		if (in->kind != IRK_JA && in->kind != IRK_EXIT && i + 1 < n)
+			succ[ns++] = i + 1;
+		for (uint32_t k = 0; k < ns; k++)
+			if (!live[succ[k]]) {
+				live[succ[k]] = 1;
+				work[nw++] = succ[k];
+			}
+	}
+	uint32_t out = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ir_insn *in = &f->insns.items[i];
+		if (!live[i])
+			continue;
+		/* a jump to the label right after it (labels only in between) */
+		if (in->kind == IRK_JA) {
+			uint32_t j = i + 1;
+			while (j < n && f->insns.items[j].kind == IRK_LABEL &&
+			       f->insns.items[j].label != in->label)
+				j++;
+			if (j < n && f->insns.items[j].kind == IRK_LABEL &&
+			    f->insns.items[j].label == in->label)
+				continue;
+		}
+		f->insns.items[out++] = *in;
+	}
+	f->insns.len = out;
+	free(at);
+	free(live);
+	free(work);
+}
+
+void ir_prune_dead(struct ir *ir)
+{
+	vec_foreach(&ir->funcs, i)
+		prune_func(ir, ir->funcs.items[i]);
+}
+
 static bool reg_ok(struct ir *ir, ir_reg r, bool write)
 {
 	if (r == IR_NOREG || (r >= IR_NPHYS && r < IR_VREG_BASE) ||

@@ -422,6 +422,11 @@ const char *ir_reg_name(ir_reg r, char buf[16]);
  * changes; the moved code must not bind labels jumped to from before `at`.
  */
 uint32_t ir_pos(const struct ir *ir);
+/* Drops the instructions no path from the function's entry reaches (the
+ * verifier refuses unreachable code; structured lowering leaves some, e.g.
+ * the jump over an else after a `next`), and jumps to the very next
+ * instruction.  Call before regalloc. */
+void ir_prune_dead(struct ir *ir);
 void ir_move_tail(struct ir *ir, uint32_t at, uint32_t mid);
 
 /* Internal to the back end (regalloc, asm): append one instruction to f

@@ -437,6 +437,11 @@ static bool lower_return(struct lower *L, struct stmt *s)
 
 bool lower_stmt(struct lower *L, struct stmt *s)
 {
+	if (s == L->hoisted) {
+		/* tested before the prologue: its cost only */
+		L->pending += 1;
+		return true;
+	}
 	const void *saved = ir_set_tag(L->ir, s->tok);
 	bool ok = true;
 	switch (s->kind) {
@@ -519,6 +524,55 @@ static void emit_prologue(struct lower *L)
 	ir_move_tail(ir, L->prologue_at, mid);
 }
 
+/* ------------------------------------------------------------ guards */
+
+/* A condition that reads no locals and calls no script function can run
+ * before the handler's prologue. */
+struct guard_scan {
+	struct ast_walker w;
+	bool ok;
+};
+
+static enum walk_result guard_expr(struct ast_walker *w, struct expr *e)
+{
+	struct guard_scan *gs = w->data;
+	if ((e->kind == EXPR_SYMBOL && e->u.sym.decl && plan_var(e->u.sym.decl)->kind == BV_LOCAL) ||
+	    (e->kind == EXPR_CALL && e->u.call.decl && !e->u.call.decl->bpf_builtin) ||
+	    e->kind == EXPR_ASSIGN || e->kind == EXPR_INCDEC || e->kind == EXPR_PRINT) {
+		gs->ok = false;
+		return WALK_STOP;
+	}
+	return WALK_NEXT;
+}
+
+static bool is_next(const struct stmt *s)
+{
+	if (s->kind == STMT_NEXT)
+		return true;
+	return s->kind == STMT_BLOCK && s->u.block.stmts.len == 1 &&
+	       s->u.block.stmts.items[0]->kind == STMT_NEXT;
+}
+
+/*
+ * The leading `if (COND) next` of a handler (the number test of every
+ * syscall alias, `if (pid() != target()) next`): when COND needs nothing
+ * the prologue sets up, it is tested first, so that the handlers of a
+ * shared event that do not want it cost a compare and a jump.
+ */
+static struct stmt *leading_guard(struct stmt *body)
+{
+	struct stmt *s = body;
+	while (s->kind == STMT_BLOCK && s->u.block.stmts.len)
+		s = s->u.block.stmts.items[0];
+	if (s->kind != STMT_IF || s->u.if_.otherwise || !is_next(s->u.if_.then))
+		return NULL;
+	struct guard_scan gs = { .ok = true };
+	gs.w.expr_pre = guard_expr;
+	gs.w.data = &gs;
+	ast_walk_expr(&gs.w, s->u.if_.cond);
+	return gs.ok ? s : NULL;
+}
+
 static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr)
 {
 	struct ir *ir = L->ir;
@@ -555,6 +609,13 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 			ir_emit_load(ir, 8, id, ir_ctx(ir), 8);
 		}
 		ir_emit_jcc_imm(ir, IR_JNE, id, syscall_nr, L->hend);
+	}
+	L->hoisted = leading_guard(dp->body);
+	if (L->hoisted) {
+		const void *t0 = ir_set_tag(ir, L->hoisted->tok);
+		if (!lower_cond_jump(L, L->hoisted->u.if_.cond, true, L->hend))
+			return false;
+		ir_set_tag(ir, t0);
 	}
 	ir_reg h = lower_head(L), st = ir_new_vreg(ir);
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
@@ -724,7 +785,6 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 	vec_foreach(&kp->probes, i)
 		ok &= lower_handler(&L, kp->probes.items[i], kp->syscall_group ? kp->syscall_nr[i] : -1);
 	ir_emit_exit_imm(L.ir, 0);
-	vec_free_heap(&L.handler_locals);
 	if (!ok || ir_failed(L.ir))
 		return false;
 	return true;
@@ -758,6 +818,7 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		pl->scratch->value_size = pl->scratch_size ? lw_align8(pl->scratch_size) : 8;
 	vec_foreach(&t->progs, i) {
 		struct kprog *kp = t->progs.items[i];
+		ir_prune_dead(kp->ir);
 		kp->code = asm_build(kp->ir);
 		if (!kp->code)
 			return NULL;

@@ -354,10 +354,238 @@ static bool k_returnval(ARGS)
 	return true;
 }
 
+static bool const_long(struct lower *L, struct lval *out, int64_t v)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, v);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_maxstringlen(ARGS) { (void)call; return const_long(L, out, L->pl->lim.maxstringlen); }
+static bool k_is_return(ARGS) { (void)call; return const_long(L, out, L->kp->retprobe); }
+
+static bool k_registers_valid(ARGS)
+{
+	(void)call;
+	enum kattach a = L->kp->attach;
+	return const_long(L, out, a == KA_UPROBE || a == KA_UPROBE_MULTI || a == KA_CPU_CLOCK);
+}
+
+static bool k_random_u32(ARGS)
+{
+	(void)call;
+	*out = reg_val(helper0(L, BPF_FUNC_get_prandom_u32));
+	return true;
+}
+
+static bool k_abort(ARGS)
+{
+	struct lval dummy;
+	if (!k_exit(L, call, &dummy))
+		return false;
+	/* uncatchable, not reported: straight to the end of the handler */
+	ir_emit_jmp(L->ir, L->hend);
+	*out = (struct lval){ .kind = LV_IMM };
+	return true;
+}
+
+static bool k_cpu_clock(ARGS)
+{
+	ir_reg c;
+	if (!lower_long(L, arg(call, 0), &c))
+		return false;
+	struct ir *ir = L->ir;
+	ir_label bad = ir_new_label(ir), ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLT, c, 0, bad);
+	ir_emit_jcc_imm(ir, IR_JSLT, c, L->pl->ncpus, ok);
+	ir_bind_label(ir, bad);
+	lower_raise(L, call->tok, "cpu_clock_ns: no CPU {err}", ES_ERRNO_ADDR, c, c, NULL);
+	ir_bind_label(ir, ok);
+	*out = reg_val(helper0(L, BPF_FUNC_ktime_get_ns));
+	return true;
+}
+
+/* x86_64 pt_regs offsets by register name (registers.stp's table) */
+static int reg_offset(const char *name, bool *low32)
+{
+	static const struct { const char *n; int off; } regs[] = {
+		{ "r15", 0 }, { "r14", 8 }, { "r13", 16 }, { "r12", 24 }, { "bp", 32 },
+		{ "bx", 40 }, { "r11", 48 }, { "r10", 56 }, { "r9", 64 }, { "r8", 72 },
+		{ "ax", 80 }, { "cx", 88 }, { "dx", 96 }, { "si", 104 }, { "di", 112 },
+		{ "orig_ax", 120 }, { "ip", 128 }, { "cs", 136 }, { "flags", 144 },
+		{ "sp", 152 }, { "ss", 160 },
+	};
+	*low32 = false;
+	if (!strcmp(name, "eflags") || !strcmp(name, "rflags"))
+		name = "flags";
+	else if (!strcmp(name, "orig_rax") || !strcmp(name, "orig_eax"))
+		name = "orig_ax";
+	char buf[8];
+	if ((name[0] == 'r' || name[0] == 'e') && strlen(name) == 3 &&
+	    !(name[1] >= '0' && name[1] <= '9')) {
+		*low32 = name[0] == 'e';
+		snprintf(buf, sizeof(buf), "%s", name + 1);
+		name = buf;
+	}
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		if (!strcmp(regs[i].n, name))
+			return regs[i].off;
+	return -1;
+}
+
+static bool k_register(ARGS)
+{
+	struct expr *a = arg(call, 0);
+	if (a->kind != EXPR_STRING)
+		return lower_unsupported(L, call->tok, "register() of a name that is not a literal");
+	bool low32;
+	int off = reg_offset(a->u.str.val, &low32);
+	if (off < 0)
+		return lower_unsupported(L, call->tok, "register() of an unknown register name");
+	struct ir *ir = L->ir;
+	enum kattach k = L->kp->attach;
+	ir_reg v = ir_new_vreg(ir);
+	if (k == KA_UPROBE || k == KA_UPROBE_MULTI) {
+		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
+	} else if (k == KA_CPU_CLOCK) {
+		/* struct bpf_perf_event_data starts with the regs */
+		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
+	} else {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "register: no registers are saved at %s", L->bp->dp->pp);
+		lower_raise(L, call->tok, arena_strdup(L->pl->arena, msg), ES_NONE, IR_NOREG,
+			    IR_NOREG, NULL);
+		ir_emit_mov_imm(ir, v, 0);
+	}
+	if (low32) {
+		ir_emit_alu_imm(ir, IR_LSH, v, 32);
+		ir_emit_alu_imm(ir, IR_ARSH, v, 32);
+	}
+	*out = reg_val(v);
+	return true;
+}
+
+/* kernel_read / user_read (addr, literal size) */
+static bool mem_read(struct lower *L, const struct expr *call, struct lval *out, bool user)
+{
+	struct expr *sz = arg(call, 1);
+	if (sz->kind != EXPR_NUMBER || (sz->u.num != 1 && sz->u.num != 2 && sz->u.num != 4 &&
+					 sz->u.num != 8))
+		return lower_unsupported(L, call->tok, "a memory read whose size is not a literal 1, 2, 4 or 8");
+	bool ok;
+	ir_reg addr = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	struct ir *ir = L->ir;
+	int16_t tmp = lower_stack(L, 8);
+	ir_emit_store_imm(ir, 8, IR_FP, tmp, 0);
+	ir_reg rc = ir_new_vreg(ir), v = ir_new_vreg(ir);
+	ir_call_helper(ir, rc, user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+		       ir_arg_stack(tmp), ir_arg_imm(sz->u.num), ir_arg_reg(addr));
+	ir_label good = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JEQ, rc, 0, good);
+	lower_raise(L, call->tok, "read fault [man error::fault] at {addr}", ES_ADDR, addr, IR_NOREG,
+		    NULL);
+	ir_bind_label(ir, good);
+	ir_emit_load(ir, 8, v, IR_FP, tmp);
+	*out = reg_val(v);
+	return true;
+}
+
+static bool k_kernel_read(ARGS) { return mem_read(L, call, out, false); }
+static bool k_user_read(ARGS) { return mem_read(L, call, out, true); }
+
+static bool k_substr(ARGS)
+{
+	struct smem s;
+	bool ok;
+	if (!lower_str(L, arg(call, 0), &s))
+		return false;
+	ir_reg start = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	ir_reg len = lower_long_tmp(L, arg(call, 2), &ok);
+	if (!ok)
+		return false;
+	struct ir *ir = L->ir;
+	struct smem m = lower_mem(L, s.width, false);
+	m.width = s.width;
+	lower_zero(L, m, s.width);
+	ir_reg n = lower_str_len(L, s);
+	ir_label done = ir_new_label(ir), fits = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLT, start, 0, done);
+	ir_emit_jcc(ir, IR_JSGE, start, n, done);
+	ir_emit_jcc_imm(ir, IR_JSLE, len, 0, done);
+	/* len = min(len, n - start); copy len bytes then the NUL stays */
+	ir_reg rest = ir_new_vreg(ir);
+	ir_emit_mov(ir, rest, n);
+	ir_emit_alu(ir, IR_SUB, rest, start);
+	ir_emit_jcc(ir, IR_JSLE, len, rest, fits);
+	ir_emit_mov(ir, len, rest);
+	ir_bind_label(ir, fits);
+	/* bounds the verifier can see: start in [0, width), len in [1, width) */
+	ir_emit_alu_imm(ir, IR_AND, start, (int64_t)lw_align8(s.width) * 2 - 1);
+	ir_label l1 = ir_new_label(ir), l2 = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLT, start, s.width, l1);
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, l1);
+	ir_emit_jcc_imm(ir, IR_JLT, len, s.width, l2);
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, l2);
+	ir_reg src = lower_addr(L, s);
+	ir_emit_alu(ir, IR_ADD, src, start);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, lower_addr_arg(L, m), ir_arg_reg(len),
+		       ir_arg_reg(src));
+	ir_bind_label(ir, done);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_stringat(ARGS)
+{
+	struct smem s;
+	bool ok;
+	if (!lower_str(L, arg(call, 0), &s))
+		return false;
+	ir_reg pos = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	struct ir *ir = L->ir;
+	ir_reg n = lower_str_len(L, s);
+	ir_label bad = ir_new_label(ir), good = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLT, pos, 0, bad);
+	ir_emit_jcc(ir, IR_JSLT, pos, n, good);
+	ir_bind_label(ir, bad);
+	lower_raise(L, NULL, "stringat: position {err} is outside the string (length {len})",
+		    ES_ERRNO_ADDR, pos, n, NULL);
+	ir_bind_label(ir, good);
+	ir_label in = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLT, pos, s.width, in);
+	ir_emit_mov_imm(ir, pos, 0);
+	ir_bind_label(ir, in);
+	ir_reg p = lower_addr(L, s), v = ir_new_vreg(ir);
+	ir_emit_alu(ir, IR_ADD, p, pos);
+	ir_emit_load(ir, 1, v, p, 0);
+	*out = reg_val(v);
+	return true;
+}
+
 static const struct {
 	const char *name;
 	builtin_kernel_fn fn;
 } table[] = {
+	{ "maxstringlen", k_maxstringlen },
+	{ "is_return", k_is_return },
+	{ "registers_valid", k_registers_valid },
+	{ "register", k_register },
+	{ "random_u32", k_random_u32 },
+	{ "abort", k_abort },
+	{ "cpu_clock_ns", k_cpu_clock },
+	{ "kernel_read", k_kernel_read },
+	{ "user_read", k_user_read },
+	{ "substr", k_substr },
+	{ "stringat", k_stringat },
 	{ "pid", k_pid },
 	{ "tid", k_tid },
 	{ "uid", k_uid },

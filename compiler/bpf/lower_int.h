@@ -93,6 +93,7 @@ struct lower {
 	VEC(struct lslot) handler_locals; /* to initialise in the prologue */
 	bool failed;
 	uint32_t inline_depth;
+	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 };
 

@@ -105,7 +105,8 @@ static void do_hist(struct record_printer *rp, const struct psite *ps, const uin
 	hist_print(urt_out(u), &v->sdesc, &g, &hp);
 }
 
-/* The message template with {err} and {addr} filled in. */
+/* The message template with {err} (first value, decimal), {addr} (second
+ * value, hex) and {len} (second value, decimal) filled in. */
 static int expand(char *out, size_t size, const char *tmpl, int64_t err, uint64_t addr)
 {
 	size_t n = 0;
@@ -113,6 +114,9 @@ static int expand(char *out, size_t size, const char *tmpl, int64_t err, uint64_
 		if (!strncmp(t, "{addr}", 6)) {
 			n += (size_t)snprintf(out + n, size - n, "0x%llx", (unsigned long long)addr);
 			t += 6;
+		} else if (!strncmp(t, "{len}", 5)) {
+			n += (size_t)snprintf(out + n, size - n, "%lld", (long long)addr);
+			t += 5;
 		} else if (!strncmp(t, "{err}", 5)) {
 			n += (size_t)snprintf(out + n, size - n, "%lld", (long long)err);
 			t += 5;

@@ -1,0 +1,67 @@
+/*
+ * trigger: a process that does exactly what a pass-5 test asks, so that
+ * probe counts are deterministic:
+ *
+ *   trigger getppid N     N getppid() calls
+ *   trigger sleep N MS    N sleeps of MS milliseconds (context switches)
+ *   trigger spin MS       burn the CPU for MS milliseconds
+ *   trigger open PATH N   N openat(PATH) calls (failures are fine)
+ *   trigger exit N        exit with status N
+ *   trigger kill SIG      kill itself with SIG
+ *
+ * Steps can follow each other: `trigger getppid 10 exit 3`.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *op = argv[i];
+		long a = i + 1 < argc ? atol(argv[i + 1]) : 0;
+		if (!strcmp(op, "getppid")) {
+			for (long k = 0; k < a; k++)
+				syscall(SYS_getppid);
+			i++;
+		} else if (!strcmp(op, "sleep")) {
+			long ms = i + 2 < argc ? atol(argv[i + 2]) : 1;
+			for (long k = 0; k < a; k++) {
+				struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			i += 2;
+		} else if (!strcmp(op, "spin")) {
+			long end = now_ms() + a;
+			volatile unsigned long x = 0;
+			while (now_ms() < end)
+				x++;
+			i++;
+		} else if (!strcmp(op, "open")) {
+			long n = i + 2 < argc ? atol(argv[i + 2]) : 1;
+			for (long k = 0; k < n; k++) {
+				int fd = open(argv[i + 1], O_RDONLY);
+				if (fd >= 0)
+					close(fd);
+			}
+			i += 2;
+		} else if (!strcmp(op, "exit")) {
+			return (int)a;
+		} else if (!strcmp(op, "kill")) {
+			kill(getpid(), (int)a);
+			i++;
+		}
+	}
+	return 0;
+}
