@@ -15,6 +15,12 @@
  * apart by the token feed, as 4.8 does: T_RETURN_VOID when ';' or '}'
  * follows.)
  */
+%code top {
+/* 10,000 nested statements (`if (1) if (1) ...`) need about 40,000 stack
+ * entries before the first is reduced and the depth limit reports them */
+#define YYMAXDEPTH 200000
+}
+
 %code requires {
 #include "parse/ast.h"
 #include "parse/parser.h"
@@ -33,10 +39,13 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P);
 #define A (P->arena)
 
 /* bison calls this only for "memory exhausted" (parse.error custom
- * reports syntax errors through yyreport_syntax_error) */
+ * reports syntax errors through yyreport_syntax_error): the stack grew
+ * past YYMAXDEPTH, which takes statements nested far deeper than
+ * PARSER_MAX_DEPTH (reported when they are reduced) */
 static void gram_error(struct parser *P, const char *msg)
 {
-	parser_fatal(P, msg);
+	(void)msg;
+	parser_fatal(P, "input nested too deeply for the parser");
 }
 }
 
