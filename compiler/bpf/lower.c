@@ -40,7 +40,7 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 
-#define STACK_FOR_VALUES 320   /* bytes of BPF stack values may use; the rest is for spills */
+#define STACK_FOR_VALUES 192   /* bytes of BPF stack values may use; the rest is for spills */
 
 /* ------------------------------------------------------------ diagnostics */
 
@@ -444,6 +444,9 @@ bool lower_stmt(struct lower *L, struct stmt *s)
 	}
 	const void *saved = ir_set_tag(L->ir, s->tok);
 	bool ok = true;
+	/* temporaries do not outlive their statement (locals are allocated
+	 * up front), so the next statement reuses their memory */
+	uint32_t stack_mark = L->stack_used, scratch_mark = L->scratch_off;
 	switch (s->kind) {
 	case STMT_BLOCK:
 		L->pending += 1;
@@ -495,6 +498,8 @@ bool lower_stmt(struct lower *L, struct stmt *s)
 		ok = lower_try(L, s);
 		break;
 	}
+	L->stack_used = stack_mark;
+	L->scratch_off = scratch_mark;
 	ir_set_tag(L->ir, saved);
 	return ok;
 }
@@ -621,6 +626,8 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
 	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, L->hend);
 	L->prologue_at = ir_pos(ir);
+	vec_foreach(&dp->locals, i)
+		lower_local(L, dp->locals.items[i]);
 
 	bool ok = true;
 	if (dp->condition)

@@ -571,10 +571,32 @@ static bool k_stringat(ARGS)
 	return true;
 }
 
+static bool k_text_strn(ARGS)
+{
+	struct smem s;
+	if (!lower_str(L, arg(call, 0), &s))
+		return false;
+	bool ok;
+	ir_reg len = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	struct expr *q = arg(call, 2);
+	if (q->kind != EXPR_NUMBER)
+		return lower_unsupported(L, call->tok, "text_strn with a quoting flag that is not a literal");
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct smem m = lower_mem(L, w, false);
+	m.width = w;
+	if (!lower_escape(L, call->tok, s, len, q->u.num != 0, m))
+		return false;
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
 static const struct {
 	const char *name;
 	builtin_kernel_fn fn;
 } table[] = {
+	{ "text_strn", k_text_strn },
 	{ "maxstringlen", k_maxstringlen },
 	{ "is_return", k_is_return },
 	{ "registers_valid", k_registers_valid },

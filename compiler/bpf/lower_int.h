@@ -147,6 +147,13 @@ ir_reg lower_str_len(struct lower *L, struct smem s);
 bool lower_print(struct lower *L, struct expr *e);
 bool lower_sprint(struct lower *L, struct expr *e, struct smem dst);
 
+/* ---- lower_fmt.c ---- */
+/* sprintf / sprint forms into dst with SystemTap's formatting. */
+bool lower_format_into(struct lower *L, struct expr *e, struct smem dst);
+/* text_strn: escape_text(dst, s, 0, outlen, quoted). */
+bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
+		  bool quoted, struct smem dst);
+
 /* ---- lower_map.c ---- */
 bool lower_global_read(struct lower *L, struct expr *e, struct lval *out);
 bool lower_assign(struct lower *L, struct expr *e, struct lval *out, bool want);

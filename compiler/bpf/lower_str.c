@@ -501,9 +501,9 @@ bool lower_sprint(struct lower *L, struct expr *e, struct smem dst)
 	struct strbuf sb = STRBUF_INIT;
 	bool ok = translate_format(L, e, &sb);
 	if (!ok || pf->args.len > 12) {
+		/* what bpf_snprintf cannot do exactly: our own engine */
 		strbuf_free(&sb);
-		return lower_unsupported(L, e->tok, "this sprintf format (bpf_snprintf has no precision, "
-					 "%o, %p, %b, %m, %# and at most 12 arguments)");
+		return lower_format_into(L, e, dst);
 	}
 	uint32_t off = ir_rodata_add(L->pl->arena, L->pl->rodata, strbuf_str(&sb),
 				     (uint32_t)sb.len + 1, 1);

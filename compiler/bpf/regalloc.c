@@ -22,7 +22,8 @@
  *
  * Spills are full 8-byte, 8-aligned stores, which the verifier tracks with
  * the register's type (scalar bounds, PTR_TO_MAP_VALUE, PTR_TO_CTX, ...),
- * so spilled pointers stay usable.  Spill slots are not shared.
+ * so spilled pointers stay usable.  Vregs spilled in one round share
+ * slots when their intervals do not overlap.
  */
 #include "bpf/regalloc.h"
 
@@ -656,10 +657,30 @@ static bool insert_spill_code(struct ra *ra)
 	int16_t *slot = xcalloc(ra->nv + 1, sizeof(int16_t));
 	const void *saved_tag = ir->tag;
 	bool ok = true;
-	for (uint32_t v = 0; v < ra->nv && ok; v++) {
-		if (ra->assign[v] != -2)
-			continue;
-		/* Charge the slot to the construct that defines the value. */
+	/*
+	 * Slots are shared by vregs of this round whose intervals do not
+	 * overlap (never live at once): greedy interval colouring, vregs in
+	 * order of start, each taking a slot free since before it starts.
+	 */
+	uint32_t *order = xmalloc(sizeof(uint32_t) * (ra->nv + 1));
+	uint32_t norder = 0;
+	for (uint32_t v = 0; v < ra->nv; v++)
+		if (ra->assign[v] == -2)
+			order[norder++] = v;
+	for (uint32_t a = 1; a < norder; a++) {
+		uint32_t v = order[a], b = a;
+		while (b > 0 && ra->start[order[b - 1]] > ra->start[v]) {
+			order[b] = order[b - 1];
+			b--;
+		}
+		order[b] = v;
+	}
+	int16_t *slots = xmalloc(sizeof(int16_t) * (norder + 1));
+	int32_t *busy = xmalloc(sizeof(int32_t) * (norder + 1));
+	uint32_t nslots = 0;
+	for (uint32_t k = 0; k < norder && ok; k++) {
+		uint32_t v = order[k];
+		/* Charge a new slot to the construct that defines the value. */
 		ir->tag = NULL;
 		for (uint32_t i = 0; i < ra->n; i++) {
 			struct operands o;
@@ -669,11 +690,24 @@ static bool insert_spill_code(struct ra *ra)
 				break;
 			}
 		}
-		bool was_failed = ir->failed;
-		slot[v] = ir_stack_alloc(ir, 8, 8);
-		ok = ir->failed == was_failed;
+		uint32_t pick = nslots;
+		for (uint32_t q = 0; q < nslots; q++)
+			if (busy[q] < ra->start[v]) {
+				pick = q;
+				break;
+			}
+		if (pick == nslots) {
+			bool was_failed = ir->failed;
+			slots[nslots++] = ir_stack_alloc(ir, 8, 8);
+			ok = ir->failed == was_failed;
+		}
+		slot[v] = slots[pick];
+		busy[pick] = ra->end[v];
 		f->nspills++;
 	}
+	free(order);
+	free(slots);
+	free(busy);
 	ir->tag = saved_tag;
 	if (!ok) {
 		free(slot);
