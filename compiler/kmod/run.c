@@ -1,0 +1,151 @@
+/*
+ * run: pass 5 of the kernel-module back end — runs the module with ctap's
+ * staprun (cli.md §6) and turns its status into stap's (cli.md §4).
+ *
+ * staprun is found beside stap (session->libexec_dir) unless
+ * SYSTEMTAP_STAPRUN names another.  Its command line:
+ *
+ *   staprun [-v...] [-w] [-o FILE] [-S SIZE[,N]] [-c CMD | -x PID] [-b MB]
+ *           [-L | -D] MODULE.ko [NAME=VALUE...]
+ *
+ * -T is not passed: pass 2 turned it into a timer probe that calls exit().
+ * stap waits for staprun; a terminal's SIGINT reaches both (staprun ends
+ * the session, stap ignores it), while SIGINT/SIGTERM/SIGHUP sent to stap
+ * alone are passed on to staprun, so `kill STAP` ends the session cleanly
+ * too.  Exit status: staprun's (0, or 1 after any ERROR or a failed -c
+ * command), which the driver reports as `Pass 5: run failed`.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag/diag.h"
+#include "kmod/kbuild.h"
+#include "session.h"
+#include "util/arena.h"
+
+static volatile pid_t child_pid;
+
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	/* a signal from the terminal reached the whole process group,
+	 * staprun included; one sent to stap alone is passed on */
+	if (child_pid > 0 && si && si->si_code <= 0)
+		kill(child_pid, sig);
+}
+
+static const char **staprun_argv(struct session *s, struct kbuild *B, const char *staprun)
+{
+	const struct options *o = &s->opts;
+	const char **argv = arena_new_array(s->arena, const char *, 24 + o->globals_set.len);
+	int n = 0;
+	argv[n++] = staprun;
+	unsigned v = options_verbose(o, 5);
+	for (unsigned i = 1; i < v && i < 5; i++)
+		argv[n++] = "-v";
+	if (o->suppress_warnings)
+		argv[n++] = "-w";
+	if (o->output_file) {
+		argv[n++] = "-o";
+		argv[n++] = o->output_file;
+	}
+	if (o->file_switch) {
+		argv[n++] = "-S";
+		argv[n++] = o->file_switch;
+	}
+	if (o->cmd) {
+		argv[n++] = "-c";
+		argv[n++] = o->cmd;
+	}
+	if (o->target_pid) {
+		argv[n++] = "-x";
+		argv[n++] = arena_printf(s->arena, "%ld", o->target_pid);
+	}
+	if (o->bufsize_mb) {
+		argv[n++] = "-b";
+		argv[n++] = arena_printf(s->arena, "%d", o->bufsize_mb);
+	}
+	if (o->flight_recorder)
+		argv[n++] = o->output_file ? "-D" : "-L";
+	argv[n++] = B->ko;
+	vec_foreach(&o->globals_set, i)
+		argv[n++] = o->globals_set.items[i];
+	argv[n] = NULL;
+	return argv;
+}
+
+bool kmod_run_staprun(struct session *s, struct kbuild *B)
+{
+	const char *staprun = getenv("SYSTEMTAP_STAPRUN");
+	if (!staprun || !*staprun)
+		staprun = arena_printf(s->arena, "%s/staprun", s->libexec_dir);
+	const char **argv = staprun_argv(s, B, staprun);
+	bool verbose = options_verbose(&s->opts, 5) > 0;
+	struct timeval t0, t1;
+	struct rusage r0, r1;
+	gettimeofday(&t0, NULL);
+	getrusage(RUSAGE_CHILDREN, &r0);
+	if (verbose) {
+		fprintf(stderr, "Pass 5: starting run.\n");
+		if (options_verbose(&s->opts, 5) >= 2) {
+			fprintf(stderr, "Running");
+			for (int i = 0; argv[i]; i++)
+				fprintf(stderr, " %s", argv[i]);
+			fprintf(stderr, "\n");
+		}
+	}
+	fflush(stdout);
+	fflush(stderr);
+
+	struct sigaction sa, old_int, old_term, old_hup;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "cannot fork: %s", strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execv(staprun, (char *const *)argv);
+		fprintf(stderr, "ERROR: cannot run %s: %s\n", staprun, strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	child_pid = 0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (verbose) {
+		gettimeofday(&t1, NULL);
+		getrusage(RUSAGE_CHILDREN, &r1);
+		long real = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_usec - t0.tv_usec) / 1000L;
+		long usr = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1000L +
+			   (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1000L;
+		long sys = (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000L +
+			   (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1000L;
+		fprintf(stderr, "Pass 5: run completed in %ldusr/%ldsys/%ldreal ms.\n", usr, sys,
+			real);
+	}
+	return ok;
+}

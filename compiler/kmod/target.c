@@ -1,0 +1,275 @@
+/*
+ * target: lowering of target expressions ($var, $p->f[i], @cast, $$vars,
+ * @kderef, @kregister) from the access plans pass 2 made
+ * (struct target_access, elab/program.h).
+ *
+ * The base value comes from the family (a tracepoint argument packed by
+ * the generated callback, an ABI argument register, the return register,
+ * an expression); then each step adds its offset and index and, when it
+ * loads, reads memory through the runtime's nofault readers (ck_deref): a
+ * fault raises `read fault [man error::fault] at 0xADDR` near the
+ * expression's token, as SystemTap's loc2c code does.  Values narrower
+ * than 64 bits are sign- or zero-extended by their C type.
+ */
+#include <string.h>
+
+#include "kmod/kmod.h"
+#include "probes/kprobe.h"
+#include "probes/tracepoint.h"
+#include "session.h"
+#include "util/arena.h"
+
+static struct val fail(struct km_lower *L, struct expr *e, const char *msg)
+{
+	kmod_error(L->K, e->tok, "%s", msg);
+	L->failed = true;
+	return e->type == TYPE_STRING ? kv_str("\"\"", true) : kv_long("0", true);
+}
+
+static const char *temp(struct km_lower *L)
+{
+	return arena_printf(L->K->a, "l->%s", kframe_temp(L->K->a, L->f, "int64_t", 0));
+}
+
+/* x narrowed to size bytes and extended back to 64 bits. */
+static const char *extend(struct arena *a, const char *x, uint32_t size, bool sgn)
+{
+	switch (size) {
+	case 1: return arena_printf(a, "(int64_t)(%s)(%s)", sgn ? "s8" : "u8", x);
+	case 2: return arena_printf(a, "(int64_t)(%s)(%s)", sgn ? "s16" : "u16", x);
+	case 4: return arena_printf(a, "(int64_t)(%s)(%s)", sgn ? "s32" : "u32", x);
+	default: return arena_printf(a, "(int64_t)(%s)", x);
+	}
+}
+
+/* Size and signedness of a C type spelled as pass 2 spells it, for values
+ * whose width pass 2 does not give ($return). */
+static void ctype_width(const char *t, uint32_t *size, bool *sgn)
+{
+	*size = 8;
+	*sgn = true;
+	if (!t || strchr(t, '*'))
+		return;
+	bool u = strstr(t, "unsigned") != NULL;
+	*sgn = !u;
+	if (!strcmp(t, "_Bool") || !strcmp(t, "bool")) {
+		*size = 1;
+		*sgn = false;
+	} else if (strstr(t, "char")) {
+		*size = 1;
+	} else if (strstr(t, "short")) {
+		*size = 2;
+	} else if (strstr(t, "long")) {
+		*size = 8;
+	} else if (strstr(t, "int")) {
+		*size = 4;
+	} else if (!strcmp(t, "u32") || !strcmp(t, "__u32") || !strcmp(t, "uint32_t")) {
+		*size = 4;
+		*sgn = false;
+	} else if (!strcmp(t, "s32") || !strcmp(t, "__s32") || !strcmp(t, "int32_t")) {
+		*size = 4;
+	} else if (!strcmp(t, "u16") || !strcmp(t, "__u16") || !strcmp(t, "umode_t")) {
+		*size = 2;
+		*sgn = false;
+	} else if (!strcmp(t, "u8") || !strcmp(t, "__u8")) {
+		*size = 1;
+		*sgn = false;
+	} else if (!strcmp(t, "size_t") || !strcmp(t, "u64") || !strcmp(t, "loff_t")) {
+		*sgn = strcmp(t, "loff_t") == 0;
+	}
+}
+
+static bool need_regs(struct km_lower *L, struct expr *e)
+{
+	if (!L->probe || !L->probe->dp->family || strcmp(L->probe->fam->name, "kprobe") != 0) {
+		fail(L, e, "this target variable needs a kprobe's registers");
+		return false;
+	}
+	return true;
+}
+
+static const char *km_base(struct km_lower *L, struct expr *e, struct target_access *acc)
+{
+	struct arena *a = L->K->a;
+	switch (acc->base) {
+	case ACCESS_TP_ARG:
+		if (!L->probe || strcmp(L->probe->fam->name, "tracepoint") != 0) {
+			fail(L, e, "tracepoint arguments can only be used in the probe handler");
+			return "0";
+		}
+		return arena_printf(a, "(int64_t)%s", km_tp_arg(L->K, L->probe, acc->index));
+	case ACCESS_FUNC_ARG:
+		if (!need_regs(L, e))
+			return "0";
+		return extend(a, arena_printf(a, "_ctap_kernel_arg(c, %d)", acc->index),
+			      acc->base_size, acc->base_signed);
+	case ACCESS_RETURN: {
+		if (!need_regs(L, e))
+			return "0";
+		uint32_t size;
+		bool sgn;
+		ctype_width(acc->ctype, &size, &sgn);
+		if (acc->nsteps)
+			size = 8;
+		return extend(a, "_ctap_returnval(c)", size, sgn);
+	}
+	case ACCESS_EXPR: {
+		struct val v = km_expr(L, acc->base_expr);
+		if (v.t != TYPE_LONG)
+			fail(L, e, "@cast needs a long value");
+		return v.c;
+	}
+	case ACCESS_SYMBOL:
+		fail(L, e, "@var needs symbol relocation, not supported by the kernel-module back "
+		     "end yet");
+		return "0";
+	default:
+		fail(L, e, "unsupported target variable base");
+		return "0";
+	}
+}
+
+/* $$vars / $$parms / $$locals / $$return of tracepoints and kprobes. */
+static struct val km_vars(struct km_lower *L, struct expr *e)
+{
+	struct arena *a = L->K->a;
+	const char *name = e->u.target.name;
+	struct strbuf fmt = STRBUF_INIT, args = STRBUF_INIT;
+	unsigned n = 0;
+	const char *fam = L->probe ? L->probe->fam->name : "";
+	if (!strcmp(fam, "tracepoint") && strcmp(name, "$$return") != 0 &&
+	    strcmp(name, "$$locals") != 0) {
+		const struct target_tracepoint *tp =
+			((struct tracepoint_data *)L->probe->dp->family_data)->tp;
+		for (uint32_t i = 0; i < tp->nargs; i++, n++) {
+			strbuf_printf(&fmt, "%s%s=%s", i ? " " : "", tp->args[i].name,
+				      tp->args[i].is_pointer ? "%p" : "%#x");
+			strbuf_printf(&args, "|%s", km_tp_arg(L->K, L->probe, (int)i));
+		}
+	} else if (!strcmp(fam, "kprobe")) {
+		const struct kprobe_data *d = L->probe->dp->family_data;
+		if (!strcmp(name, "$$return")) {
+			if (d->is_return && d->proto && strcmp(d->proto->ret_ctype, "void") != 0) {
+				strbuf_puts(&fmt, "return=%#x");
+				strbuf_puts(&args, "|(int64_t)_ctap_returnval(c)");
+				n = 1;
+			}
+		} else if (strcmp(name, "$$locals") != 0 && d->proto && !d->is_return) {
+			for (uint32_t i = 0; i < d->proto->nparams && i < 6; i++, n++) {
+				strbuf_printf(&fmt, "%s%s=%%#x", i ? " " : "", d->proto->params[i].name);
+				strbuf_printf(&args, "|%s",
+					      extend(a, arena_printf(a, "_ctap_kernel_arg(c, %u)", i),
+						     d->proto->params[i].size,
+						     d->proto->params[i].is_signed));
+			}
+		}
+	}
+	if (!n) {
+		strbuf_free(&fmt);
+		strbuf_free(&args);
+		return kv_str("\"\"", true);
+	}
+	const char *arr = arena_printf(a, "l->%s", kframe_temp(a, L->f, "struct fmt_arg", n));
+	char *p = args.buf;
+	for (unsigned i = 0; i < n; i++) {
+		char *q = strchr(p + 1, '|');
+		if (q)
+			*q = 0;
+		kw_line(L->w, "%s[%u] = fmt_arg_long(%s);", arr, i, p + 1);
+		if (q)
+			p = q;
+	}
+	const char *dst = arena_printf(a, "l->%s", kframe_str(a, L->f));
+	const char *ob = arena_printf(a, "&l->%s", kframe_temp(a, L->f, "struct outbuf", 0));
+	kw_line(L->w, "_ctap_string_out(%s, %s);", ob, dst);
+	kw_line(L->w, "_ctap_printf(c, %s, %s, %s, %u);", ob, km_quote(a, fmt.buf, fmt.len), arr, n);
+	kw_line(L->w, "outbuf_cstr(%s);", ob);
+	strbuf_free(&fmt);
+	strbuf_free(&args);
+	return kv_str(dst, true);
+}
+
+struct val km_target(struct km_lower *L, struct expr *e)
+{
+	struct arena *a = L->K->a;
+	struct target_access *acc = e->u.target.resolved;
+	if (!acc)
+		return fail(L, e, "unresolved target-symbol expression");
+	if (acc->base == ACCESS_CONST_STRING)
+		return kv_str(km_quote(a, acc->const_string, strlen(acc->const_string)), true);
+	if (acc->base == ACCESS_VARS)
+		return km_vars(L, e);
+	if (acc->base == ACCESS_ENTRY)
+		return fail(L, e, "@entry values are not supported by the kernel-module back end "
+			    "yet");
+	if (acc->pretty || (acc->is_string && acc->base != ACCESS_CONST_STRING))
+		return fail(L, e, "pretty-printing target variables ($var$, $var$$) is not "
+			    "supported by the kernel-module back end yet");
+	const char *v = km_base(L, e, acc);
+	bool where = false;
+	for (uint32_t i = 0; i < acc->nsteps; i++) {
+		struct access_step *st = &acc->steps[i];
+		const char *addr = v;
+		if (st->offset)
+			addr = arena_printf(a, "(%s + %lldLL)", addr, (long long)st->offset);
+		if (st->index) {
+			struct val ix = km_expr(L, st->index);
+			addr = arena_printf(a, "(%s + %s * %uLL)", addr, ix.c, st->elem_size);
+		}
+		if (!st->load_size) {
+			v = addr;
+			continue;
+		}
+		if (!where) {
+			km_where(L, e->tok);
+			where = true;
+		}
+		L->K->helpers |= KH_DEREF;
+		const char *t = temp(L);
+		kw_line(L->w, "%s = ck_deref(c, (unsigned long)%s, %u, %d, %d);", t, addr,
+		       st->load_size, st->load_signed ? 1 : 0, acc->user ? 1 : 0);
+		km_check(L);
+		v = t;
+		if (st->bit_size) {
+			uint64_t mask = st->bit_size >= 64 ? ~0ull : ((1ull << st->bit_size) - 1);
+			v = arena_printf(a, "((%s >> %u) & 0x%llxULL)", t, st->bit_offset,
+					 (unsigned long long)mask);
+		}
+	}
+	return kv_long(v, false);
+}
+
+/* @kderef(SIZE, addr) / @uderef(SIZE, addr) */
+struct val km_deref(struct km_lower *L, struct expr *e)
+{
+	struct expr *size = e->u.deref.size;
+	if (size->kind != EXPR_NUMBER || (size->u.num != 1 && size->u.num != 2 &&
+					  size->u.num != 4 && size->u.num != 8))
+		return fail(L, e, "the size of @kderef/@uderef must be 1, 2, 4 or 8");
+	struct val addr = km_expr(L, e->u.deref.addr);
+	L->K->helpers |= KH_DEREF;
+	const char *t = temp(L);
+	km_where(L, e->tok);
+	kw_line(L->w, "%s = ck_deref(c, (unsigned long)%s, %lld, 0, %d);", t, addr.c,
+	       (long long)size->u.num, e->u.deref.user ? 1 : 0);
+	km_check(L);
+	return kv_long(t, true);
+}
+
+/* @kregister(N) / @uregister(N): DWARF register numbers of x86_64. */
+struct val km_register(struct km_lower *L, struct expr *e)
+{
+	static const char *const regs[] = {
+		"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
+	};
+	struct expr *n = e->u.reg.num;
+	if (n->kind != EXPR_NUMBER || n->u.num < 0 || n->u.num > 16)
+		return fail(L, e, "register number must be a literal 0..16 (x86_64 DWARF numbering)");
+	const char *r = regs[n->u.num];
+	if (e->u.reg.user)
+		return kv_long(arena_printf(L->K->a, "(int64_t)task_pt_regs(current)->%s", r), false);
+	if (!need_regs(L, e))
+		return kv_long("0", true);
+	return kv_long(arena_printf(L->K->a, "(int64_t)c->regs->%s", r), false);
+}

@@ -1,0 +1,2 @@
+kill -INT $PPID
+sleep 10

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# exec_vm_test: every pass-5 golden test of testsuite/exec that declares the
+# kmod back end, compiled by this build's stap for the VM's kernel
+# (stap-cases: passes 1-4 here, pass 5 recorded) and run in one boot of
+# the VM harness (testsuite/vm/vm-run: Debian's 6.1 kernel under QEMU),
+# which compares stdout, stderr and exit status exactly, fails a test on
+# any kernel warning and checks that no module is left loaded.
+# Exit 77 only when the VM or the guest kernel's build tree cannot be
+# provided (the reason is the last line).
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+srcdir=${CTAP_SRCDIR:-$(cd "$here/../.." && pwd -P)}
+builddir=${CTAP_BUILDDIR:-$srcdir}
+kver=${CTAP_VM_KERNEL:-6.1.0-56-amd64}
+for p in stap staprun; do
+	if [ ! -x "$builddir/$p" ]; then
+		echo "exec_vm_test: no $p at $builddir/$p (run make first)"
+		exit 1
+	fi
+done
+if [ ! -d "/lib/modules/$kver/build" ]; then
+	# vm-run installs the guest kernel and its headers when it can
+	"$srcdir/testsuite/vm/vm-run" --staprun "$builddir/staprun" --kernel "$kver" \
+		"$srcdir/testsuite/kmod/handwritten/hello" >/dev/null 2>&1
+	[ -d "/lib/modules/$kver/build" ] ||
+		{ echo "no build tree for the guest kernel $kver"; exit 77; }
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ctap-exec-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# a cache of its own: the test proves that modules build, not that an
+# earlier run built them
+export SYSTEMTAP_DIR=$work/systemtap
+status=0
+"$here/stap-cases" --stap "$builddir/stap" --builddir "$builddir" --kernel "$kver" \
+	--out "$work/cases" "$srcdir/testsuite/exec" >"$work/prepare.log" 2>&1 || status=1
+grep -v '^ok - ' "$work/prepare.log"
+[ -n "$(ls "$work/cases")" ] || { echo "exec_vm_test: no cases"; exit 1; }
+"$srcdir/testsuite/vm/vm-run" --staprun "$builddir/staprun" --kernel "$kver" "$work/cases"
+rc=$?
+[ $rc = 77 ] && exit 77
+[ $rc = 0 ] || status=1
+exit $status
