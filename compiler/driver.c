@@ -75,6 +75,14 @@ static const struct backend *choose_backend(struct session *s)
 		return &kmod_backend;
 	struct target *t = session_target(s);
 	bool modules = t && target_can_load_modules(t);
+	/* -p3 loads nothing: it shows the module's C, as stap -p3 does */
+	if (!modules && s->opts.last_pass == 3) {
+		if (options_verbose(&s->opts, 3))
+			fprintf(stderr, "Kernel %s cannot load modules; -p3 shows the kernel "
+				"module's C anyway (--runtime=bpf for the BPF listing).\n",
+				s->kernel_release);
+		return &kmod_backend;
+	}
 	if (options_verbose(&s->opts, 3) && !modules)
 		fprintf(stderr, "Kernel %s cannot load modules: using the BPF runtime "
 			"(--runtime=bpf).\n", s->kernel_release);

@@ -15,12 +15,108 @@
 #include "session.h"
 
 #define MAX_ARRAY_INDEXES 9
+#define MAX_PRINT_ARGS 32
 
 struct checker {
 	struct elab *E;
+	struct derived_probe *dp;         /* NULL in functions */
 	int loop_depth;
 	VEC(struct vardecl *) iterating;  /* arrays of enclosing foreach loops */
 };
+
+/* ------------------------------------------ what functions write and need */
+
+static void fn_writes(struct elab *E, struct functiondecl *fn);
+
+static void add_write(struct elab *E, struct functiondecl *fn, struct vardecl *v)
+{
+	if (!v || v->kind != VAR_GLOBAL)
+		return;
+	for (uint32_t i = 0; i < fn->global_writes.len; i++)
+		if (fn->global_writes.items[i] == v)
+			return;
+	vec_push(E->arena, &fn->global_writes, v);
+}
+
+static struct vardecl *written_var(struct expr *lhs)
+{
+	if (lhs->kind == EXPR_SYMBOL)
+		return lhs->u.sym.decl;
+	if (lhs->kind == EXPR_INDEX && lhs->u.index.base->kind == EXPR_SYMBOL)
+		return lhs->u.index.base->u.sym.decl;
+	return NULL;
+}
+
+struct wctx {
+	struct elab *E;
+	struct functiondecl *fn;
+};
+
+static enum walk_result writes_expr(struct ast_walker *w, struct expr *e)
+{
+	struct wctx *c = w->data;
+	if (e->kind == EXPR_ASSIGN)
+		add_write(c->E, c->fn, written_var(e->u.assign.lhs));
+	else if (e->kind == EXPR_INCDEC)
+		add_write(c->E, c->fn, written_var(e->u.incdec.operand));
+	else if (e->kind == EXPR_CALL)
+		for (struct functiondecl *f = e->u.call.decl; f; f = f->next_overload) {
+			fn_writes(c->E, f);
+			for (uint32_t i = 0; i < f->global_writes.len; i++)
+				add_write(c->E, c->fn, f->global_writes.items[i]);
+		}
+	return WALK_NEXT;
+}
+
+static enum walk_result writes_stmt(struct ast_walker *w, struct stmt *s)
+{
+	struct wctx *c = w->data;
+	if (s->kind == STMT_DELETE)
+		add_write(c->E, c->fn, written_var(s->u.del.target));
+	return WALK_NEXT;
+}
+
+static void fn_writes(struct elab *E, struct functiondecl *fn)
+{
+	if (fn->writes_state)
+		return; /* known, or being computed (recursion adds nothing new) */
+	fn->writes_state = 1;
+	struct wctx c = { E, fn };
+	struct ast_walker w = { .expr_pre = writes_expr, .stmt_pre = writes_stmt, .data = &c };
+	if (fn->body)
+		ast_walk_stmt(&w, fn->body);
+	fn->writes_state = 2;
+}
+
+static bool fn_needs_guru(struct functiondecl *fn);
+
+static enum walk_result guru_expr(struct ast_walker *w, struct expr *e)
+{
+	bool *needs = w->data;
+	if (e->kind == EXPR_CALL && e->u.call.decl && fn_needs_guru(e->u.call.decl)) {
+		*needs = true;
+		return WALK_STOP;
+	}
+	return WALK_NEXT;
+}
+
+/* A function needs -g if its embedded body says /\* guru *\/, or it calls
+ * one that does. */
+static bool fn_needs_guru(struct functiondecl *fn)
+{
+	if (fn->guru_state >= 2)
+		return fn->guru_state == 3;
+	if (fn->guru_state == 1)
+		return false;
+	fn->guru_state = 1;
+	bool needs = fn->embedded && (fn->pragmas & FNP_GURU);
+	if (!needs && fn->body) {
+		struct ast_walker w = { .expr_pre = guru_expr, .data = &needs };
+		ast_walk_stmt(&w, fn->body);
+	}
+	fn->guru_state = needs ? 3 : 2;
+	return needs;
+}
 
 static void check_expr(struct checker *C, struct expr *e);
 static void check_stmt(struct checker *C, struct stmt *s);
@@ -89,6 +185,27 @@ static enum walk_result check_pre(struct ast_walker *w, struct expr *e)
 {
 	struct checker *C = w->data;
 	switch (e->kind) {
+	case EXPR_CALL:
+		if (!e->u.call.decl)
+			break;
+		if (!C->E->s->opts.guru && C->dp && fn_needs_guru(e->u.call.decl))
+			diag_error(C->E->diag, D_SEM_PRIVILEGE, e->tok,
+				   "function may not be used unless -g is specified");
+		for (uint32_t i = 0; i < C->iterating.len; i++) {
+			struct functiondecl *f = e->u.call.decl;
+			fn_writes(C->E, f);
+			for (uint32_t j = 0; j < f->global_writes.len; j++)
+				if (f->global_writes.items[j] == C->iterating.items[i])
+					diag_error(C->E->diag, D_SEM, e->tok,
+						   "function call modifies var '%s' during 'foreach' "
+						   "iteration", C->iterating.items[i]->name);
+		}
+		break;
+	case EXPR_ENTRY:
+		if (!C->dp || !C->dp->is_return)
+			diag_error(C->E->diag, D_SEM, e->tok,
+				   "@entry can only be used in .return probes");
+		break;
 	case EXPR_ASSIGN:
 		check_lvalue(C, e->u.assign.lhs);
 		break;
@@ -108,6 +225,12 @@ static enum walk_result check_pre(struct ast_walker *w, struct expr *e)
 		break;
 	case EXPR_REGEX:
 		check_regex(C, e);
+		break;
+	case EXPR_PRINT:
+		/* a translation error in SystemTap: -p2 lets it through */
+		if (e->u.print->args.len > MAX_PRINT_ARGS && C->E->s->opts.last_pass >= 3)
+			diag_error(C->E->diag, D_TRANS, e->tok, "too many arguments to print (%u)",
+				   e->u.print->args.len);
 		break;
 	default:
 		break;
@@ -181,7 +304,8 @@ static void check_stmt(struct checker *C, struct stmt *s)
 		break;
 	case STMT_BREAK:
 	case STMT_CONTINUE:
-		if (C->loop_depth == 0)
+		/* a translation error in SystemTap: -p2 lets it through */
+		if (C->loop_depth == 0 && C->E->s->opts.last_pass >= 3)
 			diag_error(C->E->diag, D_SEM, s->tok, "cannot '%s' outside loop",
 				   s->kind == STMT_BREAK ? "break" : "continue");
 		break;
@@ -247,12 +371,14 @@ bool elab_check(struct elab *E)
 	struct ast_walker ew = { .expr_pre = embedded_pre, .data = &C };
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
 		struct derived_probe *dp = E->prog->probes.items[i];
+		C.dp = dp;
 		check_stmt(&C, dp->body);
 		check_expr(&C, dp->condition);
 		if (dp->condition)
 			ast_walk_expr(&cw, dp->condition);
 		ast_walk_stmt(&ew, dp->body);
 	}
+	C.dp = NULL;
 	for (uint32_t i = 0; i < E->functions.len; i++) {
 		struct functiondecl *fn = E->functions.items[i];
 		check_stmt(&C, fn->body);

@@ -127,76 +127,8 @@ static void compute_usage(struct elab *E)
 
 static bool fx_of(struct elab *E, const struct expr *e, bool in_function);
 
-/* Whether calling fn can be seen outside it (writes to its own locals and
- * parameters cannot). */
-static bool function_has_side_effects(struct elab *E, struct functiondecl *fn)
-{
-	if (fn->embedded)
-		return !(fn->pragmas & FNP_PURE);
-	if (fn->side_effects == 1)
-		return true; /* being computed: recursion, assume the worst */
-	if (fn->side_effects)
-		return fn->side_effects == 3;
-	fn->side_effects = 1;
-	bool effects = false;
-	struct stmt *b = fn->body;
-	/* any statement with effects beyond the function's own locals */
-	if (b) {
-		struct stmt *stack[256];
-		int sp = 0;
-		stack[sp++] = b;
-		while (sp && !effects) {
-			struct stmt *s = stack[--sp];
-			switch (s->kind) {
-			case STMT_BLOCK:
-				for (uint32_t i = 0; i < s->u.block.stmts.len && sp < 255; i++)
-					stack[sp++] = s->u.block.stmts.items[i];
-				break;
-			case STMT_EXPR:
-				effects = fx_of(E, s->u.expr, true);
-				break;
-			case STMT_IF:
-				effects = fx_of(E, s->u.if_.cond, true);
-				if (s->u.if_.then && sp < 255)
-					stack[sp++] = s->u.if_.then;
-				if (s->u.if_.otherwise && sp < 255)
-					stack[sp++] = s->u.if_.otherwise;
-				break;
-			case STMT_RETURN:
-				effects = s->u.ret.value && fx_of(E, s->u.ret.value, true);
-				break;
-			case STMT_NULL:
-			case STMT_BREAK:
-			case STMT_CONTINUE:
-				break;
-			default:
-				effects = true; /* loops, delete, next, try: keep */
-				break;
-			}
-		}
-	}
-	fn->side_effects = effects ? 3 : 2;
-	return effects;
-}
-
-/* Whether assigning to lhs is observable: globals, arrays and target
- * variables always; locals only if read (and never, seen from outside a
- * function, its own locals). */
-static bool lhs_matters_in(const struct expr *lhs, bool in_function)
-{
-	if (lhs->kind == EXPR_SYMBOL) {
-		const struct vardecl *v = lhs->u.sym.decl;
-		if (!v || v->kind == VAR_GLOBAL)
-			return true;
-		return in_function ? false : v->read;
-	}
-	return true;
-}
-
-static bool lhs_matters(const struct expr *lhs)
-{
-	return lhs_matters_in(lhs, false);
-}
+static bool function_has_side_effects(struct elab *E, struct functiondecl *fn);
+static bool lhs_matters_in(const struct expr *lhs, bool in_function);
 
 struct fx {
 	struct elab *E;
@@ -235,6 +167,62 @@ static enum walk_result fx_expr(struct ast_walker *w, struct expr *e)
 		break;
 	}
 	return f->effects ? WALK_STOP : WALK_NEXT;
+}
+
+/* Whether calling fn can be seen outside it.  Writes to its own locals and
+ * parameters cannot; loops and try/catch are effects only through what
+ * they contain; `next` (run-time overloading) and deleting globals are. */
+static enum walk_result fn_fx_stmt(struct ast_walker *w, struct stmt *s);
+
+static bool function_has_side_effects(struct elab *E, struct functiondecl *fn)
+{
+	if (fn->embedded)
+		return !(fn->pragmas & FNP_PURE);
+	if (fn->side_effects == 1)
+		return true; /* being computed: recursion, assume the worst */
+	if (fn->side_effects)
+		return fn->side_effects == 3;
+	fn->side_effects = 1;
+	struct fx f = { E, false, true };
+	struct ast_walker w = { .expr_pre = fx_expr, .stmt_pre = fn_fx_stmt, .data = &f };
+	if (fn->body)
+		ast_walk_stmt(&w, fn->body);
+	fn->side_effects = f.effects ? 3 : 2;
+	return f.effects;
+}
+
+static enum walk_result fn_fx_stmt(struct ast_walker *w, struct stmt *s)
+{
+	struct fx *f = w->data;
+	if (s->kind == STMT_NEXT) {
+		f->effects = true;
+	} else if (s->kind == STMT_DELETE) {
+		const struct expr *t = s->u.del.target;
+		const struct expr *sym = t->kind == EXPR_INDEX ? t->u.index.base : t;
+		if (sym->kind != EXPR_SYMBOL || !sym->u.sym.decl ||
+		    sym->u.sym.decl->kind == VAR_GLOBAL)
+			f->effects = true;
+	}
+	return f->effects ? WALK_STOP : WALK_NEXT;
+}
+
+/* Whether assigning to lhs is observable: globals, arrays and target
+ * variables always; locals only if read (and never, seen from outside a
+ * function, its own locals). */
+static bool lhs_matters_in(const struct expr *lhs, bool in_function)
+{
+	if (lhs->kind == EXPR_SYMBOL) {
+		const struct vardecl *v = lhs->u.sym.decl;
+		if (!v || v->kind == VAR_GLOBAL)
+			return true;
+		return in_function ? false : v->read;
+	}
+	return true;
+}
+
+static bool lhs_matters(const struct expr *lhs)
+{
+	return lhs_matters_in(lhs, false);
 }
 
 static bool fx_of(struct elab *E, const struct expr *e, bool in_function)

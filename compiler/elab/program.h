@@ -90,6 +90,8 @@ struct target_access {
 	bool is_address;             /* the value is the address of an object of btf_id
 	                              * (an aggregate, or after &) */
 	int pretty;                  /* 0, 1 ($) or 2 ($$) */
+	const char *module;          /* where the type came from ("kernel", a @cast
+	                              * module string): autocast hints compare it */
 	bool is_string;              /* the value is a string (pretty, $$vars, $$name) */
 	const struct target_access *inner; /* ACCESS_ENTRY: the value saved at entry */
 	bool writable;               /* the family lets scripts assign it without -g
@@ -117,6 +119,7 @@ struct derived_probe {
 	bool keep_empty;
 	/* the sequence number of begin/end/error(N) */
 	int64_t sequence;
+	bool is_return;                  /* a .return probe (@entry allowed) */
 };
 typedef VEC(struct derived_probe *) derived_probe_vec;
 

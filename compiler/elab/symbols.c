@@ -90,7 +90,11 @@ struct vardecl *elab_find_global(struct elab *E, struct stapfile *from, const ch
 			if (from->globals.items[j]->name == name)
 				return from->globals.items[j];
 	}
-	struct vardecl *v = find_in(&E->user_files, from, name, false);
+	/* library code sees only library globals: a user's `global n` must
+	 * not capture a tapset function's local n */
+	struct vardecl *v = NULL;
+	if (!from || !from->is_tapset)
+		v = find_in(&E->user_files, from, name, false);
 	if (!v)
 		v = find_in(&E->parsed->library, from, name, false);
 	return v;
@@ -194,12 +198,44 @@ static struct vardecl *lookup(struct scope *sc, const struct token *tok, const c
 	return g;
 }
 
+/* Arity is settled while resolving, as SystemTap does, so that a mismatch
+ * is reported even in code that elision later removes.  arity < 0: the
+ * use says nothing (delete X). */
+static void note_arity(struct scope *sc, struct vardecl *v, int arity, const struct token *tok)
+{
+	if (arity < 0)
+		return;
+	if (arity > 0 && v->kind != VAR_GLOBAL) {
+		diag_error(sc->E->diag, D_SEM_UNRESOLVED_VAR, tok,
+			   "unresolved arity-%d global array %s, missing global declaration?", arity,
+			   v->name);
+		return;
+	}
+	if (arity == 0 && v->kind == VAR_GLOBAL && (v->maxsize || v->wrap))
+		return; /* reported by the type pass with its own wording */
+	if (v->arity < 0) {
+		v->arity = arity;
+		v->arity_tok = tok;
+		return;
+	}
+	if (v->arity != arity) {
+		diag_error(sc->E->diag, D_SEM_ARITY, tok, "inconsistent arity (%d vs %d)", v->arity,
+			   arity);
+		diag_chain(sc->E->diag, v->arity_tok, "arity %d first inferred here", v->arity);
+	}
+}
+
 static void resolve_symbol(struct scope *sc, struct expr *e, int arity)
 {
 	if (e->u.sym.decl)
 		return;
 	struct vardecl *v = lookup(sc, e->tok, e->u.sym.name);
-	if (!v && arity > 0) {
+	if (v) {
+		note_arity(sc, v, arity, e->tok);
+		e->u.sym.decl = v;
+		return;
+	}
+	if (arity > 0) {
 		diag_error(sc->E->diag, D_SEM_UNRESOLVED_VAR, e->tok,
 			   "unresolved arity-%d global array %s, missing global declaration?", arity,
 			   e->u.sym.name);
@@ -211,8 +247,7 @@ static void resolve_symbol(struct scope *sc, struct expr *e, int arity)
 			   e->u.sym.name);
 		return;
 	}
-	if (!v)
-		v = new_local(sc, e->tok, e->u.sym.name);
+	v = new_local(sc, e->tok, e->u.sym.name);
 	e->u.sym.decl = v;
 }
 
@@ -282,6 +317,8 @@ static enum walk_result resolve_stmt(struct ast_walker *w, struct stmt *s)
 	if (s->kind == STMT_FOREACH && s->u.foreach.base->kind == EXPR_SYMBOL) {
 		int arity = (int)s->u.foreach.keys.len;
 		resolve_symbol(sc, s->u.foreach.base, arity);
+	} else if (s->kind == STMT_DELETE && s->u.del.target->kind == EXPR_SYMBOL) {
+		resolve_symbol(sc, s->u.del.target, -1);
 	}
 	return WALK_NEXT;
 }

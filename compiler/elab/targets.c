@@ -40,8 +40,15 @@ static bool is_autocast(const struct expr *e)
 	return e->kind == EXPR_CAST && !e->u.target.type_name;
 }
 
-/* The BTF type a value carries, if any. */
-static bool value_type(const struct expr *x, int32_t *id, bool *is_address)
+/* A value's type for autocasts: BTF id, address-ness, and the module the
+ * type came from (types from different @cast modules are different). */
+struct vtype {
+	int32_t id;
+	bool is_address;
+	const char *module;
+};
+
+static bool value_type(const struct expr *x, struct vtype *t)
 {
 	switch (x->kind) {
 	case EXPR_TARGET:
@@ -49,36 +56,66 @@ static bool value_type(const struct expr *x, int32_t *id, bool *is_address)
 		const struct target_access *a = x->u.target.resolved;
 		if (!a || !a->btf_id || a->is_string)
 			return false;
-		*id = a->btf_id;
-		*is_address = a->is_address;
+		*t = (struct vtype){ a->btf_id, a->is_address, a->module ? a->module : "kernel" };
 		return true;
 	}
-	case EXPR_SYMBOL:
-		if (!x->u.sym.decl || !x->u.sym.decl->type_hint)
+	case EXPR_SYMBOL: {
+		const struct vardecl *v = x->u.sym.decl;
+		if (!v || v->type_hint <= 0)
 			return false;
-		*id = x->u.sym.decl->type_hint;
-		*is_address = x->u.sym.decl->type_hint_address;
+		*t = (struct vtype){ v->type_hint, v->type_hint_address, v->type_hint_module };
 		return true;
-	case EXPR_CALL:
-		if (!x->u.call.decl || !x->u.call.decl->type_hint)
+	}
+	case EXPR_CALL: {
+		const struct functiondecl *f = x->u.call.decl;
+		if (!f || f->type_hint <= 0)
 			return false;
-		*id = x->u.call.decl->type_hint;
-		*is_address = x->u.call.decl->type_hint_address;
+		*t = (struct vtype){ f->type_hint, f->type_hint_address, f->type_hint_module };
 		return true;
+	}
 	case EXPR_ADDROF:
-		return value_type(x->u.op1.operand, id, is_address);
+		return value_type(x->u.op1.operand, t);
 	case EXPR_ASSIGN:
-		return x->u.assign.op == ASSIGN_SET && value_type(x->u.assign.rhs, id, is_address);
+		return x->u.assign.op == ASSIGN_SET && value_type(x->u.assign.rhs, t);
+	case EXPR_TERNARY: {
+		struct vtype a, b;
+		if (!value_type(x->u.ternary.then, &a) || !value_type(x->u.ternary.otherwise, &b))
+			return false;
+		if (a.id != b.id || a.is_address != b.is_address || strcmp(a.module, b.module))
+			return false;
+		*t = a;
+		return true;
+	}
 	default:
 		return false;
 	}
 }
 
+/* Records what a variable or function is given; a second, different type
+ * makes it untyped for good.  Returns whether anything changed. */
+static bool hint(int32_t *id, bool *addr, const char **module, const struct vtype *t)
+{
+	if (*id == 0) {
+		*id = t->id;
+		*addr = t->is_address;
+		*module = t->module;
+		return true;
+	}
+	if (*id > 0 && (*id != t->id || *addr != t->is_address || strcmp(*module, t->module))) {
+		*id = -1;
+		return true;
+	}
+	return false;
+}
+
 /* @cast(p, "type"[, "module"]) and autocasts work in any probe and in
  * functions: they need only the type of the base. */
-static void resolve_cast(struct elab *E, struct expr *e, int32_t auto_id, bool auto_address)
+static void resolve_cast(struct elab *E, struct expr *e, const struct vtype *base)
 {
+	int32_t auto_id = base ? base->id : 0;
+	bool auto_address = base ? base->is_address : false;
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+	acc->module = base ? base->module : (e->u.target.module ? e->u.target.module : "kernel");
 	acc->base = ACCESS_EXPR;
 	acc->base_expr = e->u.target.operand;
 	acc->base_size = 8;
@@ -120,16 +157,17 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *wai
 	*waiting = false;
 	if (e->u.target.resolved)
 		return true;
-	int32_t auto_id = 0;
-	bool auto_address = false;
-	if (is_autocast(e) && !value_type(e->u.target.operand, &auto_id, &auto_address)) {
+	struct vtype base = { 0 };
+	if (is_autocast(e) && !value_type(e->u.target.operand, &base)) {
 		if (!c->final) {
 			*waiting = true;
 			return false;
 		}
-		if (!quiet)
-			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-				   "autocast: the type of this value is unknown");
+		if (!quiet) {
+			const struct token *op = e->u.target.comps.len ? e->u.target.comps.items[0].tok
+								       : e->tok;
+			diag_error(E->diag, D_SEM_TARGET_VAR, op, "unknown type in dereference");
+		}
 		return false;
 	}
 	bool saved = E->quiet_targets;
@@ -138,7 +176,7 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *wai
 	bool ok = false;
 	const struct probe_family *f = c->dp ? c->dp->family : NULL;
 	if (e->kind == EXPR_CAST) {
-		resolve_cast(E, e, auto_id, auto_address);
+		resolve_cast(E, e, is_autocast(e) ? &base : NULL);
 		ok = E->diag->errors == before && e->u.target.resolved != NULL;
 	} else if (f && f->target_var) {
 		ok = f->target_var(E, c->dp, e) && E->diag->errors == before &&
@@ -247,15 +285,11 @@ static enum walk_result post(struct ast_walker *w, struct expr *e)
 	if (e->kind == EXPR_ASSIGN && e->u.assign.op == ASSIGN_SET &&
 	    e->u.assign.lhs->kind == EXPR_SYMBOL && e->u.assign.lhs->u.sym.decl) {
 		struct vardecl *v = e->u.assign.lhs->u.sym.decl;
-		int32_t id;
-		bool addr;
+		struct vtype t;
 		/* only locals: a global may be assigned anything anywhere */
-		if (v->kind != VAR_GLOBAL && !v->type_hint &&
-		    value_type(e->u.assign.rhs, &id, &addr)) {
-			v->type_hint = id;
-			v->type_hint_address = addr;
+		if (v->kind != VAR_GLOBAL && value_type(e->u.assign.rhs, &t) &&
+		    hint(&v->type_hint, &v->type_hint_address, &v->type_hint_module, &t))
 			c->progress = true;
-		}
 	}
 	return WALK_NEXT;
 }
@@ -288,15 +322,10 @@ static enum walk_result stmt_pre(struct ast_walker *w, struct stmt *s)
 static enum walk_result stmt_post(struct ast_walker *w, struct stmt *s)
 {
 	struct tctx *c = w->data;
-	if (s->kind == STMT_RETURN && c->fn && s->u.ret.value && !c->fn->type_hint) {
-		int32_t id;
-		bool addr;
-		if (value_type(s->u.ret.value, &id, &addr)) {
-			c->fn->type_hint = id;
-			c->fn->type_hint_address = addr;
-			c->progress = true;
-		}
-	}
+	struct vtype t;
+	if (s->kind == STMT_RETURN && c->fn && s->u.ret.value && value_type(s->u.ret.value, &t) &&
+	    hint(&c->fn->type_hint, &c->fn->type_hint_address, &c->fn->type_hint_module, &t))
+		c->progress = true;
 	return WALK_NEXT;
 }
 

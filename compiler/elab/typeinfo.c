@@ -61,6 +61,29 @@ bool typeinfo_scalar(const struct btf *btf, int32_t id, uint32_t *size, bool *is
 	return false;
 }
 
+bool typeinfo_from_ctype(struct btf *btf, const char *ctype, int32_t *id, bool *is_address)
+{
+	char name[256];
+	size_t n = strlen(ctype);
+	while (n && ctype[n - 1] == ' ')
+		n--;
+	bool pointer = n && ctype[n - 1] == '*';
+	if (pointer)
+		n--;
+	while (n && ctype[n - 1] == ' ')
+		n--;
+	if (n == 0 || n >= sizeof(name) || memchr(ctype, '*', n))
+		return false; /* pointers to pointers: no walk without the real id */
+	memcpy(name, ctype, n);
+	name[n] = 0;
+	int32_t t = typeinfo_find_type(btf, name);
+	if (!t)
+		return false;
+	*id = t;
+	*is_address = pointer;
+	return true;
+}
+
 int32_t typeinfo_find_type(struct btf *btf, const char *name)
 {
 	if (!strncmp(name, "struct ", 7)) {
@@ -248,6 +271,8 @@ static bool walk_index(struct elab *E, const struct btf *btf, struct walk_state 
 		elem = (int32_t)t->type;
 	else if (t && ws->is_address && btf_is_array(t))
 		elem = (int32_t)btf_array(t)->type;
+	else if (t && ws->is_address)
+		elem = ws->type; /* @cast(p, "t")[i]: p points at an array of t */
 	if (!elem) {
 		walk_error(E, c->tok, "invalid access '[...]' vs '%s'", type_name(E, ws->type));
 		return false;

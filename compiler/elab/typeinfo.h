@@ -31,6 +31,10 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
  * "struct task_struct"), or 0. */
 int32_t typeinfo_find_type(struct btf *btf, const char *name);
 
+/* A walk base from a C type spelling when no BTF id was recorded (recorded
+ * fixtures): "struct task_struct*" -> task_struct as an object address. */
+bool typeinfo_from_ctype(struct btf *btf, const char *ctype, int32_t *id, bool *is_address);
+
 /* Size in bytes and signedness of a scalar type (after typedefs). */
 bool typeinfo_scalar(const struct btf *btf, int32_t id, uint32_t *size, bool *is_signed);
 

@@ -347,8 +347,10 @@ struct vardecl {
 	void *backend;              /* back-end data */
 	void *backend_index_origin; /* pass 2: where each index type came from */
 	bool reported;              /* pass 2: its "unresolved type" was reported */
-	int32_t type_hint;          /* pass 2: BTF type of what was assigned (autocast) */
+	int32_t type_hint;          /* pass 2: BTF type of what was assigned (autocast);
+	                             * -1: assigned values of different types */
 	bool type_hint_address;     /* ... and whether the value is that object's address */
+	const char *type_hint_module;
 	uint32_t index;             /* position in its list */
 };
 typedef VEC(struct vardecl *) vardecl_vec;
@@ -386,8 +388,12 @@ struct functiondecl {
 	bool used;
 	bool resolved;                  /* its body's symbols are resolved */
 	uint8_t side_effects;           /* 0 unknown, 1 computing, 2 none, 3 some */
-	int32_t type_hint;              /* BTF type of what it returns (autocast) */
+	vardecl_vec global_writes;      /* globals it writes, directly or by calls */
+	uint8_t writes_state;           /* 0 unknown, 1 computing, 2 known */
+	uint8_t guru_state;             /* 0 unknown, 1 computing, 2 no, 3 needs -g */
+	int32_t type_hint;              /* BTF type of what it returns (autocast); -1 mixed */
 	bool type_hint_address;
+	const char *type_hint_module;
 	struct functiondecl *next_overload; /* same name and arity, lower priority */
 	void *backend;
 	uint32_t index;

@@ -74,7 +74,8 @@ static void add_symbol(void *arg, const struct target_symbol *sym)
 	}
 	args[1] = elab_string(E, c->m->args[1]->tok, sym->name);
 	struct probe_point *pp = elab_make_point(E, c->m->point, c->m->ncomps, functors, args);
-	elab_add_probe(c->ctx, &kprobe_family, pp, d);
+	struct derived_probe *dp = elab_add_probe(c->ctx, &kprobe_family, pp, d);
+	dp->is_return = c->is_return;
 	c->count++;
 }
 
@@ -124,19 +125,24 @@ static struct target_access *new_access(struct elab *E)
 	return arena_new_obj(E->arena, struct target_access);
 }
 
-static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int32_t type)
+static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int32_t type,
+		 const char *ctype)
 {
+	acc->module = "kernel";
 	if (!e->u.target.comps.len)
 		return true;
 	struct target *t = elab_target(E);
 	struct btf *btf = t ? target_btf(t) : NULL;
+	bool is_address = false;
+	if (btf && !type && ctype)
+		typeinfo_from_ctype(btf, ctype, &type, &is_address);
 	if (!btf || !type) {
 		if (!E->quiet_targets)
 			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "no type information (BTF) for '%s'",
 				   e->u.target.name);
 		return false;
 	}
-	return typeinfo_walk(E, btf, type, false, e, acc);
+	return typeinfo_walk(E, btf, type, is_address, e, acc);
 }
 
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
@@ -181,7 +187,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		acc->base = ACCESS_RETURN;
 		acc->ctype = d->proto->ret_ctype;
 		acc->base_size = 8;
-		if (!walk(E, e, acc, 0 /* the return type's BTF id is not kept */))
+		if (!walk(E, e, acc, 0, d->proto->ret_ctype))
 			return true;
 		e->u.target.resolved = acc;
 		return true;
@@ -218,7 +224,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		acc->base_signed = p->is_signed;
 		acc->ctype = p->ctype;
 		acc->btf_id = p->btf_type_id;
-		if (!walk(E, e, acc, p->btf_type_id))
+		if (!walk(E, e, acc, p->btf_type_id, p->ctype))
 			return true;
 		if (acc->is_string)
 			e->type = TYPE_STRING;

@@ -151,7 +151,8 @@ static bool set_address(struct req *r, struct process_data *d, uint64_t vaddr)
 
 static void add(struct req *r, struct probe_point *pp, struct process_data *d)
 {
-	elab_add_probe(r->ctx, &process_family, pp, d);
+	struct derived_probe *dp = elab_add_probe(r->ctx, &process_family, pp, d);
+	dp->is_return = d->is_return;
 	r->count++;
 }
 

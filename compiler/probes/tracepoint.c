@@ -140,16 +140,21 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		acc->base_signed = p->is_signed;
 		acc->ctype = p->ctype;
 		acc->btf_id = p->btf_type_id;
-		if (e->u.target.comps.len) {
+		acc->module = "kernel";
+		if (e->u.target.comps.len || e->u.target.addressof) {
 			struct target *t = elab_target(E);
 			struct btf *btf = t ? target_btf(t) : NULL;
-			if (!btf || !p->btf_type_id) {
+			int32_t id = p->btf_type_id;
+			bool is_address = false;
+			if (btf && !id)
+				typeinfo_from_ctype(btf, p->ctype, &id, &is_address);
+			if (!btf || !id) {
 				if (!E->quiet_targets)
 					diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
 						   "no type information (BTF) for '%s'", name);
 				return true;
 			}
-			if (!typeinfo_walk(E, btf, p->btf_type_id, false, e, acc))
+			if (!typeinfo_walk(E, btf, id, is_address, e, acc))
 				return true;
 		}
 		if (acc->is_string)
