@@ -360,8 +360,8 @@ static void foreach_hist(struct km_lower *L, struct stmt *s)
 	const char *agg = km_agg(L, h->u.hist.operand, h, &desc);
 	const char *lim = limit_temp(L, s);
 	const char *i = temp(L, "int64_t");
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	struct loop_ctx *lc = km_loop_begin(L, s->tok);
 	kw_open(L->w, "for (%s = 0; %s < %s->nbuckets; %s++)", i, i, agg, i);
 	if (lim) {
@@ -408,8 +408,8 @@ void km_foreach(struct km_lower *L, struct stmt *s)
 		       s->u.foreach.sort_dir,
 		       stat_op_c(s->u.foreach.sort_agg ? s->u.foreach.sort_agg : STAT_COUNT));
 	const char *n = temp(L, "struct _ctap_mnode *");
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	struct loop_ctx *lc = km_loop_begin(L, s->tok);
 	kw_open(L->w, "for (%s = _ctap_map_first(%s); %s; %s = _ctap_map_next(%s, %s))", n, m, n, n,
 	       m, n);

@@ -141,13 +141,13 @@ static void array_accessors(struct kmod *K, struct kglobal *g, struct writer *w)
 		strbuf_printf(&ks, "%s{ .%c = k%d }", i ? ", " : "", s ? 's' : 'l', i);
 	}
 	bool str = v->type == TYPE_STRING;
-	kw_open(w, "static __maybe_unused %s ck_get_%s(%s)", str ? "const char *" : "int64_t",
+	kw_func(w, "static __maybe_unused %s ck_get_%s(%s)", str ? "const char *" : "int64_t",
 	       g->cname, ps.buf);
 	kw_line(w, "union _ctap_key k[] = { %s };", ks.buf);
 	kw_blank(w);
 	kw_line(w, "return _ctap_map_get_%s(&%s, k);", str ? "str" : "long", g->cname);
 	kw_close(w, NULL);
-	kw_open(w, "static __maybe_unused int ck_set_%s(struct _ctap_context *c, %s, %s val)",
+	kw_func(w, "static __maybe_unused int ck_set_%s(struct _ctap_context *c, %s, %s val)",
 	       g->cname, ps.buf, str ? "const char *" : "int64_t");
 	kw_line(w, "union _ctap_key k[] = { %s };", ks.buf);
 	kw_blank(w);

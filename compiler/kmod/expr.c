@@ -13,9 +13,9 @@
  * `x + f()` adds the x read before f() ran.
  *
  * Arithmetic is 64-bit two's complement: the kernel is built with
- * -fno-strict-overflow (wrapping signed arithmetic); shift counts are
- * masked to 0..63; `/` and `%` by zero raise `division by 0` at the
- * operator, INT64_MIN / -1 wraps and x % -1 is 0 (compat_sdiv64, ck_smod).
+ * -fno-strict-overflow (wrapping signed arithmetic); shifts, `/` and `%`
+ * go through the runtime's arith.h, which masks shift counts to 0..63,
+ * raises `division by 0` and never traps on INT64_MIN / -1.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -219,19 +219,15 @@ static bool is_const(const struct expr *e)
 	}
 }
 
-/* Checks a divisor (a stable value) and returns the quotient/remainder. */
+/* a / b or a % b: the runtime raises `division by 0` at the operator. */
 static const char *km_division(struct km_lower *L, const struct token *op, bool mod,
-				  const char *a, const char *b)
+			       const char *a, const char *b)
 {
-	kw_open(L->w, "if (unlikely(%s == 0))", b);
-	kw_line(L->w, "_ctap_error_at(c, \"division by 0\", %s);", km_where_c(L->K->s, op));
-	kw_line(L->w, "goto %s;", L->errlabel);
-	kw_close(L->w, NULL);
-	if (mod) {
-		L->K->helpers |= KH_MOD;
-		return arena_printf(L->K->a, "ck_smod(%s, %s)", a, b);
-	}
-	return arena_printf(L->K->a, "compat_sdiv64(%s, %s)", a, b);
+	const char *t = arena_printf(L->K->a, "l->%s", kframe_temp(L->K->a, L->f, "int64_t", 0));
+	km_where(L, op);
+	kw_line(L->w, "%s = _ctap_%s(c, %s, %s);", t, mod ? "mod" : "div", a, b);
+	km_check(L);
+	return t;
 }
 
 static const char *arith(struct km_lower *L, enum binary_op op, const struct token *tok,
@@ -248,15 +244,11 @@ static const char *arith(struct km_lower *L, enum binary_op op, const struct tok
 	case OP_BITAND: return arena_printf(A, "(%s & %s)", a->c, b->c);
 	case OP_BITOR: return arena_printf(A, "(%s | %s)", a->c, b->c);
 	case OP_BITXOR: return arena_printf(A, "(%s ^ %s)", a->c, b->c);
-	case OP_SHL:
-		return arena_printf(A, "(int64_t)((uint64_t)%s << (%s & 63))", a->c, b->c);
-	case OP_SHR: return arena_printf(A, "(%s >> (%s & 63))", a->c, b->c);
-	case OP_USHR:
-		return arena_printf(A, "(int64_t)((uint64_t)%s >> (%s & 63))", a->c, b->c);
+	case OP_SHL: return arena_printf(A, "_ctap_shl(%s, %s)", a->c, b->c);
+	case OP_SHR: return arena_printf(A, "_ctap_shr(%s, %s)", a->c, b->c);
+	case OP_USHR: return arena_printf(A, "_ctap_ushr(%s, %s)", a->c, b->c);
 	case OP_DIV:
 	case OP_MOD:
-		*a = km_stabilize(L, *a);
-		*b = km_stabilize(L, *b);
 		return km_division(L, tok, op == OP_MOD, a->c, b->c);
 	default:
 		return "0";
@@ -335,8 +327,6 @@ void km_compound(struct km_lower *L, const char *lv, enum assign_op op, const st
 {
 	struct val cur = kv_long(lv, false);
 	enum binary_op bop = assign_binop(op);
-	if (bop == OP_DIV || bop == OP_MOD)
-		v = km_stabilize(L, v);
 	const char *r = arith(L, bop, tok, &cur, &v, false);
 	kw_line(L->w, "%s = %s;", lv, r);
 }

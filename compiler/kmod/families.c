@@ -141,9 +141,11 @@ static bool tp_is_exit(const struct target_tracepoint *tp)
 	return strncmp(tp->name, "sys_exit_", 9) == 0;
 }
 
+/* One struct and callback per tracepoint, shared by its probes (so that
+ * their handlers, reading the same arguments, can be shared too). */
 static const char *tp_struct(struct kmod *K, struct kprobe_tr *p)
 {
-	return arena_printf(K->a, "ck_tp_%u", p->index);
+	return arena_printf(K->a, "ck_tp_%s", tp_of(p)->name);
 }
 
 const char *km_tp_arg(struct kmod *K, struct kprobe_tr *p, int index)
@@ -164,7 +166,7 @@ static void tp_decls(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 		kw_open(w, "struct %s", st);
 		kw_line(w, "s64 a0;");
 		kw_close(w, ";");
-		kw_open(w, "static void %s_cb(void *data, struct pt_regs *regs, long v)", st);
+		kw_func(w, "static void %s_cb(void *data, struct pt_regs *regs, long v)", st);
 		kw_line(w, "struct %s args = { v };", st);
 		kw_blank(w);
 		if (exit)
@@ -189,7 +191,7 @@ static void tp_decls(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 		strbuf_printf(&proto, ", %s a%u", int_type(&tp->args[i]), i);
 		strbuf_printf(&init, "%sa%u", i ? ", " : "", i);
 	}
-	kw_open(w, "static void %s_cb(void *data%s)", st, proto.len ? proto.buf : "");
+	kw_func(w, "static void %s_cb(void *data%s)", st, proto.len ? proto.buf : "");
 	kw_line(w, "struct %s args = { %s };", st, tp->nargs ? init.buf : "0");
 	kw_blank(w);
 	kw_line(w, "_ctap_probe_run(((struct _ctap_tracepoint *)data)->probe, NULL, &args);");

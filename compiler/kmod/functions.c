@@ -139,7 +139,7 @@ static void function_exit(struct kfunc *kf, struct writer *w)
 
 void km_wrap(struct kmod *K, struct kfunc *kf, struct writer *w, struct strbuf *body)
 {
-	kw_open(w, "%s", signature(K, kf, true));
+	kw_func(w, "%s", signature(K, kf, true));
 	function_entry(K, kf, w);
 	strbuf_add(w->sb, body->buf, body->len);
 	function_exit(kf, w);
@@ -163,7 +163,7 @@ static void dispatcher(struct kmod *K, struct kfunc *kf)
 	struct functiondecl *f = kf->decl;
 	struct writer w = { &kf->text, 0 };
 	kw_blank(&w);
-	kw_open(&w, "%s", signature(K, kf, false));
+	kw_func(&w, "%s", signature(K, kf, false));
 	struct strbuf args = STRBUF_INIT;
 	vec_foreach(&f->params, i)
 		strbuf_printf(&args, ", a_%u", i);

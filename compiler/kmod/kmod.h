@@ -54,6 +54,8 @@ void kw_label(struct writer *w, const char *fmt, ...) __attribute__((format(prin
 /* "TEXT {" and one level deeper / one level back and "}TEXT". */
 void kw_open(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kw_close(struct writer *w, const char *suffix);
+/* A function definition: the signature, then "{" on its own line. */
+void kw_func(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Verbatim text (embedded C), no indentation added. */
 void kw_raw(struct writer *w, const char *text);
 
@@ -223,10 +225,7 @@ struct kmod {
 
 /* Helpers printed into the module when used. */
 enum {
-	KH_MOD = 1u << 0,       /* ck_smod */
-	KH_DEREF = 1u << 1,     /* ck_deref */
-	KH_KPRINTF = 1u << 2,   /* ck_kprintf (STAP_PRINTF) */
-	KH_SYMADDR = 1u << 3,   /* @var symbol relocation */
+	KH_DEREF = 1u << 0,     /* ck_deref (module.c's helpers_text[0]) */
 };
 
 /* ------------------------------------------------------------- passes */
@@ -260,7 +259,6 @@ struct km_lower {
 	unsigned nloops;
 	/* MAXACTION accounting: statements charged but not yet checked */
 	long pending;
-	const struct token *pending_tok;
 	bool failed;                /* an error was reported */
 };
 
@@ -276,8 +274,8 @@ struct val {
 /* stmt.c */
 void km_stmt(struct km_lower *L, struct stmt *s);
 void km_body(struct km_lower *L, struct stmt *body);
-void km_charge(struct km_lower *L, long n, const struct token *tok);
-void km_flush(struct km_lower *L);
+void km_charge(struct km_lower *L, long n);
+void km_flush(struct km_lower *L, const struct token *tok);
 /* "if (_ctap_failed(c)) goto ERR;" */
 void km_check(struct km_lower *L);
 /* Loops: labels for break/continue, the back edge's charge. */

@@ -126,7 +126,7 @@ static void km_handler(struct kmod *K, struct kprobe_tr *p)
 	struct writer w = { &K->handlers, 0 };
 	kw_blank(&w);
 	kw_line(&w, "/* %s */", dp->pp);
-	kw_open(&w, "static void %s(struct _ctap_context *c)", name);
+	kw_func(&w, "static void %s(struct _ctap_context *c)", name);
 	if (f->members.len) {
 		vec_push(K->a, &K->probe_frames, f);
 		kw_line(&w, "struct %s *l = &CK_LOCALS(c)->probe.%s;", f->tag, name);

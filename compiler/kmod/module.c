@@ -19,12 +19,6 @@
 #include "util/arena.h"
 
 static const char *helpers_text[] = {
-	/* KH_MOD */
-	"/* x % y with x % -1 == 0 (y != 0) */\n"
-	"static inline int64_t ck_smod(int64_t x, int64_t y)\n"
-	"{\n"
-	"\treturn y == -1 ? 0 : x - compat_sdiv64(x, y) * y;\n"
-	"}\n",
 	/* KH_DEREF */
 	"/* a fault-safe load of size bytes at addr, sign- or zero-extended */\n"
 	"static noinline int64_t ck_deref(struct _ctap_context *c, unsigned long addr, int size,\n"

@@ -24,14 +24,14 @@
 #include "session.h"
 #include "util/arena.h"
 
-void km_charge(struct km_lower *L, long n, const struct token *tok)
+void km_charge(struct km_lower *L, long n)
 {
 	L->pending += n;
-	if (tok)
-		L->pending_tok = tok;
 }
 
-void km_flush(struct km_lower *L)
+/* The check closing a basic block; tok names the statement that closes it
+ * (the failing check's location, as SystemTap reports it). */
+void km_flush(struct km_lower *L, const struct token *tok)
 {
 	if (L->pending <= 0)
 		return;
@@ -40,8 +40,8 @@ void km_flush(struct km_lower *L)
 	if (L->K->s->opts.suppress_time_limits)
 		return;
 	kw_open(L->w, "if (_ctap_actions(c, %ld))", n);
-	if (L->pending_tok)
-		kw_line(L->w, "c->last_stmt = %s;", km_where_c(L->K->s, L->pending_tok));
+	if (tok)
+		kw_line(L->w, "c->last_stmt = %s;", km_where_c(L->K->s, tok));
 	kw_line(L->w, "goto %s;", L->errlabel);
 	kw_close(L->w, NULL);
 }
@@ -77,7 +77,7 @@ static const char *km_cond(struct km_lower *L, struct expr *e)
 static void km_block(struct km_lower *L, struct stmt *s, bool charge_block)
 {
 	if (charge_block)
-		km_charge(L, 1, s->tok);
+		km_charge(L, 1);
 	vec_foreach(&s->u.block.stmts, i)
 		km_stmt(L, s->u.block.stmts.items[i]);
 }
@@ -94,19 +94,19 @@ static void km_branch(struct km_lower *L, struct stmt *s, bool loop_body)
 
 static void km_if(struct km_lower *L, struct stmt *s)
 {
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	unsigned mark = kframe_mark(L->f);
 	const char *c = km_cond(L, s->u.if_.cond);
 	kframe_release(L->f, mark);
 	kw_open(L->w, "if (%s)", c);
 	km_branch(L, s->u.if_.then, false);
-	km_flush(L);
+	km_flush(L, s->u.if_.then->tok);
 	if (s->u.if_.otherwise) {
 		L->w->indent--;
 		kw_open(L->w, "} else");
 		km_branch(L, s->u.if_.otherwise, false);
-		km_flush(L);
+		km_flush(L, s->u.if_.otherwise->tok);
 	}
 	kw_close(L->w, NULL);
 }
@@ -128,11 +128,11 @@ static struct loop_ctx *loop_push(struct km_lower *L, const struct token *tok)
 void km_loop_backedge(struct km_lower *L, struct loop_ctx *lc, const struct token *tok)
 {
 	if (lc->used_continue) {
-		km_flush(L);
+		km_flush(L, tok);
 		kw_label(L->w, "continue_%u: ;", lc->id);
 	}
-	km_charge(L, 1, tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, tok);
 }
 
 void km_loop_end(struct km_lower *L, struct loop_ctx *lc)
@@ -151,10 +151,10 @@ static void km_for(struct km_lower *L, struct stmt *s)
 {
 	if (s->u.for_.init) {
 		km_expr_stmt(L, s->u.for_.init);
-		km_charge(L, 1, NULL);
+		km_charge(L, 1);
 	}
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	struct loop_ctx *lc = loop_push(L, s->tok);
 	kw_open(L->w, "for (;;)");
 	if (s->u.for_.cond) {
@@ -187,15 +187,15 @@ static void km_return(struct km_lower *L, struct stmt *s)
 			km_store(L, "l->__retvalue", L->fn->decl->type, v);
 		kframe_release(L->f, mark);
 	}
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	kw_line(L->w, "goto out;");
 }
 
 static void km_next(struct km_lower *L, struct stmt *s)
 {
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	if (L->fn) {
 		L->fn->uses_next = true;
 		kw_line(L->w, "__next = 1;");
@@ -211,8 +211,8 @@ static void km_jump(struct km_lower *L, struct stmt *s, bool is_break)
 		return;
 	}
 	struct loop_ctx *lc = &L->loops[L->nloops - 1];
-	km_charge(L, 1, s->tok);
-	km_flush(L);
+	km_charge(L, 1);
+	km_flush(L, s->tok);
 	if (is_break) {
 		lc->used_break = true;
 		kw_line(L->w, "goto break_%u;", lc->id);
@@ -229,13 +229,13 @@ static void km_jump(struct km_lower *L, struct stmt *s, bool is_break)
  */
 static void km_try(struct km_lower *L, struct stmt *s)
 {
-	km_flush(L);
+	km_flush(L, s->tok);
 	unsigned id = ++L->labels;
 	const char *outer = L->errlabel;
 	L->errlabel = arena_printf(L->K->a, "catch_%u", id);
 	kw_line(L->w, "/* try */");
 	km_branch(L, s->u.try_.body, false);
-	km_flush(L);
+	km_flush(L, s->u.try_.body->tok);
 	L->errlabel = outer;
 	kw_line(L->w, "goto tried_%u;", id);
 	kw_label(L->w, "catch_%u:", id);
@@ -244,11 +244,12 @@ static void km_try(struct km_lower *L, struct stmt *s)
 		msg = km_var(L, s->u.try_.catch_var->u.sym.decl);
 	kw_line(L->w, "if (!_ctap_catch(c, %s))", msg);
 	kw_line(L->w, "\tgoto %s;", outer);
-	km_charge(L, 1, s->tok);
-	km_flush(L);
-	if (s->u.try_.handler)
+	km_charge(L, 1);
+	km_flush(L, s->tok);
+	if (s->u.try_.handler) {
 		km_branch(L, s->u.try_.handler, false);
-	km_flush(L);
+		km_flush(L, s->u.try_.handler->tok);
+	}
 	kw_label(L->w, "tried_%u: ;", id);
 }
 
@@ -261,7 +262,7 @@ void km_stmt(struct km_lower *L, struct stmt *s)
 		break;
 	case STMT_EXPR:
 		km_expr_stmt(L, s->u.expr);
-		km_charge(L, 1, s->tok);
+		km_charge(L, 1);
 		break;
 	case STMT_NULL:
 		break;
@@ -286,7 +287,7 @@ void km_stmt(struct km_lower *L, struct stmt *s)
 		break;
 	case STMT_DELETE:
 		km_delete(L, s);
-		km_charge(L, 1, s->tok);
+		km_charge(L, 1);
 		break;
 	case STMT_TRY:
 		km_try(L, s);
@@ -300,5 +301,5 @@ void km_body(struct km_lower *L, struct stmt *body)
 	if (!body)
 		return;
 	km_stmt(L, body);
-	km_flush(L);
+	km_flush(L, body->tok);
 }

@@ -61,6 +61,17 @@ void kw_open(struct writer *w, const char *fmt, ...)
 	w->indent++;
 }
 
+void kw_func(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline(w, w->indent, fmt, ap);
+	va_end(ap);
+	put_indent(w, w->indent);
+	strbuf_puts(w->sb, "{\n");
+	w->indent++;
+}
+
 void kw_close(struct writer *w, const char *suffix)
 {
 	w->indent--;
