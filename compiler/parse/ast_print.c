@@ -12,6 +12,36 @@
 static void print_expr(struct strbuf *o, const struct expr *e);
 static void print_stmt(struct strbuf *o, const struct stmt *s);
 
+/* Printing goes through strbuf_puts and put_i64/put_u64, not printf: the
+ * dump of a large script is a hot path (bench/parse_bench.sh). */
+static void put_u64(struct strbuf *o, uint64_t v)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void put_i64(struct strbuf *o, int64_t v)
+{
+	if (v < 0) {
+		strbuf_putc(o, '-');
+		put_u64(o, 0 - (uint64_t)v);
+	} else {
+		put_u64(o, (uint64_t)v);
+	}
+}
+
+static void put3(struct strbuf *o, const char *a, const char *b, const char *c)
+{
+	strbuf_puts(o, a);
+	strbuf_puts(o, b);
+	strbuf_puts(o, c);
+}
+
 void ast_print_string(struct strbuf *o, const char *s, uint32_t len)
 {
 	strbuf_putc(o, '"');
@@ -42,7 +72,7 @@ void ast_print_string(struct strbuf *o, const char *s, uint32_t len)
 static void print_literal(struct strbuf *o, const struct expr *e)
 {
 	if (e->kind == EXPR_NUMBER)
-		strbuf_printf(o, "%" PRId64, e->u.num);
+		put_i64(o, e->u.num);
 	else
 		print_expr(o, e);
 }
@@ -72,10 +102,12 @@ static void print_target_comps(struct strbuf *o, const target_comp_vec *comps)
 		const struct target_comp *c = &comps->items[i];
 		switch (c->kind) {
 		case TCOMP_MEMBER:
-			strbuf_printf(o, "->%s", c->name);
+			put3(o, "->", c->name, "");
 			break;
 		case TCOMP_INDEX_NUM:
-			strbuf_printf(o, "[%" PRId64 "]", c->num);
+			strbuf_putc(o, '[');
+			put_i64(o, c->num);
+			strbuf_putc(o, ']');
 			break;
 		case TCOMP_INDEX_EXPR:
 			strbuf_putc(o, '[');
@@ -129,15 +161,20 @@ static void print_hist(struct strbuf *o, const struct expr *e)
 	} else {
 		strbuf_puts(o, "@hist_linear(");
 		print_expr(o, e->u.hist.operand);
-		strbuf_printf(o, ", %" PRId64 ", %" PRId64 ", %" PRId64 ")", e->u.hist.start,
-			      e->u.hist.stop, e->u.hist.interval);
+		strbuf_puts(o, ", ");
+		put_i64(o, e->u.hist.start);
+		strbuf_puts(o, ", ");
+		put_i64(o, e->u.hist.stop);
+		strbuf_puts(o, ", ");
+		put_i64(o, e->u.hist.interval);
+		strbuf_putc(o, ')');
 	}
 }
 
 static void print_print(struct strbuf *o, const struct expr *e)
 {
 	const struct print_format *pf = e->u.print;
-	strbuf_printf(o, "%s(", pf->name);
+	put3(o, pf->name, "(", "");
 	if (pf->hist) {
 		print_expr(o, pf->hist);
 		strbuf_putc(o, ')');
@@ -171,15 +208,15 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 		 * literals proper, `global x = -1` or `timer.ms(-1)`, are
 		 * printed signed by print_literal.) */
 		if (e->u.num < 0)
-			strbuf_printf(o, "%" PRIu64, (uint64_t)e->u.num);
+			put_u64(o, (uint64_t)e->u.num);
 		else
-			strbuf_printf(o, "%" PRId64, e->u.num);
+			put_i64(o, e->u.num);
 		break;
 	case EXPR_STRING:
 		ast_print_string(o, e->u.str.val, e->u.str.len);
 		break;
 	case EXPR_EMBEDDED:
-		strbuf_printf(o, "%%{%s%%}", e->u.embedded.code);
+		put3(o, "%{", e->u.embedded.code, "%}");
 		break;
 	case EXPR_SYMBOL:
 		strbuf_puts(o, e->u.sym.name);
@@ -191,7 +228,7 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 		strbuf_putc(o, ']');
 		break;
 	case EXPR_CALL:
-		strbuf_printf(o, "%s(", e->u.call.name);
+		put3(o, e->u.call.name, "(", "");
 		print_list(o, &e->u.call.args);
 		strbuf_putc(o, ')');
 		break;
@@ -199,10 +236,12 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 		print_print(o, e);
 		break;
 	case EXPR_STAT:
-		strbuf_printf(o, "%s(", stat_op_str(e->u.stat.op));
+		put3(o, stat_op_str(e->u.stat.op), "(", "");
 		print_expr(o, e->u.stat.operand);
-		if (e->u.stat.has_shift)
-			strbuf_printf(o, ", %" PRId64, e->u.stat.shift);
+		if (e->u.stat.has_shift) {
+			strbuf_puts(o, ", ");
+			put_i64(o, e->u.stat.shift);
+		}
 		strbuf_putc(o, ')');
 		break;
 	case EXPR_HIST:
@@ -217,7 +256,7 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 	case EXPR_COMPARE:
 	case EXPR_CONCAT:
 		print_paren(o, e->u.binary.lhs);
-		strbuf_printf(o, " %s ", binary_op_str(e->u.binary.op));
+		put3(o, " ", binary_op_str(e->u.binary.op), " ");
 		print_paren(o, e->u.binary.rhs);
 		break;
 	case EXPR_REGEX:
@@ -234,7 +273,7 @@ static void print_expr(struct strbuf *o, const struct expr *e)
 		break;
 	case EXPR_ASSIGN:
 		print_paren(o, e->u.assign.lhs);
-		strbuf_printf(o, " %s ", assign_op_str(e->u.assign.op));
+		put3(o, " ", assign_op_str(e->u.assign.op), " ");
 		print_paren(o, e->u.assign.rhs);
 		break;
 	case EXPR_INCDEC: {
@@ -323,7 +362,7 @@ static void print_foreach(struct strbuf *o, const struct stmt *s)
 	}
 	if (s->u.foreach.sort_dir && s->u.foreach.sort_column == 0) {
 		if (s->u.foreach.sort_agg != STAT_NONE)
-			strbuf_printf(o, " %s", stat_op_str(s->u.foreach.sort_agg));
+			put3(o, " ", stat_op_str(s->u.foreach.sort_agg), "");
 		strbuf_putc(o, s->u.foreach.sort_dir > 0 ? '+' : '-');
 	}
 	if (s->u.foreach.limit) {
@@ -471,14 +510,17 @@ static void print_points(struct strbuf *o, const probe_point_vec *v, const char 
 void ast_print_file(struct strbuf *o, const struct stapfile *f)
 {
 	for (uint32_t i = 0; i < f->embeds.len; i++)
-		strbuf_printf(o, "%%{%s%%}\n", f->embeds.items[i]->code);
+		put3(o, "%{", f->embeds.items[i]->code, "%}\n");
 	for (uint32_t i = 0; i < f->globals.len; i++) {
 		const struct vardecl *v = f->globals.items[i];
-		strbuf_printf(o, "global %s", v->name);
+		put3(o, "global ", v->name, "");
 		if (v->wrap)
 			strbuf_putc(o, '%');
-		if (v->maxsize)
-			strbuf_printf(o, "[%" PRId64 "]", v->maxsize);
+		if (v->maxsize) {
+			strbuf_putc(o, '[');
+			put_i64(o, v->maxsize);
+			strbuf_putc(o, ']');
+		}
 		if (v->init) {
 			strbuf_puts(o, " = ");
 			print_literal(o, v->init);
@@ -511,12 +553,12 @@ void ast_print_file(struct strbuf *o, const struct stapfile *f)
 	}
 	for (uint32_t i = 0; i < f->functions.len; i++) {
 		const struct functiondecl *fn = f->functions.items[i];
-		strbuf_printf(o, "function %s (", fn->name);
+		put3(o, "function ", fn->name, " (");
 		for (uint32_t j = 0; j < fn->params.len; j++)
-			strbuf_printf(o, "%s%s", j ? ", " : "", fn->params.items[j]->name);
+			put3(o, j ? ", " : "", fn->params.items[j]->name, "");
 		strbuf_puts(o, ")\n");
 		if (fn->embedded)
-			strbuf_printf(o, "%%{%s%%}", fn->embedded);
+			put3(o, "%{", fn->embedded, "%}");
 		else if (fn->body)
 			print_stmt(o, fn->body);
 		strbuf_putc(o, '\n');

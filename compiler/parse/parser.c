@@ -447,10 +447,8 @@ static bool check_embedded(struct parser *P, const struct token *code, const cha
 
 void parser_global(struct parser *P, struct token *name)
 {
-	for (uint32_t i = 0; i < P->file->globals.len; i++) {
-		const struct vardecl *old = P->file->globals.items[i];
-		if (old->name != name->text)
-			continue;
+	const struct vardecl *old = ptrmap_get(&P->global_names, name->text);
+	if (old) {
 		if (old->is_private != P->next_private)
 			perror_at(P, name, DIAG_SAW, "global versus private variable declaration conflict");
 		else
@@ -482,6 +480,7 @@ void parser_global(struct parser *P, struct token *name)
 		v->type_tok = P->g_init->tok;
 	}
 	vec_push(A, &P->file->globals, v);
+	ptrmap_put(A, &P->global_names, v->name, v);
 	P->g_wrap = false;
 	P->g_size_tok = NULL;
 	P->g_init = NULL;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "parse/ast.h"
+#include "parse/ptrmap.h"
 
 struct arena;
 struct intern_table;
@@ -80,6 +81,7 @@ struct parser {
 	const struct token *probe_tok;
 	VEC(probe_point_vec *) head_lists;
 	VEC(const struct token *) head_seps;
+	struct ptrmap global_names;  /* name -> struct vardecl * of this file */
 
 	/* interned names the actions compare with */
 	const char *n_dollar, *n_dollar2;

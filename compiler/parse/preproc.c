@@ -85,6 +85,7 @@ struct preproc {
 	bool library_file;             /* reading a .stpm file */
 	VEC(struct pp_frame) frames;
 	pp_macro_vec file_macros;
+	struct ptrmap file_macro_names;  /* "@name" -> struct pp_macro * */
 	VEC(struct pp_cond) conds;
 	struct token *peeked;
 	struct token *eof;
@@ -277,15 +278,8 @@ static void push_argument_text(struct preproc *pp, const struct token *t, uint32
 
 static struct pp_macro *find_macro(struct preproc *pp, const char *name, bool library_scope)
 {
-	if (!library_scope) {
-		for (uint32_t i = pp->file_macros.len; i-- > 0;)
-			if (pp->file_macros.items[i]->name == name)
-				return pp->file_macros.items[i];
-	}
-	for (uint32_t i = 0; i < pp->lib->macros.len; i++)
-		if (pp->lib->macros.items[i]->name == name)
-			return pp->lib->macros.items[i];
-	return NULL;
+	struct pp_macro *m = library_scope ? NULL : ptrmap_get(&pp->file_macro_names, name);
+	return m ? m : ptrmap_get(&pp->lib->by_name, name);
 }
 
 /* The last parameter of that name (4.8 keeps its parameters in a map,
@@ -328,15 +322,12 @@ static bool pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 	/* checked at the name, as 4.8 does; the definition is still read
 	 * (and dropped) so that its body does not cascade into errors */
 	bool redefined = !ok;
-	for (uint32_t i = 0; ok && i < pp->file_macros.len; i++) {
-		if (pp->file_macros.items[i]->name == m->name) {
-			diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
-					 "attempt to redefine macro '%s' in the same file", m->name);
-			diag_parse_chain(pp->diag, pp->file_macros.items[i]->tok,
-					 "macro '%s' first defined here", m->name);
-			redefined = true;
-			break;
-		}
+	const struct pp_macro *old = ok ? ptrmap_get(&pp->file_macro_names, m->name) : NULL;
+	if (old) {
+		diag_parse_error(pp->diag, D_PP_MACRO, name, DIAG_AT,
+				 "attempt to redefine macro '%s' in the same file", m->name);
+		diag_parse_chain(pp->diag, old->tok, "macro '%s' first defined here", m->name);
+		redefined = true;
 	}
 
 	struct token *t = pp_raw(pp, NULL);
@@ -394,6 +385,7 @@ static bool pp_define(struct preproc *pp, const struct token *def, struct pp_ctx
 		diag_warning(pp->diag, W_MACRO, name, "macro redefines built-in operator '%s'",
 			     m->name);
 	vec_push_heap(&pp->file_macros, m);
+	ptrmap_put(pp->arena, &pp->file_macro_names, m->name, m);
 	return true;
 }
 
@@ -974,22 +966,22 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 	bool ok = diag->errors == errors_before;
 	for (uint32_t i = 0; ok && i < pp->file_macros.len; i++) {
 		struct pp_macro *m = pp->file_macros.items[i];
-		for (uint32_t j = 0; j < lib->macros.len; j++) {
-			if (lib->macros.items[j]->name == m->name) {
-				diag_parse_error(diag, D_PP_MACRO, m->tok, DIAG_AT,
-						 "duplicate definition of library macro '%s'", m->name);
-				diag_parse_chain(diag, lib->macros.items[j]->tok,
-						 "macro '%s' first defined here", m->name);
-				ok = false;
-				break;
-			}
+		const struct pp_macro *old = ptrmap_get(&lib->by_name, m->name);
+		if (old) {
+			diag_parse_error(diag, D_PP_MACRO, m->tok, DIAG_AT,
+					 "duplicate definition of library macro '%s'", m->name);
+			diag_parse_chain(diag, old->tok, "macro '%s' first defined here", m->name);
+			ok = false;
 		}
 	}
 	/* the library lives as long as the arena (a heap vector here leaked
 	 * once per run, and once per input in the fuzzer) */
 	if (ok)
-		for (uint32_t i = 0; i < pp->file_macros.len; i++)
+		for (uint32_t i = 0; i < pp->file_macros.len; i++) {
 			vec_push(a, &lib->macros, pp->file_macros.items[i]);
+			ptrmap_put(a, &lib->by_name, pp->file_macros.items[i]->name,
+				    pp->file_macros.items[i]);
+		}
 	preproc_close(pp);
 	return ok;
 }

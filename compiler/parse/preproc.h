@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "parse/ptrmap.h"
 #include "parse/token.h"
 #include "util/vec.h"
 
@@ -54,6 +55,7 @@ typedef VEC(struct pp_macro *) pp_macro_vec;
  * vector grows in the arena given to preproc_library_file. */
 struct pp_library {
 	pp_macro_vec macros;
+	struct ptrmap by_name;      /* "@name" -> struct pp_macro * */
 };
 
 struct preproc;
