@@ -13,6 +13,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "parse/library.h"
 #include "parse/ast_print.h"
 #include "session.h"
 #include "target/target.h"
@@ -259,6 +260,10 @@ static int resolve_point(struct elab *E, struct probe_point *pp, struct derive_c
 				   NULL);
 		return -1;
 	}
+	/* aliases starting with this point's first component may be in
+	 * library files not parsed yet */
+	if (pp->comps.len && library_load(E->parsed, LIBRARY_ALIAS, pp->comps.items[0].functor))
+		elab_sync_library(E);
 	match_result_vec matches = { 0 };
 	const char *why = NULL;
 	if (!match_tree_find(&E->tree, pp, &matches, &why)) {

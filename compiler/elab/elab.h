@@ -46,10 +46,15 @@ struct elab {
 	vardecl_vec globals;            /* every global reached */
 
 	uint32_t resolved_probes;       /* probes whose symbols are resolved */
+	uint32_t library_registered;    /* parsed library files whose aliases are registered */
 	bool listing;                   /* -l/-L: resolution errors are quiet */
 	bool quiet_targets;             /* resolving inside @defined() */
 	unsigned errors_before;
 };
+
+/* Registers the aliases of library files parsed since the last call (the
+ * library is parsed on demand: parse/library.h). */
+void elab_sync_library(struct elab *E);
 
 /* Pulls a tapset file into the program (its probes get derived too). */
 void elab_use_file(struct elab *E, struct stapfile *f);

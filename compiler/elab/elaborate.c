@@ -11,6 +11,7 @@
 #include "diag/source.h"
 #include "elab/elab.h"
 #include "parse/ast_print.h"
+#include "parse/library.h"
 #include "session.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
@@ -36,6 +37,12 @@ static void register_aliases(struct elab *E, struct stapfile *f)
 			match_tree_add_alias(&E->tree, al, name);
 		}
 	}
+}
+
+void elab_sync_library(struct elab *E)
+{
+	while (E->library_registered < E->parsed->library.len)
+		register_aliases(E, E->parsed->library.items[E->library_registered++]);
 }
 
 static void use_user_file(struct elab *E, struct stapfile *f)
@@ -150,8 +157,7 @@ struct program *elaborate(struct session *s, struct parse_result *parsed)
 		vec_push(E->arena, &mine, parsed->extra.items[i]);
 	for (uint32_t i = 0; i < mine.len; i++)
 		register_aliases(E, mine.items[i]);
-	for (uint32_t i = 0; i < parsed->library.len; i++)
-		register_aliases(E, parsed->library.items[i]);
+	elab_sync_library(E);
 
 	if (s->opts.listing == LIST_PROBES || s->opts.listing == LIST_PROBES_VARS) {
 		if (!elaborate_listing_probes(E))

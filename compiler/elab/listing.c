@@ -7,6 +7,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "parse/library.h"
 #include "elab/elaborate.h"
 #include "parse/ast_print.h"
 #include "session.h"
@@ -151,6 +152,10 @@ bool elaborate_listing(struct session *s, const struct program *p, FILE *out)
 	if (!p || !p->elab)
 		return false;
 	struct elab *E = p->elab;
+	if (s->opts.listing == LIST_PROBE_ALIASES || s->opts.listing == LIST_FUNCTIONS) {
+		library_load_all(E->parsed);
+		elab_sync_library(E);
+	}
 	switch (s->opts.listing) {
 	case LIST_PROBE_TYPES:
 		registry_dump_types(out);

@@ -16,6 +16,7 @@
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "elab/elab.h"
+#include "parse/library.h"
 #include "session.h"
 #include "util/arena.h"
 #include "util/similar.h"
@@ -95,6 +96,8 @@ struct vardecl *elab_find_global(struct elab *E, struct stapfile *from, const ch
 	struct vardecl *v = NULL;
 	if (!from || !from->is_tapset)
 		v = find_in(&E->user_files, from, name, false);
+	if (!v && library_load(E->parsed, LIBRARY_GLOBAL, name))
+		elab_sync_library(E);
 	if (!v)
 		v = find_in(&E->parsed->library, from, name, false);
 	return v;
@@ -149,6 +152,8 @@ struct functiondecl *elab_find_function(struct elab *E, struct stapfile *from, c
 			return overload_chain(&found);
 	}
 	collect_functions(&E->user_files, from, name, nargs, &found, E->arena);
+	if (!found.len && library_load(E->parsed, LIBRARY_FUNCTION, name))
+		elab_sync_library(E);
 	if (!found.len)
 		collect_functions(&E->parsed->library, from, name, nargs, &found, E->arena);
 	return overload_chain(&found);
@@ -251,19 +256,24 @@ static void resolve_symbol(struct scope *sc, struct expr *e, int arity)
 	e->u.sym.decl = v;
 }
 
+static void offer_name(void *sim, const char *name)
+{
+	similar_offer(sim, name);
+}
+
 static void report_unresolved_function(struct scope *sc, struct expr *e)
 {
 	struct elab *E = sc->E;
 	struct similar sim;
 	similar_init(&sim, e->u.call.name);
-	const stapfile_vec *sets[2] = { &E->user_files, &E->parsed->library };
-	for (int k = 0; k < 2; k++)
-		for (uint32_t i = 0; i < sets[k]->len; i++)
-			for (uint32_t j = 0; j < sets[k]->items[i]->functions.len; j++) {
-				const struct functiondecl *fn = sets[k]->items[i]->functions.items[j];
-				if (!fn->is_private)
-					similar_offer(&sim, fn->name);
-			}
+	for (uint32_t i = 0; i < E->user_files.len; i++)
+		for (uint32_t j = 0; j < E->user_files.items[i]->functions.len; j++) {
+			const struct functiondecl *fn = E->user_files.items[i]->functions.items[j];
+			if (!fn->is_private)
+				similar_offer(&sim, fn->name);
+		}
+	/* the library's names come from its index: nothing is parsed for a hint */
+	library_each_function(E->parsed, offer_name, &sim);
 	/* a function of that name with another arity is the better hint */
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_printf(&sb, "unresolved function %s", e->u.call.name);

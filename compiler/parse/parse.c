@@ -18,6 +18,8 @@
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "parse/ast_print.h"
+#include "parse/library.h"
+#include "parse/parse_internal.h"
 #include "parse/grammar.h"
 #include "parse/lexer.h"
 #include "parse/parser.h"
@@ -28,12 +30,6 @@
 #include "util/fileutil.h"
 #include "util/strbuf.h"
 
-struct parse_ctx {
-	struct session *s;
-	struct pp_env env;
-	struct pp_library lib;
-	struct parse_result *out;
-};
 
 /* ------------------------------------------------------------- pp_env */
 
@@ -111,7 +107,7 @@ static struct stapfile *new_file(struct session *s, struct source_file *src, boo
 	return f;
 }
 
-static void print_error_count(struct session *s, unsigned n)
+void parse_print_error_count(struct session *s, unsigned n)
 {
 	if (n)
 		fprintf(s->diag.out, "%u parse error%s.\n", n, n == 1 ? "" : "s");
@@ -119,7 +115,7 @@ static void print_error_count(struct session *s, unsigned n)
 
 /* *errors: every error while parsing (warnings too under -W); *parse_errors:
  * the parse errors alone, which "N parse errors." counts. */
-static struct stapfile *parse_source(struct parse_ctx *c, struct source_file *src, bool tapset,
+struct stapfile *parse_source(struct parse_ctx *c, struct source_file *src, bool tapset,
 				     bool privileged, unsigned *errors, unsigned *parse_errors)
 {
 	struct session *s = c->s;
@@ -178,7 +174,7 @@ static bool parse_user_text(struct parse_ctx *c, const char *name, const char *t
 	unsigned errors, parse_errors;
 	struct stapfile *f = parse_source(c, src, false, s->opts.guru, &errors, &parse_errors);
 	if (errors) {
-		print_error_count(s, parse_errors);
+		parse_print_error_count(s, parse_errors);
 		return false;
 	}
 	if (file_is_empty(f)) {
@@ -199,7 +195,7 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* Sorted regular files in dir ending in suffix (malloc'd paths). */
-static char **list_dir(const char *dir, const char *suffix, size_t *n)
+char **parse_list_dir(const char *dir, const char *suffix, size_t *n)
 {
 	*n = 0;
 	DIR *d = opendir(dir);
@@ -232,7 +228,7 @@ static char **list_dir(const char *dir, const char *suffix, size_t *n)
 	return names;
 }
 
-static void free_list(char **names, size_t n)
+void parse_free_list(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -240,9 +236,9 @@ static void free_list(char **names, size_t n)
 }
 
 /* Visits R/linux/ARCH, R/linux, R/ARCH, R for each root, in order. */
-static void for_each_tapset_dir(struct session *s, void (*fn)(struct parse_ctx *, const char *dir),
-				struct parse_ctx *c)
+void parse_for_each_tapset_dir(struct parse_ctx *c, void (*fn)(struct parse_ctx *, const char *dir))
 {
+	struct session *s = c->s;
 	VEC(const char *) roots = { 0 };
 	vec_push_heap(&roots, s->tapset_dir);
 	for (uint32_t i = 0; i < s->opts.include_dirs.len; i++)
@@ -263,7 +259,7 @@ static void for_each_tapset_dir(struct session *s, void (*fn)(struct parse_ctx *
 	vec_free_heap(&roots);
 }
 
-static struct source_file *load_source(struct session *s, const char *path, enum source_kind kind)
+struct source_file *parse_load_source(struct session *s, const char *path, int kind)
 {
 	size_t len;
 	char *text = file_read_all(path, &len);
@@ -281,9 +277,9 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 {
 	struct session *s = c->s;
 	size_t n;
-	char **files = list_dir(dir, ".stpm", &n);
+	char **files = parse_list_dir(dir, ".stpm", &n);
 	for (size_t i = 0; i < n; i++) {
-		struct source_file *src = load_source(s, files[i], SOURCE_MACROS);
+		struct source_file *src = parse_load_source(s, files[i], SOURCE_MACROS);
 		if (!src)
 			continue;
 		/* As in 4.8, a macro file with errors is skipped with a
@@ -295,34 +291,7 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 			diag_warning(&s->diag, W_GENERIC, NULL,
 				     "macro tapset \"%s\" has errors, and will be skipped.", files[i]);
 	}
-	free_list(files, n);
-}
-
-static void load_tapset_dir(struct parse_ctx *c, const char *dir)
-{
-	struct session *s = c->s;
-	size_t n;
-	char **files = list_dir(dir, ".stp", &n);
-	for (size_t i = 0; i < n; i++) {
-		struct source_file *src = load_source(s, files[i], SOURCE_TAPSET);
-		if (!src)
-			continue;
-		unsigned errors, parse_errors;
-		unsigned before = s->diag.errors;
-		unsigned before_parse = s->diag.parse_errors;
-		struct stapfile *f = parse_source(c, src, true, true, &errors, &parse_errors);
-		if (errors) {
-			print_error_count(s, parse_errors);
-			/* a broken tapset only warns (it is skipped), unless -W */
-			s->diag.errors = before;
-			s->diag.parse_errors = before_parse;
-			diag_warning(&s->diag, W_GENERIC, NULL,
-				     "tapset \"%s\" has errors, and will be skipped", files[i]);
-			continue;
-		}
-		vec_push(s->arena, &c->out->library, f);
-	}
-	free_list(files, n);
+	parse_free_list(files, n);
 }
 
 /* --------------------------------------------------------------- pass 1 */
@@ -333,9 +302,13 @@ bool parse_pass(struct session *s, struct parse_result *out)
 	memset(out, 0, sizeof(*out));
 	env_init(c, s, out);
 
-	for_each_tapset_dir(s, load_macro_dir, c);
+	parse_for_each_tapset_dir(c, load_macro_dir);
 	c->out = out;
-	for_each_tapset_dir(s, load_tapset_dir, c);
+	library_open(c);
+	/* -W must see every tapset's warnings; otherwise files are parsed when
+	 * pass 2 first needs something they define */
+	if (s->opts.warnings_as_errors)
+		library_load_all(out);
 	if (s->diag.errors)
 		return false; /* a bad macro file, or -W made a tapset warning an error */
 

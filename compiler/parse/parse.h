@@ -19,7 +19,8 @@ struct source_file;
 struct parse_result {
 	struct stapfile *user;       /* the script being compiled */
 	stapfile_vec extra;          /* -E scripts */
-	stapfile_vec library;        /* every tapset file */
+	stapfile_vec library;        /* the tapset files parsed so far (library.h) */
+	struct library *lib;         /* the whole library, loaded on demand */
 	uint64_t *args_used;         /* bitmap: which $N/@N the script used */
 	uint32_t nargs;
 };
