@@ -453,6 +453,13 @@ struct val km_expr(struct km_lower *L, struct expr *e)
 void km_expr_stmt(struct km_lower *L, struct expr *e)
 {
 	unsigned mark = kframe_mark(L->f);
+	/* x++ as a statement: no copy of the old value */
+	if (e->kind == EXPR_INCDEC && e->u.incdec.operand->kind == EXPR_SYMBOL &&
+	    e->u.incdec.operand->u.sym.decl) {
+		kw_line(L->w, "%s%s;", km_var(L, e->u.incdec.operand->u.sym.decl),
+			e->u.incdec.increment ? "++" : "--");
+		return;
+	}
 	struct val v = km_expr(L, e);
 	/* a value with no effect still runs its statements (checks, calls);
 	 * the C expression itself has no side effects and is dropped */
