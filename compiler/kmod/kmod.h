@@ -158,6 +158,8 @@ void kframe_print(struct writer *w, const struct frame *f);
 
 enum { LOCK_R = 1, LOCK_W = 2 };
 
+#define KM_MAX_REGEX 256
+
 /* A derived probe's translation. */
 struct kprobe_tr {
 	struct derived_probe *dp;
@@ -216,6 +218,8 @@ struct kmod {
 	unsigned nfmt;              /* printf spec tables made */
 	unsigned helpers;           /* KH_* bits: generated helpers used */
 	bool has_embedded;          /* embedded C anywhere */
+	unsigned nregex;            /* regex.c: DFA tables made */
+	int regex_classes[KM_MAX_REGEX];
 	unsigned nesting;           /* MAXNESTING to define */
 
 	/* the product */
@@ -226,6 +230,7 @@ struct kmod {
 /* Helpers printed into the module when used. */
 enum {
 	KH_DEREF = 1u << 0,     /* ck_deref (module.c's helpers_text[0]) */
+	KH_REGEX = 1u << 1,     /* ck_regex */
 };
 
 /* ------------------------------------------------------------- passes */

@@ -37,6 +37,24 @@ static const char *helpers_text[] = {
 	"\tdefault: return (int64_t)v.q;\n"
 	"\t}\n"
 	"}\n",
+	/* KH_REGEX */
+	"/* =~: a walk of a DFA (regex.c): acc bit 0 accepts now, 1 at the end,\n"
+	" * 2 is the dead state */\n"
+	"static int ck_regex(const char *s, const u8 *cls, const u16 *next, unsigned int ncls,\n"
+	"\t\t    const u8 *acc)\n"
+	"{\n"
+	"\tunsigned int st = 0;\n"
+	"\n"
+	"\tfor (;; s++) {\n"
+	"\t\tif (acc[st] & 1)\n"
+	"\t\t\treturn 1;\n"
+	"\t\tif (!*s)\n"
+	"\t\t\treturn (acc[st] & 2) != 0;\n"
+	"\t\tif (acc[st] & 4)\n"
+	"\t\t\treturn 0;\n"
+	"\t\tst = next[st * ncls + cls[(u8)*s]];\n"
+	"\t}\n"
+	"}\n",
 };
 
 /* Support for embedded C (embedded.c has the conventions). */
