@@ -97,8 +97,8 @@ static struct arena_block *arena_grow(struct arena *a, size_t need)
 	if (a->next_block_size < ARENA_MAX_BLOCK)
 		a->next_block_size *= 2;
 	struct arena_block *b;
-	if (size >= ARENA_HUGE - sizeof(*b) && size <= ARENA_HUGE) {
-		size = ARENA_HUGE - sizeof(*b);
+	if (size == ARENA_MAX_BLOCK && need <= ARENA_HUGE - sizeof(*b)) {
+		size = ARENA_HUGE - sizeof(*b); /* the header shares the huge page */
 		void *p = NULL;
 		if (posix_memalign(&p, ARENA_HUGE, ARENA_HUGE) != 0 || !p)
 			xoom();
