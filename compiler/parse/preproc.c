@@ -178,7 +178,8 @@ static struct token *pp_raw(struct preproc *pp, struct pp_ctx *ctx)
 				if (++pp->expanded > PP_MAX_EXPANDED_TOKENS) {
 					give_up(pp, f->chain, "produced more tokens than",
 						PP_MAX_EXPANDED_TOKENS);
-					return pp->eof;
+					pp->gave_up_told = true;
+					return error_token(pp, pp->eof);
 				}
 				struct token *c = arena_memdup(pp->arena, t, sizeof(*t));
 				c->chain = f->chain;
