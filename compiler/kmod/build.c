@@ -105,6 +105,18 @@ static void hash_dir(struct hash *h, const char *dir)
 	free(names);
 }
 
+/* Whether -D gave NAME (NAME or NAME=VALUE). */
+static bool user_defines(struct session *s, const char *name)
+{
+	size_t n = strlen(name);
+	vec_foreach(&s->opts.defines, i) {
+		const char *d = s->opts.defines.items[i];
+		if (strncmp(d, name, n) == 0 && (d[n] == 0 || d[n] == '='))
+			return true;
+	}
+	return false;
+}
+
 /* ccflags for both units: the runtime include path, -D, -t. */
 static const char *ccflags(struct kmod *K)
 {
@@ -115,6 +127,14 @@ static const char *ccflags(struct kmod *K)
 		strbuf_printf(&sb, " -D%s", s->opts.defines.items[i]);
 	if (s->opts.timing)
 		strbuf_puts(&sb, " -DSTP_TIMING");
+	/* --suppress-time-limits: no MAXACTION checks (pass 3 omits them), no
+	 * overload detection, lock attempts without a practical bound */
+	if (s->opts.suppress_time_limits) {
+		if (!user_defines(s, "STP_NO_OVERLOAD"))
+			strbuf_puts(&sb, " -DSTP_NO_OVERLOAD");
+		if (!user_defines(s, "MAXTRYLOCK"))
+			strbuf_puts(&sb, " -DMAXTRYLOCK=1000000");
+	}
 	const char *r = arena_strdup(K->a, sb.buf);
 	strbuf_free(&sb);
 	return r;
