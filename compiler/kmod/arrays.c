@@ -41,6 +41,15 @@ static struct kglobal *global_of(struct expr *e)
 	return e->u.sym.decl->backend;
 }
 
+/* A string read from an array points into its node, which an insertion
+ * into a full `%` array may reuse: copy it before it feeds one. */
+static struct val own_string(struct km_lower *L, struct val v)
+{
+	if (v.t == TYPE_STRING && !v.stable && strstr(v.c, "_ctap_map_get_str("))
+		return km_stabilize(L, v);
+	return v;
+}
+
 const char *km_keys(struct km_lower *L, expr_vec *keys, unsigned *wild, bool stabilize)
 {
 	unsigned n = keys->len;
@@ -54,7 +63,7 @@ const char *km_keys(struct km_lower *L, expr_vec *keys, unsigned *wild, bool sta
 			*wild |= 1u << i;
 			continue;
 		}
-		vals[i] = km_expr(L, e);
+		vals[i] = own_string(L, km_expr(L, e));
 		bool later = stabilize;
 		for (unsigned j = i + 1; j < n && !later; j++)
 			later = km_has_effects(keys->items[j]);
@@ -209,7 +218,7 @@ struct val km_index_assign(struct km_lower *L, struct expr *e)
 		return fail(L, lhs->tok, "not an array of longs or strings");
 	unsigned wild;
 	const char *k = km_keys(L, &lhs->u.index.keys, &wild, km_has_effects(e->u.assign.rhs));
-	struct val v = km_expr(L, e->u.assign.rhs);
+	struct val v = own_string(L, km_expr(L, e->u.assign.rhs));
 	bool str = g->decl->type == TYPE_STRING;
 	const char *where = km_where_c(L->K->s, lhs->u.index.base->tok);
 	switch (e->u.assign.op) {
