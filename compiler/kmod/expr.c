@@ -114,8 +114,11 @@ const char *km_var(struct km_lower *L, struct vardecl *v)
 		struct kglobal *g = v->backend;
 		return g ? g->cname : "0 /* unknown global */";
 	}
-	if (!v->backend)
+	if (!v->backend) {
+		/* a local pass 2 did not list: give it a slot here */
 		v->backend = (void *)km_local_name(L->K->a, v->name);
+		kframe_add(L->K->a, L->f, "int64_t", v->backend, 0, v->type == TYPE_STRING);
+	}
 	return arena_printf(L->K->a, "l->%s", (const char *)v->backend);
 }
 
