@@ -21,6 +21,7 @@
 #include "kmod/kmod.h"
 #include "probes/begin_end.h"
 #include "probes/kprobe.h"
+#include "probes/perf.h"
 #include "probes/timer.h"
 #include "probes/tracepoint.h"
 #include "session.h"
@@ -229,6 +230,29 @@ static void kprobe_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 	strbuf_free(&sb);
 }
 
+/* ---------------------------------------------------------- perf */
+
+/* perf.type(T).config(C)[.sample(N)]: a per-CPU counter whose overflow
+ * runs the probe; the runtime has no per-process or frequency mode yet. */
+static bool perf_check(struct kmod *K, struct kprobe_tr *p)
+{
+	const struct perf_data *d = p->dp->family_data;
+	if (d->counter || d->process || d->freq || d->period <= 0) {
+		kmod_error(K, p->dp->tok, "perf probe '%s': only system-wide sampling by event "
+			   "count is supported by the kernel-module back end yet", p->dp->pp);
+		return false;
+	}
+	return true;
+}
+
+static void perf_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
+{
+	(void)K;
+	const struct perf_data *d = p->dp->family_data;
+	kw_line(w, "{ .probe = &probes[%u], .type = %lld, .config = %lldULL, .sample_period = %lld },",
+		p->index, (long long)d->type, (long long)d->config, (long long)d->period);
+}
+
 /* ---------------------------------------------------------- the table */
 
 static const struct kfamily kf_begin_end = {
@@ -240,6 +264,10 @@ static const struct kfamily kf_timer = {
 };
 static const struct kfamily kf_profile = {
 	.name = "perf", .kind = normal_kind, .emit_entry = profile_entry, .table = "perfs",
+};
+static const struct kfamily kf_perf = {
+	.name = "perf", .kind = normal_kind, .check = perf_check, .emit_entry = perf_entry,
+	.table = "perfs",
 };
 static const struct kfamily kf_tracepoint = {
 	.name = "tracepoint", .kind = normal_kind, .check = tp_check, .emit_decls = tp_decls,
@@ -259,6 +287,8 @@ const struct kfamily *km_family_find(const struct probe_family *f)
 		return &kf_tracepoint;
 	if (f == &kprobe_family)
 		return &kf_kprobe;
+	if (f == &perf_family)
+		return &kf_perf;
 	return NULL;
 }
 

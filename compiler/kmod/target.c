@@ -81,7 +81,8 @@ static void ctype_width(const char *t, uint32_t *size, bool *sgn)
 
 static bool need_regs(struct km_lower *L, struct expr *e)
 {
-	if (!L->probe || !L->probe->dp->family || strcmp(L->probe->fam->name, "kprobe") != 0) {
+	if (!L->probe || (strcmp(L->probe->fam->name, "kprobe") != 0 &&
+			  strcmp(L->probe->fam->name, "perf") != 0)) {
 		fail(L, e, "this target variable needs a kprobe's registers");
 		return false;
 	}
