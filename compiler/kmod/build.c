@@ -428,12 +428,13 @@ bool kbuild_module(struct kmod *K, struct kbuild *B)
 	struct target *t = session_target(s);
 	if (!t)
 		return false;
-	bool cache = !s->opts.disable_cache && !s->opts.poison_cache;
+	/* --poison-cache: rebuild, but still store the result */
+	bool cache = !s->opts.disable_cache;
 	const char *cdir = arena_printf(K->a, "%s/cache/%.2s", kbuild_systemtap_dir(s), B->key);
 	if (cache) {
 		B->ko = arena_printf(K->a, "%s/%s.ko", cdir, B->name);
 		const char *src = arena_printf(K->a, "%s/%s.c", cdir, B->name);
-		if (file_exists(B->ko) && file_exists(src)) {
+		if (!s->opts.poison_cache && file_exists(B->ko) && file_exists(src)) {
 			B->cache_hit = true;
 			return true;
 		}
