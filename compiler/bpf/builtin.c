@@ -60,6 +60,17 @@ uint32_t builtin_width(const struct bpf_plan *pl, const struct expr *call)
 	const struct functiondecl *f = call->u.call.decl;
 	const struct builtin *b = builtin_find(f->bpf_builtin);
 	uint32_t msl = pl->lim.maxstringlen;
+	if (!strcmp(f->bpf_builtin, "pp") || !strcmp(f->bpf_builtin, "pn")) {
+		/* per-probe constants: as wide as the widest */
+		uint64_t w = 1;
+		vec_foreach(&pl->probes, i) {
+			const struct derived_probe *dp = pl->probes.items[i]->dp;
+			const char *t = f->bpf_builtin[1] == 'p' ? dp->pp : dp->pn;
+			if (strlen(t) + 1 > w)
+				w = strlen(t) + 1;
+		}
+		return w < msl ? (uint32_t)w : msl;
+	}
 	if (!b || b->width == BW_MAX)
 		return msl;
 	if (b->width == BW_ARG0) {

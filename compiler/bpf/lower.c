@@ -28,11 +28,13 @@
 #include <linux/btf.h>
 
 #include "bpf/asm.h"
+#include "bpf/attach.h"
 #include "bpf/feature.h"
 #include "bpf/ringbuf.h"
 #include "bpf/syscalls_x86_64.h"
 #include "diag/diag.h"
 #include "probes/kprobe.h"
+#include "probes/process.h"
 #include "probes/timer.h"
 #include "probes/tracepoint.h"
 #include "session.h"
@@ -125,13 +127,22 @@ ir_reg lower_head(struct lower *L)
 
 void lower_emit_record(struct lower *L, struct smem rec, uint32_t size)
 {
-	ir_reg r = ir_new_vreg(L->ir);
-	ir_call_helper(L->ir, r, BPF_FUNC_ringbuf_output, ir_arg_map(L->pl->ring),
+	struct ir *ir = L->ir;
+	ir_reg r = ir_new_vreg(ir);
+	ir_call_helper(ir, r, BPF_FUNC_ringbuf_output, ir_arg_map(L->pl->ring),
 		       lower_addr_arg(L, rec), ir_arg_imm(size), ir_arg_imm(0));
-	ir_label ok = ir_new_label(L->ir);
-	ir_emit_jcc_imm(L->ir, IR_JEQ, r, 0, ok);
-	ringbuf_emit_count_lost(L->ir, L->pl->lost);
-	ir_bind_label(L->ir, ok);
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, ok);
+	/* a record that did not fit counts as lost; its dead first bytes are
+	 * the key of the lost counter (no stack spent per output site) */
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, 0);
+	ir_reg p = ir_new_vreg(ir), one = ir_new_vreg(ir);
+	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->lost),
+		       lower_addr_arg(L, rec));
+	ir_emit_jcc_imm(ir, IR_JEQ, p, 0, ok);
+	ir_emit_mov_imm(ir, one, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, p, 0, one, false);
+	ir_bind_label(ir, ok);
 }
 
 static uint32_t new_esite(struct lower *L, const struct token *tok, const char *msg,
@@ -578,7 +589,8 @@ static struct stmt *leading_guard(struct stmt *body)
 	return gs.ok ? s : NULL;
 }
 
-static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr)
+static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr,
+			  int64_t pid_filter, bool target_filter)
 {
 	struct ir *ir = L->ir;
 	struct derived_probe *dp = bp->dp;
@@ -598,7 +610,7 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	L->scope = &top;
 	const void *saved = ir_set_tag(ir, dp->tok);
 
-	if (syscall_nr >= 0) {
+	if (syscall_nr >= 0 && !L->kp->cookie_dispatch) {
 		ir_reg id = ir_new_vreg(ir);
 		if (L->kp->syscall_exit) {
 			/* sys_exit(regs, ret): the number is regs->orig_ax */
@@ -614,6 +626,28 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 			ir_emit_load(ir, 8, id, ir_ctx(ir), 8);
 		}
 		ir_emit_jcc_imm(ir, IR_JNE, id, syscall_nr, L->hend);
+	}
+	if (pid_filter > 0 || target_filter) {
+		/* process(PID) / -c/-x: only that process (threads included) */
+		ir_reg tg = ir_new_vreg(ir);
+		ir_call_helper(ir, tg, BPF_FUNC_get_current_pid_tgid);
+		ir_emit_alu_imm(ir, IR_RSH, tg, 32);
+		if (pid_filter > 0) {
+			ir_emit_jcc_imm(ir, IR_JNE, tg, pid_filter, L->hend);
+		} else {
+			ir_reg h = lower_head(L), tp = ir_new_vreg(ir);
+			ir_emit_load(ir, 8, tp, h, RT_OFF_TARGET);
+			ir_emit_jcc(ir, IR_JNE, tg, tp, L->hend);
+		}
+	}
+	if (bp->process_end) {
+		ir_reg pt = ir_new_vreg(ir), lo = ir_new_vreg(ir);
+		ir_call_helper(ir, pt, BPF_FUNC_get_current_pid_tgid);
+		ir_emit_mov(ir, lo, pt);
+		ir_emit_alu_imm(ir, IR_LSH, lo, 32);
+		ir_emit_alu_imm(ir, IR_RSH, pt, 32);
+		ir_emit_alu_imm(ir, IR_RSH, lo, 32);
+		ir_emit_jcc(ir, IR_JNE, pt, lo, L->hend);
 	}
 	L->hoisted = leading_guard(dp->body);
 	if (L->hoisted) {
@@ -692,15 +726,114 @@ static struct kprog *new_group(struct bpf_translation *t, enum kattach a, const 
 	return kp;
 }
 
+static void group_add_filtered(struct bpf_translation *t, struct kprog *kp, struct bprobe *bp,
+			       int32_t nr, int64_t pid, bool target)
+{
+	struct arena *a = t->pl->arena;
+	vec_push(a, &kp->probes, bp);
+	uint32_t n = kp->probes.len;
+	int32_t *nrs = arena_alloc(a, sizeof(int32_t) * n);
+	int64_t *pids = arena_alloc(a, sizeof(int64_t) * n);
+	bool *tgts = arena_alloc(a, sizeof(bool) * n);
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		nrs[i] = kp->syscall_nr[i];
+		pids[i] = kp->pid_filter[i];
+		tgts[i] = kp->target_filter[i];
+	}
+	nrs[n - 1] = nr;
+	pids[n - 1] = pid;
+	tgts[n - 1] = target;
+	kp->syscall_nr = nrs;
+	kp->pid_filter = pids;
+	kp->target_filter = tgts;
+}
+
 static void group_add(struct bpf_translation *t, struct kprog *kp, struct bprobe *bp, int32_t nr)
 {
-	vec_push(t->pl->arena, &kp->probes, bp);
-	kp->syscall_nr = kp->syscall_nr ? kp->syscall_nr : NULL;
-	int32_t *n = arena_alloc(t->pl->arena, sizeof(int32_t) * kp->probes.len);
-	for (uint32_t i = 0; i + 1 < kp->probes.len; i++)
-		n[i] = kp->syscall_nr ? kp->syscall_nr[i] : -1;
-	n[kp->probes.len - 1] = nr;
-	kp->syscall_nr = n;
+	group_add_filtered(t, kp, bp, nr, 0, false);
+}
+
+/* process(...) probes: uprobes batched per file into uprobe_multi links
+ * (dispatch on the attach cookie), lifecycle probes on the sched
+ * tracepoints, syscall probes on raw_syscalls. */
+static bool group_process(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct bpf_plan *pl = t->pl;
+	struct derived_probe *dp = bp->dp;
+	const struct process_data *d = dp->family_data;
+	switch (d->kind) {
+	case PROCESS_UPROBE: {
+		if (d->absolute) {
+			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+				   "probe %s: .absolute statement probes are not supported by the BPF runtime",
+				   dp->pp);
+			return false;
+		}
+		bool multi = feature_available(FEATURE_UPROBE_MULTI);
+		if (!multi && !feature_available(FEATURE_UPROBE)) {
+			static const enum feature alts[] = { FEATURE_UPROBE_MULTI, FEATURE_UPROBE };
+			feature_require(&pl->s->diag, dp->tok, "process probes", "uprobes", alts, 2);
+			return false;
+		}
+		/* one link per file, return flag and attach filter */
+		const char *key = arena_printf(pl->arena, "%s%s pid %lld%s", d->path,
+					       d->is_return ? " return" : "", (long long)d->pid,
+					       d->target ? " target" : "");
+		struct kprog *kp = multi ? find_group(t, KA_UPROBE_MULTI, key) : NULL;
+		if (!kp) {
+			kp = new_group(t, multi ? KA_UPROBE_MULTI : KA_UPROBE, key, dp->tok);
+			kp->path = d->path;
+			kp->retprobe = d->is_return;
+			kp->pid = (int)d->pid;
+			kp->attach_target = d->target;
+			kp->cookie_dispatch = multi;
+		}
+		uint32_t i = kp->noffsets++;
+		uint64_t *off = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
+		uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
+		for (uint32_t k = 0; k < i; k++) {
+			off[k] = kp->offsets[k];
+			ck[k] = kp->cookies[k];
+		}
+		off[i] = d->offset;
+		ck[i] = i;
+		kp->offsets = off;
+		kp->cookies = ck;
+		/* the attach filter does the pid/target test */
+		group_add_filtered(t, kp, bp, multi ? (int32_t)i : -1, 0, false);
+		return true;
+	}
+	case PROCESS_BEGIN:
+	case PROCESS_END:
+	case PROCESS_SYSCALL:
+	case PROCESS_SYSCALL_RETURN: {
+		if (d->path) {
+			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+				   "probe %s: process(\"PATH\") lifecycle and syscall probes are not "
+				   "supported by the BPF runtime yet (process(PID) and -c/-x are)", dp->pp);
+			return false;
+		}
+		const char *ev = d->kind == PROCESS_BEGIN ? "sched_process_exec"
+				 : d->kind == PROCESS_END ? "sched_process_exit"
+				 : d->kind == PROCESS_SYSCALL ? "sys_enter" : "sys_exit";
+		struct kprog *kp = find_group(t, KA_RAW_TP, ev);
+		if (!kp) {
+			kp = new_group(t, KA_RAW_TP, ev, dp->tok);
+			if (d->kind == PROCESS_SYSCALL || d->kind == PROCESS_SYSCALL_RETURN) {
+				kp->syscall_group = true;
+				kp->syscall_exit = d->kind == PROCESS_SYSCALL_RETURN;
+			}
+		}
+		bp->process_end = d->kind == PROCESS_END;
+		group_add_filtered(t, kp, bp, -1, d->pid, d->target);
+		return true;
+	}
+	default:
+		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			   "probe %s: thread begin/end probes are not supported by the BPF runtime yet",
+			   dp->pp);
+		return false;
+	}
 }
 
 static bool group_tracepoint(struct bpf_translation *t, struct bprobe *bp)
@@ -742,6 +875,8 @@ static bool group_probe(struct bpf_translation *t, struct bprobe *bp)
 	struct derived_probe *dp = bp->dp;
 	if (dp->family == &tracepoint_family)
 		return group_tracepoint(t, bp);
+	if (dp->family == &process_family)
+		return group_process(t, bp);
 	if (dp->family == &timer_family) {
 		struct kprog *kp = find_group(t, KA_CPU_CLOCK, "cpu-clock");
 		if (!kp) {
@@ -771,7 +906,6 @@ static void prog_setup(struct bpf_translation *t, struct kprog *kp, uint32_t idx
 {
 	struct bpf_plan *pl = t->pl;
 	char name[64];
-	snprintf(name, sizeof(name), "p%u_%s", idx, kp->event);
 	enum bpf_prog_type type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	switch (kp->attach) {
 	case KA_TP_BTF: type = BPF_PROG_TYPE_TRACING; break;
@@ -781,12 +915,40 @@ static void prog_setup(struct bpf_translation *t, struct kprog *kp, uint32_t idx
 	case KA_UPROBE:
 	case KA_UPROBE_MULTI: type = BPF_PROG_TYPE_KPROBE; break;
 	}
+	/* names: p<index>_<what>, what = tracepoint or file name */
+	const char *what = kp->event;
+	if (kp->path) {
+		const char *slash = strrchr(kp->path, '/');
+		what = slash ? slash + 1 : kp->path;
+	}
+	snprintf(name, sizeof(name), "p%u_%s", idx, what);
 	kp->ir = ir_new(pl->arena, &pl->s->diag, &t->tagger, arena_strdup(pl->arena, name), type);
+	if (kp->attach == KA_UPROBE_MULTI)
+		kp->ir->expected_attach_type = ATTACH_TRACE_UPROBE_MULTI;
 	if (kp->attach == KA_TP_BTF) {
 		kp->ir->expected_attach_type = BPF_TRACE_RAW_TP;
 		kp->ir->attach_btf_name = arena_printf(pl->arena, "btf_trace_%s", kp->event);
 		kp->ir->attach_btf_kind = BTF_KIND_TYPEDEF;
 	}
+}
+
+/* Cookies lo..hi-1 to their handlers' labels: a binary search, so that a
+ * uprobe_multi program over N functions tests log2(N) cookies. */
+static void cookie_tree(struct ir *ir, ir_reg ck, const ir_label *start, uint32_t lo, uint32_t hi,
+			ir_label none)
+{
+	if (hi - lo <= 3) {
+		for (uint32_t i = lo; i < hi; i++)
+			ir_emit_jcc_imm(ir, IR_JEQ, ck, i, start[i]);
+		ir_emit_jmp(ir, none);
+		return;
+	}
+	uint32_t mid = lo + (hi - lo) / 2;
+	ir_label right = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JGE, ck, mid, right);
+	cookie_tree(ir, ck, start, lo, mid, none);
+	ir_bind_label(ir, right);
+	cookie_tree(ir, ck, start, mid, hi, none);
 }
 
 static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t idx)
@@ -796,8 +958,28 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 	prog_setup(t, kp, idx);
 	L.ir = kp->ir;
 	bool ok = true;
-	vec_foreach(&kp->probes, i)
-		ok &= lower_handler(&L, kp->probes.items[i], kp->syscall_group ? kp->syscall_nr[i] : -1);
+	if (kp->cookie_dispatch) {
+		uint32_t n = kp->probes.len;
+		ir_label *start = arena_alloc(t->pl->arena, sizeof(ir_label) * (n + 1));
+		ir_label out = ir_new_label(L.ir);
+		for (uint32_t i = 0; i < n; i++)
+			start[i] = ir_new_label(L.ir);
+		ir_reg ck = ir_new_vreg(L.ir);
+		ir_call_helper(L.ir, ck, BPF_FUNC_get_attach_cookie, ir_arg_reg(ir_ctx(L.ir)));
+		cookie_tree(L.ir, ck, start, 0, n, out);
+		for (uint32_t i = 0; i < n; i++) {
+			ir_bind_label(L.ir, start[i]);
+			ok &= lower_handler(&L, kp->probes.items[i], -1, kp->pid_filter[i],
+					    kp->target_filter[i]);
+			ir_emit_jmp(L.ir, out);
+		}
+		ir_bind_label(L.ir, out);
+	} else {
+		vec_foreach(&kp->probes, i)
+			ok &= lower_handler(&L, kp->probes.items[i],
+					    kp->syscall_group ? kp->syscall_nr[i] : -1,
+					    kp->pid_filter[i], kp->target_filter[i]);
+	}
 	ir_emit_exit_imm(L.ir, 0);
 	if (!ok || ir_failed(L.ir))
 		return false;

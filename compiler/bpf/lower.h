@@ -45,15 +45,19 @@ struct kprog {
 	uint64_t period_ns;           /* KA_CPU_CLOCK */
 	bool syscall_group;           /* raw_syscalls with per-probe syscall numbers */
 	bool syscall_exit;
+	bool cookie_dispatch;         /* uprobe_multi: probe i has attach cookie i */
 	bprobe_vec probes;
-	int32_t *syscall_nr;          /* per probe: syscall number, -1 = any */
+	int32_t *syscall_nr;          /* per probe: syscall number (or cookie), -1 = any */
+	int64_t *pid_filter;          /* per probe: only this tgid (0 = any) */
+	bool *target_filter;          /* per probe: only the -c/-x target */
 	/* uprobes */
 	const char *path;
 	uint64_t *offsets;
 	uint64_t *cookies;
 	uint32_t noffsets;
 	bool retprobe;
-	int pid;
+	int pid;                      /* attach filter (0 = any) */
+	bool attach_target;           /* attach filtered on the target pid */
 	/* products */
 	struct ir *ir;
 	struct asm_prog *code;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "diag/diag.h"
+#include "probes/process.h"
 #include "session.h"
 #include "util/arena.h"
 
@@ -181,6 +182,39 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 	case ACCESS_SYMBOL:
 		ir_emit_mov_imm(ir, v, (int64_t)acc->symbol_addr);
 		break;
+	case ACCESS_REGISTER: {
+		/* DWARF register numbers (x86_64) -> struct pt_regs offsets */
+		static const int16_t dwarf_regs[] = {
+			PT_AX, PT_DX, PT_CX, 40 /* bx */, PT_SI, PT_DI, 32 /* bp */, PT_SP,
+			PT_R8, PT_R9, PT_R10, 48, 24, 16, 8, 0 /* r11..r15 */, 128 /* ip */,
+		};
+		if (!ctx_is_regs(L->kp) || acc->index < 0 ||
+		    acc->index >= (int)(sizeof(dwarf_regs) / sizeof(dwarf_regs[0])))
+			return lower_unsupported(L, e->tok, "this register in this probe");
+		ir_emit_load(ir, 8, v, ir_ctx(ir), dwarf_regs[acc->index]);
+		break;
+	}
+	case ACCESS_FAMILY:
+		if (L->bp->dp->family == &process_family && L->kp->syscall_group) {
+			if (acc->index == PROCESS_VAR_SYSCALL) {
+				if (L->kp->syscall_exit) {
+					ir_reg regs = ir_new_vreg(ir);
+					ir_emit_load(ir, 8, regs, ir_ctx(ir), 0);
+					ir_emit_mov(ir, v, read_regs_field(L, regs, 120));
+				} else {
+					ir_emit_load(ir, 8, v, ir_ctx(ir), 8);
+				}
+				break;
+			}
+			if (acc->index == PROCESS_VAR_RETURN)
+				return lower_return_value(L, e->tok, out);
+			if (acc->index >= PROCESS_VAR_ARG1 && acc->index < PROCESS_VAR_ARG1 + 6 &&
+			    !L->kp->syscall_exit)
+				return arg_imm(L, e->tok, (uint32_t)(acc->index - PROCESS_VAR_ARG1), out);
+		}
+		return lower_unsupported(L, e->tok, "this context value");
+	case ACCESS_ENTRY:
+		return lower_unsupported(L, e->tok, "entry values (@entry, parameters) in .return probes");
 	default:
 		return lower_unsupported(L, e->tok, "this target variable");
 	}

@@ -72,6 +72,7 @@ struct bprobe {
 	int64_t period_ns, randomize_ns;
 	uint32_t nslots;              /* interpreter: locals */
 	uint32_t index;               /* in plan->probes */
+	bool process_end;             /* process.end: only the thread-group leader's exit */
 };
 
 /* A global variable (vardecl->backend). */

@@ -176,8 +176,12 @@ static bool load_kernel(struct run_ctx *rc)
 {
 	if (!rc->t || !rc->t->progs.len)
 		return true;
+	double t0 = load_now_ms();
 	if (!run_load_programs(rc->t, rc->lc))
 		return false;
+	if (options_verbose(&rc->s->opts, 5) >= 2)
+		fprintf(stderr, "Pass 5: loaded %u programs (%u instructions) in %.1f ms.\n",
+			rc->t->progs.len, rc->t->ninsns, load_now_ms() - t0);
 	rc->rb = ringbuf_open(rc->lc, rc->pl->ring, rc->pl->lost, on_record, rc);
 	return rc->rb && loop_add_ringbuf(rc->lp, rc->rb) == 0;
 }
@@ -186,7 +190,7 @@ static bool start_kernel(struct run_ctx *rc)
 {
 	if (!rc->t || !rc->t->progs.len)
 		return true;
-	return run_attach_programs(rc->t, rc->lc);
+	return run_attach_programs(rc->t, rc->lc, (int64_t)rc->u->head->target);
 }
 
 static void set_wall_offset(struct urt *u)
@@ -290,24 +294,34 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 		}
 	}
 
+	bool vv = options_verbose(&s->opts, 5) >= 2;
+	double t_attach = 0, t_detach = 0;
 	urt_set_state(rc.u, RT_STARTING);
 	run_phase(&rc, BPU_BEGIN, RT_STARTING);
 	if (urt_state(rc.u) == RT_STARTING) {
 		urt_set_state(rc.u, RT_RUNNING);
-		if (!start_kernel(&rc) || !start_timers(&rc)) {
+		t_attach = load_now_ms();
+		bool started = start_kernel(&rc);
+		t_attach = load_now_ms() - t_attach;
+		if (!started || !start_timers(&rc)) {
 			rc.attach_failed = true;
 			urt_set_state(rc.u, RT_ERROR);
 		} else {
 			loop_release(rc.lp);
-			if (options_verbose(&s->opts, 5) >= 2)
-				fprintf(stderr, "Pass 5: probes are live.\n");
+			if (vv)
+				fprintf(stderr, "Pass 5: attached %u programs in %.1f ms; probes are live.\n",
+					t ? t->progs.len : 0, t_attach);
 			end = loop_run(rc.lp, -1);
 			if (end == LOOP_END_ERROR)
 				diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "session loop failed: %s",
 					    strerror(-loop_error(rc.lp)));
 		}
 	}
+	t_detach = load_now_ms();
 	load_detach_all(rc.lc);
+	t_detach = load_now_ms() - t_detach;
+	if (vv && t && t->progs.len)
+		fprintf(stderr, "Pass 5: detached in %.1f ms.\n", t_detach);
 	if (rc.rb)
 		ringbuf_consume(rc.rb);
 	stop_timers(&rc);

@@ -19,6 +19,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 /* run_kernel.c */
 bool run_create_maps(struct bpf_translation *t, struct load_ctx *lc);
 bool run_load_programs(struct bpf_translation *t, struct load_ctx *lc);
-bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc);
+/* target: the -c/-x pid (uprobes of the target's process tree attach on it) */
+bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t target);
 
 #endif

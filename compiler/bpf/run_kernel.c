@@ -31,7 +31,7 @@ bool run_load_programs(struct bpf_translation *t, struct load_ctx *lc)
 	return true;
 }
 
-bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc)
+bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t target)
 {
 	vec_foreach(&t->progs, i) {
 		struct kprog *kp = t->progs.items[i];
@@ -50,16 +50,17 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc)
 			rc = attach_cpu_clock(lc, kp->fd, kp->period_ns, -1, kp->tok);
 			break;
 		case KA_UPROBE: {
+			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
 			struct attach_uprobe_spec sp = { .path = kp->path, .offset = kp->offsets[0],
-							 .retprobe = kp->retprobe, .pid = kp->pid ? kp->pid : -1 };
+							 .retprobe = kp->retprobe, .pid = pid };
 			rc = attach_uprobe(lc, kp->fd, &sp, kp->tok);
 			break;
 		}
 		case KA_UPROBE_MULTI: {
+			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
 			struct attach_uprobe_multi_spec sp = { .path = kp->path, .offsets = kp->offsets,
 							       .cookies = kp->cookies, .n = kp->noffsets,
-							       .retprobe = kp->retprobe,
-							       .pid = kp->pid ? kp->pid : -1 };
+							       .retprobe = kp->retprobe, .pid = pid };
 			rc = attach_uprobe_multi(lc, kp->fd, &sp, kp->tok);
 			break;
 		}
