@@ -34,6 +34,7 @@
 #include "bpf/syscalls_x86_64.h"
 #include "diag/diag.h"
 #include "probes/kprobe.h"
+#include "probes/perf.h"
 #include "probes/process.h"
 #include "probes/timer.h"
 #include "probes/tracepoint.h"
@@ -877,6 +878,23 @@ static bool group_probe(struct bpf_translation *t, struct bprobe *bp)
 		return group_tracepoint(t, bp);
 	if (dp->family == &process_family)
 		return group_process(t, bp);
+	if (dp->family == &perf_family) {
+		const struct perf_data *d = dp->family_data;
+		if (d->process || d->counter || (!d->period && !d->freq)) {
+			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+				   "probe %s: perf counters and per-process perf probes are not supported "
+				   "by the BPF runtime yet (sampling probes are)", dp->pp);
+			return false;
+		}
+		struct kprog *kp = new_group(t, KA_PERF_EVENT,
+					     arena_printf(pl->arena, "perf%u", t->progs.len), dp->tok);
+		kp->perf_type = (uint32_t)d->type;
+		kp->perf_config = (uint64_t)d->config;
+		kp->perf_period = (uint64_t)d->period;
+		kp->perf_freq = (uint64_t)d->freq;
+		group_add(t, kp, bp, -1);
+		return true;
+	}
 	if (dp->family == &timer_family) {
 		struct kprog *kp = find_group(t, KA_CPU_CLOCK, "cpu-clock");
 		if (!kp) {
@@ -911,7 +929,8 @@ static void prog_setup(struct bpf_translation *t, struct kprog *kp, uint32_t idx
 	case KA_TP_BTF: type = BPF_PROG_TYPE_TRACING; break;
 	case KA_RAW_TP: type = BPF_PROG_TYPE_RAW_TRACEPOINT; break;
 	case KA_PERF_TP: type = BPF_PROG_TYPE_TRACEPOINT; break;
-	case KA_CPU_CLOCK: type = BPF_PROG_TYPE_PERF_EVENT; break;
+	case KA_CPU_CLOCK:
+	case KA_PERF_EVENT: type = BPF_PROG_TYPE_PERF_EVENT; break;
 	case KA_UPROBE:
 	case KA_UPROBE_MULTI: type = BPF_PROG_TYPE_KPROBE; break;
 	}
@@ -1032,6 +1051,7 @@ static const char *attach_name(enum kattach a)
 	case KA_RAW_TP: return "raw_tracepoint";
 	case KA_PERF_TP: return "tracepoint";
 	case KA_CPU_CLOCK: return "perf_event cpu-clock";
+	case KA_PERF_EVENT: return "perf_event";
 	case KA_UPROBE: return "uprobe";
 	case KA_UPROBE_MULTI: return "uprobe_multi";
 	}

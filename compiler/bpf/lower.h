@@ -33,6 +33,7 @@ enum kattach {
 	KA_RAW_TP,          /* raw tracepoint (no BTF for it) */
 	KA_PERF_TP,         /* tracepoint through a perf event */
 	KA_CPU_CLOCK,       /* perf cpu-clock on every CPU (timer.profile) */
+	KA_PERF_EVENT,      /* any perf event on every CPU (perf.*.sample) */
 	KA_UPROBE,          /* uprobe / uretprobe (one offset) */
 	KA_UPROBE_MULTI,    /* uprobe_multi over many offsets of one file */
 };
@@ -43,6 +44,8 @@ struct kprog {
 	const char *event;            /* tracepoint name, "cpu-clock", path */
 	const char *tp_system;        /* KA_PERF_TP */
 	uint64_t period_ns;           /* KA_CPU_CLOCK */
+	uint32_t perf_type;           /* KA_PERF_EVENT */
+	uint64_t perf_config, perf_period, perf_freq;
 	bool syscall_group;           /* raw_syscalls with per-probe syscall numbers */
 	bool syscall_exit;
 	bool cookie_dispatch;         /* uprobe_multi: probe i has attach cookie i */

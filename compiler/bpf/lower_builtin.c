@@ -369,7 +369,8 @@ static bool k_registers_valid(ARGS)
 {
 	(void)call;
 	enum kattach a = L->kp->attach;
-	return const_long(L, out, a == KA_UPROBE || a == KA_UPROBE_MULTI || a == KA_CPU_CLOCK);
+	return const_long(L, out, a == KA_UPROBE || a == KA_UPROBE_MULTI || a == KA_CPU_CLOCK ||
+				  a == KA_PERF_EVENT);
 }
 
 static bool k_random_u32(ARGS)
@@ -448,7 +449,7 @@ static bool k_register(ARGS)
 	ir_reg v = ir_new_vreg(ir);
 	if (k == KA_UPROBE || k == KA_UPROBE_MULTI) {
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
-	} else if (k == KA_CPU_CLOCK) {
+	} else if (k == KA_CPU_CLOCK || k == KA_PERF_EVENT) {
 		/* struct bpf_perf_event_data starts with the regs */
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
 	} else {

@@ -49,6 +49,24 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 		case KA_CPU_CLOCK:
 			rc = attach_cpu_clock(lc, kp->fd, kp->period_ns, -1, kp->tok);
 			break;
+		case KA_PERF_EVENT: {
+			int cpus[1024];
+			int n = attach_online_cpus(cpus, 1024);
+			rc = n < 0 ? n : 0;
+			for (int c = 0; c < n && rc >= 0; c++) {
+				struct perf_event_attr attr = { .type = kp->perf_type, .size = sizeof(attr),
+								.config = kp->perf_config };
+				if (kp->perf_freq) {
+					attr.freq = 1;
+					attr.sample_freq = kp->perf_freq;
+				} else {
+					attr.sample_period = kp->perf_period;
+				}
+				rc = attach_perf_event(lc, kp->fd, &attr, -1, cpus[c], 0,
+						       kp->probes.items[0]->dp->pp, kp->tok);
+			}
+			break;
+		}
 		case KA_UPROBE: {
 			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
 			struct attach_uprobe_spec sp = { .path = kp->path, .offset = kp->offsets[0],
