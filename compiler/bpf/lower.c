@@ -906,6 +906,14 @@ static bool group_probe(struct bpf_translation *t, struct bprobe *bp)
 	}
 	if (dp->family == &kprobe_family) {
 		static const enum feature alts[] = { FEATURE_KPROBE, FEATURE_FENTRY };
+		if (dp->optional && !feature_available(FEATURE_KPROBE) &&
+		    !feature_available(FEATURE_FENTRY)) {
+			/* an optional point this kernel cannot probe: dropped, as an
+			 * optional point that resolves to nothing is */
+			bp->where = BP_NEVER;
+			pl->nkernel--;
+			return true;
+		}
 		struct strbuf what = STRBUF_INIT;
 		strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
 		feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes or fentry", alts, 2);
