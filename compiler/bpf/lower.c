@@ -126,24 +126,101 @@ ir_reg lower_head(struct lower *L)
 
 /* ------------------------------------------------------------ records */
 
-void lower_emit_record(struct lower *L, struct smem rec, uint32_t size)
+/*
+ * Output of one hit goes out together, as the kmod runtime's per-CPU print
+ * buffer keeps it: records are built in a per-CPU queue (`outq`: a u64
+ * position, then OUTQ_SIZE bytes) and sent as one ring-buffer record when
+ * the handler ends, or earlier when the next one would not fit.  A record
+ * is written in place and committed by advancing the position, so an error
+ * while its arguments are evaluated simply leaves it out.
+ */
+#define OUTQ_SIZE 8192   /* STP_BUFFER_SIZE */
+
+static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key);
+
+static void outq_flush(struct lower *L)
+{
+	struct ir *ir = L->ir;
+	ir_reg pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
+	ir_label done = ir_new_label(ir);
+	ir_emit_load(ir, 8, pos, L->outq, 0);
+	ir_emit_jcc_imm(ir, IR_JEQ, pos, 0, done);
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE, ok);
+	ir_emit_mov_imm(ir, pos, OUTQ_SIZE);
+	ir_bind_label(ir, ok);
+	ir_emit_mov(ir, data, L->outq);
+	ir_emit_alu_imm(ir, IR_ADD, data, 8);
+	ir_emit_store_imm(ir, 8, L->outq, 0, 0);
+	emit_output(L, ir_arg_reg(data), ir_arg_reg(pos), (struct smem){ data, 0, 8 });
+	ir_bind_label(ir, done);
+}
+
+static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key)
 {
 	struct ir *ir = L->ir;
 	ir_reg r = ir_new_vreg(ir);
-	ir_call_helper(ir, r, BPF_FUNC_ringbuf_output, ir_arg_map(L->pl->ring),
-		       lower_addr_arg(L, rec), ir_arg_imm(size), ir_arg_imm(0));
+	ir_call_helper(ir, r, BPF_FUNC_ringbuf_output, ir_arg_map(L->pl->ring), data, size,
+		       ir_arg_imm(0));
 	ir_label ok = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, ok);
-	/* a record that did not fit counts as lost; its dead first bytes are
-	 * the key of the lost counter (no stack spent per output site) */
-	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, 0);
+	/* output that did not fit counts as lost; its dead first bytes are the
+	 * key of the lost counter (no stack spent per output site) */
+	ir_emit_store_imm(ir, 4, key.base, (int16_t)key.off, 0);
 	ir_reg p = ir_new_vreg(ir), one = ir_new_vreg(ir);
-	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->lost),
-		       lower_addr_arg(L, rec));
+	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->lost), lower_addr_arg(L, key));
 	ir_emit_jcc_imm(ir, IR_JEQ, p, 0, ok);
 	ir_emit_mov_imm(ir, one, 1);
 	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, p, 0, one, false);
 	ir_bind_label(ir, ok);
+}
+
+struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32_t payload)
+{
+	struct ir *ir = L->ir;
+	uint32_t size = lw_align8(RT_REC_HDR + payload);
+	struct smem rec;
+	if (size > OUTQ_SIZE / 2) {
+		/* too big to queue: on its own */
+		rec = lower_mem(L, size, false);
+		rec.width = size;
+		L->rec_direct = true;
+	} else {
+		L->rec_direct = false;
+		L->need_outq = true;
+		ir_reg pos = ir_new_vreg(ir), p = ir_new_vreg(ir);
+		ir_label fits = ir_new_label(ir);
+		ir_emit_load(ir, 8, pos, L->outq, 0);
+		ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE - size, fits);
+		outq_flush(L);
+		ir_emit_mov_imm(ir, pos, 0);
+		ir_bind_label(ir, fits);
+		ir_emit_mov(ir, p, L->outq);
+		ir_emit_alu_imm(ir, IR_ADD, p, 8);
+		ir_emit_alu(ir, IR_ADD, p, pos);
+		L->rec_pos = pos;
+		rec = (struct smem){ p, 0, size };
+	}
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, (int32_t)kind);
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)site);
+	return rec;
+}
+
+void lower_rec_close(struct lower *L, struct smem rec)
+{
+	if (L->rec_direct) {
+		emit_output(L, lower_addr_arg(L, rec), ir_arg_imm(rec.width), rec);
+		return;
+	}
+	ir_reg pos = ir_new_vreg(L->ir);
+	ir_emit_mov(L->ir, pos, L->rec_pos);
+	ir_emit_alu_imm(L->ir, IR_ADD, pos, rec.width);
+	ir_emit_store(L->ir, 8, L->outq, 0, pos);
+}
+
+void lower_emit_record(struct lower *L, struct smem rec, uint32_t size)
+{
+	emit_output(L, lower_addr_arg(L, rec), ir_arg_imm(size), rec);
 }
 
 static uint32_t new_esite(struct lower *L, const struct token *tok, const char *msg,
@@ -237,9 +314,7 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		uint32_t payload = detail == ES_ADDR ? 8 : detail == ES_ERRNO_ADDR ? 16
 				   : detail == ES_STRING && str ? lw_align8(str->width) : 0;
 		uint32_t site = new_esite(L, tok, msg, detail, str ? str->width : 0);
-		struct smem rec = lower_mem(L, RT_REC_HDR + payload, true);
-		ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, RTR_ERROR);
-		ir_emit_store_imm(ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)site);
+		struct smem rec = lower_rec_open(L, RTR_ERROR, site, payload);
 		if (detail == ES_ADDR) {
 			ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + 8), a);
 		} else if (detail == ES_ERRNO_ADDR) {
@@ -250,7 +325,7 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 			lower_zero(L, p, str->width);
 			lower_str_copy(L, p, *str);
 		}
-		lower_emit_record(L, rec, RT_REC_HDR + payload);
+		lower_rec_close(L, rec);
 	}
 	/* count; past MAXERRORS the session is in error */
 	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
@@ -522,12 +597,21 @@ static void emit_prologue(struct lower *L)
 {
 	uint32_t mid = ir_pos(L->ir);
 	struct ir *ir = L->ir;
-	if (L->need_scratch) {
+	if (L->need_scratch || L->need_outq) {
 		int16_t key = lower_stack(L, 8);
 		ir_emit_store_imm(ir, 8, IR_FP, key, 0);
-		ir_call_helper(ir, L->scratch, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->scratch),
-			       ir_arg_stack(key));
-		ir_emit_jcc_imm(ir, IR_JEQ, L->scratch, 0, L->hend);
+		if (L->need_scratch) {
+			ir_call_helper(ir, L->scratch, BPF_FUNC_map_lookup_elem,
+				       ir_arg_map(L->pl->scratch), ir_arg_stack(key));
+			ir_emit_jcc_imm(ir, IR_JEQ, L->scratch, 0, L->hskip);
+		}
+		if (L->need_outq) {
+			ir_call_helper(ir, L->outq, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->outq),
+				       ir_arg_stack(key));
+			ir_emit_jcc_imm(ir, IR_JEQ, L->outq, 0, L->hskip);
+			/* a queue left over by an aborted program run is dropped */
+			ir_emit_store_imm(ir, 8, L->outq, 0, 0);
+		}
 	}
 	vec_foreach(&L->handler_locals, i) {
 		struct lslot *s = &L->handler_locals.items[i];
@@ -597,8 +681,11 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	struct derived_probe *dp = bp->dp;
 	L->bp = bp;
 	L->hend = ir_new_label(ir);
+	L->hskip = ir_new_label(ir);
 	L->scratch = ir_new_vreg(ir);
 	L->need_scratch = false;
+	L->outq = ir_new_vreg(ir);
+	L->need_outq = false;
 	L->scratch_off = 0;
 	L->stack_used = 0;
 	L->pending = 0;
@@ -626,7 +713,7 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 		} else {
 			ir_emit_load(ir, 8, id, ir_ctx(ir), 8);
 		}
-		ir_emit_jcc_imm(ir, IR_JNE, id, syscall_nr, L->hend);
+		ir_emit_jcc_imm(ir, IR_JNE, id, syscall_nr, L->hskip);
 	}
 	if (pid_filter > 0 || target_filter) {
 		/* process(PID) / -c/-x: only that process (threads included) */
@@ -634,11 +721,11 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 		ir_call_helper(ir, tg, BPF_FUNC_get_current_pid_tgid);
 		ir_emit_alu_imm(ir, IR_RSH, tg, 32);
 		if (pid_filter > 0) {
-			ir_emit_jcc_imm(ir, IR_JNE, tg, pid_filter, L->hend);
+			ir_emit_jcc_imm(ir, IR_JNE, tg, pid_filter, L->hskip);
 		} else {
 			ir_reg h = lower_head(L), tp = ir_new_vreg(ir);
 			ir_emit_load(ir, 8, tp, h, RT_OFF_TARGET);
-			ir_emit_jcc(ir, IR_JNE, tg, tp, L->hend);
+			ir_emit_jcc(ir, IR_JNE, tg, tp, L->hskip);
 		}
 	}
 	if (bp->process_end) {
@@ -648,18 +735,23 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 		ir_emit_alu_imm(ir, IR_LSH, lo, 32);
 		ir_emit_alu_imm(ir, IR_RSH, pt, 32);
 		ir_emit_alu_imm(ir, IR_RSH, lo, 32);
-		ir_emit_jcc(ir, IR_JNE, pt, lo, L->hend);
+		ir_emit_jcc(ir, IR_JNE, pt, lo, L->hskip);
 	}
 	L->hoisted = leading_guard(dp->body);
 	if (L->hoisted) {
 		const void *t0 = ir_set_tag(ir, L->hoisted->tok);
-		if (!lower_cond_jump(L, L->hoisted->u.if_.cond, true, L->hend))
+		/* before the prologue: errors in the guard have no queue yet */
+		ir_label saved_end = L->hend;
+		L->hend = L->hskip;
+		bool gok = lower_cond_jump(L, L->hoisted->u.if_.cond, true, L->hskip);
+		L->hend = saved_end;
+		if (!gok)
 			return false;
 		ir_set_tag(ir, t0);
 	}
 	ir_reg h = lower_head(L), st = ir_new_vreg(ir);
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
-	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, L->hend);
+	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, L->hskip);
 	L->prologue_at = ir_pos(ir);
 	vec_foreach(&dp->locals, i)
 		lower_local(L, dp->locals.items[i]);
@@ -669,8 +761,12 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 		ok = lower_cond_jump(L, dp->condition, false, L->hend);
 	ok = ok && lower_stmt(L, dp->body);
 	lower_charge_flush(L, dp->body->tok, true);
-	emit_prologue(L);
 	ir_bind_label(ir, L->hend);
+	if (L->need_outq)
+		outq_flush(L);
+	ir_emit_jmp(ir, L->hskip);
+	emit_prologue(L);
+	ir_bind_label(ir, L->hskip);
 	ir_set_tag(ir, saved);
 	return ok && !L->failed;
 }
@@ -1032,6 +1128,8 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		pl->lost = ringbuf_lost_map_new(pl->arena, "lost");
 		pl->rodata = ir_map_rodata(pl->arena, "rodata");
 		pl->scratch = ir_map_new(pl->arena, "scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
+		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 + OUTQ_SIZE,
+				      1, 0);
 	}
 	vec_foreach(&t->progs, i)
 		ok &= lower_kprog(t, t->progs.items[i], i);
@@ -1125,6 +1223,7 @@ void lower_listing(struct bpf_translation *t, struct strbuf *out)
 	print_map(out, pl->ring);
 	print_map(out, pl->lost);
 	print_map(out, pl->scratch);
+	print_map(out, pl->outq);
 	if (pl->rodata && pl->rodata->data_len)
 		strbuf_printf(out, ";   map rodata: read-only array, %u bytes\n", pl->rodata->data_len);
 	vec_foreach(&pl->probes, i) {

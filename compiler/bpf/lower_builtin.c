@@ -181,10 +181,7 @@ static bool k_exit(ARGS)
 	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, skip);
 	ir_emit_store_imm(ir, 8, h, RT_OFF_STATE, RT_STOPPING);
 	ir_bind_label(ir, skip);
-	struct smem rec = lower_mem(L, RT_REC_HDR, true);
-	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, RTR_EXIT);
-	ir_emit_store_imm(ir, 4, rec.base, (int16_t)(rec.off + 4), 0);
-	lower_emit_record(L, rec, RT_REC_HDR);
+	lower_rec_close(L, lower_rec_open(L, RTR_EXIT, 0, 0));
 	*out = (struct lval){ .kind = LV_IMM };
 	return true;
 }
@@ -205,13 +202,13 @@ static bool string_record(struct lower *L, const struct expr *call, uint32_t kin
 {
 	struct expr *a = arg(call, 0);
 	uint32_t w = plan_width(L->pl, a);
-	struct smem rec = lower_mem(L, RT_REC_HDR + w, RT_REC_HDR + w <= 128);
-	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)rec.off, (int32_t)kind);
-	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)lw_align8(w));
-	struct smem p = { rec.base, rec.off + RT_REC_HDR, w };
-	if (!lower_str_into(L, a, p))
+	struct smem t = lower_mem(L, w, false);
+	t.width = w;
+	if (!lower_str_into(L, a, t))
 		return false;
-	lower_emit_record(L, rec, RT_REC_HDR + lw_align8(w));
+	struct smem rec = lower_rec_open(L, kind, lw_align8(w), lw_align8(w));
+	lower_str_copy(L, (struct smem){ rec.base, rec.off + RT_REC_HDR, w }, t);
+	lower_rec_close(L, rec);
 	*out = (struct lval){ .kind = LV_IMM };
 	return true;
 }

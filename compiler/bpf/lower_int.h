@@ -77,8 +77,13 @@ struct lower {
 	struct kprog *kp;
 	struct bprobe *bp;
 	/* the current handler */
-	ir_label hend;
+	ir_label hend;                   /* end of the body: the output queue is flushed */
+	ir_label hskip;                  /* end of the handler (from before the prologue) */
 	uint32_t prologue_at;
+	ir_reg outq;                     /* per-CPU output queue value pointer */
+	bool need_outq;
+	ir_reg rec_pos;                  /* the open record's queue position */
+	bool rec_direct;                 /* the open record goes out on its own */
 	ir_reg scratch;                  /* per-CPU scratch value pointer */
 	bool need_scratch;
 	uint32_t scratch_off;
@@ -117,6 +122,11 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str);
 /* A record through the ring buffer: header + payload already in `rec`. */
 void lower_emit_record(struct lower *L, struct smem rec, uint32_t size);
+/* A record in the hit's output queue: open (header written; the payload
+ * follows at +RT_REC_HDR), fill, close.  Nothing between open and close
+ * may emit another record. */
+struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32_t payload);
+void lower_rec_close(struct lower *L, struct smem rec);
 /* Locals of the current scope. */
 struct lslot *lower_local(struct lower *L, const struct vardecl *d);
 /* Statements (for inlined function bodies). */

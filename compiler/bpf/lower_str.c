@@ -377,12 +377,72 @@ static void layout_args(struct lower *L, struct psite *ps, expr_vec *args)
 	ps->size = off;
 }
 
-static struct smem record_start(struct lower *L, uint32_t kind, uint32_t site, uint32_t payload)
+/* Whether evaluating the arguments could emit a record of its own (a
+ * script function that prints): then they are evaluated before the record
+ * is opened, since one record at a time is built in the output queue. */
+struct emits_scan {
+	struct ast_walker w;
+	bool found;
+};
+
+static enum walk_result emits_expr(struct ast_walker *w, struct expr *e)
 {
-	struct smem rec = lower_mem(L, RT_REC_HDR + payload, RT_REC_HDR + payload <= 128);
-	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)rec.off, (int32_t)kind);
-	ir_emit_store_imm(L->ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)site);
-	return rec;
+	struct emits_scan *es = w->data;
+	if (e->kind == EXPR_CALL && e->u.call.decl && !e->u.call.decl->bpf_builtin) {
+		es->found = true;
+		return WALK_STOP;
+	}
+	return WALK_NEXT;
+}
+
+static bool args_emit(expr_vec *args)
+{
+	struct emits_scan es = { 0 };
+	es.w.expr_pre = emits_expr;
+	es.w.data = &es;
+	for (uint32_t i = 0; i < args->len && !es.found; i++)
+		if (args->items[i])
+			ast_walk_expr(&es.w, args->items[i]);
+	return es.found;
+}
+
+/* kind/site record with the arguments of ps laid out after the header */
+static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, expr_vec *args)
+{
+	uint32_t site = L->t->psites.len - 1;
+	if (!args_emit(args)) {
+		struct smem rec = lower_rec_open(L, kind, site, ps->size);
+		if (!record_args(L, ps, args, rec))
+			return false;
+		lower_rec_close(L, rec);
+		return true;
+	}
+	/* arguments first, into temporaries */
+	struct lval *vals = arena_alloc(L->pl->arena, sizeof(*vals) * (ps->nargs + 1));
+	for (uint32_t i = 0; i < ps->nargs; i++) {
+		struct expr *a = args->items[i];
+		bool ok = true;
+		if (ps->args[i].type == TYPE_STRING) {
+			struct smem t = lower_mem(L, ps->args[i].width, false);
+			t.width = ps->args[i].width;
+			ok = lower_str_into(L, a, t);
+			vals[i] = (struct lval){ .kind = LV_STR, .str = t };
+		} else {
+			vals[i] = (struct lval){ .kind = LV_REG, .reg = lower_long_tmp(L, a, &ok) };
+		}
+		if (!ok)
+			return false;
+	}
+	struct smem rec = lower_rec_open(L, kind, site, ps->size);
+	for (uint32_t i = 0; i < ps->nargs; i++) {
+		int32_t off = rec.off + RT_REC_HDR + (int32_t)ps->args[i].off;
+		if (vals[i].kind == LV_STR)
+			lower_str_copy(L, (struct smem){ rec.base, off, ps->args[i].width }, vals[i].str);
+		else
+			ir_emit_store(L->ir, 8, rec.base, (int16_t)off, vals[i].reg);
+	}
+	lower_rec_close(L, rec);
+	return true;
 }
 
 bool lower_print(struct lower *L, struct expr *e)
@@ -392,11 +452,7 @@ bool lower_print(struct lower *L, struct expr *e)
 		return lower_hist_print(L, e, pf->hist);
 	struct psite *ps = new_psite(L, e, pf->args.len);
 	layout_args(L, ps, &pf->args);
-	struct smem rec = record_start(L, RTR_PRINT, L->t->psites.len - 1, ps->size);
-	if (!record_args(L, ps, &pf->args, rec))
-		return false;
-	lower_emit_record(L, rec, RT_REC_HDR + ps->size);
-	return true;
+	return emit_args_record(L, RTR_PRINT, ps, &pf->args);
 }
 
 /* A histogram print: the record carries the element's keys, user space
@@ -409,17 +465,7 @@ bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist)
 	struct psite *ps = new_psite(L, print, keys->len);
 	ps->hist = hist;
 	layout_args(L, ps, keys);
-	if (op->kind == EXPR_INDEX) {
-		const struct bvar *v = plan_var(op->u.index.base->u.sym.decl);
-		for (uint32_t i = 0; i < ps->nargs && i < v->nkeys; i++)
-			if (v->ktype[i] == TYPE_STRING && ps->args[i].width > v->kwidth[i])
-				ps->args[i].width = ps->args[i].width; /* user space checks the fit */
-	}
-	struct smem rec = record_start(L, RTR_HIST, L->t->psites.len - 1, ps->size);
-	if (!record_args(L, ps, keys, rec))
-		return false;
-	lower_emit_record(L, rec, RT_REC_HDR + ps->size);
-	return true;
+	return emit_args_record(L, RTR_HIST, ps, keys);
 }
 
 /* ------------------------------------------------------------ sprintf */

@@ -13,7 +13,7 @@
 bool run_create_maps(struct bpf_translation *t, struct load_ctx *lc)
 {
 	struct bpf_plan *pl = t->pl;
-	struct ir_map *maps[] = { pl->ring, pl->lost, pl->scratch, pl->rodata, pl->fmtbuf };
+	struct ir_map *maps[] = { pl->ring, pl->lost, pl->scratch, pl->rodata, pl->fmtbuf, pl->outq };
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		if (maps[i] && load_map(lc, maps[i]) < 0)
 			return false;
