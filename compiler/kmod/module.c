@@ -11,6 +11,7 @@
  *   #include "kmod/runtime.c" (skipped with -DCTAP_RUNTIME_SEPARATE, when
  *   pass 4 links a runtime object compiled once).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "diag/source.h"
@@ -200,7 +201,9 @@ static void print_globals(struct kmod *K, struct writer *w)
 		struct expr *init = v->init;
 		switch (g->kind) {
 		case KG_LONG:
-			if (init && init->kind == EXPR_NUMBER)
+			if (init && init->kind == EXPR_NUMBER && init->u.num == INT64_MIN)
+				kw_line(w, "static long %s = -9223372036854775807L - 1;", g->cname);
+			else if (init && init->kind == EXPR_NUMBER)
 				kw_line(w, "static long %s = %lldL;", g->cname, (long long)init->u.num);
 			else
 				kw_line(w, "static long %s;", g->cname);
