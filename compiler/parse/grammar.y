@@ -57,7 +57,7 @@ static void gram_error(struct parser *P, const char *msg)
  * the tokens that begin an optional expression) */
 %define parse.lac full
 %param {struct parser *P}
-%expect 18
+%expect 17
 
 %union {
 	struct token *tok;
@@ -160,14 +160,28 @@ static void gram_error(struct parser *P, const char *msg)
 %precedence THEN
 %precedence T_ELSE
 
-%type <expr> expr ternary logical_or logical_and bitor bitxor bitand in_expr comparison
-%type <expr> shift concat additive mult unary crement value postfix primary target_base
+/* expression operators, lowest first (see expr below) */
+%right '=' T_ADD_ASSIGN T_SUB_ASSIGN T_MUL_ASSIGN T_DIV_ASSIGN T_MOD_ASSIGN T_SHL_ASSIGN
+	T_SHR_ASSIGN T_AND_ASSIGN T_XOR_ASSIGN T_OR_ASSIGN T_CONCAT_ASSIGN T_STATS_ADD
+%right '?' ':'
+%left T_OR
+%left T_AND
+%left '|'
+%left '^'
+%left '&'
+%left '<' '>' T_LE T_GE T_EQ T_NE T_REGEX_MATCH T_REGEX_NOMATCH
+%left T_SHL T_SHR T_USHR
+%left '.'
+%left '+' '-'
+%left '*' '/' '%'
+
+%type <expr> expr in_expr cmp unary crement value postfix primary target_base
 %type <expr> hist_op opt_expr index_elem literal stat_call
 %type <exprs> index_list args opt_args
 %type <stmt> stmt block stmts for_stmt foreach_stmt try_stmt
 %type <fh> foreach_head foreach_vars foreach_keys foreach_key_list
 %type <num> sort_opt
-%type <tok> assign_op member_name fname comp_first comp_cont any_keyword cmp_op
+%type <tok> member_name fname comp_first comp_cont any_keyword
 %type <alts> pp_path pp_elem pp_alts
 %type <pps> pp pp_list
 %type <type> type_annot
@@ -464,91 +478,64 @@ foreach_limit
 
 /* --------------------------------------------------------- expressions */
 
+/* Two tiers, as in SystemTap: below `in`, binary operators by precedence
+ * over in_expr operands; from comparisons up, by precedence over unary
+ * operands.  An `in` test is an operand of & | ^ && || ?: and =, never of
+ * a comparison or arithmetic (4.8: `x in a == y` is two statements).
+ * Precedence declarations instead of one nonterminal per level spare
+ * every leaf a dozen unit reductions (and LAC as many simulated ones). */
 expr
-	: ternary
-	| ternary assign_op expr  { $$ = parser_assign(P, $2, $1, $3); }
-	;
-
-assign_op
-	: '=' | T_ADD_ASSIGN | T_SUB_ASSIGN | T_MUL_ASSIGN | T_DIV_ASSIGN | T_MOD_ASSIGN
-	| T_SHL_ASSIGN | T_SHR_ASSIGN | T_AND_ASSIGN | T_XOR_ASSIGN | T_OR_ASSIGN
-	| T_CONCAT_ASSIGN | T_STATS_ADD
-	;
-
-ternary
-	: logical_or
-	| logical_or '?' expr ':' ternary  { $$ = parser_ternary(P, $2, $1, $3, $5); }
-	;
-
-logical_or
-	: logical_and
-	| logical_or T_OR logical_and      { $$ = parser_binary(P, EXPR_LOGICAL, OP_OR, $2, $1, $3); }
-	;
-
-logical_and
-	: bitor
-	| logical_and T_AND bitor          { $$ = parser_binary(P, EXPR_LOGICAL, OP_AND, $2, $1, $3); }
-	;
-
-bitor
-	: bitxor
-	| bitor '|' bitxor                 { $$ = parser_binary(P, EXPR_BINARY, OP_BITOR, $2, $1, $3); }
-	;
-
-bitxor
-	: bitand
-	| bitxor '^' bitand                { $$ = parser_binary(P, EXPR_BINARY, OP_BITXOR, $2, $1, $3); }
-	;
-
-bitand
 	: in_expr
-	| bitand '&' in_expr               { $$ = parser_binary(P, EXPR_BINARY, OP_BITAND, $2, $1, $3); }
+	| expr '=' expr              { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_ADD_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_SUB_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_MUL_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_DIV_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_MOD_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_SHL_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_SHR_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_AND_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_XOR_ASSIGN expr     { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_OR_ASSIGN expr      { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_CONCAT_ASSIGN expr  { $$ = parser_assign(P, $2, $1, $3); }
+	| expr T_STATS_ADD expr      { $$ = parser_assign(P, $2, $1, $3); }
+	| expr '?' expr ':' expr     { $$ = parser_ternary(P, $2, $1, $3, $5); }
+	| expr T_OR expr   { $$ = parser_binary(P, EXPR_LOGICAL, OP_OR, $2, $1, $3); }
+	| expr T_AND expr  { $$ = parser_binary(P, EXPR_LOGICAL, OP_AND, $2, $1, $3); }
+	| expr '|' expr    { $$ = parser_binary(P, EXPR_BINARY, OP_BITOR, $2, $1, $3); }
+	| expr '^' expr    { $$ = parser_binary(P, EXPR_BINARY, OP_BITXOR, $2, $1, $3); }
+	| expr '&' expr    { $$ = parser_binary(P, EXPR_BINARY, OP_BITAND, $2, $1, $3); }
 	;
 
 in_expr
-	: comparison
-	| comparison T_IN T_IDENT
+	: cmp
+	| cmp T_IN T_IDENT
 		{ $$ = parser_in(P, $2, parser_one(P, $1), ast_symbol(A, $3, $3->text)); }
-	| comparison T_IN hist_op          { $$ = parser_in(P, $2, parser_one(P, $1), $3); }
+	| cmp T_IN hist_op                 { $$ = parser_in(P, $2, parser_one(P, $1), $3); }
 	| '[' index_list ']' T_IN T_IDENT
 		{ $$ = parser_in(P, $4, $2, ast_symbol(A, $5, $5->text)); }
 	| '[' index_list ']' T_IN hist_op  { $$ = parser_in(P, $4, $2, $5); }
 	;
 
-comparison
-	: shift
-	| comparison cmp_op shift          { $$ = parser_compare(P, $2, $1, $3); }
-	| comparison T_REGEX_MATCH T_STRING   { $$ = parser_regex(P, $2, $1, $3, false); }
-	| comparison T_REGEX_NOMATCH T_STRING { $$ = parser_regex(P, $2, $1, $3, true); }
-	;
-
-cmp_op
-	: '<' | '>' | T_LE | T_GE | T_EQ | T_NE
-	;
-
-shift
-	: concat
-	| shift T_SHL concat   { $$ = parser_binary(P, EXPR_BINARY, OP_SHL, $2, $1, $3); }
-	| shift T_SHR concat   { $$ = parser_binary(P, EXPR_BINARY, OP_SHR, $2, $1, $3); }
-	| shift T_USHR concat  { $$ = parser_binary(P, EXPR_BINARY, OP_USHR, $2, $1, $3); }
-	;
-
-concat
-	: additive
-	| concat '.' additive  { $$ = parser_binary(P, EXPR_CONCAT, OP_CONCAT, $2, $1, $3); }
-	;
-
-additive
-	: mult
-	| additive '+' mult    { $$ = parser_binary(P, EXPR_BINARY, OP_ADD, $2, $1, $3); }
-	| additive '-' mult    { $$ = parser_binary(P, EXPR_BINARY, OP_SUB, $2, $1, $3); }
-	;
-
-mult
+cmp
 	: unary
-	| mult '*' unary       { $$ = parser_binary(P, EXPR_BINARY, OP_MUL, $2, $1, $3); }
-	| mult '/' unary       { $$ = parser_binary(P, EXPR_BINARY, OP_DIV, $2, $1, $3); }
-	| mult '%' unary       { $$ = parser_binary(P, EXPR_BINARY, OP_MOD, $2, $1, $3); }
+	| cmp '<' cmp          { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp '>' cmp          { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp T_LE cmp         { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp T_GE cmp         { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp T_EQ cmp         { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp T_NE cmp         { $$ = parser_compare(P, $2, $1, $3); }
+	| cmp T_REGEX_MATCH T_STRING   { $$ = parser_regex(P, $2, $1, $3, false); }
+	| cmp T_REGEX_NOMATCH T_STRING { $$ = parser_regex(P, $2, $1, $3, true); }
+	| cmp T_SHL cmp        { $$ = parser_binary(P, EXPR_BINARY, OP_SHL, $2, $1, $3); }
+	| cmp T_SHR cmp        { $$ = parser_binary(P, EXPR_BINARY, OP_SHR, $2, $1, $3); }
+	| cmp T_USHR cmp       { $$ = parser_binary(P, EXPR_BINARY, OP_USHR, $2, $1, $3); }
+	| cmp '.' cmp          { $$ = parser_binary(P, EXPR_CONCAT, OP_CONCAT, $2, $1, $3); }
+	| cmp '+' cmp          { $$ = parser_binary(P, EXPR_BINARY, OP_ADD, $2, $1, $3); }
+	| cmp '-' cmp          { $$ = parser_binary(P, EXPR_BINARY, OP_SUB, $2, $1, $3); }
+	| cmp '*' cmp          { $$ = parser_binary(P, EXPR_BINARY, OP_MUL, $2, $1, $3); }
+	| cmp '/' cmp          { $$ = parser_binary(P, EXPR_BINARY, OP_DIV, $2, $1, $3); }
+	| cmp '%' cmp          { $$ = parser_binary(P, EXPR_BINARY, OP_MOD, $2, $1, $3); }
 	;
 
 unary
