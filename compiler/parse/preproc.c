@@ -28,7 +28,7 @@
 /* Bounds that keep hostile input (self-recursive or exponential macros)
  * from running away; each is reported as an error naming the limit. */
 #define PP_MAX_FRAMES 1000
-#define PP_MAX_EXPANDED_TOKENS (1024u * 1024) /* ~150 MB of tokens and tree */
+#define PP_MAX_EXPANDED_TOKENS (256u * 1024) /* ~40 MB of tokens and tree */
 
 struct pp_binding {
 	const char *name;              /* "@param" (interned) */
