@@ -647,6 +647,24 @@ unsigned parser_run(struct parser *P)
 	return P->errors;
 }
 
+enum { MANY_ERRORS = 100 };
+
+/* The tokens the current state acts on (bison's choice without LAC). */
+static int table_expected_tokens(const yypcontext_t *ctx, yysymbol_kind_t *arg, int argn)
+{
+	int count = 0;
+	int yyn = yypact[+*ctx->yyssp];
+	if (yypact_value_is_default(yyn))
+		return 0;
+	int begin = yyn < 0 ? -yyn : 0;
+	int end = YYLAST - yyn + 1 < YYNTOKENS ? YYLAST - yyn + 1 : YYNTOKENS;
+	for (int x = begin; x < end && count < argn; x++)
+		if (yycheck[x + yyn] == x && x != YYSYMBOL_YYerror &&
+		    !yytable_value_is_error(yytable[x + yyn]))
+			arg[count++] = (yysymbol_kind_t)x;
+	return count;
+}
+
 /* Reports a syntax error with what SystemTap's recursive-descent parser
  * would say there: parser.c picks the message from the tokens bison
  * expects and from the symbols on top of the stack (the construct being
@@ -656,7 +674,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parser *P)
 	/* more than there are tokens: bison returns 0 when the array is too small */
 	enum { MAX_EXPECTED = YYNTOKENS, MAX_STACK = 8 };
 	yysymbol_kind_t expected[MAX_EXPECTED];
-	int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+	/* LAC tries every token (a hundred simulated parses per error): after
+	 * many errors in one file, which 4.8 would all count but hardly any
+	 * of which get shown (they repeat), the state's own table will do */
+	int n = P->errors < MANY_ERRORS ? yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED)
+					: table_expected_tokens(ctx, expected, MAX_EXPECTED);
 	const char *names[MAX_EXPECTED];
 	int k = 0;
 	for (int i = 0; i < n && i < MAX_EXPECTED; i++)
