@@ -63,6 +63,18 @@ struct loop *loop_open(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	/* An ignored signal is discarded, not queued for the signalfd: a stap
+	 * started in the background by a non-interactive shell inherits
+	 * SIGINT ignored, yet Ctrl-C/kill -INT must still end the session (as
+	 * stapio's handlers make them). */
+	for (int sig = SIGHUP; sig <= SIGTERM; sig++) {
+		struct sigaction sa;
+		if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sigaction(sig, &sa, NULL);
+		}
+	}
 	if (sigprocmask(SIG_BLOCK, &set, &lp->old_mask) != 0)
 		goto fail;
 	lp->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -180,7 +180,11 @@ struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32
 	struct ir *ir = L->ir;
 	uint32_t size = lw_align8(RT_REC_HDR + payload);
 	struct smem rec;
-	if (size > OUTQ_SIZE / 2) {
+	if (L->in_guard) {
+		/* before the prologue (a guard's read fault): no queue, no scratch */
+		rec = (struct smem){ IR_FP, lower_stack(L, size), size };
+		L->rec_direct = true;
+	} else if (size > OUTQ_SIZE / 2) {
 		/* too big to queue: on its own */
 		rec = lower_mem(L, size, false);
 		rec.width = size;
@@ -660,18 +664,36 @@ static bool is_next(const struct stmt *s)
  * the prologue sets up, it is tested first, so that the handlers of a
  * shared event that do not want it cost a compare and a jump.
  */
-static struct stmt *leading_guard(struct stmt *body)
+static bool guard_safe(struct expr *e)
+{
+	struct guard_scan gs = { .ok = true };
+	gs.w.expr_pre = guard_expr;
+	gs.w.data = &gs;
+	ast_walk_expr(&gs.w, e);
+	return gs.ok;
+}
+
+/* The safe part of a guard condition: all of it, or a safe left operand
+ * of `||` (`$id != NR || compat()`: the number test alone is enough to
+ * leave early; the whole condition is still tested in the body). */
+static struct expr *safe_prefix(struct expr *e)
+{
+	if (guard_safe(e))
+		return e;
+	if (e->kind == EXPR_LOGICAL && e->u.binary.op == OP_OR)
+		return safe_prefix(e->u.binary.lhs);
+	return NULL;
+}
+
+static struct stmt *leading_guard(struct stmt *body, struct expr **cond)
 {
 	struct stmt *s = body;
 	while (s->kind == STMT_BLOCK && s->u.block.stmts.len)
 		s = s->u.block.stmts.items[0];
 	if (s->kind != STMT_IF || s->u.if_.otherwise || !is_next(s->u.if_.then))
 		return NULL;
-	struct guard_scan gs = { .ok = true };
-	gs.w.expr_pre = guard_expr;
-	gs.w.data = &gs;
-	ast_walk_expr(&gs.w, s->u.if_.cond);
-	return gs.ok ? s : NULL;
+	*cond = safe_prefix(s->u.if_.cond);
+	return *cond ? s : NULL;
 }
 
 static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr,
@@ -737,17 +759,22 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 		ir_emit_alu_imm(ir, IR_RSH, lo, 32);
 		ir_emit_jcc(ir, IR_JNE, pt, lo, L->hskip);
 	}
-	L->hoisted = leading_guard(dp->body);
+	struct expr *gcond = NULL;
+	L->hoisted = leading_guard(dp->body, &gcond);
 	if (L->hoisted) {
 		const void *t0 = ir_set_tag(ir, L->hoisted->tok);
 		/* before the prologue: errors in the guard have no queue yet */
 		ir_label saved_end = L->hend;
 		L->hend = L->hskip;
-		bool gok = lower_cond_jump(L, L->hoisted->u.if_.cond, true, L->hskip);
+		L->in_guard = true;
+		bool gok = lower_cond_jump(L, gcond, true, L->hskip);
+		L->in_guard = false;
 		L->hend = saved_end;
 		if (!gok)
 			return false;
 		ir_set_tag(ir, t0);
+		if (gcond != L->hoisted->u.if_.cond)
+			L->hoisted = NULL;  /* only a prefix: the body tests it all */
 	}
 	ir_reg h = lower_head(L), st = ir_new_vreg(ir);
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
@@ -962,6 +989,12 @@ static bool group_tracepoint(struct bpf_translation *t, struct bprobe *bp)
 	if (!kp)
 		kp = new_group(t, a, tp->name, bp->dp->tok);
 	kp->tp_system = tp->system;
+	if (!strcmp(tp->system, "raw_syscalls") &&
+	    (!strcmp(tp->name, "sys_enter") || !strcmp(tp->name, "sys_exit"))) {
+		/* the syscall aliases: dispatch on their numbers */
+		kp->syscall_group = true;
+		kp->syscall_exit = !strcmp(tp->name, "sys_exit");
+	}
 	group_add(t, kp, bp, -1);
 	return true;
 }
@@ -1074,6 +1107,118 @@ static void cookie_tree(struct ir *ir, ir_reg ck, const ir_label *start, uint32_
 	cookie_tree(ir, ck, start, mid, hi, none);
 }
 
+/*
+ * The syscall number a handler of a raw_syscalls group wants: a
+ * syscalls:* tracepoint's, or the constant of its leading
+ * `if ($id != NR ...) next` (sys_exit: `$regs->orig_ax != NR`); -1 if
+ * it takes any.
+ */
+static int64_t syscall_key(struct kprog *kp, uint32_t i)
+{
+	if (kp->syscall_nr[i] >= 0)
+		return kp->syscall_nr[i];
+	struct expr *c = NULL;
+	if (!leading_guard(kp->probes.items[i]->dp->body, &c))
+		return -1;
+	if (c->kind != EXPR_COMPARE || c->u.binary.op != OP_NE)
+		return -1;
+	struct expr *t = c->u.binary.lhs, *n = c->u.binary.rhs;
+	if (t->kind == EXPR_NUMBER) {
+		struct expr *x = t;
+		t = n;
+		n = x;
+	}
+	if (n->kind != EXPR_NUMBER || t->kind != EXPR_TARGET || !t->u.target.resolved)
+		return -1;
+	const struct target_access *acc = t->u.target.resolved;
+	if (acc->base != ACCESS_TP_ARG)
+		return -1;
+	if (!kp->syscall_exit && acc->index == 1 && acc->nsteps == 0)
+		return n->u.num;
+	if (kp->syscall_exit && acc->index == 0 && acc->nsteps == 1 &&
+	    acc->steps[0].offset == 120 && acc->steps[0].load_size == 8 && !acc->steps[0].index)
+		return n->u.num;
+	return -1;
+}
+
+/* keys[lo..hi) (sorted, distinct) to their labels */
+static void key_tree(struct ir *ir, ir_reg id, const int64_t *keys, const ir_label *at,
+		     uint32_t lo, uint32_t hi, ir_label none)
+{
+	if (hi - lo <= 3) {
+		for (uint32_t i = lo; i < hi; i++)
+			ir_emit_jcc_imm(ir, IR_JEQ, id, keys[i], at[i]);
+		ir_emit_jmp(ir, none);
+		return;
+	}
+	uint32_t mid = lo + (hi - lo) / 2;
+	ir_label right = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSGE, id, keys[mid], right);
+	key_tree(ir, id, keys, at, lo, mid, none);
+	ir_bind_label(ir, right);
+	key_tree(ir, id, keys, at, mid, hi, none);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A raw_syscalls program whose handlers all want one syscall number each
+ * (`syscall.*`: 360 aliases) dispatches by binary search on the number,
+ * so an event costs ~9 compares instead of one per handler.  Handlers of
+ * one number keep their order.  Returns false when it does not apply.
+ */
+static bool syscall_dispatch(struct lower *L, struct kprog *kp, bool *ok)
+{
+	uint32_t n = kp->probes.len;
+	if (!kp->syscall_group || n < 8)
+		return false;
+	struct arena *a = L->pl->arena;
+	int64_t *key = arena_alloc(a, sizeof(int64_t) * n);
+	for (uint32_t i = 0; i < n; i++)
+		if ((key[i] = syscall_key(kp, i)) < 0)
+			return false;
+	int64_t *keys = arena_alloc(a, sizeof(int64_t) * n);
+	memcpy(keys, key, sizeof(int64_t) * n);
+	qsort(keys, n, sizeof(int64_t), cmp_i64);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!m || keys[m - 1] != keys[i])
+			keys[m++] = keys[i];
+	struct ir *ir = L->ir;
+	ir_label *at = arena_alloc(a, sizeof(ir_label) * m), out = ir_new_label(ir);
+	for (uint32_t j = 0; j < m; j++)
+		at[j] = ir_new_label(ir);
+	ir_reg id = ir_new_vreg(ir);
+	if (kp->syscall_exit) {
+		ir_reg regs = ir_new_vreg(ir);
+		int16_t tmp = lower_stack(L, 8);
+		ir_emit_load(ir, 8, regs, ir_ctx(ir), 0);
+		ir_emit_alu_imm(ir, IR_ADD, regs, 120);
+		ir_emit_store_imm(ir, 8, IR_FP, tmp, -1);
+		ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, ir_arg_stack(tmp),
+			       ir_arg_imm(8), ir_arg_reg(regs));
+		ir_emit_load(ir, 8, id, IR_FP, tmp);
+		L->stack_used = 0;
+	} else {
+		ir_emit_load(ir, 8, id, ir_ctx(ir), 8);
+	}
+	key_tree(ir, id, keys, at, 0, m, out);
+	for (uint32_t j = 0; j < m; j++) {
+		ir_bind_label(ir, at[j]);
+		for (uint32_t i = 0; i < n; i++)
+			if (key[i] == keys[j])
+				*ok &= lower_handler(L, kp->probes.items[i], -1, kp->pid_filter[i],
+						     kp->target_filter[i]);
+		ir_emit_jmp(ir, out);
+	}
+	ir_bind_label(ir, out);
+	return true;
+}
+
 static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t idx)
 {
 	struct lower L = { .t = t, .pl = t->pl, .s = t->pl->s, .diag = &t->pl->s->diag, .kp = kp,
@@ -1097,7 +1242,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 			ir_emit_jmp(L.ir, out);
 		}
 		ir_bind_label(L.ir, out);
-	} else {
+	} else if (!syscall_dispatch(&L, kp, &ok)) {
 		vec_foreach(&kp->probes, i)
 			ok &= lower_handler(&L, kp->probes.items[i],
 					    kp->syscall_group ? kp->syscall_nr[i] : -1,
@@ -1106,6 +1251,84 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 	ir_emit_exit_imm(L.ir, 0);
 	if (!ok || ir_failed(L.ir))
 		return false;
+	return true;
+}
+
+/* Programs past this many IR instructions are split in two (their branches
+ * must stay within 32767 instructions, and verification grows with size);
+ * the halves attach to the same event. */
+#define PROG_SPLIT 24000
+
+static uint32_t ir_size(const struct ir *ir)
+{
+	uint32_t n = 0;
+	vec_foreach(&ir->funcs, i)
+		n += ir->funcs.items[i]->insns.len;
+	return n;
+}
+
+static struct kprog *kprog_subset(struct bpf_plan *pl, const struct kprog *kp, const uint32_t *idx,
+				  uint32_t n)
+{
+	struct kprog *h = arena_new_obj(pl->arena, struct kprog);
+	*h = *kp;
+	memset(&h->probes, 0, sizeof(h->probes));
+	h->syscall_nr = arena_alloc(pl->arena, sizeof(int32_t) * n);
+	h->pid_filter = arena_alloc(pl->arena, sizeof(int64_t) * n);
+	h->target_filter = arena_alloc(pl->arena, sizeof(bool) * n);
+	for (uint32_t k = 0; k < n; k++) {
+		vec_push(pl->arena, &h->probes, kp->probes.items[idx[k]]);
+		h->syscall_nr[k] = kp->syscall_nr[idx[k]];
+		h->pid_filter[k] = kp->pid_filter[idx[k]];
+		h->target_filter[k] = kp->target_filter[idx[k]];
+	}
+	h->ir = NULL;
+	h->code = NULL;
+	return h;
+}
+
+static int64_t *split_keys;
+
+static int by_key(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (split_keys[x] != split_keys[y])
+		return split_keys[x] < split_keys[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Splits t->progs.items[i] into two programs on the same event (probes of
+ * one syscall number stay together); false if it cannot be split. */
+static bool split_kprog(struct bpf_translation *t, uint32_t i)
+{
+	struct bpf_plan *pl = t->pl;
+	struct kprog *kp = t->progs.items[i];
+	uint32_t n = kp->probes.len;
+	if (n < 2 || kp->cookie_dispatch)
+		return false;
+	uint32_t *idx = arena_alloc(pl->arena, sizeof(uint32_t) * n);
+	for (uint32_t k = 0; k < n; k++)
+		idx[k] = k;
+	if (kp->syscall_group) {
+		split_keys = arena_alloc(pl->arena, sizeof(int64_t) * n);
+		for (uint32_t k = 0; k < n; k++)
+			split_keys[k] = syscall_key(kp, k);
+		qsort(idx, n, sizeof(uint32_t), by_key);
+	}
+	uint32_t half = n / 2;
+	/* keep one syscall number on one side */
+	while (kp->syscall_group && half < n && half > 0 &&
+	       split_keys[idx[half]] == split_keys[idx[half - 1]])
+		half++;
+	if (half == 0 || half == n)
+		return false;
+	struct kprog *a = kprog_subset(pl, kp, idx, half), *b = kprog_subset(pl, kp, idx + half, n - half);
+	t->progs.items[i] = a;
+	vec_push(pl->arena, &t->progs, b);
+	/* keep program order: move b right after a */
+	for (uint32_t k = t->progs.len - 1; k > i + 1; k--)
+		t->progs.items[k] = t->progs.items[k - 1];
+	t->progs.items[i + 1] = b;
 	return true;
 }
 
@@ -1131,8 +1354,14 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 + OUTQ_SIZE,
 				      1, 0);
 	}
-	vec_foreach(&t->progs, i)
-		ok &= lower_kprog(t, t->progs.items[i], i);
+	for (uint32_t i = 0; i < t->progs.len; i++) {
+		bool one = lower_kprog(t, t->progs.items[i], i);
+		if (one && ir_size(t->progs.items[i]->ir) > PROG_SPLIT && split_kprog(t, i)) {
+			i--;  /* lower the first half again */
+			continue;
+		}
+		ok &= one;
+	}
 	if (!ok || pl->s->diag.errors != errors)
 		return NULL;
 	if (pl->scratch)

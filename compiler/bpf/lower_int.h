@@ -84,6 +84,7 @@ struct lower {
 	bool need_outq;
 	ir_reg rec_pos;                  /* the open record's queue position */
 	bool rec_direct;                 /* the open record goes out on its own */
+	bool in_guard;                   /* lowering a guard before the prologue */
 	ir_reg scratch;                  /* per-CPU scratch value pointer */
 	bool need_scratch;
 	uint32_t scratch_off;

@@ -16,6 +16,7 @@
 
 #include "diag/diag.h"
 #include "probes/process.h"
+#include "probes/tracepoint.h"
 #include "session.h"
 #include "util/arena.h"
 
@@ -155,7 +156,9 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 	ir_reg v = ir_new_vreg(ir);
 	switch (acc->base) {
 	case ACCESS_TP_ARG:
-		if (L->kp->syscall_group) {
+		if (L->bp->dp->family == &tracepoint_family &&
+		    ((struct tracepoint_data *)L->bp->dp->family_data)->tp->syscall) {
+			/* syscalls:* tracepoints: their arguments are the call's */
 			if (L->kp->syscall_exit)
 				return lower_return_value(L, e->tok, out);
 			return arg_imm(L, e->tok, (uint32_t)acc->index, out);
