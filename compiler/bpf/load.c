@@ -203,11 +203,13 @@ static uint32_t failing_insn(const char *log)
 		unsigned long n = strtoul(l, &end, 10);
 		if (end != l && end[0] == ':' && end[1] == ' ' && end[2] == '(')
 			found = (uint32_t)n;
+		/* search this line only: logs run to millions of lines */
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 		const char *p = l;
-		while ((p = strstr(p, "insn ")) && (!nl || p < nl)) {
+		while (found == UINT32_MAX && (p = memmem(p, len - (size_t)(p - l), "insn ", 5))) {
 			p += 5;
 			n = strtoul(p, &end, 10);
-			if (end != p && found == UINT32_MAX)
+			if (end != p)
 				found = (uint32_t)n;
 		}
 		l = nl ? nl + 1 : NULL;
@@ -226,29 +228,29 @@ static bool stats_line(const char *l, size_t n)
  * sets *reason to the last of them. */
 static void log_tail(const char *log, uint32_t tail, struct strbuf *out, struct strbuf *reason)
 {
-	const char *starts[4096];
-	size_t lens[4096];
-	uint32_t n = 0;
+	/* the last KEPT lines, in a ring: logs run to millions of lines */
+	enum { KEPT = 4096 };
+	const char *starts[KEPT];
+	size_t lens[KEPT];
+	uint64_t n = 0;
 	for (const char *l = log; l && *l;) {
 		const char *nl = strchr(l, '\n');
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 		if (!stats_line(l, len)) {
-			if (n == 4096) {
-				memmove(starts, starts + 1, sizeof(starts) - sizeof(starts[0]));
-				memmove(lens, lens + 1, sizeof(lens) - sizeof(lens[0]));
-				n--;
-			}
-			starts[n] = l;
-			lens[n++] = len;
+			starts[n % KEPT] = l;
+			lens[n % KEPT] = len;
+			n++;
 		}
 		l = nl ? nl + 1 : NULL;
 	}
 	if (n)
-		strbuf_add(reason, starts[n - 1], lens[n - 1]);
-	uint32_t from = (tail && n > tail) ? n - tail : 0;
-	for (uint32_t i = from; i < n; i++) {
+		strbuf_add(reason, starts[(n - 1) % KEPT], lens[(n - 1) % KEPT]);
+	uint64_t kept = n < KEPT ? n : KEPT;
+	if (tail && kept > tail)
+		kept = tail;
+	for (uint64_t i = n - kept; i < n; i++) {
 		strbuf_puts(out, "    ");
-		strbuf_add(out, starts[i], lens[i]);
+		strbuf_add(out, starts[i % KEPT], lens[i % KEPT]);
 		strbuf_putc(out, '\n');
 	}
 }
