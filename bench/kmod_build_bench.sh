@@ -17,7 +17,7 @@
 set -u
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 n=${2:-7}
-rel=${3:-6.1.0-56-amd64}
+rel=${3:-$("$(dirname "$0")/../testsuite/vm/guest-kernel")}
 stap=$builddir/stap
 kb=/lib/modules/$rel/build
 [ -x "$stap" ] || { echo "kmod_build_bench: no $stap (build first)" >&2; exit 2; }

@@ -15,7 +15,7 @@ set -u
 arg=${1:-${CTAP_BUILDDIR:-.}}
 lines=${2:-50000}
 runs=${3:-7}
-release=${RELEASE:-6.1.0-56-amd64}
+release=${RELEASE:-$("$(dirname "$0")/../testsuite/vm/guest-kernel")}
 if [ -d "$arg" ]; then ctap=$arg/stap; else ctap=$arg; fi
 [ -x "$ctap" ] || { echo "parse_bench: no stap at $ctap (build first)" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-parse-bench.XXXXXX")

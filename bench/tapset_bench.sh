@@ -40,7 +40,8 @@ for f in linux/x86_64/syscalls_generic.stp linux/x86_64/syscalls.stp linux/x86_6
 	rm -rf "$tmp/minus" && cp -r "$lib" "$tmp/minus" && rm "$tmp/minus/$f"
 	echo "  without $f: $(median_ms "$tmp/minus") ms"
 done
-if command -v /usr/bin/stap >/dev/null && [ -e /lib/modules/6.1.0-56-amd64/build ]; then
-	t=$(cpu_ms /usr/bin/stap -r 6.1.0-56-amd64 -p1 -e 'probe begin {}')
+rel=$("$(dirname "$0")/../testsuite/vm/guest-kernel" 2>/dev/null)
+if command -v /usr/bin/stap >/dev/null && [ -n "$rel" ]; then
+	t=$(cpu_ms /usr/bin/stap -r "$rel" -p1 -e 'probe begin {}')
 	echo "SystemTap 4.8 pass 1 (one run): $t ms"
 fi

@@ -1,13 +1,13 @@
 #!/bin/sh
 # target_bench: what compiler/target costs pass 2, per source, for the
-# running kernel and for -r 6.1.0-56-amd64 (first run: BTF and symbols
+# running kernel and for -r <Debian kernel> (first run: BTF and symbols
 # extracted from the XZ vmlinuz; second run: from the cache).  Prints
 # milliseconds; asserts nothing.
 #
 # usage: bench/target_bench.sh [BUILDDIR] [RELEASE]
 set -u
 builddir=${1:-${CTAP_BUILDDIR:-.}}
-release=${2:-6.1.0-56-amd64}
+release=${2:-$("$(dirname "$0")/../testsuite/vm/guest-kernel")}
 tool=$builddir/ctap-target
 [ -x "$tool" ] || { echo "target_bench: no $tool (build first)" >&2; exit 2; }
 cache=$(mktemp -d "${TMPDIR:-/tmp}/ctap-bench-cache.XXXXXX")

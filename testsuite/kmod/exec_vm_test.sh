@@ -11,20 +11,21 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 srcdir=${CTAP_SRCDIR:-$(cd "$here/../.." && pwd -P)}
 builddir=${CTAP_BUILDDIR:-$srcdir}
-kver=${CTAP_VM_KERNEL:-6.1.0-56-amd64}
 for p in stap staprun; do
 	if [ ! -x "$builddir/$p" ]; then
 		echo "exec_vm_test: no $p at $builddir/$p (run make first)"
 		exit 1
 	fi
 done
-if [ ! -d "/lib/modules/$kver/build" ]; then
-	# vm-run installs the guest kernel and its headers when it can
-	"$srcdir/testsuite/vm/vm-run" --staprun "$builddir/staprun" --kernel "$kver" \
-		"$srcdir/testsuite/kmod/handwritten/hello" >/dev/null 2>&1
-	[ -d "/lib/modules/$kver/build" ] ||
-		{ echo "no build tree for the guest kernel $kver"; exit 77; }
+# the release linux-image-amd64 brings (or $CTAP_VM_KERNEL), installed with
+# its headers when missing
+why=$(mktemp)
+if ! kver=$("$srcdir/testsuite/vm/guest-kernel" --install 2>"$why"); then
+	tail -n 1 "$why"
+	rm -f "$why"
+	exit 77
 fi
+rm -f "$why"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctap-exec-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -7,8 +7,8 @@
 # kbuild (W=1).  Any warning or error (compiler, objtool, modpost) fails
 # the test.
 #
-# Kernel tree: $CTAP_KBUILD_DIR, else /lib/modules/6.1.0-56-amd64/build,
-# else /lib/modules/$(uname -r)/build.  Exit 77 only when none is installed.
+# Kernel tree: $CTAP_KBUILD_DIR, else the VM guest kernel's
+# (testsuite/vm/guest-kernel), else /lib/modules/$(uname -r)/build.  Exit 77 only when none is installed.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -16,7 +16,8 @@ srcdir=${CTAP_SRCDIR:-$(cd "$here/../.." && pwd -P)}
 common=$srcdir/runtime/common
 
 kdir=""
-for d in "${CTAP_KBUILD_DIR:-}" /lib/modules/6.1.0-56-amd64/build "/lib/modules/$(uname -r)/build"; do
+guest=$("$srcdir/testsuite/vm/guest-kernel" 2>/dev/null)
+for d in "${CTAP_KBUILD_DIR:-}" ${guest:+"/lib/modules/$guest/build"} "/lib/modules/$(uname -r)/build"; do
 	if [ -n "$d" ] && [ -f "$d/Makefile" ]; then
 		kdir=$d
 		break

@@ -57,19 +57,29 @@ vm_packages_ensure() {
 	return 1
 }
 
-# vm_kernel_version [WANTED]: the guest kernel release — WANTED if given,
-# else 6.1.0-56-amd64 if installed, else the newest image with headers.
+# vm_kernel_version [WANTED]: the guest kernel release -- WANTED if given;
+# else the release Debian's linux-image-amd64 depends on (what a fresh
+# machine gets); else the newest image with headers.  A release is usable
+# when its image and its build tree are both installed.
+vm_kernel_usable() {
+	[ -e "/boot/vmlinuz-$1" ] && [ -f "/lib/modules/$1/build/Makefile" ]
+}
+
 vm_kernel_version() {
 	local v
-	for v in ${1:+"$1"} 6.1.0-56-amd64; do
-		if [ -e "/boot/vmlinuz-$v" ] && [ -f "/lib/modules/$v/build/Makefile" ]; then
-			echo "$v"
-			return 0
-		fi
-		[ -n "${1:-}" ] && return 1
-	done
+	if [ -n "${1:-}" ]; then
+		vm_kernel_usable "$1" || return 1
+		echo "$1"
+		return 0
+	fi
+	v=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+	if [ -n "$v" ] && vm_kernel_usable "$v"; then
+		echo "$v"
+		return 0
+	fi
 	for v in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
-		if [ -f "/lib/modules/$v/build/Makefile" ]; then
+		if vm_kernel_usable "$v"; then
 			echo "$v"
 			return 0
 		fi
