@@ -27,16 +27,18 @@ static void key_formats(struct strbuf *sb, const struct vardecl *v)
 				  : (v->index_types[i] == TYPE_STRING ? "\\\"%s\\\"" : "%d"));
 }
 
+/* The loop variables are named after their array: the display is one
+ * probe, and a name shared by two arrays would get both key types. */
 static void key_args(struct strbuf *sb, const struct vardecl *v)
 {
 	for (int i = 0; i < v->arity; i++)
-		strbuf_printf(sb, ", __idx%d", i);
+		strbuf_printf(sb, ", __%s_idx%d", v->name, i);
 }
 
 static void key_list(struct strbuf *sb, const struct vardecl *v)
 {
 	for (int i = 0; i < v->arity; i++)
-		strbuf_printf(sb, "%s__idx%d", i ? ", " : "", i);
+		strbuf_printf(sb, "%s__%s_idx%d", i ? ", " : "", v->name, i);
 }
 
 static void stats_line(struct strbuf *sb, const char *ref)
