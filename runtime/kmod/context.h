@@ -47,6 +47,11 @@ struct _ctap_context {
 	bool uncatchable;		/* last_error must not be caught (MAXACTION) */
 	bool aborted;			/* abort(): unwinding, nothing to report */
 
+	/* tokenize() (str.c): a copy of its input and where it stopped,
+	 * NULL until the hit's first call. */
+	const char *tok_pos;
+	char tok_buf[MAXSTRINGLEN];
+
 	void *locals;			/* generated locals union */
 	struct outbuf out;		/* print buffer of this CPU */
 

@@ -23,4 +23,14 @@ void _ctap_strcat(char *dst, const char *src);
 /* dst = a . b (a, b may be dst). */
 void _ctap_concat(char *dst, const char *a, const char *b);
 
+struct _ctap_context;
+
+/*
+ * tokenize(): the next non-empty run of bytes not in delim, from input
+ * if it is not empty (copied into the context: the caller's buffer may
+ * change between calls), else from where the previous call of this hit
+ * stopped; "" when none is left.  out may be input.
+ */
+void _ctap_tokenize(struct _ctap_context *c, char *out, const char *input, const char *delim);
+
 #endif
