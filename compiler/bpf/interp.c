@@ -239,9 +239,14 @@ static enum flow exec_foreach(struct interp *I, struct stmt *s)
 	uint32_t n = 0;
 	struct sort_item *items = xmalloc(sizeof(*items) * (snap.n + 1));
 	struct sort_item *scratch = xmalloc(sizeof(*items) * (snap.n + 1));
+	/* a sort orders the whole array, in place, as SystemTap's does: ties
+	 * keep the previous order, later unsorted loops see the sorted one;
+	 * a slice only filters (statistics arrays have no order of their own) */
+	bool in_place = s->u.foreach.sort_dir && !av->percpu;
 	for (uint32_t i = 0; i < snap.n; i++) {
 		struct urt_elem *el = &snap.elems[i];
-		if (s->u.foreach.has_slice && !fe_slice_match(I, s, av, el, slice, wild))
+		if (!in_place && s->u.foreach.has_slice &&
+		    !fe_slice_match(I, s, av, el, slice, wild))
 			continue;
 		struct sort_item *it = &items[n++];
 		memset(it, 0, sizeof(*it));
@@ -268,9 +273,21 @@ static enum flow exec_foreach(struct interp *I, struct stmt *s)
 	}
 	if (s->u.foreach.sort_dir)
 		sort_items(items, scratch, n, s->u.foreach.sort_dir < 0);
+	if (in_place) {
+		uint64_t *seqs = xmalloc(sizeof(*seqs) * (n + 1));
+		for (uint32_t j = 0; j < n; j++)
+			seqs[j] = snap.elems[items[j].row].seq;
+		urt_set_order(I->u, av, seqs, n);
+		free(seqs);
+	}
 	enum flow result = F_OK;
-	for (uint32_t j = 0; j < n && (limit < 0 || (int64_t)j < limit); j++) {
+	int64_t visited = 0;
+	for (uint32_t j = 0; j < n && (limit < 0 || visited < limit); j++) {
 		struct urt_elem *el = &snap.elems[items[j].row];
+		if (in_place && s->u.foreach.has_slice &&
+		    !fe_slice_match(I, s, av, el, slice, wild))
+			continue;
+		visited++;
 		for (uint32_t i = 0; i < s->u.foreach.keys.len && i < av->nkeys; i++) {
 			struct ival k = urt_key_col(av, el->key, i);
 			if (av->ktype[i] == TYPE_STRING)

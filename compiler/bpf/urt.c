@@ -170,6 +170,8 @@ struct urt *urt_open(struct bpf_plan *pl, struct load_ctx *lc)
 	return u;
 }
 
+static void urt_orders_free(struct urt *u);
+
 void urt_close(struct urt *u)
 {
 	if (!u)
@@ -185,6 +187,7 @@ void urt_close(struct urt *u)
 	vec_free_heap(&u->warned);
 	free(u->obuf);
 	free(u->pcpu);
+	urt_orders_free(u);
 	free(u);
 }
 
@@ -578,10 +581,84 @@ const char *urt_overflow_msg(const struct bvar *v, char *buf, size_t size)
 	return buf;
 }
 
-static int by_seq(const void *a, const void *b)
+static int by_order(const void *a, const void *b)
 {
 	const struct urt_elem *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* ------------------------------------------------------------ array order */
+
+/* An array's order after a sort: (insertion number, position) pairs
+ * sorted by insertion number.  Insertion numbers are never reused, so a
+ * deleted and re-inserted key is "inserted later". */
+struct urt_rank {
+	uint64_t seq;
+	uint64_t pos;
+};
+
+struct urt_order {
+	const struct bvar *v;
+	struct urt_rank *ranks;
+	uint32_t n;
+};
+
+static void urt_orders_free(struct urt *u)
+{
+	vec_foreach(&u->orders, i) {
+		free(u->orders.items[i]->ranks);
+		free(u->orders.items[i]);
+	}
+	vec_free_heap(&u->orders);
+}
+
+static struct urt_order *order_of(struct urt *u, const struct bvar *v)
+{
+	vec_foreach(&u->orders, i)
+		if (u->orders.items[i]->v == v)
+			return u->orders.items[i];
+	return NULL;
+}
+
+static int by_rank_seq(const void *a, const void *b)
+{
+	const struct urt_rank *x = a, *y = b;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void urt_set_order(struct urt *u, const struct bvar *v, const uint64_t *seqs, uint32_t n)
+{
+	struct urt_order *o = order_of(u, v);
+	if (!o) {
+		o = xcalloc(1, sizeof(*o));
+		o->v = v;
+		vec_push_heap(&u->orders, o);
+	}
+	free(o->ranks);
+	o->ranks = xmalloc(sizeof(*o->ranks) * (n + 1));
+	for (uint32_t i = 0; i < n; i++)
+		o->ranks[i] = (struct urt_rank){ .seq = seqs[i], .pos = i };
+	qsort(o->ranks, n, sizeof(*o->ranks), by_rank_seq);
+	o->n = n;
+}
+
+/* Position: the rank a sort gave it, else after every ranked element in
+ * insertion order. */
+static uint64_t order_pos(const struct urt_order *o, uint64_t seq)
+{
+	if (!o)
+		return seq;
+	uint32_t lo = 0, hi = o->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (o->ranks[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n && o->ranks[lo].seq == seq)
+		return o->ranks[lo].pos;
+	return o->n + seq;
 }
 
 bool urt_snapshot(struct urt *u, const struct bvar *v, struct urt_snapshot *snap)
@@ -642,7 +719,10 @@ bool urt_snapshot(struct urt *u, const struct bvar *v, struct urt_snapshot *snap
 		n++;
 	}
 	free(cur);
-	qsort(el, n, sizeof(*el), by_seq);
+	const struct urt_order *o = v->percpu ? NULL : order_of(u, v);
+	for (uint32_t i = 0; i < n; i++)
+		el[i].order = order_pos(o, el[i].seq);
+	qsort(el, n, sizeof(*el), by_order);
 	snap->elems = el;
 	snap->n = n;
 	snap->mem = mem;

@@ -53,6 +53,8 @@ struct urt {
 	/* scratch for per-CPU values */
 	uint8_t *pcpu;
 	size_t pcpu_len;
+	/* arrays whose order a sorted foreach changed (urt_set_order) */
+	VEC(struct urt_order *) orders;
 };
 
 /* A value of a user-space evaluation (interp.h uses it too). */
@@ -129,10 +131,13 @@ int urt_elem_set(struct urt *u, const struct bvar *v, const uint8_t *key, const 
 void urt_elem_delete(struct urt *u, const struct bvar *v, const uint8_t *key);
 void urt_array_clear(struct urt *u, const struct bvar *v);
 
-/* A snapshot of an array, in insertion order. */
+/* A snapshot of an array, in its order: insertion order until a sorted
+ * foreach sorts it, as SystemTap sorts its arrays in place (the kernel
+ * module back end too); elements inserted later follow. */
 struct urt_elem {
 	uint8_t *key;
-	uint64_t seq;
+	uint64_t seq;                 /* insertion number: names one incarnation */
+	uint64_t order;               /* position in the array's order */
 	struct ival val;              /* long/string arrays */
 	struct stats_agg agg;         /* statistics arrays */
 	int64_t *buckets;
@@ -146,6 +151,9 @@ struct urt_snapshot {
 
 bool urt_snapshot(struct urt *u, const struct bvar *v, struct urt_snapshot *snap);
 void urt_snapshot_free(struct urt_snapshot *snap);
+/* The array's order from now on: the elements with these insertion
+ * numbers, in this order, then those inserted later. */
+void urt_set_order(struct urt *u, const struct bvar *v, const uint64_t *seqs, uint32_t n);
 
 /* "Array overflow, check MAXMAPENTRIES" or "... size limit (N)". */
 const char *urt_overflow_msg(const struct bvar *v, char *buf, size_t size);
