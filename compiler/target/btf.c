@@ -99,13 +99,17 @@ const char *target_btf_missing(struct target *t)
 	return btf_load(t) ? NULL : t->btf_why;
 }
 
-/* One pass over all types: FUNC names and btf_trace_<name> typedefs.
- * libbpf's btf__find_by_name_kind() is a linear scan per call. */
-void btf_index(struct target *t)
+/* Passes over all types (libbpf's btf__find_by_name_kind() is a linear
+ * scan per call).  Tracepoints need only the btf_trace_<name> typedefs and
+ * the __bpf_trace_<class> FUNCs, a few thousand names; the index of all
+ * FUNCs (some 60,000 on a distribution kernel) is built only for what
+ * needs function prototypes, since it is most of a tracepoint script's
+ * pass 2. */
+void btf_index_traces(struct target *t)
 {
-	if (t->btf_indexed || !btf_load(t))
+	if (t->btf_traces_indexed || !btf_load(t))
 		return;
-	t->btf_indexed = true;
+	t->btf_traces_indexed = true;
 	uint32_t n = btf__type_cnt(t->btf);
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *bt = btf__type_by_id(t->btf, id);
@@ -116,8 +120,6 @@ void btf_index(struct target *t)
 		if (!name || !*name)
 			continue;
 		if (kind == BTF_KIND_FUNC) {
-			if (!namemap_get(&t->btf_funcs, name))
-				namemap_put(&t->btf_funcs, name, (void *)(uintptr_t)id);
 			if (strncmp(name, "__bpf_trace_", 12) == 0) {
 				uint32_t k = t->nbpf_trace_funcs++;
 				if ((k & (k - 1)) == 0)
@@ -128,6 +130,23 @@ void btf_index(struct target *t)
 		} else if (strncmp(name, "btf_trace_", 10) == 0 && name[10]) {
 			namemap_put(&t->btf_traces, name + 10, (void *)(uintptr_t)id);
 		}
+	}
+}
+
+void btf_index(struct target *t)
+{
+	btf_index_traces(t);
+	if (t->btf_indexed || !btf_load(t))
+		return;
+	t->btf_indexed = true;
+	uint32_t n = btf__type_cnt(t->btf);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *bt = btf__type_by_id(t->btf, id);
+		if (btf_kind(bt) != BTF_KIND_FUNC)
+			continue;
+		const char *name = btf__name_by_offset(t->btf, bt->name_off);
+		if (name && *name && !namemap_get(&t->btf_funcs, name))
+			namemap_put(&t->btf_funcs, name, (void *)(uintptr_t)id);
 	}
 }
 

@@ -132,7 +132,7 @@ void btf_trim_add_named(struct btf_trim *tr, const char *prefix, const char *nam
 		btf_index(tr->t);
 		id = (int32_t)(uintptr_t)namemap_get(&tr->t->btf_funcs, name);
 	} else {
-		btf_index(tr->t);
+		btf_index_traces(tr->t);
 		id = strcmp(prefix, "btf_trace_") == 0
 			     ? (int32_t)(uintptr_t)namemap_get(&tr->t->btf_traces, name)
 			     : btf__find_by_name_kind(tr->src, full, kind);

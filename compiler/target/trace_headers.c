@@ -442,7 +442,7 @@ bool trace_headers_load(struct target *t)
 			       t->btf_why ? t->btf_why : "no BTF");
 		return false;
 	}
-	btf_index(t);
+	btf_index_traces(t);
 	struct scan s = { .t = t };
 	char *src = NULL;
 	if (t->build_dir) {

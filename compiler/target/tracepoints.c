@@ -176,9 +176,12 @@ static void name_args_from_glue(struct target *t, struct target_tracepoint *tp,
 static void resolve_args(struct target *t, struct tp_entry *e)
 {
 	e->args_done = true;
-	if (!btf_load(t))
+	/* syscalls:* events are ftrace events on raw_syscalls, with no
+	 * btf_trace_ typedef: their arguments are the format's fields (and
+	 * not loading BTF for them is a third of a syscall script's pass 2) */
+	if (e->tp.syscall || !btf_load(t))
 		return;
-	btf_index(t);
+	btf_index_traces(t);
 	int32_t id = (int32_t)(uintptr_t)namemap_get(&t->btf_traces, e->tp.name);
 	if (!id)
 		return;
