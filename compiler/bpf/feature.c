@@ -149,6 +149,10 @@ static int probe_tracing(enum bpf_attach_type type, const char *target, int kind
 	return err;
 }
 
+/* Load only: a test attachment's release waits for an RCU grace period
+ * (9-13 ms here, most of a tracepoint script's launch), and a kernel that
+ * loads raw_tracepoint programs attaches them; if it refused, pass 5's
+ * attach error names the tracepoint and the reason. */
 static int probe_raw_tp(const char **detail)
 {
 	int fd = load_ret0(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL);
@@ -156,14 +160,8 @@ static int probe_raw_tp(const char **detail)
 		*detail = "program load";
 		return fd;
 	}
-	int link = bpf_raw_tracepoint_open("sys_enter", fd);
-	int err = link < 0 ? -errno : 0;
-	if (link >= 0)
-		close(link);
 	close(fd);
-	if (err)
-		*detail = "attach";
-	return err;
+	return 0;
 }
 
 static int probe_perf_tp(const char **detail)
