@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "diag/diag.h"
 #include "bpf/interp.h"
 #include "bpf/lower.h"
 #include "bpf/plan.h"
@@ -28,6 +29,14 @@ struct bpf_product {
 
 static bool bpf_translate(struct session *s, struct program *p, void **out)
 {
+	/* the kmod runtime's probe hit report counts cycles per handler;
+	 * the BPF runtime keeps no per-probe timing */
+	if (s->opts.timing) {
+		diag_error(&s->diag, D_TRANS, NULL,
+			   "-t (the probe timing report) is not supported by the BPF runtime; "
+			   "use --runtime=kmod");
+		return false;
+	}
 	struct bpf_plan *pl = plan_build(s, p);
 	if (!pl)
 		return false;
