@@ -572,5 +572,13 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		usage_error("-S option is valid only for -o option");
 		return OPTIONS_EXIT_FAILURE;
 	}
+	/* a session left running without stap (reattached with staprun -A)
+	 * is not there yet; running in the foreground instead would be a
+	 * different command than the one asked for */
+	if (o->flight_recorder && o->last_pass == 5 && o->listing == LIST_NONE) {
+		usage_error("Flight recorder mode (-F) is not supported by ctap yet; "
+			    "run without -F (with -o FILE to keep the output).");
+		return OPTIONS_EXIT_FAILURE;
+	}
 	return OPTIONS_OK;
 }
