@@ -379,8 +379,16 @@ bool elab_check(struct elab *E)
 		ast_walk_stmt(&ew, dp->body);
 	}
 	C.dp = NULL;
+	bool stapusr = E->s->opts.privilege && strcmp(E->s->opts.privilege, "stapusr") == 0;
 	for (uint32_t i = 0; i < E->functions.len; i++) {
 		struct functiondecl *fn = E->functions.items[i];
+		/* embedded C runs in the kernel: only bodies marked safe for an
+		 * unprivileged user may run for one (reported where declared,
+		 * as SystemTap does) */
+		if (stapusr && fn->embedded &&
+		    !(fn->pragmas & (FNP_UNPRIVILEGED | FNP_MYPROC_UNPRIVILEGED)))
+			diag_error(E->diag, D_SEM_PRIVILEGE, fn->tok,
+				   "function may not be used when --privilege=stapusr is specified");
 		check_stmt(&C, fn->body);
 		if (fn->body)
 			ast_walk_stmt(&ew, fn->body);
