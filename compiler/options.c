@@ -116,6 +116,11 @@ void options_fini(struct options *o)
 	vec_free_heap(&o->globals_set);
 }
 
+bool options_stapusr(const struct options *o)
+{
+	return o->privilege && strcmp(o->privilege, "stapusr") == 0;
+}
+
 unsigned options_verbose(const struct options *o, int pass)
 {
 	if (pass < 1 || pass > 5)

@@ -102,6 +102,9 @@ void options_init(struct options *o);
 void options_fini(struct options *o);
 enum options_result options_parse(struct options *o, int argc, char **argv);
 unsigned options_verbose(const struct options *o, int pass); /* 1..5 */
+/* --privilege=stapusr (or --unprivileged): kernel probes and embedded C
+ * not marked unprivileged are refused. */
+bool options_stapusr(const struct options *o);
 void options_print_usage(FILE *out);
 void options_print_version(FILE *out);
 

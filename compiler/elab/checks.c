@@ -379,7 +379,7 @@ bool elab_check(struct elab *E)
 		ast_walk_stmt(&ew, dp->body);
 	}
 	C.dp = NULL;
-	bool stapusr = E->s->opts.privilege && strcmp(E->s->opts.privilege, "stapusr") == 0;
+	bool stapusr = options_stapusr(&E->s->opts);
 	for (uint32_t i = 0; i < E->functions.len; i++) {
 		struct functiondecl *fn = E->functions.items[i];
 		/* embedded C runs in the kernel: only bodies marked safe for an

@@ -281,8 +281,7 @@ static int resolve_point(struct elab *E, struct probe_point *pp, struct derive_c
 		int n;
 		if (r->kind == MR_ALIAS) {
 			n = expand_alias(E, pp, r, &here, depth);
-		} else if (!r->match.family->unprivileged && E->s->opts.privilege &&
-			   strcmp(E->s->opts.privilege, "stapusr") == 0) {
+		} else if (!r->match.family->unprivileged && options_stapusr(&E->s->opts)) {
 			/* kernel-wide probes are for stapsys and stapdev */
 			report_point_error(E, first,
 					   "probe point is not allowed for --privilege=stapusr", NULL);

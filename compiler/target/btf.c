@@ -133,9 +133,8 @@ void btf_index_traces(struct target *t)
 	}
 }
 
-void btf_index(struct target *t)
+void btf_index_funcs(struct target *t)
 {
-	btf_index_traces(t);
 	if (t->btf_indexed || !btf_load(t))
 		return;
 	t->btf_indexed = true;
@@ -337,7 +336,7 @@ const struct target_func_proto *target_function_proto(struct target *t, const ch
 		return cached;
 	if (!btf_load(t))
 		return t->fixture_dir ? fixture_proto(t, name) : NULL;
-	btf_index(t);
+	btf_index_funcs(t);
 	int32_t id = (int32_t)(uintptr_t)namemap_get(&t->btf_funcs, name);
 	if (!id)
 		return NULL;

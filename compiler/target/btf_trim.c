@@ -129,7 +129,7 @@ void btf_trim_add_named(struct btf_trim *tr, const char *prefix, const char *nam
 	int kind = *prefix ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
 	int32_t id;
 	if (kind == BTF_KIND_FUNC) {
-		btf_index(tr->t);
+		btf_index_funcs(tr->t);
 		id = (int32_t)(uintptr_t)namemap_get(&tr->t->btf_funcs, name);
 	} else {
 		btf_index_traces(tr->t);

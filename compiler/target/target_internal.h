@@ -119,9 +119,10 @@ void *cache_artefact(struct target *t, const char *what, size_t *size, char **wh
 /* ---- btf.c ---- */
 
 struct btf *btf_load(struct target *t);
-/* Indexes FUNC names and btf_trace_* typedefs (t->btf_funcs, t->btf_traces). */
-void btf_index(struct target *t);         /* btf_funcs, and what btf_index_traces does */
-void btf_index_traces(struct target *t);  /* btf_traces, bpf_trace_funcs */
+/* Index FUNC names (t->btf_funcs), and the btf_trace_* typedefs and
+ * __bpf_trace_* FUNCs (t->btf_traces, t->bpf_trace_funcs), once each. */
+void btf_index_funcs(struct target *t);
+void btf_index_traces(struct target *t);
 /* Parameters of FUNC_PROTO proto_id from index first on (target arena). */
 uint32_t btf_params_of(struct target *t, int32_t proto_id, uint32_t first,
 		       struct target_param **out);
@@ -223,7 +224,7 @@ struct target {
 	struct btf *btf;
 	const char *btf_source;
 	char *btf_why;
-	bool btf_indexed;           /* btf_funcs */
+	bool btf_indexed;           /* btf_funcs (btf_index_funcs) */
 	bool btf_traces_indexed;    /* btf_traces, bpf_trace_funcs */
 	struct namemap btf_funcs;   /* FUNC name -> type id (as pointer) */
 	struct namemap btf_traces;  /* "sched_switch" -> btf_trace_ typedef id */
