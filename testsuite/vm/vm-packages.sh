@@ -8,14 +8,8 @@
 
 vm_packages_why=""
 
-vm_have_kernel() { # any /boot/vmlinuz-V with headers in /lib/modules/V/build
-	local img v
-	for img in /boot/vmlinuz-*; do
-		[ -e "$img" ] || continue
-		v=${img#/boot/vmlinuz-}
-		[ -f "/lib/modules/$v/build/Makefile" ] && return 0
-	done
-	return 1
+vm_have_kernel() { # a usable guest kernel (vm_kernel_version finds one)
+	vm_kernel_version >/dev/null
 }
 
 vm_apt_install() { # vm_apt_install PACKAGE...: 0, or 1 with vm_packages_why set
