@@ -24,12 +24,12 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 #include "bpf/attach.h"
 #include "bpf/feature.h"
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "bpf/load.h"
-#include "bpf/regalloc.h"
+#include "bpfmc/regalloc.h"
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "util/arena.h"

@@ -27,7 +27,7 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 #include "bpf/attach.h"
 #include "bpf/feature.h"
 #include "bpf/ringbuf.h"
@@ -51,7 +51,7 @@ bool lower_unsupported(struct lower *L, const struct token *tok, const char *wha
 {
 	diag_error(L->diag, D_TRANS, tok,
 		   "%s is not supported in kernel-side BPF handlers (probe %s)", what,
-		   L->bp ? plan_probe_name(L->bp->dp) : "?");
+		   L->bp ? L->bp->dp->pp : "?");
 	L->failed = true;
 	return false;
 }

@@ -12,12 +12,13 @@
 
 #include <string.h>
 
-#include "bpf/builtin.h"
 #include "diag/diag.h"
 #include "session.h"
 #include "util/arena.h"
 
 #define ARGS struct lower *L, const struct expr *call, struct lval *out
+
+typedef bool (*builtin_kernel_fn)(ARGS);
 
 static struct lval reg_val(ir_reg r)
 {
@@ -271,7 +272,7 @@ static bool read_string(struct lower *L, const struct expr *call, struct lval *o
 		ir_bind_label(ir, hi);
 		ir_emit_alu_imm(ir, IR_ADD, n, 1);
 	}
-	uint32_t width = builtin_width(L->pl, call);
+	uint32_t width = plan_width(L->pl, call);
 	if (width > w)
 		width = w;
 	struct smem m = lower_mem(L, width, true);
@@ -649,7 +650,7 @@ static const struct {
 	{ "returnval", k_returnval },
 };
 
-builtin_kernel_fn builtin_kernel_impl(const char *name)
+static builtin_kernel_fn kernel_impl(const char *name)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].name, name))
@@ -660,14 +661,14 @@ builtin_kernel_fn builtin_kernel_impl(const char *name)
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
-	const struct builtin *b = builtin_find(fn->bpf_builtin);
-	if (!b || !b->kernel) {
+	builtin_kernel_fn impl = kernel_impl(fn->bpf_builtin);
+	if (!impl) {
 		diag_error(L->diag, D_TRANS, call->tok,
 			   "function '%s' (BPF builtin '%s') is not available in kernel-side "
 			   "handlers of the BPF runtime (probe %s)", fn->name, fn->bpf_builtin,
-			   plan_probe_name(L->bp->dp));
+			   L->bp->dp->pp);
 		L->failed = true;
 		return false;
 	}
-	return b->kernel(L, call, out);
+	return impl(L, call, out);
 }

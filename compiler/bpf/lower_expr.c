@@ -249,7 +249,7 @@ bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 		diag_error(L->diag, D_TRANS, e->tok,
 			   "function '%s' has embedded C and no BPF implementation: it is not "
 			   "available with the BPF runtime (probe %s)", fn->name,
-			   plan_probe_name(L->bp->dp));
+			   L->bp->dp->pp);
 		L->failed = true;
 		return false;
 	}

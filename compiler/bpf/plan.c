@@ -19,8 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "bpf/builtin.h"
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "bpf/rtdata.h"
 #include "diag/diag.h"
 #include "diag/source.h"
@@ -84,20 +83,66 @@ static void limits_init(struct bpf_plan *pl)
 
 /* ------------------------------------------------------------ messages */
 
-const char *plan_probe_name(const struct derived_probe *dp)
-{
-	return dp->pp;
-}
-
-void plan_describe_token(const struct session *s, const struct token *tok, char *buf,
-			 size_t size)
-{
-	struct diag_sink tmp = s->diag;
-	tmp.last_file = -1;
-	diag_describe_token(&tmp, tok, buf, size);
-}
-
 /* ------------------------------------------------------------ widths */
+
+/*
+ * BPF builtins (tapset functions whose kmod body is embedded C with a
+ * "bpf: NAME" comment; tapset/BPF_BUILTINS.md) return strings narrower
+ * than MAXSTRINGLEN where this table says so.
+ */
+enum builtin_width {
+	BW_MAX = 0,          /* MAXSTRINGLEN */
+	BW_ARG0 = 1u << 30,  /* as wide as the first (string) argument */
+};
+
+struct width_entry {
+	const char *name;
+	uint32_t width;
+};
+
+/* String results narrower than MAXSTRINGLEN (everything else: BW_MAX). */
+static const struct width_entry widths[] = {
+	{ "execname", 16 },     /* TASK_COMM_LEN */
+	{ "stack_addrs", BW_MAX },
+	{ "text_strn", BW_MAX },
+	{ "substr", BW_ARG0 },
+	{ "tokenize", BW_ARG0 },
+	{ "matched", BW_MAX },
+	{ "pp", BW_MAX },
+	{ "pn", BW_MAX },
+};
+
+/* Width bound of a builtin call's string result. */
+static uint32_t builtin_width(const struct bpf_plan *pl, const struct expr *call)
+{
+	const struct functiondecl *f = call->u.call.decl;
+	uint32_t msl = pl->lim.maxstringlen;
+	if (!strcmp(f->bpf_builtin, "pp") || !strcmp(f->bpf_builtin, "pn")) {
+		/* per-probe constants: as wide as the widest */
+		uint64_t w = 1;
+		vec_foreach(&pl->probes, i) {
+			const struct derived_probe *dp = pl->probes.items[i]->dp;
+			const char *t = f->bpf_builtin[1] == 'p' ? dp->pp : dp->pn;
+			if (strlen(t) + 1 > w)
+				w = strlen(t) + 1;
+		}
+		return w < msl ? (uint32_t)w : msl;
+	}
+	uint32_t width = BW_MAX;
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+		if (!strcmp(widths[i].name, f->bpf_builtin))
+			width = widths[i].width;
+	if (width == BW_MAX)
+		return msl;
+	if (width == BW_ARG0) {
+		for (uint32_t i = 0; i < call->u.call.args.len; i++)
+			if (call->u.call.args.items[i]->type == TYPE_STRING)
+				return plan_width(pl, call->u.call.args.items[i]);
+		return msl;
+	}
+	return width < msl ? width : msl;
+}
+
 
 static uint32_t wmin(const struct bpf_plan *pl, uint64_t w)
 {

@@ -408,3 +408,11 @@ void diag_print_summary(struct diag_sink *s)
 	if (s->suppressed_errors || s->suppressed_warnings)
 		fputs("Rerun with -v to see them.\n", s->out);
 }
+
+void diag_describe_token_full(const struct diag_sink *s, const struct token *tok, char *buf,
+			      size_t size)
+{
+	struct diag_sink tmp = *s;
+	tmp.last_file = -1;
+	diag_describe_token(&tmp, tok, buf, size);
+}

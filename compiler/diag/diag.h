@@ -108,6 +108,11 @@ void diag_parse_chain(struct diag_sink *s, const struct token *tok, const char *
 /* "identifier 'x' at file:1:2" (file omitted when same as last printed). */
 void diag_describe_token(struct diag_sink *s, const struct token *tok, char *buf, size_t size);
 
+/* The same, always naming the file (run-time messages: "operator '/' at
+ * t.stp:3:13"); leaves the sink as it was. */
+void diag_describe_token_full(const struct diag_sink *s, const struct token *tok, char *buf,
+			      size_t size);
+
 /* "Number of similar error messages suppressed: N." etc. */
 void diag_print_summary(struct diag_sink *s);
 

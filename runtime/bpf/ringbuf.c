@@ -13,7 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "bpf/load.h"
 #include "diag/diag.h"
 #include "util/arena.h"

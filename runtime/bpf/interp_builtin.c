@@ -17,12 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/builtin.h"
 #include "common/escape.h"
 #include "session.h"
 
 #define ARGS struct interp *I, const struct expr *call, struct ival *a, uint32_t n, struct ival *out
 #define UNUSED_ARGS (void)I, (void)call, (void)a, (void)n
+
+typedef bool (*interp_builtin_fn)(ARGS);
 
 static bool u_exit(ARGS)
 {
@@ -365,7 +366,7 @@ static bool u_stringat_err(ARGS)
 
 static const struct {
 	const char *name;
-	builtin_user_fn fn;
+	interp_builtin_fn fn;
 } table[] = {
 	{ "current_task", u_zero },
 	{ "pid2task", u_zero },
@@ -423,7 +424,7 @@ static const struct {
 	{ "randint", u_randint },
 };
 
-builtin_user_fn builtin_user_impl(const char *name)
+static interp_builtin_fn user_impl(const char *name)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].name, name))
@@ -434,8 +435,8 @@ builtin_user_fn builtin_user_impl(const char *name)
 bool interp_builtin(struct interp *I, struct expr *call, struct ival *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
-	const struct builtin *b = fn->bpf_builtin ? builtin_find(fn->bpf_builtin) : NULL;
-	if (!b || !b->user)
+	interp_builtin_fn impl = fn->bpf_builtin ? user_impl(fn->bpf_builtin) : NULL;
+	if (!impl)
 		return interp_errorf(I, call->tok, "function '%s' is not available here", fn->name);
 	uint32_t nargs = call->u.call.args.len;
 	struct ival args[16];
@@ -445,5 +446,10 @@ bool interp_builtin(struct interp *I, struct expr *call, struct ival *out)
 		if (!interp_eval(I, call->u.call.args.items[i], &args[i]))
 			return false;
 	*out = fn->type == TYPE_STRING ? (struct ival){ .s = "", .len = 0 } : (struct ival){ 0 };
-	return b->user(I, call, args, nargs, out);
+	return impl(I, call, args, nargs, out);
+}
+
+bool interp_builtin_available(const char *name)
+{
+	return user_impl(name) != NULL;
 }

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bpf/lower.h"
+#include "bpf/translation.h"
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
 #include "bpf/urt.h"

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bpf/plan.h"
+#include "bpf/translation.h"
 #include "bpf/urt.h"
 
 struct interp;
@@ -38,6 +38,10 @@ struct interp;
  * has a user-space implementation; no target variables or embedded C).
  * Errors name the construct and the probe. */
 bool interp_check(struct bpf_plan *pl);
+
+/* Whether user-space handlers can call the BPF builtin NAME (a tapset
+ * function's "bpf: NAME"; tapset/BPF_BUILTINS.md). */
+bool interp_builtin_available(const char *name);
 
 struct interp *interp_new(struct urt *u);
 void interp_free(struct interp *I);

@@ -7,8 +7,7 @@
 
 #include <stdbool.h>
 
-#include "bpf/lower.h"
-#include "bpf/plan.h"
+#include "bpf/translation.h"
 
 struct session;
 struct load_ctx;

@@ -22,7 +22,7 @@
 #include <linux/btf.h>
 
 #include "bpf/attach.h"
-#include "bpf/btf_emit.h"
+#include "bpfmc/btf_emit.h"
 #include "bpf/load.h"
 #include "diag/diag.h"
 #include "util/strbuf.h"

@@ -8,7 +8,7 @@
  * code-generator bug shows up at the construct that caused it rather than
  * as a verifier rejection three passes later.
  */
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 
 #include <stdarg.h>
 #include <stdio.h>

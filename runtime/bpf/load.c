@@ -21,9 +21,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "bpf/asm.h"
-#include "bpf/btf_emit.h"
-#include "bpf/ir.h"
+#include "bpfmc/asm.h"
+#include "bpfmc/btf_emit.h"
+#include "bpfmc/ir.h"
 #include "diag/diag.h"
 #include "util/arena.h"
 #include "util/strbuf.h"

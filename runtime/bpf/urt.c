@@ -14,7 +14,7 @@
 
 #include <bpf/bpf.h>
 
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "bpf/load.h"
 #include "bpf/loop.h"
 #include "common/format.h"
@@ -219,7 +219,7 @@ static void put_message(struct urt *u, const char *prefix, const char *msg, uint
 	urt_flush(u);
 	char where[512] = "";
 	if (tok)
-		plan_describe_token(u->s, tok, where, sizeof(where));
+		diag_describe_token_full(&u->s->diag, tok, where, sizeof(where));
 	size_t n = strlen(prefix) + len + strlen(where) + 16;
 	char *line = xmalloc(n);
 	size_t k = (size_t)snprintf(line, n, "%s%.*s%s%s\n", prefix, (int)len, msg,

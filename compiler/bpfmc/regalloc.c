@@ -25,12 +25,12 @@
  * so spilled pointers stay usable.  Vregs spilled in one round share
  * slots when their intervals do not overlap.
  */
-#include "bpf/regalloc.h"
+#include "bpfmc/regalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "util/arena.h"
 
 #define MAX_ROUNDS 64

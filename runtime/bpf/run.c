@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 #include "bpf/attach.h"
 #include "bpf/interp.h"
 #include "bpf/load.h"

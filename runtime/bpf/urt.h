@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf/plan.h"
+#include "bpf/translation.h"
 #include "bpf/rtdata.h"
 #include "common/outbuf.h"
 #include "common/stats.h"

@@ -8,13 +8,13 @@
  * disassembler prints the kernel verifier's syntax so that a listing and a
  * verifier log can be read side by side.
  */
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "bpf/ir.h"
-#include "bpf/regalloc.h"
+#include "bpfmc/ir.h"
+#include "bpfmc/regalloc.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf/builtin.h"
 #include "common/sort.h"
 #include "diag/diag.h"
 #include "session.h"
@@ -619,19 +618,18 @@ static enum walk_result ucheck_expr(struct ast_walker *w, struct expr *e)
 		if (!f)
 			break;
 		if (f->bpf_builtin) {
-			const struct builtin *b = builtin_find(f->bpf_builtin);
-			if (!b || !b->user) {
+			if (!interp_builtin_available(f->bpf_builtin)) {
 				diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
 					   "function '%s' (BPF builtin '%s') is not available in "
 					   "user-space handlers of the BPF runtime (probe %s)",
-					   f->name, f->bpf_builtin, plan_probe_name(uc->bp->dp));
+					   f->name, f->bpf_builtin, uc->bp->dp->pp);
 				uc->ok = false;
 			}
 		} else if (f->embedded) {
 			diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
 				   "function '%s' has embedded C and no BPF implementation: it is "
 				   "not available with the BPF runtime (probe %s)",
-				   f->name, plan_probe_name(uc->bp->dp));
+				   f->name, uc->bp->dp->pp);
 			uc->ok = false;
 		} else {
 			for (struct functiondecl *g = f; g; g = g->next_overload)
@@ -664,7 +662,7 @@ static enum walk_result ucheck_expr(struct ast_walker *w, struct expr *e)
 	if (what) {
 		diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
 			   "%s cannot be used in probe %s with the BPF runtime (it runs in user space)",
-			   what, plan_probe_name(uc->bp->dp));
+			   what, uc->bp->dp->pp);
 		uc->ok = false;
 	}
 	return WALK_NEXT;

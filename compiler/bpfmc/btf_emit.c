@@ -5,7 +5,7 @@
  * helpers look at: one FUNC per subprogram, func_info sorted by
  * instruction offset with the first at 0, and valid C identifiers.
  */
-#include "bpf/btf_emit.h"
+#include "bpfmc/btf_emit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 #include "util/arena.h"
 
 static void c_ident(char *dst, size_t size, const char *name, uint32_t index)
