@@ -31,14 +31,14 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 
-#include "bpf/asm.h"
+#include "bpfmc/asm.h"
 #include "bpf/attach.h"
-#include "bpf/btf_emit.h"
+#include "bpfmc/btf_emit.h"
 #include "bpf/feature.h"
-#include "bpf/ir.h"
+#include "bpfmc/ir.h"
 #include "bpf/load.h"
 #include "bpf/loop.h"
-#include "bpf/regalloc.h"
+#include "bpfmc/regalloc.h"
 #include "bpf/ringbuf.h"
 #include "diag/diag.h"
 #include "diag/source.h"
