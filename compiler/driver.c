@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "elab/elaborate.h"
+#include "probes/families.h"
 #include "target/target.h"
 #include "parse/parse.h"
 #include "session.h"
@@ -56,7 +57,7 @@ static void report_parse(struct session *s, struct pass_results *r, FILE *out)
 
 static bool run_elaborate(struct session *s, struct pass_results *r)
 {
-	r->program = elaborate(s, &r->parsed);
+	r->program = elaborate(s, &r->parsed, probe_families);
 	return r->program != NULL;
 }
 

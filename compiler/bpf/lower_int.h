@@ -19,6 +19,7 @@
 #ifndef CTAP_BPF_LOWER_INT_H
 #define CTAP_BPF_LOWER_INT_H
 
+#include "bpf/family.h"
 #include "bpf/lower.h"
 #include "bpf/rtdata.h"
 
@@ -108,8 +109,7 @@ static inline uint32_t lw_align8(uint32_t x)
 	return (x + 7) & ~7u;
 }
 
-/* ---- lower.c ---- */
-bool lower_unsupported(struct lower *L, const struct token *tok, const char *what);
+/* ---- lower.c ---- (and lower_unsupported, family.h) */
 /* `size` bytes of the stack values region (see lower.c). */
 int16_t lower_stack(struct lower *L, uint32_t size);
 /* Memory for `size` bytes (8-aligned): stack when small, else scratch. */
@@ -175,15 +175,15 @@ bool lower_delete(struct lower *L, struct stmt *s);
 bool lower_stat(struct lower *L, struct expr *e, ir_reg *out);
 bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist);
 
+/* ---- lower_group.c ---- */
+/* Puts a kernel probe into its program (its family's group hook). */
+bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp);
+
 /* ---- lower_builtin.c ---- */
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 
 /* ---- lower_target.c ---- */
 bool lower_target(struct lower *L, struct expr *e, struct lval *out);
-/* The tracepoint/uprobe context register values: function argument n
- * (0-based) and the return value, for int_arg() & co. */
-bool lower_func_arg(struct lower *L, const struct token *tok, ir_reg n_reg, int64_t n_imm,
-		    ir_reg *out);
-bool lower_return_value(struct lower *L, const struct token *tok, ir_reg *out);
+/* (and the context readers of family.h: lower_func_arg, lower_return_value...) */
 
 #endif

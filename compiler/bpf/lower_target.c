@@ -15,8 +15,7 @@
 #include <string.h>
 
 #include "diag/diag.h"
-#include "probes/process.h"
-#include "probes/tracepoint.h"
+#include "elab/family.h"
 #include "session.h"
 #include "util/arena.h"
 
@@ -48,8 +47,7 @@ static int arg_reg_off(uint32_t n, bool syscall)
 	return abi[n];
 }
 
-/* v = 8 bytes of kernel memory at regs + off (raw_syscalls' pt_regs). */
-static ir_reg read_regs_field(struct lower *L, ir_reg regs, int off)
+ir_reg lower_regs_field(struct lower *L, ir_reg regs, int off)
 {
 	struct ir *ir = L->ir;
 	int16_t tmp = lower_stack(L, 8);
@@ -93,7 +91,7 @@ static bool arg_imm(struct lower *L, const struct token *tok, uint32_t n, ir_reg
 			return lower_unsupported(L, tok, "a system call argument beyond the sixth");
 		ir_reg regs = ir_new_vreg(ir);
 		ir_emit_load(ir, 8, regs, ir_ctx(ir), 0);
-		*out = read_regs_field(L, regs, off);
+		*out = lower_regs_field(L, regs, off);
 		return true;
 	}
 	return lower_unsupported(L, tok, "function arguments in a probe without registers");
@@ -122,6 +120,24 @@ bool lower_func_arg(struct lower *L, const struct token *tok, ir_reg n_reg, int6
 	ir_bind_label(ir, done);
 	*out = r;
 	return true;
+}
+
+ir_reg lower_ctx_word(struct lower *L, uint32_t n)
+{
+	ir_reg v = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, v, ir_ctx(L->ir), (int16_t)(8 * n));
+	return v;
+}
+
+bool lower_at_syscall(const struct lower *L, bool *exit)
+{
+	*exit = L->kp->syscall_exit;
+	return L->kp->syscall_group;
+}
+
+const struct derived_probe *lower_probe(const struct lower *L)
+{
+	return L->bp->dp;
 }
 
 bool lower_return_value(struct lower *L, const struct token *tok, ir_reg *out)
@@ -153,16 +169,17 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 		       ir_reg *out)
 {
 	struct ir *ir = L->ir;
+	const struct bpf_family *fam = L->bp->dp->family->bpf;
+	if (fam && fam->target_base) {
+		switch (fam->target_base(L, e, acc, out)) {
+		case BPF_BASE_READ: return true;
+		case BPF_BASE_FAILED: return false;
+		case BPF_BASE_GENERIC: break;
+		}
+	}
 	ir_reg v = ir_new_vreg(ir);
 	switch (acc->base) {
 	case ACCESS_TP_ARG:
-		if (L->bp->dp->family == &tracepoint_family &&
-		    ((struct tracepoint_data *)L->bp->dp->family_data)->tp->syscall) {
-			/* syscalls:* tracepoints: their arguments are the call's */
-			if (L->kp->syscall_exit)
-				return lower_return_value(L, e->tok, out);
-			return arg_imm(L, e->tok, (uint32_t)acc->index, out);
-		}
 		if (L->kp->attach != KA_TP_BTF && L->kp->attach != KA_RAW_TP)
 			return lower_unsupported(L, e->tok, "this tracepoint argument");
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)(8 * acc->index));
@@ -198,23 +215,6 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 		break;
 	}
 	case ACCESS_FAMILY:
-		if (L->bp->dp->family == &process_family && L->kp->syscall_group) {
-			if (acc->index == PROCESS_VAR_SYSCALL) {
-				if (L->kp->syscall_exit) {
-					ir_reg regs = ir_new_vreg(ir);
-					ir_emit_load(ir, 8, regs, ir_ctx(ir), 0);
-					ir_emit_mov(ir, v, read_regs_field(L, regs, 120));
-				} else {
-					ir_emit_load(ir, 8, v, ir_ctx(ir), 8);
-				}
-				break;
-			}
-			if (acc->index == PROCESS_VAR_RETURN)
-				return lower_return_value(L, e->tok, out);
-			if (acc->index >= PROCESS_VAR_ARG1 && acc->index < PROCESS_VAR_ARG1 + 6 &&
-			    !L->kp->syscall_exit)
-				return arg_imm(L, e->tok, (uint32_t)(acc->index - PROCESS_VAR_ARG1), out);
-		}
 		return lower_unsupported(L, e->tok, "this context value");
 	case ACCESS_ENTRY:
 		return lower_unsupported(L, e->tok, "entry values (@entry, parameters) in .return probes");

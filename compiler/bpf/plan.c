@@ -23,8 +23,8 @@
 #include "bpf/rtdata.h"
 #include "diag/diag.h"
 #include "diag/source.h"
-#include "probes/begin_end.h"
-#include "probes/timer.h"
+#include "bpf/family.h"
+#include "elab/family.h"
 #include "session.h"
 #include "target/target.h"
 #include "util/arena.h"
@@ -718,34 +718,10 @@ static bool place_probe(struct bpf_plan *pl, struct derived_probe *dp)
 	vec_foreach(&dp->locals, j)
 		new_local(pl, dp->locals.items[j], slot++);
 	bp->nslots = slot;
-	if (dp->family == &begin_end_family) {
-		const struct begin_end_data *d = dp->family_data;
-		bp->sequence = d->sequence;
-		switch (d->kind) {
-		case BE_BEGIN: bp->where = BP_USER; bp->ukind = BPU_BEGIN; break;
-		case BE_END: bp->where = BP_USER; bp->ukind = BPU_END; break;
-		case BE_ERROR: bp->where = BP_USER; bp->ukind = BPU_ERROR; break;
-		case BE_NEVER: bp->where = BP_NEVER; break;
-		}
-	} else if (dp->family == &timer_family) {
-		const struct timer_data *d = dp->family_data;
-		if (d->kind == TIMER_PROFILE) {
-			bp->where = BP_KERNEL;
-		} else {
-			bp->where = BP_USER;
-			bp->ukind = BPU_TIMER;
-			if (d->kind == TIMER_JIFFIES) {
-				int64_t jns = 1000000000LL / pl->hz;
-				bp->period_ns = d->jiffies * jns;
-				bp->randomize_ns = d->randomize_jiffies * jns;
-			} else {
-				bp->period_ns = d->period_ns;
-				bp->randomize_ns = d->randomize_ns;
-			}
-		}
-	} else {
-		bp->where = BP_KERNEL;
-	}
+	const struct bpf_family *fam = dp->family->bpf;
+	bp->where = BP_KERNEL;
+	if (fam && fam->place)
+		fam->place(pl, bp);
 	if (bp->where == BP_KERNEL)
 		pl->nkernel++;
 	else if (bp->where == BP_USER)

@@ -19,7 +19,8 @@
 
 #include "elab/program.h"
 #include "parse/parse.h"
-#include "probes/registry.h"
+#include "elab/family.h"
+#include "elab/match.h"
 
 struct session;
 struct diag_sink;
@@ -37,6 +38,7 @@ struct elab {
 	struct diag_sink *diag;
 	struct parse_result *parsed;
 	struct program *prog;
+	const struct probe_family *const *families;  /* the driver's list */
 	struct match_tree tree;
 
 	stapfile_vec user_files;        /* the script and -E scripts */

@@ -99,7 +99,8 @@ static void build_program(struct elab *E)
 		}
 }
 
-static struct elab *elab_new(struct session *s, struct parse_result *parsed)
+static struct elab *elab_new(struct session *s, struct parse_result *parsed,
+			    const struct probe_family *const *families)
 {
 	struct elab *E = arena_new_obj(s->arena, struct elab);
 	E->s = s;
@@ -110,7 +111,8 @@ static struct elab *elab_new(struct session *s, struct parse_result *parsed)
 	E->prog->session = s;
 	E->listing = s->opts.listing != LIST_NONE;
 	match_tree_init(&E->tree, s->arena);
-	match_tree_add_families(&E->tree);
+	E->families = families;
+	match_tree_add_families(&E->tree, families);
 	return E;
 }
 
@@ -145,9 +147,10 @@ static void warn_unused_arguments(struct elab *E)
 				     "unused command line option $%u/@%u", i + 1, i + 1);
 }
 
-struct program *elaborate(struct session *s, struct parse_result *parsed)
+struct program *elaborate(struct session *s, struct parse_result *parsed,
+			  const struct probe_family *const *families)
 {
-	struct elab *E = elab_new(s, parsed);
+	struct elab *E = elab_new(s, parsed, families);
 	unsigned before = E->diag->errors;
 
 	stapfile_vec mine = { 0 };

@@ -13,9 +13,12 @@
 struct session;
 struct parse_result;
 struct program;
+struct probe_family;
 
-/* NULL on failure (errors reported). */
-struct program *elaborate(struct session *s, struct parse_result *parsed);
+/* NULL on failure (errors reported).  families: every probe-point family
+ * (NULL-terminated; compiler/probes/families.h). */
+struct program *elaborate(struct session *s, struct parse_result *parsed,
+			  const struct probe_family *const *families);
 /* "Pass 2: analyzed script: 1 probe, 0 functions, 0 embeds, 0 globals" */
 void elaborate_report(const struct program *p, FILE *out);
 /* The -p2 dump. */

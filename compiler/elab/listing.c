@@ -158,7 +158,7 @@ bool elaborate_listing(struct session *s, const struct program *p, FILE *out)
 	}
 	switch (s->opts.listing) {
 	case LIST_PROBE_TYPES:
-		registry_dump_types(out);
+		family_dump_patterns(E->families, out);
 		return true;
 	case LIST_PROBE_ALIASES:
 		list_aliases(E, out);

@@ -16,7 +16,6 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
-#include "probes/perf.h"
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "target/target.h"
@@ -278,7 +277,11 @@ static enum walk_result post(struct ast_walker *w, struct expr *e)
 	}
 	/* @perf("NAME"): a counter of a perf probe bound to this probe's process */
 	if (e->kind == EXPR_PERF && c->final) {
-		perf_resolve_use(c->E, c->dp, e);
+		if (c->dp && c->dp->family->perf_use)
+			c->dp->family->perf_use(c->E, c->dp, e);
+		else
+			diag_error(c->E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "@perf(\"%s\") can only be used in a process probe", e->u.str.val);
 		return WALK_NEXT;
 	}
 	/* hints: x = <typed value> */

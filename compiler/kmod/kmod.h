@@ -10,7 +10,8 @@
  *               lock indexes; locals and functions: C names        (decide)
  *   locks.c     per probe, the globals its handler and every function it
  *               can reach need, read or write, in lock order       (decide)
- *   families.c  per derived probe, its family's table entry         (decide)
+ *   family.h    per derived probe, its family's hooks (probes/NAME.c):
+ *               runtime kind, checks, table entry                   (decide)
  *   stmt.c, expr.c, print.c, arrays.c, target.c, embedded.c
  *               lower each handler and function body into C text and
  *               its frame (locals + temporaries); identical handlers
@@ -35,6 +36,7 @@
 #include <stdint.h>
 
 #include "elab/program.h"
+#include "kmod/family.h"
 #include "util/strbuf.h"
 
 struct session;
@@ -168,32 +170,9 @@ struct kprobe_tr {
 	uint8_t *modes;             /* locks.c */
 	bool needs_locks;
 	unsigned index;             /* in probes[] */
-	/* family */
-	const struct kfamily *fam;
+	/* the family's hooks for this back end (family.h) */
+	const struct kmod_family *fam;
 };
-
-enum { KP_NORMAL, KP_BEGIN, KP_END, KP_ERROR, KP_NEVER };
-
-struct kmod;
-
-/* How one probe family is translated (families.c). */
-struct kfamily {
-	const char *name;
-	/* the runtime kind (KP_*) of a derived probe */
-	int (*kind)(struct derived_probe *dp);
-	/* false (after reporting) if the probe cannot be translated */
-	bool (*check)(struct kmod *K, struct kprobe_tr *p);
-	/* prints what the family needs before the handlers (tracepoint
-	 * argument structs), and after them (callbacks, table entries) */
-	void (*emit_decls)(struct kmod *K, struct kprobe_tr *p, struct writer *w);
-	void (*emit_entry)(struct kmod *K, struct kprobe_tr *p, struct writer *w);
-	const char *table;          /* "timers", "tracepoints", ... or NULL */
-};
-
-const struct kfamily *km_family_find(const struct probe_family *f);
-const struct kfamily *km_family_of(struct derived_probe *dp);
-/* The C expression of a tracepoint argument in a handler of p. */
-const char *km_tp_arg(struct kmod *K, struct kprobe_tr *p, int index);
 
 /* The whole translation. */
 struct kmod {
@@ -328,6 +307,8 @@ struct val km_print(struct km_lower *L, struct expr *e);
 
 /* target.c */
 struct val km_target(struct km_lower *L, struct expr *e);
+/* x narrowed to size bytes and extended back to 64 bits (C text). */
+const char *km_extend(struct arena *a, const char *x, uint32_t size, bool sgn);
 struct val km_deref(struct km_lower *L, struct expr *e);
 struct val km_register(struct km_lower *L, struct expr *e);
 

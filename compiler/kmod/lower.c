@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "diag/diag.h"
+#include "elab/family.h"
 #include "kmod/kmod.h"
-#include "probes/registry.h"
 #include "session.h"
 #include "util/arena.h"
 
@@ -39,14 +39,14 @@ static bool setup_probes(struct kmod *K)
 	bool ok = true;
 	vec_foreach(&P->probes, i) {
 		struct derived_probe *dp = P->probes.items[i];
-		const struct kfamily *fam = km_family_of(dp);
+		const struct kmod_family *fam = dp->family->kmod;
 		if (!fam) {
 			kmod_error(K, dp->tok, "probe point '%s' (%s) is not supported by the "
 				   "kernel-module back end yet", dp->pp, dp->family->name);
 			ok = false;
 			continue;
 		}
-		int kind = fam->kind(dp);
+		int kind = fam->kind ? fam->kind(dp) : KP_NORMAL;
 		if (kind == KP_NEVER)
 			continue;
 		struct kprobe_tr *p = &K->probes[K->nprobes];

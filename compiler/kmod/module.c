@@ -110,14 +110,20 @@ static void print_header(struct kmod *K, struct writer *w)
 	kw_line(w, "#define MAXNESTING %u", K->nesting);
 	kw_line(w, "#endif");
 	kw_line(w, "#include \"kmod/runtime.h\"");
-	bool syscalls = false;
-	for (unsigned i = 0; i < K->nprobes; i++)
-		if (K->probes[i].fam->table && !strcmp(K->probes[i].fam->table, "tracepoints") &&
-		    strstr(K->probes[i].dp->pp, "syscalls:"))
-			syscalls = true;
-	if (syscalls) {
-		kw_line(w, "#include <asm/syscall.h>");
-		kw_line(w, "#include <asm/unistd.h>");
+	/* headers the families ask for, once each, in the order asked */
+	VEC(const char *) headers = { 0 };
+	for (unsigned i = 0; i < K->nprobes; i++) {
+		const struct kprobe_tr *p = &K->probes[i];
+		const char *const *inc = p->fam->includes ? p->fam->includes(p) : NULL;
+		for (; inc && *inc; inc++) {
+			bool seen = false;
+			vec_foreach(&headers, k)
+				seen = seen || !strcmp(headers.items[k], *inc);
+			if (!seen) {
+				vec_push(K->a, &headers, *inc);
+				kw_line(w, "#include <%s>", *inc);
+			}
+		}
 	}
 	kw_blank(w);
 	kw_line(w, "#define CONTEXT c");

@@ -14,8 +14,6 @@
 #include <string.h>
 
 #include "kmod/kmod.h"
-#include "probes/kprobe.h"
-#include "probes/tracepoint.h"
 #include "session.h"
 #include "util/arena.h"
 
@@ -31,8 +29,7 @@ static const char *temp(struct km_lower *L)
 	return arena_printf(L->K->a, "l->%s", kframe_temp(L->K->a, L->f, "int64_t", 0));
 }
 
-/* x narrowed to size bytes and extended back to 64 bits. */
-static const char *extend(struct arena *a, const char *x, uint32_t size, bool sgn)
+const char *km_extend(struct arena *a, const char *x, uint32_t size, bool sgn)
 {
 	switch (size) {
 	case 1: return arena_printf(a, "(int64_t)(%s)(%s)", sgn ? "s8" : "u8", x);
@@ -81,8 +78,7 @@ static void ctype_width(const char *t, uint32_t *size, bool *sgn)
 
 static bool need_regs(struct km_lower *L, struct expr *e)
 {
-	if (!L->probe || (strcmp(L->probe->fam->name, "kprobe") != 0 &&
-			  strcmp(L->probe->fam->name, "perf") != 0)) {
+	if (!L->probe || !L->probe->fam->has_regs) {
 		fail(L, e, "this target variable needs a kprobe's registers");
 		return false;
 	}
@@ -94,15 +90,15 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 	struct arena *a = L->K->a;
 	switch (acc->base) {
 	case ACCESS_TP_ARG:
-		if (!L->probe || strcmp(L->probe->fam->name, "tracepoint") != 0) {
+		if (!L->probe || !L->probe->fam->arg) {
 			fail(L, e, "tracepoint arguments can only be used in the probe handler");
 			return "0";
 		}
-		return arena_printf(a, "(int64_t)%s", km_tp_arg(L->K, L->probe, acc->index));
+		return arena_printf(a, "(int64_t)%s", L->probe->fam->arg(L->K, L->probe, acc->index));
 	case ACCESS_FUNC_ARG:
 		if (!need_regs(L, e))
 			return "0";
-		return extend(a, arena_printf(a, "_ctap_kernel_arg(c, %d)", acc->index),
+		return km_extend(a, arena_printf(a, "_ctap_kernel_arg(c, %d)", acc->index),
 			      acc->base_size, acc->base_signed);
 	case ACCESS_RETURN: {
 		if (!need_regs(L, e))
@@ -112,7 +108,7 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 		ctype_width(acc->ctype, &size, &sgn);
 		if (acc->nsteps)
 			size = 8;
-		return extend(a, "_ctap_returnval(c)", size, sgn);
+		return km_extend(a, "_ctap_returnval(c)", size, sgn);
 	}
 	case ACCESS_EXPR: {
 		struct val v = km_expr(L, acc->base_expr);
@@ -130,41 +126,15 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 	}
 }
 
-/* $$vars / $$parms / $$locals / $$return of tracepoints and kprobes. */
+/* $$vars / $$parms / $$locals / $$return: the items come from the family. */
 static struct val km_vars(struct km_lower *L, struct expr *e)
 {
 	struct arena *a = L->K->a;
 	const char *name = e->u.target.name;
 	struct strbuf fmt = STRBUF_INIT, args = STRBUF_INIT;
 	unsigned n = 0;
-	const char *fam = L->probe ? L->probe->fam->name : "";
-	if (!strcmp(fam, "tracepoint") && strcmp(name, "$$return") != 0 &&
-	    strcmp(name, "$$locals") != 0) {
-		const struct target_tracepoint *tp =
-			((struct tracepoint_data *)L->probe->dp->family_data)->tp;
-		for (uint32_t i = 0; i < tp->nargs; i++, n++) {
-			strbuf_printf(&fmt, "%s%s=%s", i ? " " : "", tp->args[i].name,
-				      tp->args[i].is_pointer ? "%p" : "%#x");
-			strbuf_printf(&args, "|%s", km_tp_arg(L->K, L->probe, (int)i));
-		}
-	} else if (!strcmp(fam, "kprobe")) {
-		const struct kprobe_data *d = L->probe->dp->family_data;
-		if (!strcmp(name, "$$return")) {
-			if (d->is_return && d->proto && strcmp(d->proto->ret_ctype, "void") != 0) {
-				strbuf_puts(&fmt, "return=%#x");
-				strbuf_puts(&args, "|(int64_t)_ctap_returnval(c)");
-				n = 1;
-			}
-		} else if (strcmp(name, "$$locals") != 0 && d->proto && !d->is_return) {
-			for (uint32_t i = 0; i < d->proto->nparams && i < 6; i++, n++) {
-				strbuf_printf(&fmt, "%s%s=%%#x", i ? " " : "", d->proto->params[i].name);
-				strbuf_printf(&args, "|%s",
-					      extend(a, arena_printf(a, "_ctap_kernel_arg(c, %u)", i),
-						     d->proto->params[i].size,
-						     d->proto->params[i].is_signed));
-			}
-		}
-	}
+	if (L->probe && L->probe->fam->vars)
+		n = L->probe->fam->vars(L->K, L->probe, name, &fmt, &args);
 	if (!n) {
 		strbuf_free(&fmt);
 		strbuf_free(&args);

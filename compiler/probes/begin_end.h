@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 enum begin_end_kind { BE_BEGIN, BE_END, BE_ERROR, BE_NEVER };
 

@@ -12,10 +12,13 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "bpf/family.h"
+#include "bpf/feature.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "elab/typeinfo.h"
 #include "session.h"
+#include "kmod/kmod.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 
@@ -258,10 +261,95 @@ static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *o
 			strbuf_printf(out, " $%s:%s", d->proto->params[i].name, d->proto->params[i].ctype);
 }
 
+/* ------------------------------------------------ kernel-module back end */
+
+static void kmod_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
+{
+	const struct kprobe_data *d = p->dp->family_data;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "{ .probe = &probes[%u], .symbol = %s", p->index,
+		      km_quote(K->a, d->symbol, strlen(d->symbol)));
+	if (d->is_return)
+		strbuf_puts(&sb, ", .is_return = true");
+	if (d->is_return && d->maxactive > 0)
+		strbuf_printf(&sb, ", .maxactive = %lld", (long long)d->maxactive);
+	if (p->dp->optional)
+		strbuf_puts(&sb, ", .optional = true");
+	strbuf_puts(&sb, " },");
+	kw_line(w, "%s", sb.buf);
+	strbuf_free(&sb);
+}
+
+/* $$parms/$$vars: the arguments at entry; $$return: the return value */
+static unsigned kmod_vars(struct kmod *K, struct kprobe_tr *p, const char *name, struct strbuf *fmt,
+			  struct strbuf *args)
+{
+	struct arena *a = K->a;
+	const struct kprobe_data *d = p->dp->family_data;
+	unsigned n = 0;
+	if (!strcmp(name, "$$return")) {
+		if (d->is_return && d->proto && strcmp(d->proto->ret_ctype, "void") != 0) {
+			strbuf_puts(fmt, "return=%#x");
+			strbuf_puts(args, "|(int64_t)_ctap_returnval(c)");
+			n = 1;
+		}
+	} else if (strcmp(name, "$$locals") != 0 && d->proto && !d->is_return) {
+		for (uint32_t i = 0; i < d->proto->nparams && i < 6; i++, n++) {
+			strbuf_printf(fmt, "%s%s=%%#x", i ? " " : "", d->proto->params[i].name);
+			strbuf_printf(args, "|%s",
+				      km_extend(a, arena_printf(a, "_ctap_kernel_arg(c, %u)", i),
+						d->proto->params[i].size, d->proto->params[i].is_signed));
+		}
+	}
+	return n;
+}
+
+static const struct kmod_family kmod_hooks = {
+	.emit_entry = kmod_entry,
+	.table = "kprobes",
+	.has_regs = true,
+	.vars = kmod_vars,
+};
+
+/* ------------------------------------------------------- BPF back end */
+
+/* Kprobes or fentry would carry these.  Neither is lowered yet: a kernel
+ * without both hears what it lacks, one with them that the back end
+ * cannot use them yet (never a silent failure). */
+static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct bpf_plan *pl = t->pl;
+	struct derived_probe *dp = bp->dp;
+	static const enum feature alts[] = { FEATURE_KPROBE, FEATURE_FENTRY };
+	if (dp->optional && !feature_available(FEATURE_KPROBE) &&
+	    !feature_available(FEATURE_FENTRY)) {
+		/* an optional point this kernel cannot probe: dropped, as an
+		 * optional point that resolves to nothing is */
+		bp->where = BP_NEVER;
+		pl->nkernel--;
+		return true;
+	}
+	struct strbuf what = STRBUF_INIT;
+	strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
+	if (feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes or fentry", alts,
+			    2) >= 0)
+		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			   "probe %s: kernel.function probes are not supported by the BPF runtime "
+			   "yet (use --runtime=kmod)", dp->pp);
+	strbuf_free(&what);
+	return false;
+}
+
+static const struct bpf_family bpf_hooks = {
+	.group = bpf_group,
+};
+
 const struct probe_family kprobe_family = {
 	.name = "kernel.function",
 	.patterns = patterns,
 	.build = build,
 	.target_var = target_var,
 	.list_vars = list_vars,
+	.kmod = &kmod_hooks,
+	.bpf = &bpf_hooks,
 };

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 #include "target/target.h"
 
 struct kprobe_data {

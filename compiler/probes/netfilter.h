@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 /* ACCESS_FAMILY values: the nf_hookfn arguments */
 enum netfilter_var {

@@ -11,10 +11,13 @@
 
 #include <string.h>
 
+#include "bpf/family.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "probes/process.h"
 #include "probes/upath.h"
+#include "session.h"
+#include "kmod/kmod.h"
 #include "util/arena.h"
 
 static const char *const patterns[] = {
@@ -116,15 +119,10 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 					      .arg = elab_string(E, pp_match_tok(m, "counter"),
 								 d->counter) };
 		vec_push(E->arena, &pp->comps, c);
-		for (uint32_t i = 0; i < E->prog->probes.len; i++) {
-			const struct derived_probe *o = E->prog->probes.items[i];
-			if (o->family == &perf_family &&
-			    ((const struct perf_data *)o->family_data)->counter &&
-			    !strcmp(((const struct perf_data *)o->family_data)->counter, d->counter)) {
-				elab_point_error(E, m, pp_match_tok(m, "counter"),
-						 "perf counter '%s' is defined twice", d->counter);
-				return -1;
-			}
+		if (perf_counter_probe(E->prog, d->counter)) {
+			elab_point_error(E, m, pp_match_tok(m, "counter"),
+					 "perf counter '%s' is defined twice", d->counter);
+			return -1;
 		}
 	}
 	struct derived_probe *dp = elab_add_probe(ctx, &perf_family, pp, d);
@@ -134,46 +132,77 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 
 struct derived_probe *perf_counter_probe(const struct program *p, const char *name)
 {
-	for (uint32_t i = 0; i < p->probes.len; i++) {
-		struct derived_probe *o = p->probes.items[i];
+	uint32_t i = 0;
+	for (struct derived_probe *o; (o = family_next_probe(p, &perf_family, &i));) {
 		const struct perf_data *d = o->family_data;
-		if (o->family == &perf_family && d->counter && !strcmp(d->counter, name))
+		if (d->counter && !strcmp(d->counter, name))
 			return o;
 	}
 	return NULL;
 }
 
-void perf_resolve_use(struct elab *E, struct derived_probe *dp, struct expr *e)
+/* ------------------------------------------------ kernel-module back end */
+
+/* perf.type(T).config(C)[.sample(N)]: a per-CPU counter whose overflow
+ * runs the probe; the runtime has no per-process or frequency mode yet. */
+static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 {
-	const char *name = e->u.str.val;
-	if (!dp || dp->family != &process_family) {
-		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-			   "@perf(\"%s\") can only be used in a process probe", name);
-		return;
+	const struct perf_data *d = p->dp->family_data;
+	if (d->counter || d->process || d->freq || d->period <= 0) {
+		kmod_error(K, p->dp->tok, "perf probe '%s': only system-wide sampling by event "
+			   "count is supported by the kernel-module back end yet", p->dp->pp);
+		return false;
 	}
-	struct derived_probe *c = perf_counter_probe(E->prog, name);
-	if (!c) {
-		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-			   "no perf counter named '%s' (define one with "
-			   "perf.TYPE.process(\"PATH\").counter(\"%s\"))", name, name);
-		return;
-	}
-	const struct perf_data *d = c->family_data;
-	const struct process_data *pd = dp->family_data;
-	const char *mine = pd->exe ? pd->exe : pd->path;
-	if (!d->process || !mine || strcmp(d->process, mine) != 0) {
-		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-			   "perf counter '%s' counts %s%s%s, not this probe's process", name,
-			   d->process ? "process \"" : "every process",
-			   d->process ? d->process : "", d->process ? "\"" : "");
-		return;
-	}
-	if (dp->uses_target_vars == false)
-		dp->uses_target_vars = true;
+	return true;
 }
+
+static void kmod_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
+{
+	(void)K;
+	const struct perf_data *d = p->dp->family_data;
+	kw_line(w, "{ .probe = &probes[%u], .type = %lld, .config = %lldULL, .sample_period = %lld },",
+		p->index, (long long)d->type, (long long)d->config, (long long)d->period);
+}
+
+static const struct kmod_family kmod_hooks = {
+	.check = kmod_check,
+	.emit_entry = kmod_entry,
+	.table = "perfs",
+	.has_regs = true,
+};
+
+/* ------------------------------------------------------- BPF back end */
+
+/* sampling probes: a perf event on every CPU, one program each */
+static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct bpf_plan *pl = t->pl;
+	struct derived_probe *dp = bp->dp;
+	const struct perf_data *d = dp->family_data;
+	if (d->process || d->counter || (!d->period && !d->freq)) {
+		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			   "probe %s: perf counters and per-process perf probes are not supported "
+			   "by the BPF runtime yet (sampling probes are)", dp->pp);
+		return false;
+	}
+	struct kprog *kp = bpf_group_new(t, KA_PERF_EVENT,
+					 arena_printf(pl->arena, "perf%u", t->progs.len), dp->tok);
+	kp->perf_type = (uint32_t)d->type;
+	kp->perf_config = (uint64_t)d->config;
+	kp->perf_period = (uint64_t)d->period;
+	kp->perf_freq = (uint64_t)d->freq;
+	bpf_group_add(t, kp, bp, -1, 0, false);
+	return true;
+}
+
+static const struct bpf_family bpf_hooks = {
+	.group = bpf_group,
+};
 
 const struct probe_family perf_family = {
 	.name = "perf",
 	.patterns = patterns,
 	.build = build,
+	.kmod = &kmod_hooks,
+	.bpf = &bpf_hooks,
 };

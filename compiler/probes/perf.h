@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 #define PERF_DEFAULT_PERIOD 1000000
 
@@ -26,13 +26,6 @@ struct perf_data {
 	const char *process;     /* canonical executable, or NULL = system-wide */
 	const char *counter;     /* .counter("NAME"), or NULL */
 };
-
-/*
- * @perf("NAME") in probe dp (NULL in a function): checks that dp is a
- * process probe and that a counter probe NAME exists for the same
- * executable; reports errors.  Called by pass 2's target resolution.
- */
-void perf_resolve_use(struct elab *E, struct derived_probe *dp, struct expr *e);
 
 /* The counter probe @perf("NAME") in dp reads, or NULL. */
 struct derived_probe *perf_counter_probe(const struct program *p, const char *name);

@@ -23,8 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf/family.h"
+#include "bpf/feature.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "probes/perf.h"
 #include "probes/udwarf.h"
 #include "probes/uelf.h"
 #include "probes/upath.h"
@@ -1071,12 +1074,158 @@ static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
 		strbuf_printf(out, " semaphore=0x%llx", (unsigned long long)d->semaphore_offset);
 }
 
+/* ------------------------------------------------------- BPF back end */
+
+/* process(...) probes: uprobes batched per file into uprobe_multi links
+ * (dispatch on the attach cookie), lifecycle probes on the sched
+ * tracepoints, syscall probes on raw_syscalls. */
+static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct bpf_plan *pl = t->pl;
+	struct derived_probe *dp = bp->dp;
+	const struct process_data *d = dp->family_data;
+	switch (d->kind) {
+	case PROCESS_UPROBE: {
+		if (d->absolute) {
+			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+				   "probe %s: .absolute statement probes are not supported by the BPF runtime",
+				   dp->pp);
+			return false;
+		}
+		bool multi = feature_available(FEATURE_UPROBE_MULTI);
+		if (!multi && !feature_available(FEATURE_UPROBE)) {
+			static const enum feature alts[] = { FEATURE_UPROBE_MULTI, FEATURE_UPROBE };
+			feature_require(&pl->s->diag, dp->tok, "process probes", "uprobes", alts, 2);
+			return false;
+		}
+		/* one link per file, return flag and attach filter */
+		const char *key = arena_printf(pl->arena, "%s%s pid %lld%s", d->path,
+					       d->is_return ? " return" : "", (long long)d->pid,
+					       d->target ? " target" : "");
+		struct kprog *kp = multi ? bpf_group_find(t, KA_UPROBE_MULTI, key) : NULL;
+		if (!kp) {
+			kp = bpf_group_new(t, multi ? KA_UPROBE_MULTI : KA_UPROBE, key, dp->tok);
+			kp->path = d->path;
+			kp->retprobe = d->is_return;
+			kp->pid = (int)d->pid;
+			kp->attach_target = d->target;
+			kp->cookie_dispatch = multi;
+		}
+		uint32_t i = kp->noffsets++;
+		uint64_t *off = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
+		uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
+		for (uint32_t k = 0; k < i; k++) {
+			off[k] = kp->offsets[k];
+			ck[k] = kp->cookies[k];
+		}
+		off[i] = d->offset;
+		ck[i] = i;
+		kp->offsets = off;
+		kp->cookies = ck;
+		/* the attach filter does the pid/target test */
+		bpf_group_add(t, kp, bp, multi ? (int32_t)i : -1, 0, false);
+		return true;
+	}
+	case PROCESS_BEGIN:
+	case PROCESS_END:
+	case PROCESS_SYSCALL:
+	case PROCESS_SYSCALL_RETURN: {
+		if (d->path) {
+			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+				   "probe %s: process(\"PATH\") lifecycle and syscall probes are not "
+				   "supported by the BPF runtime yet (process(PID) and -c/-x are)", dp->pp);
+			return false;
+		}
+		const char *ev = d->kind == PROCESS_BEGIN ? "sched_process_exec"
+				 : d->kind == PROCESS_END ? "sched_process_exit"
+				 : d->kind == PROCESS_SYSCALL ? "sys_enter" : "sys_exit";
+		struct kprog *kp = bpf_group_find(t, KA_RAW_TP, ev);
+		if (!kp) {
+			kp = bpf_group_new(t, KA_RAW_TP, ev, dp->tok);
+			if (d->kind == PROCESS_SYSCALL || d->kind == PROCESS_SYSCALL_RETURN) {
+				kp->syscall_group = true;
+				kp->syscall_exit = d->kind == PROCESS_SYSCALL_RETURN;
+			}
+		}
+		bp->process_end = d->kind == PROCESS_END;
+		bpf_group_add(t, kp, bp, -1, d->pid, d->target);
+		return true;
+	}
+	default:
+		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			   "probe %s: thread begin/end probes are not supported by the BPF runtime yet",
+			   dp->pp);
+		return false;
+	}
+}
+
+/* syscall probes' $syscall, $return, $arg1..$arg6, from raw_syscalls */
+static enum bpf_base bpf_target_base(struct lower *L, struct expr *e,
+				     const struct target_access *acc, ir_reg *out)
+{
+	if (acc->base != ACCESS_FAMILY)
+		return BPF_BASE_GENERIC;
+	bool exit = false;
+	if (lower_at_syscall(L, &exit)) {
+		bool ok;
+		if (acc->index == PROCESS_VAR_SYSCALL) {
+			/* sys_enter passes the number; at sys_exit it is orig_ax */
+			*out = exit ? lower_regs_field(L, lower_ctx_word(L, 0), 120)
+				    : lower_ctx_word(L, 1);
+			return BPF_BASE_READ;
+		}
+		if (acc->index == PROCESS_VAR_RETURN) {
+			ok = lower_return_value(L, e->tok, out);
+			return ok ? BPF_BASE_READ : BPF_BASE_FAILED;
+		}
+		if (acc->index >= PROCESS_VAR_ARG1 && acc->index < PROCESS_VAR_ARG1 + 6 && !exit) {
+			ok = lower_func_arg(L, e->tok, IR_NOREG, acc->index - PROCESS_VAR_ARG1, out);
+			return ok ? BPF_BASE_READ : BPF_BASE_FAILED;
+		}
+	}
+	lower_unsupported(L, e->tok, "this context value");
+	return BPF_BASE_FAILED;
+}
+
+static const struct bpf_family bpf_hooks = {
+	.group = bpf_group,
+	.target_base = bpf_target_base,
+};
+
+/* @perf("NAME"): the counter probe NAME must count this probe's executable. */
+static void perf_use(struct elab *E, struct derived_probe *dp, struct expr *e)
+{
+	const char *name = e->u.str.val;
+	struct derived_probe *c = perf_counter_probe(E->prog, name);
+	if (!c) {
+		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+			   "no perf counter named '%s' (define one with "
+			   "perf.TYPE.process(\"PATH\").counter(\"%s\"))", name, name);
+		return;
+	}
+	const struct perf_data *d = c->family_data;
+	const struct process_data *pd = dp->family_data;
+	const char *mine = pd->exe ? pd->exe : pd->path;
+	if (!d->process || !mine || strcmp(d->process, mine) != 0) {
+		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+			   "perf counter '%s' counts %s%s%s, not this probe's process", name,
+			   d->process ? "process \"" : "every process",
+			   d->process ? d->process : "", d->process ? "\"" : "");
+		return;
+	}
+	if (dp->uses_target_vars == false)
+		dp->uses_target_vars = true;
+}
+
+
 const struct probe_family process_family = {
 	.name = "process",
 	.patterns = patterns,
 	.build = build,
 	.target_var = target_var,
+	.perf_use = perf_use,
 	.list_vars = list_vars,
 	.dump_comment = dump_comment,
 	.unprivileged = true,
+	.bpf = &bpf_hooks,
 };

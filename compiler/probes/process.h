@@ -41,7 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 enum process_kind {
 	PROCESS_BEGIN,           /* process created (after exec), and every matching

@@ -79,11 +79,10 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 				 "umask must be between 0 and 0777");
 		return -1;
 	}
-	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
-		const struct derived_probe *o = E->prog->probes.items[i];
+	uint32_t at = 0;
+	for (const struct derived_probe *o; (o = family_next_probe(E->prog, &procfs_family, &at));) {
 		const struct procfs_data *od = o->family_data;
-		if (o->family == &procfs_family && od->is_write == d->is_write &&
-		    strcmp(od->path, path) == 0) {
+		if (od->is_write == d->is_write && strcmp(od->path, path) == 0) {
 			diag_error(E->diag, D_SEM_PROBE_POINT, NULL,
 				   "only one %s procfs probe can exist for procfs path \"%s\"",
 				   d->is_write ? "write" : "read", path);
@@ -175,10 +174,8 @@ struct procfs_file *procfs_files(const struct program *p, struct arena *a, uint3
 {
 	struct procfs_file *files = arena_new_array(a, struct procfs_file, p->probes.len + 1);
 	uint32_t count = 0;
-	for (uint32_t i = 0; i < p->probes.len; i++) {
-		struct derived_probe *dp = p->probes.items[i];
-		if (dp->family != &procfs_family)
-			continue;
+	uint32_t i = 0;
+	for (struct derived_probe *dp; (dp = family_next_probe(p, &procfs_family, &i));) {
 		const struct procfs_data *d = dp->family_data;
 		struct procfs_file *f = NULL;
 		for (uint32_t k = 0; k < count && !f; k++)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 struct program;
 struct arena;

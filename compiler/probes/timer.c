@@ -1,7 +1,8 @@
 /*
  * timer: timer.{s,sec,ms,msec,us,usec,ns,nsec}(N)[.randomize(M)],
- * timer.jiffies(N)[.randomize(M)], timer.hz(N), timer.profile.tick
- * (probes.md §2.2).
+ * timer.jiffies(N)[.randomize(M)], timer.hz(N) (timer_family), and
+ * timer.profile.tick (timer_profile_family: a per-CPU perf event, not a
+ * timer, on both back ends) (probes.md §2.2).
  *
  * Interval timers must lie in [100 us, 1 day] once converted; the error
  * gives the bounds in the probe's own unit, as SystemTap does.
@@ -10,7 +11,9 @@
 
 #include <string.h>
 
+#include "bpf/family.h"
 #include "elab/elab.h"
+#include "kmod/kmod.h"
 #include "util/arena.h"
 
 static const char *const patterns[] = {
@@ -24,9 +27,10 @@ static const char *const patterns[] = {
 	"timer.nsec(number)", "timer.nsec(number).randomize(number)",
 	"timer.jiffies(number)", "timer.jiffies(number).randomize(number)",
 	"timer.hz(number)",
-	"timer.profile.tick",
 	NULL,
 };
+
+static const char *const profile_patterns[] = { "timer.profile.tick", NULL };
 
 #define NS_PER_S 1000000000LL
 #define MIN_PERIOD_NS 100000LL           /* 100 us */
@@ -50,9 +54,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 	const char *unit = m->functors[1];
 	struct timer_data *d = arena_new_obj(E->arena, struct timer_data);
 
-	if (!strcmp(unit, "profile")) {
-		d->kind = TIMER_PROFILE;
-	} else if (!strcmp(unit, "hz")) {
+	if (!strcmp(unit, "hz")) {
 		int64_t hz = m->args[1]->u.num;
 		if (hz <= 0) {
 			elab_point_error(E, m, NULL, "frequency must be greater than 0");
@@ -110,9 +112,127 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 	return 1;
 }
 
+/* timer.profile.tick: every tick on every CPU (no data of its own). */
+static int build_profile(struct derive_ctx *ctx, const struct pp_match *m)
+{
+	struct elab *E = ctx->E;
+	struct probe_point *pp = elab_make_point(E, m->point, m->ncomps, m->functors,
+						 (struct expr *const[PP_MAX_COMPS]){ 0 });
+	elab_add_probe(ctx, &timer_profile_family, pp, NULL);
+	return 1;
+}
+
+/* ------------------------------------------------ kernel-module back end */
+
+static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
+{
+	const struct timer_data *d = p->dp->family_data;
+	if (d->kind == TIMER_HRTIMER && d->period_ns <= 0) {
+		kmod_error(K, p->dp->tok, "timer period must be positive");
+		return false;
+	}
+	if (d->kind == TIMER_JIFFIES && d->jiffies <= 0) {
+		kmod_error(K, p->dp->tok, "timer period must be positive");
+		return false;
+	}
+	return true;
+}
+
+static void kmod_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
+{
+	(void)K;
+	const struct timer_data *d = p->dp->family_data;
+	switch (d->kind) {
+	case TIMER_HRTIMER:
+		if (d->randomize_ns)
+			kw_line(w, "{ .probe = &probes[%u], .period = %lldULL, .randomize = %lldULL },",
+			       p->index, (long long)d->period_ns, (long long)d->randomize_ns);
+		else
+			kw_line(w, "{ .probe = &probes[%u], .period = %lldULL },", p->index,
+			       (long long)d->period_ns);
+		break;
+	case TIMER_JIFFIES:
+		kw_line(w, "{ .probe = &probes[%u], .period = %lld, .randomize = %lld, "
+		       ".jiffies = true },", p->index, (long long)d->jiffies,
+		       (long long)d->randomize_jiffies);
+		break;
+	}
+}
+
+/* timer.profile: a per-CPU cpu-clock perf event at the tick rate. */
+static void kmod_profile_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
+{
+	(void)K;
+	kw_line(w, "{ .probe = &probes[%u], .type = PERF_TYPE_SOFTWARE, "
+	       ".config = PERF_COUNT_SW_CPU_CLOCK, .sample_period = NSEC_PER_SEC / HZ },",
+	       p->index);
+}
+
+static const struct kmod_family kmod_hooks = {
+	.check = kmod_check,
+	.emit_entry = kmod_entry,
+	.table = "timers",
+};
+
+static const struct kmod_family kmod_profile_hooks = {
+	.emit_entry = kmod_profile_entry,
+	.table = "perfs",
+};
+
+/* ------------------------------------------------------- BPF back end */
+
+/* Interval timers run in user space (one timerfd each): they have no
+ * probed context, and there they can do everything a script may. */
+static void bpf_place(struct bpf_plan *pl, struct bprobe *bp)
+{
+	const struct timer_data *d = bp->dp->family_data;
+	bp->where = BP_USER;
+	bp->ukind = BPU_TIMER;
+	if (d->kind == TIMER_JIFFIES) {
+		int64_t jns = 1000000000LL / pl->hz;
+		bp->period_ns = d->jiffies * jns;
+		bp->randomize_ns = d->randomize_jiffies * jns;
+	} else {
+		bp->period_ns = d->period_ns;
+		bp->randomize_ns = d->randomize_ns;
+	}
+}
+
+/* timer.profile.tick: a cpu-clock perf event per CPU at the tick rate,
+ * one program for all such probes */
+static bool bpf_profile_group(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct kprog *kp = bpf_group_find(t, KA_CPU_CLOCK, "cpu-clock");
+	if (!kp) {
+		kp = bpf_group_new(t, KA_CPU_CLOCK, "cpu-clock", bp->dp->tok);
+		kp->period_ns = (uint64_t)(1000000000LL / t->pl->hz);
+	}
+	bpf_group_add(t, kp, bp, -1, 0, false);
+	return true;
+}
+
+static const struct bpf_family bpf_hooks = {
+	.place = bpf_place,
+};
+
+static const struct bpf_family bpf_profile_hooks = {
+	.group = bpf_profile_group,
+};
+
 const struct probe_family timer_family = {
 	.name = "timer",
 	.patterns = patterns,
 	.build = build,
 	.unprivileged = true,
+	.kmod = &kmod_hooks,
+	.bpf = &bpf_hooks,
+};
+
+const struct probe_family timer_profile_family = {
+	.name = "timer",
+	.patterns = profile_patterns,
+	.build = build_profile,
+	.unprivileged = true,
+	.kmod = &kmod_profile_hooks,
+	.bpf = &bpf_profile_hooks,
 };

@@ -4,12 +4,11 @@
 
 #include <stdint.h>
 
-#include "probes/registry.h"
+#include "elab/family.h"
 
 enum timer_kind {
 	TIMER_HRTIMER,   /* s/ms/us/ns and hz: period in nanoseconds */
 	TIMER_JIFFIES,   /* jiffies: period in jiffies */
-	TIMER_PROFILE,   /* timer.profile.tick: every tick on every CPU */
 };
 
 struct timer_data {
@@ -21,5 +20,7 @@ struct timer_data {
 };
 
 extern const struct probe_family timer_family;
+/* timer.profile.tick: every tick on every CPU; its probes have no data */
+extern const struct probe_family timer_profile_family;
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef CTAP_PROBES_TRACEPOINT_H
 #define CTAP_PROBES_TRACEPOINT_H
 
-#include "probes/registry.h"
+#include "elab/family.h"
 #include "target/target.h"
 
 struct tracepoint_data {

@@ -1,16 +1,21 @@
 /*
- * registry: probe-point families and the match tree that finds them.
+ * family: what a probe-point family is, seen from elaboration.
  *
- * Each family (one file in compiler/probes/) declares the patterns it
- * serves, e.g. "timer.ms(number).randomize(number)", and a build hook that
- * turns a matched point into derived probes.  Patterns and probe aliases
- * (library or user) live in one tree keyed by component name; a point is
- * matched component by component, globs in the point's names matching the
- * names in the tree (like SystemTap's match_node).  An alias matched by a
- * prefix of the point gets the rest of the point as a suffix.
+ * A family (one file in compiler/probes/, e.g. timer.c) declares the
+ * patterns it serves, e.g. "timer.ms(number).randomize(number)", and hooks:
+ * pass 2's (build derived probes for a matched point, resolve $vars, list
+ * them for -L, comment them for -p2) and one table of hooks per back end
+ * (`kmod`, `bpf`), defined by the back ends (compiler/kmod/kmod.h,
+ * compiler/bpf/family.h) and opaque here.  Back ends reach a probe's
+ * family only through those tables, never by comparing family pointers;
+ * a NULL table means the family cannot run on that back end, which is a
+ * pass-3 error naming the probe and the family.
+ *
+ * The driver hands the list of families (compiler/probes/families.h) to
+ * elaborate(); elaboration knows no family by name.
  */
-#ifndef CTAP_REGISTRY_H
-#define CTAP_REGISTRY_H
+#ifndef CTAP_ELAB_FAMILY_H
+#define CTAP_ELAB_FAMILY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,7 +25,8 @@
 
 struct elab;
 struct strbuf;
-struct arena;
+struct kmod_family;
+struct bpf_family;
 
 enum pp_arg_kind { PPA_NONE, PPA_NUMBER, PPA_STRING };
 
@@ -74,55 +80,30 @@ struct probe_family {
 	 * reported an error); NULL hook = family has no context variables.
 	 */
 	bool (*target_var)(struct elab *E, struct derived_probe *dp, struct expr *e);
+	/*
+	 * @perf("NAME") in a probe of this family: checks that a perf counter
+	 * probe NAME counts this probe's process (elab_perf_counter finds it)
+	 * and reports what is wrong; NULL = the family has no process to count
+	 * in, and @perf is an error there.
+	 */
+	void (*perf_use)(struct elab *E, struct derived_probe *dp, struct expr *e);
 	/* -L: appends " $name:type ..." for the probe's context variables */
 	void (*list_vars)(struct elab *E, struct derived_probe *dp, struct strbuf *out);
 	/* -p2: appends what the probe attaches to ("pc=.dynamic+0x1144"),
 	 * printed as a comment after pp(); NULL = nothing */
 	void (*dump_comment)(const struct derived_probe *dp, struct strbuf *out);
-	/* -p2 sort key / listing: families that print like "kernel.trace(...)" */
 	bool unprivileged;                 /* allowed for --privilege=stapusr */
+	/* the back ends' hooks (NULL: not supported by that back end) */
+	const struct kmod_family *kmod;
+	const struct bpf_family *bpf;
 };
 
-/* All families, in registration order (registry.c lists them). */
-extern const struct probe_family *const probe_families[];
+/* The probes of family f in p after *i (start with *i = 0), or NULL. */
+struct derived_probe *family_next_probe(const struct program *p, const struct probe_family *f,
+					uint32_t *i);
 
-/* The match tree. */
-struct match_node;
-struct match_tree {
-	struct match_node *root;
-	struct arena *arena;
-};
-
-void match_tree_init(struct match_tree *t, struct arena *a);
-/* Registers every family pattern. */
-void match_tree_add_families(struct match_tree *t);
-/* Registers an alias under each of its names. */
-void match_tree_add_alias(struct match_tree *t, struct probe_alias *al, struct probe_point *name);
-
-/* What matching a point found. */
-struct match_result {
-	enum { MR_FAMILY, MR_ALIAS } kind;
-	struct pp_match match;               /* MR_FAMILY */
-	struct probe_alias *alias;           /* MR_ALIAS */
-	const struct probe_point *alias_name;
-	unsigned prefix_len;                 /* components consumed by the alias name */
-	const char *functors[PP_MAX_COMPS];  /* concrete names of those components */
-};
-typedef VEC(struct match_result) match_result_vec;
-
-/* Collects every match of the point (several for globs).  Returns false and
- * sets *why when the point has too many components. */
-bool match_tree_find(struct match_tree *t, struct probe_point *pp, match_result_vec *out,
-		     const char **why);
-
-/* Where a point that matched nothing went wrong: the index of the first
- * component nothing continues (names offered to sim), and whether the
- * components before it already formed a complete point ("invalid suffix"). */
-struct similar;
-unsigned match_tree_mismatch(struct match_tree *t, const struct probe_point *pp,
-			     struct similar *sim, bool *invalid_suffix);
-
-/* --dump-probe-types: every pattern, sorted. */
-void registry_dump_types(FILE *out);
+/* --dump-probe-types: every pattern of the families (a NULL-terminated
+ * list), sorted, once each. */
+void family_dump_patterns(const struct probe_family *const *families, FILE *out);
 
 #endif

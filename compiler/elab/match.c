@@ -1,5 +1,5 @@
 /*
- * registry: the family list and the match tree (see registry.h).
+ * match: the match tree (see match.h).
  *
  * A node is one component: a name (no globs), whether it takes an argument
  * (for family patterns: a number or a string; for alias names: none), the
@@ -9,7 +9,7 @@
  * the point but an alias ends at the current node, the alias takes the
  * remaining components as a suffix.
  */
-#include "probes/registry.h"
+#include "elab/match.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -18,27 +18,6 @@
 #include "util/arena.h"
 #include "util/similar.h"
 #include "util/vec.h"
-
-extern const struct probe_family begin_end_family;
-extern const struct probe_family timer_family;
-extern const struct probe_family tracepoint_family;
-extern const struct probe_family kprobe_family;
-extern const struct probe_family process_family;
-extern const struct probe_family procfs_family;
-extern const struct probe_family perf_family;
-extern const struct probe_family netfilter_family;
-
-const struct probe_family *const probe_families[] = {
-	&begin_end_family,
-	&timer_family,
-	&tracepoint_family,
-	&kprobe_family,
-	&process_family,
-	&procfs_family,
-	&perf_family,
-	&netfilter_family,
-	NULL,
-};
 
 struct alias_entry {
 	struct probe_alias *alias;
@@ -113,11 +92,11 @@ static void add_pattern(struct match_tree *t, const struct probe_family *f, cons
 	vec_push(t->arena, &n->families, e);
 }
 
-void match_tree_add_families(struct match_tree *t)
+void match_tree_add_families(struct match_tree *t, const struct probe_family *const *families)
 {
-	for (int i = 0; probe_families[i]; i++)
-		for (int j = 0; probe_families[i]->patterns[j]; j++)
-			add_pattern(t, probe_families[i], probe_families[i]->patterns[j]);
+	for (int i = 0; families[i]; i++)
+		for (int j = 0; families[i]->patterns[j]; j++)
+			add_pattern(t, families[i], families[i]->patterns[j]);
 }
 
 void match_tree_add_alias(struct match_tree *t, struct probe_alias *al, struct probe_point *name)
@@ -253,63 +232,4 @@ unsigned match_tree_mismatch(struct match_tree *t, const struct probe_point *pp,
 		n = next;
 	}
 	return pp->comps.len;
-}
-
-/* ---------------------------------------------------------- pp_match */
-
-static int comp_index(const struct pp_match *m, const char *functor)
-{
-	for (unsigned i = 0; i < m->ncomps; i++)
-		if (strcmp(m->functors[i], functor) == 0)
-			return (int)i;
-	return -1;
-}
-
-bool pp_match_has(const struct pp_match *m, const char *functor)
-{
-	return comp_index(m, functor) >= 0;
-}
-
-const struct expr *pp_match_arg(const struct pp_match *m, const char *functor)
-{
-	int i = comp_index(m, functor);
-	return i >= 0 ? m->args[i] : NULL;
-}
-
-int64_t pp_match_num(const struct pp_match *m, const char *functor, int64_t dflt)
-{
-	const struct expr *e = pp_match_arg(m, functor);
-	return e && e->kind == EXPR_NUMBER ? e->u.num : dflt;
-}
-
-const char *pp_match_str(const struct pp_match *m, const char *functor)
-{
-	const struct expr *e = pp_match_arg(m, functor);
-	return e && e->kind == EXPR_STRING ? e->u.str.val : NULL;
-}
-
-const struct token *pp_match_tok(const struct pp_match *m, const char *functor)
-{
-	int i = comp_index(m, functor);
-	return i >= 0 ? m->toks[i] : NULL;
-}
-
-/* ------------------------------------------------------------ listing */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-void registry_dump_types(FILE *out)
-{
-	VEC(const char *) all = { 0 };
-	for (int i = 0; probe_families[i]; i++)
-		for (int j = 0; probe_families[i]->patterns[j]; j++)
-			vec_push_heap(&all, probe_families[i]->patterns[j]);
-	qsort(all.items, all.len, sizeof(*all.items), cmp_str);
-	for (uint32_t i = 0; i < all.len; i++)
-		if (i == 0 || strcmp(all.items[i], all.items[i - 1]) != 0)
-			fprintf(out, "%s\n", all.items[i]);
-	vec_free_heap(&all);
 }
