@@ -104,13 +104,17 @@ struct lower {
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 };
 
+/* The hit's output queue (per-CPU map value: position, then this many
+ * bytes), sent as one ring-buffer record at the handler's end. */
+#define OUTQ_SIZE 8192   /* STP_BUFFER_SIZE */
+
 static inline uint32_t lw_align8(uint32_t x)
 {
 	return (x + 7) & ~7u;
 }
 
-/* ---- lower.c ---- (and lower_unsupported, family.h) */
-/* `size` bytes of the stack values region (see lower.c). */
+/* ---- lower_mem.c: primitives (and lower_unsupported, family.h) ---- */
+/* `size` bytes of the stack values region (see lower_mem.c). */
 int16_t lower_stack(struct lower *L, uint32_t size);
 /* Memory for `size` bytes (8-aligned): stack when small, else scratch. */
 struct smem lower_mem(struct lower *L, uint32_t size, bool prefer_stack);
@@ -128,33 +132,39 @@ void lower_emit_record(struct lower *L, struct smem rec, uint32_t size);
  * may emit another record. */
 struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32_t payload);
 void lower_rec_close(struct lower *L, struct smem rec);
+/* The hit's output queue to the ring buffer (at the handler's end). */
+void lower_outq_flush(struct lower *L);
 /* Locals of the current scope. */
 struct lslot *lower_local(struct lower *L, const struct vardecl *d);
-/* Statements (for inlined function bodies). */
-bool lower_stmt(struct lower *L, struct stmt *s);
 /* Charge / check the statement budget. */
 void lower_charge_flush(struct lower *L, const struct token *tok, bool check);
+void lower_str_copy(struct lower *L, struct smem dst, struct smem src);
+void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t len);
+/* dst = a . b (dst may be a's buffer). */
+void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b);
+ir_reg lower_str_len(struct lower *L, struct smem s);
 
-/* ---- lower_expr.c ---- */
+/* ---- lower_ctx.c: the probe's context (and family.h's readers) ---- */
+/* DWARF register regno (x86_64 numbering) of a uprobe into v. */
+bool lower_dwarf_register(struct lower *L, const struct token *tok, int regno, ir_reg v);
+
+/* ---- lower.c: the dispatcher (statements, expressions) ---- */
+/* Statements (handler bodies, inlined function bodies). */
+bool lower_stmt(struct lower *L, struct stmt *s);
 bool lower_long(struct lower *L, struct expr *e, ir_reg *out);
 /* A long into a fresh vreg the caller may modify. */
 ir_reg lower_long_tmp(struct lower *L, struct expr *e, bool *ok);
 bool lower_expr_effect(struct lower *L, struct expr *e);  /* evaluate, discard */
 bool lower_cond_jump(struct lower *L, struct expr *e, bool jump_if, ir_label l);
 bool lower_call(struct lower *L, struct expr *e, struct lval *out);
-
-/* ---- lower_str.c ---- */
 /* A string operand (possibly a variable's own buffer: read only). */
 bool lower_str(struct lower *L, struct expr *e, struct smem *out);
 /* Evaluate into dst (zero-padded; truncated to dst.width-1). */
 bool lower_str_into(struct lower *L, struct expr *e, struct smem dst);
-void lower_str_copy(struct lower *L, struct smem dst, struct smem src);
-void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t len);
+
+/* ---- lower_str.c ---- */
 /* -1/0/1 into a vreg (ordering) or equality only. */
 bool lower_str_compare(struct lower *L, struct expr *e, ir_reg *out);
-/* dst = a . b (dst may be a's buffer). */
-void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b);
-ir_reg lower_str_len(struct lower *L, struct smem s);
 bool lower_print(struct lower *L, struct expr *e);
 bool lower_sprint(struct lower *L, struct expr *e, struct smem dst);
 
@@ -174,6 +184,8 @@ bool lower_in(struct lower *L, struct expr *e, ir_reg *out);
 bool lower_delete(struct lower *L, struct stmt *s);
 bool lower_stat(struct lower *L, struct expr *e, ir_reg *out);
 bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist);
+
+/* ---- lower_prog.c ---- (lower_program, lower_listing: lower.h) */
 
 /* ---- lower_group.c ---- */
 /* Puts a kernel probe into its program (its family's group hook). */

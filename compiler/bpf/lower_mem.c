@@ -1,0 +1,480 @@
+/*
+ * lower_mem: the primitives every kernel-side lowering uses, none of which
+ * looks at the AST - messages, memory (the values region of the BPF
+ * stack and the per-CPU scratch map), string buffers, records to user
+ * space (through the hit's output queue), run-time errors, the statement
+ * budget and locals.
+ *
+ * Strings are zero-padded buffers (lower_int.h), so copies move whole
+ * words and the kernel's probe_read_kernel_str doubles as strlcpy and
+ * strlen.
+ */
+#include "bpf/lower_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/ringbuf.h"
+#include "diag/diag.h"
+#include "session.h"
+#include "util/arena.h"
+
+#define STACK_FOR_VALUES 192   /* bytes of BPF stack values may use; the rest is for spills */
+
+/* ------------------------------------------------------------ diagnostics */
+
+bool lower_unsupported(struct lower *L, const struct token *tok, const char *what)
+{
+	diag_error(L->diag, D_TRANS, tok,
+		   "%s is not supported in kernel-side BPF handlers (probe %s)", what,
+		   L->bp ? L->bp->dp->pp : "?");
+	L->failed = true;
+	return false;
+}
+
+/* ------------------------------------------------------------ memory */
+
+/* The values region of the stack is [-prog_stack, 0), grown on demand
+ * and reused by every handler of the program (handlers run one after
+ * another); register spills go below it after lowering. */
+int16_t lower_stack(struct lower *L, uint32_t size)
+{
+	size = lw_align8(size ? size : 8);
+	uint32_t need = L->stack_used + size;
+	if (need > L->prog_stack) {
+		ir_stack_alloc(L->ir, need - L->prog_stack, 8);
+		L->prog_stack = need;
+	}
+	L->stack_used = need;
+	return (int16_t)-(int32_t)need;
+}
+
+struct smem lower_mem(struct lower *L, uint32_t size, bool prefer_stack)
+{
+	size = lw_align8(size ? size : 8);
+	if (prefer_stack && size <= 128 && L->stack_used + size <= STACK_FOR_VALUES) {
+		int16_t off = lower_stack(L, size);
+		return (struct smem){ IR_FP, off, size };
+	}
+	L->need_scratch = true;
+	struct smem m = { L->scratch, (int32_t)L->scratch_off, size };
+	L->scratch_off += size;
+	if (L->scratch_off > L->pl->scratch_size)
+		L->pl->scratch_size = L->scratch_off;
+	if (L->scratch_off > 32000)
+		lower_unsupported(L, NULL, "more than 32000 bytes of string temporaries");
+	return m;
+}
+
+void lower_zero(struct lower *L, struct smem m, uint32_t size)
+{
+	size = lw_align8(size);
+	if (m.base == IR_FP) {
+		ir_emit_stack_zero(L->ir, (int16_t)m.off, size);
+		return;
+	}
+	for (uint32_t i = 0; i < size; i += 8)
+		ir_emit_store_imm(L->ir, 8, m.base, (int16_t)(m.off + (int32_t)i), 0);
+}
+
+struct ir_arg lower_addr_arg(struct lower *L, struct smem m)
+{
+	if (m.base == IR_FP)
+		return ir_arg_stack((int16_t)m.off);
+	return ir_arg_reg(lower_addr(L, m));
+}
+
+ir_reg lower_addr(struct lower *L, struct smem m)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov(L->ir, r, m.base);
+	if (m.off)
+		ir_emit_alu_imm(L->ir, IR_ADD, r, m.off);
+	return r;
+}
+
+ir_reg lower_head(struct lower *L)
+{
+	ir_reg h = ir_new_vreg(L->ir);
+	ir_emit_ld_map_value(L->ir, h, L->pl->gmap, 0);
+	return h;
+}
+
+/* ------------------------------------------------------------ records */
+
+/*
+ * Output of one hit goes out together, as the kmod runtime's per-CPU print
+ * buffer keeps it: records are built in a per-CPU queue (`outq`: a u64
+ * position, then OUTQ_SIZE bytes) and sent as one ring-buffer record when
+ * the handler ends, or earlier when the next one would not fit.  A record
+ * is written in place and committed by advancing the position, so an error
+ * while its arguments are evaluated simply leaves it out.
+ */
+
+static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key);
+
+void lower_outq_flush(struct lower *L)
+{
+	struct ir *ir = L->ir;
+	ir_reg pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
+	ir_label done = ir_new_label(ir);
+	ir_emit_load(ir, 8, pos, L->outq, 0);
+	ir_emit_jcc_imm(ir, IR_JEQ, pos, 0, done);
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE, ok);
+	ir_emit_mov_imm(ir, pos, OUTQ_SIZE);
+	ir_bind_label(ir, ok);
+	ir_emit_mov(ir, data, L->outq);
+	ir_emit_alu_imm(ir, IR_ADD, data, 8);
+	ir_emit_store_imm(ir, 8, L->outq, 0, 0);
+	emit_output(L, ir_arg_reg(data), ir_arg_reg(pos), (struct smem){ data, 0, 8 });
+	ir_bind_label(ir, done);
+}
+
+static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key)
+{
+	struct ir *ir = L->ir;
+	ir_reg r = ir_new_vreg(ir);
+	ir_call_helper(ir, r, BPF_FUNC_ringbuf_output, ir_arg_map(L->pl->ring), data, size,
+		       ir_arg_imm(0));
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, ok);
+	/* output that did not fit counts as lost; its dead first bytes are the
+	 * key of the lost counter (no stack spent per output site) */
+	ir_emit_store_imm(ir, 4, key.base, (int16_t)key.off, 0);
+	ir_reg p = ir_new_vreg(ir), one = ir_new_vreg(ir);
+	ir_call_helper(ir, p, BPF_FUNC_map_lookup_elem, ir_arg_map(L->pl->lost), lower_addr_arg(L, key));
+	ir_emit_jcc_imm(ir, IR_JEQ, p, 0, ok);
+	ir_emit_mov_imm(ir, one, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, p, 0, one, false);
+	ir_bind_label(ir, ok);
+}
+
+struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32_t payload)
+{
+	struct ir *ir = L->ir;
+	uint32_t size = lw_align8(RT_REC_HDR + payload);
+	struct smem rec;
+	if (L->in_guard) {
+		/* before the prologue (a guard's read fault): no queue, no scratch */
+		rec = (struct smem){ IR_FP, lower_stack(L, size), size };
+		L->rec_direct = true;
+	} else if (size > OUTQ_SIZE / 2) {
+		/* too big to queue: on its own */
+		rec = lower_mem(L, size, false);
+		rec.width = size;
+		L->rec_direct = true;
+	} else {
+		L->rec_direct = false;
+		L->need_outq = true;
+		ir_reg pos = ir_new_vreg(ir), p = ir_new_vreg(ir);
+		ir_label fits = ir_new_label(ir);
+		ir_emit_load(ir, 8, pos, L->outq, 0);
+		ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE - size, fits);
+		lower_outq_flush(L);
+		ir_emit_mov_imm(ir, pos, 0);
+		ir_bind_label(ir, fits);
+		ir_emit_mov(ir, p, L->outq);
+		ir_emit_alu_imm(ir, IR_ADD, p, 8);
+		ir_emit_alu(ir, IR_ADD, p, pos);
+		L->rec_pos = pos;
+		rec = (struct smem){ p, 0, size };
+	}
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)rec.off, (int32_t)kind);
+	ir_emit_store_imm(ir, 4, rec.base, (int16_t)(rec.off + 4), (int32_t)site);
+	return rec;
+}
+
+void lower_rec_close(struct lower *L, struct smem rec)
+{
+	if (L->rec_direct) {
+		emit_output(L, lower_addr_arg(L, rec), ir_arg_imm(rec.width), rec);
+		return;
+	}
+	ir_reg pos = ir_new_vreg(L->ir);
+	ir_emit_mov(L->ir, pos, L->rec_pos);
+	ir_emit_alu_imm(L->ir, IR_ADD, pos, rec.width);
+	ir_emit_store(L->ir, 8, L->outq, 0, pos);
+}
+
+void lower_emit_record(struct lower *L, struct smem rec, uint32_t size)
+{
+	emit_output(L, lower_addr_arg(L, rec), ir_arg_imm(size), rec);
+}
+
+static uint32_t new_esite(struct lower *L, const struct token *tok, const char *msg,
+			  enum esite_detail d, uint32_t width)
+{
+	struct esite *es = arena_new_obj(L->pl->arena, struct esite);
+	es->tok = tok;
+	es->msg = msg;
+	es->detail = d;
+	es->width = width;
+	vec_push(L->pl->arena, &L->t->esites, es);
+	return L->t->esites.len - 1;
+}
+
+/* The message a catch variable receives: the text, with an address in
+ * hex where the message has one. */
+static void catch_message(struct lower *L, struct smem dst, const char *msg,
+			  enum esite_detail d, ir_reg a, const struct smem *str)
+{
+	lower_zero(L, dst, dst.width);
+	if (d == ES_STRING && str) {
+		lower_str_copy(L, dst, *str);
+		return;
+	}
+	const char *at = strstr(msg, "{addr}");
+	if (!at || a == IR_NOREG) {
+		lower_str_literal(L, dst, msg, (uint32_t)strlen(msg));
+		return;
+	}
+	/* prefix, then 0x + hex digits, then the rest */
+	char pre[256];
+	snprintf(pre, sizeof(pre), "%.*s0x", (int)(at - msg), msg);
+	struct smem p = lower_mem(L, (uint32_t)strlen(pre) + 1, true);
+	lower_zero(L, p, p.width);
+	lower_str_literal(L, p, pre, (uint32_t)strlen(pre));
+	struct smem hex = lower_mem(L, 24, true);
+	lower_zero(L, hex, 24);
+	/* digits from the most significant non-zero nibble */
+	ir_reg v = ir_new_vreg(L->ir), n = ir_new_vreg(L->ir), pos = ir_new_vreg(L->ir);
+	ir_emit_mov(L->ir, v, a);
+	ir_emit_mov_imm(L->ir, pos, 0);
+	bool started_const = false;
+	(void)started_const;
+	ir_reg addr = lower_addr(L, hex);
+	for (int sh = 60; sh >= 0; sh -= 4) {
+		ir_label skip = ir_new_label(L->ir), digit = ir_new_label(L->ir);
+		ir_emit_mov(L->ir, n, v);
+		ir_emit_alu_imm(L->ir, IR_RSH, n, sh);
+		ir_emit_alu_imm(L->ir, IR_AND, n, 15);
+		if (sh) {
+			/* leading zeros are skipped while nothing is written */
+			ir_emit_jcc_imm(L->ir, IR_JNE, n, 0, digit);
+			ir_emit_jcc_imm(L->ir, IR_JEQ, pos, 0, skip);
+		}
+		ir_bind_label(L->ir, digit);
+		ir_label lo = ir_new_label(L->ir), store = ir_new_label(L->ir);
+		ir_emit_jcc_imm(L->ir, IR_JLT, n, 10, lo);
+		ir_emit_alu_imm(L->ir, IR_ADD, n, 'a' - 10);
+		ir_emit_jmp(L->ir, store);
+		ir_bind_label(L->ir, lo);
+		ir_emit_alu_imm(L->ir, IR_ADD, n, '0');
+		ir_bind_label(L->ir, store);
+		ir_reg q = ir_new_vreg(L->ir);
+		ir_emit_mov(L->ir, q, addr);
+		ir_emit_alu_imm(L->ir, IR_AND, pos, 15);
+		ir_emit_alu(L->ir, IR_ADD, q, pos);
+		ir_emit_store(L->ir, 1, q, 0, n);
+		ir_emit_alu_imm(L->ir, IR_ADD, pos, 1);
+		ir_bind_label(L->ir, skip);
+	}
+	struct smem rest = lower_mem(L, (uint32_t)strlen(at + 6) + 1, true);
+	lower_zero(L, rest, rest.width);
+	lower_str_literal(L, rest, at + 6, (uint32_t)strlen(at + 6));
+	lower_str_concat(L, dst, p, hex);
+	lower_str_concat(L, dst, dst, rest);
+}
+
+void lower_raise(struct lower *L, const struct token *tok, const char *msg,
+		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str)
+{
+	bool uncatchable = !strcmp(msg, "MAXACTION exceeded");
+	if (L->try_ && !uncatchable) {
+		if (L->try_->want_msg)
+			catch_message(L, L->try_->msg, msg, detail, a, str);
+		lower_charge_flush(L, tok, false);
+		ir_emit_jmp(L->ir, L->try_->catch_label);
+		return;
+	}
+	struct ir *ir = L->ir;
+	if (!L->s->opts.suppress_handler_errors) {
+		uint32_t payload = detail == ES_ADDR ? 8 : detail == ES_ERRNO_ADDR ? 16
+				   : detail == ES_STRING && str ? lw_align8(str->width) : 0;
+		uint32_t site = new_esite(L, tok, msg, detail, str ? str->width : 0);
+		struct smem rec = lower_rec_open(L, RTR_ERROR, site, payload);
+		if (detail == ES_ADDR) {
+			ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + 8), a);
+		} else if (detail == ES_ERRNO_ADDR) {
+			ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + 8), a);
+			ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + 16), b);
+		} else if (detail == ES_STRING && str) {
+			struct smem p = { rec.base, rec.off + RT_REC_HDR, str->width };
+			lower_zero(L, p, str->width);
+			lower_str_copy(L, p, *str);
+		}
+		lower_rec_close(L, rec);
+	}
+	/* count; past MAXERRORS the session is in error */
+	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, n, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_ERRORS, n, true);
+	if (!L->s->opts.suppress_handler_errors) {
+		ir_label fine = ir_new_label(ir);
+		ir_emit_jcc_imm(ir, IR_JSLT, n, L->pl->lim.maxerrors, fine);
+		ir_reg st = ir_new_vreg(ir);
+		ir_emit_mov_imm(ir, st, RT_ERROR);
+		ir_emit_store(ir, 8, h, RT_OFF_STATE, st);
+		ir_bind_label(ir, fine);
+	}
+	L->pending = 0;
+	ir_emit_jmp(ir, L->hend);
+}
+
+/* ------------------------------------------------------------ budget */
+
+void lower_charge_flush(struct lower *L, const struct token *tok, bool check)
+{
+	if (!L->need_actions) {
+		L->pending = 0;
+		return;
+	}
+	if (L->pending) {
+		ir_emit_alu_imm(L->ir, IR_ADD, L->actions, L->pending);
+		L->pending = 0;
+	}
+	if (check && !L->pl->lim.no_action_limit) {
+		ir_label ok = ir_new_label(L->ir);
+		ir_emit_jcc_imm(L->ir, IR_JSLE, L->actions, L->pl->lim.maxaction, ok);
+		lower_raise(L, tok, "MAXACTION exceeded", ES_NONE, IR_NOREG, IR_NOREG, NULL);
+		ir_bind_label(L->ir, ok);
+	}
+}
+
+/* ------------------------------------------------------------ locals */
+
+struct lslot *lower_local(struct lower *L, const struct vardecl *d)
+{
+	struct lscope *sc = L->scope;
+	vec_foreach(&sc->slots, i)
+		if (sc->slots.items[i].decl == d)
+			return &sc->slots.items[i];
+	struct lslot s = { .decl = d, .is_str = d->type == TYPE_STRING };
+	if (s.is_str) {
+		struct bvar *v = plan_var(d);
+		s.str = lower_mem(L, v ? v->width : L->pl->lim.maxstringlen, true);
+		s.str.width = v ? v->width : L->pl->lim.maxstringlen;
+	} else {
+		s.reg = ir_new_vreg(L->ir);
+	}
+	vec_push(L->pl->arena, &sc->slots, s);
+	/* locals start as 0 / "": the probe's in the handler prologue, an
+	 * inlined function's at its call */
+	if (!sc->fn)
+		vec_push(L->pl->arena, &L->handler_locals, s);
+	return &vec_last(&sc->slots);
+}
+
+/* ------------------------------------------------------------ copies */
+
+static void copy_words(struct lower *L, struct smem dst, struct smem src, uint32_t bytes)
+{
+	struct ir *ir = L->ir;
+	if (bytes > 64) {
+		ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, lower_addr_arg(L, dst),
+			       ir_arg_imm(bytes), ir_arg_reg(lower_addr(L, src)));
+		return;
+	}
+	ir_reg t = ir_new_vreg(ir);
+	for (uint32_t i = 0; i < bytes; i += 8) {
+		ir_emit_load(ir, 8, t, src.base, (int16_t)(src.off + (int32_t)i));
+		ir_emit_store(ir, 8, dst.base, (int16_t)(dst.off + (int32_t)i), t);
+	}
+}
+
+void lower_str_copy(struct lower *L, struct smem dst, struct smem src)
+{
+	if (dst.base == src.base && dst.off == src.off)
+		return;
+	uint32_t ds = lw_align8(dst.width), ss = lw_align8(src.width);
+	if (ss <= ds) {
+		copy_words(L, dst, src, ss);
+		if (ds > ss)
+			lower_zero(L, (struct smem){ dst.base, dst.off + (int32_t)ss, ds - ss }, ds - ss);
+		return;
+	}
+	lower_zero(L, dst, ds);
+	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
+		       ir_arg_imm(dst.width), ir_arg_reg(lower_addr(L, src)));
+}
+
+void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t len)
+{
+	struct ir *ir = L->ir;
+	if (len > dst.width - 1)
+		len = dst.width - 1;
+	uint32_t ds = lw_align8(dst.width);
+	uint32_t lit = (len + 4) & ~3u; /* literal bytes and its NUL, in 4-byte chunks */
+	if (len > 64) {
+		uint32_t n = lw_align8(len + 1);
+		uint8_t *padded = arena_alloc(L->pl->arena, n);
+		memset(padded, 0, n);
+		memcpy(padded, s, len);
+		uint32_t off = ir_rodata_add(L->pl->arena, L->pl->rodata, padded, n, 8);
+		ir_reg src = ir_new_vreg(ir);
+		ir_emit_ld_map_value(ir, src, L->pl->rodata, off);
+		ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, lower_addr_arg(L, dst),
+			       ir_arg_imm(n), ir_arg_reg(src));
+		lit = n;
+	} else {
+		for (uint32_t i = 0; i < lit; i += 4) {
+			uint32_t w = 0;
+			for (uint32_t k = 0; k < 4; k++)
+				if (i + k < len)
+					w |= (uint32_t)(uint8_t)s[i + k] << (8 * k);
+			ir_emit_store_imm(ir, 4, dst.base, (int16_t)(dst.off + (int32_t)i), (int32_t)w);
+		}
+	}
+	if (lit & 4) {
+		ir_emit_store_imm(ir, 4, dst.base, (int16_t)(dst.off + (int32_t)lit), 0);
+		lit += 4;
+	}
+	if (ds > lit)
+		lower_zero(L, (struct smem){ dst.base, dst.off + (int32_t)lit, ds - lit }, ds - lit);
+}
+
+/* n = probe_read_kernel_str(dst, size, src): len + 1, clamped to 1..size */
+static ir_reg read_str(struct lower *L, struct ir_arg dst, uint32_t size, ir_reg src)
+{
+	struct ir *ir = L->ir;
+	ir_reg n = ir_new_vreg(ir);
+	ir_call_helper(ir, n, BPF_FUNC_probe_read_kernel_str, dst, ir_arg_imm(size), ir_arg_reg(src));
+	ir_label lo = ir_new_label(ir), hi = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSGE, n, 1, lo);
+	ir_emit_mov_imm(ir, n, 1);
+	ir_bind_label(ir, lo);
+	ir_emit_jcc_imm(ir, IR_JSLE, n, size, hi);
+	ir_emit_mov_imm(ir, n, size);
+	ir_bind_label(ir, hi);
+	return n;
+}
+
+ir_reg lower_str_len(struct lower *L, struct smem s)
+{
+	/* copying a buffer onto itself changes nothing and counts it */
+	ir_reg n = read_str(L, lower_addr_arg(L, s), s.width, lower_addr(L, s));
+	ir_emit_alu_imm(L->ir, IR_SUB, n, 1);
+	return n;
+}
+
+void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b)
+{
+	struct ir *ir = L->ir;
+	bool in_place = dst.base == a.base && dst.off == a.off;
+	if (!in_place)
+		lower_zero(L, dst, dst.width);
+	uint32_t first = a.width < dst.width ? a.width : dst.width;
+	ir_reg n = read_str(L, lower_addr_arg(L, dst), first, lower_addr(L, a));
+	/* b goes at dst + n - 1, at most dst.width - (n - 1) bytes with its NUL */
+	ir_reg off = ir_new_vreg(ir), rem = ir_new_vreg(ir), p = lower_addr(L, dst);
+	ir_emit_mov(ir, off, n);
+	ir_emit_alu_imm(ir, IR_SUB, off, 1);
+	ir_emit_alu(ir, IR_ADD, p, off);
+	ir_emit_mov_imm(ir, rem, dst.width);
+	ir_emit_alu(ir, IR_SUB, rem, off);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(p), ir_arg_reg(rem),
+		       ir_arg_reg(lower_addr(L, b)));
+}
+
+/* ------------------------------------------------------------ evaluation */
