@@ -237,17 +237,3 @@ void km_embedded_function(struct kmod *K, struct kfunc *kf, struct writer *w)
 	strbuf_free(&defs);
 	strbuf_free(&undefs);
 }
-
-struct val km_embedded_expr(struct km_lower *L, struct expr *e)
-{
-	const char *code = e->u.embedded.code;
-	L->K->has_embedded = true;
-	if (strstr(code, "/* string */")) {
-		const char *t = arena_printf(L->K->a, "l->%s", kframe_str(L->K->a, L->f));
-		kw_line(L->w, "_ctap_strcpy(%s, (%s));", t, code);
-		return kv_str(t, true);
-	}
-	const char *t = arena_printf(L->K->a, "l->%s", kframe_temp(L->K->a, L->f, "int64_t", 0));
-	kw_line(L->w, "%s = (int64_t)(%s);", t, code);
-	return kv_long(t, true);
-}

@@ -12,7 +12,8 @@
  *               can reach need, read or write, in lock order       (decide)
  *   family.h    per derived probe, its family's hooks (probes/NAME.c):
  *               runtime kind, checks, table entry                   (decide)
- *   stmt.c, expr.c, print.c, arrays.c, target.c, embedded.c
+ *   code.c (statements, expressions: the dispatcher), arrays.c, print.c,
+ *   regex.c, target.c over emit.c's primitives
  *               lower each handler and function body into C text and
  *               its frame (locals + temporaries); identical handlers
  *               are shared                                          (lower)
@@ -255,37 +256,41 @@ struct val {
 	                             * the same statement cannot change it */
 };
 
-/* stmt.c */
-void km_stmt(struct km_lower *L, struct stmt *s);
-void km_body(struct km_lower *L, struct stmt *body);
-void km_charge(struct km_lower *L, long n);
-void km_flush(struct km_lower *L, const struct token *tok);
-/* "if (_ctap_failed(c)) goto ERR;" */
-void km_check(struct km_lower *L);
-/* Loops: labels for break/continue, the back edge's charge. */
-struct loop_ctx *km_loop_begin(struct km_lower *L, const struct token *tok);
-void km_loop_backedge(struct km_lower *L, struct loop_ctx *lc, const struct token *tok);
-void km_loop_end(struct km_lower *L, struct loop_ctx *lc);
-/* lv op= v for a long lvalue (division checked). */
-void km_compound(struct km_lower *L, const char *lv, enum assign_op op, const struct token *tok,
-		    struct val v);
-/* Sets c->last_stmt to tok's description. */
-void km_where(struct km_lower *L, const struct token *tok);
-const char *km_label(struct km_lower *L, const char *what);
-
-/* expr.c */
-struct val km_expr(struct km_lower *L, struct expr *e);
-/* The value in a temporary unless already stable. */
-struct val km_stabilize(struct km_lower *L, struct val v);
-/* Evaluates e for its effects only. */
-void km_expr_stmt(struct km_lower *L, struct expr *e);
-bool km_has_effects(const struct expr *e);
+/* emit.c: primitives (no AST recursion) */
 struct val kv_long(const char *c, bool stable);
 struct val kv_str(const char *c, bool stable);
+/* The value in a temporary unless already stable. */
+struct val km_stabilize(struct km_lower *L, struct val v);
+bool km_has_effects(const struct expr *e);
 /* Stores v into a long/string lvalue C expression. */
 void km_store(struct km_lower *L, const char *dst, enum stap_type t, struct val v);
 /* The C lvalue of a scalar variable (local, param or global). */
 const char *km_var(struct km_lower *L, struct vardecl *v);
+/* a OP b as C text (a / b, a % b: checked statements first); konst:
+ * both are literals (wrapping arithmetic in uint64_t) */
+const char *km_arith(struct km_lower *L, enum binary_op op, const struct token *tok,
+		     struct val *a, struct val *b, bool konst);
+/* lv op= v for a long lvalue (division checked). */
+void km_compound(struct km_lower *L, const char *lv, enum assign_op op, const struct token *tok,
+		    struct val v);
+void km_charge(struct km_lower *L, long n);
+void km_flush(struct km_lower *L, const struct token *tok);
+/* "if (_ctap_failed(c)) goto ERR;" */
+void km_check(struct km_lower *L);
+/* Sets c->last_stmt to tok's description. */
+void km_where(struct km_lower *L, const struct token *tok);
+const char *km_label(struct km_lower *L, const char *what);
+/* Loops: labels for break/continue, the back edge's charge. */
+struct loop_ctx *km_loop_begin(struct km_lower *L, const struct token *tok);
+void km_loop_backedge(struct km_lower *L, struct loop_ctx *lc, const struct token *tok);
+void km_loop_end(struct km_lower *L, struct loop_ctx *lc);
+
+/* code.c: the dispatcher (statements and expressions) */
+void km_stmt(struct km_lower *L, struct stmt *s);
+void km_body(struct km_lower *L, struct stmt *body);
+struct val km_expr(struct km_lower *L, struct expr *e);
+/* Evaluates e for its effects only. */
+void km_expr_stmt(struct km_lower *L, struct expr *e);
 
 /* arrays.c: arrays, statistics, histograms */
 struct val km_index_read(struct km_lower *L, struct expr *e);
@@ -302,8 +307,9 @@ void km_hist_print(struct km_lower *L, struct expr *hist, const char *ob);
  * of '*' columns (NULL keys). */
 const char *km_keys(struct km_lower *L, expr_vec *keys, unsigned *wild, bool stabilize);
 
-/* print.c */
-struct val km_print(struct km_lower *L, struct expr *e);
+/* print.c: printf formats and plain prints into the outbuf C expression ob */
+void km_printf(struct km_lower *L, struct expr *e, const char *ob);
+void km_print_values(struct km_lower *L, struct expr *e, const char *ob);
 
 /* target.c */
 struct val km_target(struct km_lower *L, struct expr *e);
@@ -313,7 +319,6 @@ struct val km_deref(struct km_lower *L, struct expr *e);
 struct val km_register(struct km_lower *L, struct expr *e);
 
 /* functions.c */
-struct val km_call(struct km_lower *L, struct expr *e);
 /* Prints a function around `body` (entry: call level, frame, parameters;
  * exit: result), for script and embedded-C bodies alike. */
 void km_wrap(struct kmod *K, struct kfunc *kf, struct writer *w, struct strbuf *body);
@@ -321,7 +326,6 @@ bool km_functions(struct kmod *K);
 void km_protos(struct kmod *K, struct writer *w);
 
 /* embedded.c */
-struct val km_embedded_expr(struct km_lower *L, struct expr *e);
 void km_embedded_function(struct kmod *K, struct kfunc *kf, struct writer *w);
 void km_embedded_support(struct kmod *K, struct writer *w);
 /* pragma:read/write globals of an embedded function body */

@@ -23,14 +23,6 @@
 #include "session.h"
 #include "util/arena.h"
 
-void kmod_error(struct kmod *K, const struct token *tok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = arena_vprintf(K->a, fmt, ap);
-	va_end(ap);
-	diag_report(&K->s->diag, DIAG_SEMANTIC, D_TRANS, tok, "%s", msg);
-}
 
 static bool setup_probes(struct kmod *K)
 {

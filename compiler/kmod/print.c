@@ -81,7 +81,7 @@ static bool literal_only(const struct print_format *pf, struct strbuf *text, boo
 	return true;
 }
 
-static void km_printf(struct km_lower *L, struct expr *e, const char *ob)
+void km_printf(struct km_lower *L, struct expr *e, const char *ob)
 {
 	struct print_format *pf = e->u.print;
 	struct strbuf text = STRBUF_INIT;
@@ -122,7 +122,7 @@ static void km_printf(struct km_lower *L, struct expr *e, const char *ob)
 		km_check(L);
 }
 
-static void km_print_values(struct km_lower *L, struct expr *e, const char *ob)
+void km_print_values(struct km_lower *L, struct expr *e, const char *ob)
 {
 	struct print_format *pf = e->u.print;
 	bool nl = pf->flags & PRINT_NEWLINE;
@@ -148,31 +148,4 @@ static void km_print_values(struct km_lower *L, struct expr *e, const char *ob)
 	else
 		kw_line(L->w, "format_print(%s, %s, %u, NULL, 0, %d);", ob, args, pf->args.len,
 		       nl ? 1 : 0);
-}
-
-struct val km_print(struct km_lower *L, struct expr *e)
-{
-	struct print_format *pf = e->u.print;
-	bool to_string = pf->flags & PRINT_TO_STRING;
-	const char *ob = "_ctap_out(c)";
-	const char *dst = NULL;
-	if (to_string) {
-		dst = arena_printf(L->K->a, "l->%s", kframe_str(L->K->a, L->f));
-		ob = arena_printf(L->K->a, "&l->%s", kframe_temp(L->K->a, L->f, "struct outbuf", 0));
-	}
-	/* the arguments never touch this temporary outbuf, so it can be set
-	 * up before they are evaluated */
-	if (to_string)
-		kw_line(L->w, "_ctap_string_out(%s, %s);", ob, dst);
-	if (pf->hist)
-		km_hist_print(L, pf->hist, ob);
-	else if (pf->flags & PRINT_FORMAT)
-		km_printf(L, e, ob);
-	else
-		km_print_values(L, e, ob);
-	if (to_string) {
-		kw_line(L->w, "outbuf_cstr(%s);", ob);
-		return kv_str(dst, true);
-	}
-	return kv_long("0", true);
 }
