@@ -509,13 +509,13 @@ static struct kprog *kprog_subset(struct bpf_plan *pl, const struct kprog *kp, c
 	return h;
 }
 
-static int64_t *split_keys;
-
-static int by_key(const void *a, const void *b)
+/* qsort_r order of probe indexes by their syscall keys (then index) */
+static int by_key(const void *a, const void *b, void *keys_arg)
 {
+	const int64_t *keys = keys_arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (split_keys[x] != split_keys[y])
-		return split_keys[x] < split_keys[y] ? -1 : 1;
+	if (keys[x] != keys[y])
+		return keys[x] < keys[y] ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 
@@ -531,11 +531,12 @@ static bool split_kprog(struct bpf_translation *t, uint32_t i)
 	uint32_t *idx = arena_alloc(pl->arena, sizeof(uint32_t) * n);
 	for (uint32_t k = 0; k < n; k++)
 		idx[k] = k;
+	int64_t *split_keys = NULL;
 	if (kp->syscall_group) {
 		split_keys = arena_alloc(pl->arena, sizeof(int64_t) * n);
 		for (uint32_t k = 0; k < n; k++)
 			split_keys[k] = syscall_key(kp, k);
-		qsort(idx, n, sizeof(uint32_t), by_key);
+		qsort_r(idx, n, sizeof(uint32_t), by_key, split_keys);
 	}
 	uint32_t half = n / 2;
 	/* keep one syscall number on one side */
