@@ -84,11 +84,6 @@ struct probe_point *elab_make_point(struct elab *E, const struct probe_point *li
 	return pp;
 }
 
-struct target *elab_target(struct elab *E)
-{
-	return session_target(E->s);
-}
-
 static void report_point_error(struct elab *E, const struct token *at, const char *cause,
 			       const struct token *cause_tok)
 {

@@ -57,6 +57,8 @@ struct elab {
 /* Registers the aliases of library files parsed since the last call (the
  * library is parsed on demand: parse/library.h). */
 void elab_sync_library(struct elab *E);
+/* Registers the aliases of one file under each of their names. */
+void elab_register_aliases(struct elab *E, struct stapfile *f);
 
 /* Pulls a tapset file into the program (its probes get derived too). */
 void elab_use_file(struct elab *E, struct stapfile *f);

@@ -18,33 +18,6 @@
 
 bool elab_add_global_display(struct elab *E);
 
-static void register_aliases(struct elab *E, struct stapfile *f)
-{
-	for (uint32_t i = 0; i < f->aliases.len; i++) {
-		struct probe_alias *al = f->aliases.items[i];
-		for (uint32_t j = 0; j < al->names.len; j++) {
-			struct probe_point *name = al->names.items[j];
-			bool glob = false;
-			for (uint32_t k = 0; k < name->comps.len; k++)
-				if (strpbrk(name->comps.items[k].functor, "*?["))
-					glob = true;
-			if (glob) {
-				diag_error(E->diag, D_SEM_PROBE_POINT, al->tok,
-					   "while registering probe alias");
-				diag_chain(E->diag, NULL, "invalid use of wildcard probe point component");
-				continue;
-			}
-			match_tree_add_alias(&E->tree, al, name);
-		}
-	}
-}
-
-void elab_sync_library(struct elab *E)
-{
-	while (E->library_registered < E->parsed->library.len)
-		register_aliases(E, E->parsed->library.items[E->library_registered++]);
-}
-
 static void use_user_file(struct elab *E, struct stapfile *f)
 {
 	vec_push(E->arena, &E->user_files, f);
@@ -159,7 +132,7 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 	for (uint32_t i = 0; i < parsed->extra.len; i++)
 		vec_push(E->arena, &mine, parsed->extra.items[i]);
 	for (uint32_t i = 0; i < mine.len; i++)
-		register_aliases(E, mine.items[i]);
+		elab_register_aliases(E, mine.items[i]);
 	elab_sync_library(E);
 
 	if (s->opts.listing == LIST_PROBES || s->opts.listing == LIST_PROBES_VARS) {

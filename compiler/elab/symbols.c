@@ -47,16 +47,6 @@ static struct stapfile *file_of(struct scope *sc, const struct token *tok)
 	return sc->file;
 }
 
-void elab_use_file(struct elab *E, struct stapfile *f)
-{
-	if (f->used)
-		return;
-	f->used = true;
-	vec_push(E->arena, &E->pulled, f);
-	for (uint32_t i = 0; i < f->probes.len; i++)
-		vec_push_heap(&E->pending, f->probes.items[i]);
-}
-
 static void use_global(struct elab *E, struct vardecl *v)
 {
 	if (v->used)
