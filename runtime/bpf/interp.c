@@ -495,8 +495,18 @@ static void frame_init_locals(struct iframe *f, const vardecl_vec *vars)
 bool interp_call(struct interp *I, struct expr *call, struct ival *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
-	if (fn->bpf_builtin || fn->embedded)
-		return interp_builtin(I, call, out);
+	if (fn->bpf_builtin || fn->embedded) {
+		/* an unavailable builtin fails before its arguments run */
+		if (!fn->bpf_builtin || !interp_builtin_available(fn->bpf_builtin))
+			return interp_errorf(I, call->tok, "function '%s' is not available here",
+					     fn->name);
+		uint32_t n = call->u.call.args.len < 16 ? call->u.call.args.len : 16;
+		struct ival bargs[16];
+		for (uint32_t i = 0; i < n; i++)
+			if (!interp_eval(I, call->u.call.args.items[i], &bargs[i]))
+				return false;
+		return interp_builtin(I, call, bargs, n, out);
+	}
 	uint32_t nargs = call->u.call.args.len;
 	struct ival args[32];
 	if (nargs > 32)

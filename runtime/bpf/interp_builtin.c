@@ -432,19 +432,13 @@ static interp_builtin_fn user_impl(const char *name)
 	return NULL;
 }
 
-bool interp_builtin(struct interp *I, struct expr *call, struct ival *out)
+bool interp_builtin(struct interp *I, struct expr *call, struct ival *args, uint32_t nargs,
+		    struct ival *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
 	interp_builtin_fn impl = fn->bpf_builtin ? user_impl(fn->bpf_builtin) : NULL;
 	if (!impl)
 		return interp_errorf(I, call->tok, "function '%s' is not available here", fn->name);
-	uint32_t nargs = call->u.call.args.len;
-	struct ival args[16];
-	if (nargs > 16)
-		nargs = 16;
-	for (uint32_t i = 0; i < nargs; i++)
-		if (!interp_eval(I, call->u.call.args.items[i], &args[i]))
-			return false;
 	*out = fn->type == TYPE_STRING ? (struct ival){ .s = "", .len = 0 } : (struct ival){ 0 };
 	return impl(I, call, args, nargs, out);
 }

@@ -85,6 +85,8 @@ bool interp_aggregate(struct interp *I, struct expr *operand, const struct bvar 
 		      struct stats_agg *g, int64_t **buckets, bool *empty);
 
 /* builtins (interp_builtin.c) */
-bool interp_builtin(struct interp *I, struct expr *call, struct ival *out);
+/* A builtin's implementation on evaluated arguments (at most 16). */
+bool interp_builtin(struct interp *I, struct expr *call, struct ival *args, uint32_t nargs,
+		    struct ival *out);
 
 #endif
