@@ -23,14 +23,12 @@
 
 #define A (P->arena)
 
-static void perror_at(struct parser *P, const struct token *t, enum diag_tok_style style,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void check_wildcards(struct parser *P, struct expr *e, bool top_allowed);
 static void check_hist(struct parser *P, struct expr *e);
 static void check_index_keys(struct parser *P, struct expr *e);
 
-static void perror_at(struct parser *P, const struct token *t, enum diag_tok_style style,
-		      const char *fmt, ...)
+void parser_error(struct parser *P, const struct token *t, enum diag_tok_style style,
+		  const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -42,14 +40,14 @@ static void perror_at(struct parser *P, const struct token *t, enum diag_tok_sty
 static void too_deep(struct parser *P, const struct token *tok)
 {
 	if (!P->depth_reported)
-		perror_at(P, tok, DIAG_AT, "expression or statement nested deeper than %d levels",
+		parser_error(P, tok, DIAG_AT, "expression or statement nested deeper than %d levels",
 			  PARSER_MAX_DEPTH);
 	P->depth_reported = true;
 }
 
 /* Links a child into its parent: checks where it may stand and keeps the
  * tree's height bounded so that every later (recursive) pass is safe. */
-static struct expr *operand(struct parser *P, struct expr *parent, struct expr *e)
+struct expr *parser_operand(struct parser *P, struct expr *parent, struct expr *e)
 {
 	if (!e)
 		return e;
@@ -145,7 +143,7 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 		if (!P->privileged && (t->type == T_AT_CONST || ((t->type == T_AT_REGISTER ||
 								   t->type == T_AT_DEREF) &&
 								  t->text[1] == 'k')))
-			perror_at(P, t, DIAG_SAW, "using %s operator not permitted; need stap -g",
+			parser_error(P, t, DIAG_SAW, "using %s operator not permitted; need stap -g",
 				  t->text);
 	} else if (t->type == T_TARGET && (t->text == P->n_dollar || t->text == P->n_dollar2) &&
 		   !(P->last && P->last->type == T_ARROW)) {
@@ -156,7 +154,7 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 	if (t->type == '(' || t->type == '[' || t->type == '{') {
 		if (++P->depth > PARSER_MAX_DEPTH) {
 			if (P->depth == PARSER_MAX_DEPTH + 1)
-				perror_at(P, t, DIAG_AT, "nesting deeper than %d levels",
+				parser_error(P, t, DIAG_AT, "nesting deeper than %d levels",
 					  PARSER_MAX_DEPTH);
 			t->type = T_LEX_ERROR;
 		}
@@ -173,254 +171,13 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 int64_t parser_number(struct parser *P, const struct token *t)
 {
 	if (t->flags & TF_BAD_NUMBER)
-		perror_at(P, t, DIAG_SAW, "number invalid or out of range");
+		parser_error(P, t, DIAG_SAW, "number invalid or out of range");
 	return t->num_value;
-}
-
-/* ---------------------------------------------------------- error text */
-
-/* Bison names a token by its alias: older releases keep the quotes
- * ("\"probe\""), 3.6 and later with parse.error custom do not ("probe").
- * Names compare without the quotes; characters stay quoted ("'+'"). */
-static bool same_name(const char *bison, const char *want)
-{
-	size_t n = strlen(bison);
-	if (n >= 2 && bison[0] == '"' && bison[n - 1] == '"')
-		return strlen(want) == n - 2 && memcmp(bison + 1, want, n - 2) == 0;
-	return strcmp(bison, want) == 0;
-}
-
-/* Descriptive token names are shown bare, literal ones quoted: 'probe'. */
-static void token_display(const char *name, char *buf, size_t size)
-{
-	static const char *const descriptive[] = {
-		"identifier", "number", "string literal", "embedded-code", "target variable",
-		"pretty-print suffix", "statistic operator", "@operator", "end of file",
-	};
-	size_t n = strlen(name);
-	if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
-		name++;
-		n -= 2;
-	}
-	for (size_t i = 0; i < sizeof(descriptive) / sizeof(descriptive[0]); i++) {
-		if (strlen(descriptive[i]) == n && memcmp(descriptive[i], name, n) == 0) {
-			snprintf(buf, size, "%.*s", (int)n, name);
-			return;
-		}
-	}
-	if (name[0] == '\'')
-		snprintf(buf, size, "%.*s", (int)n, name);
-	else
-		snprintf(buf, size, "'%.*s'", (int)n, name);
-}
-
-static bool has(const char **expected, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (same_name(expected[i], name))
-			return true;
-	return false;
-}
-
-static bool on_stack(const char **stack, int nstack, int from, int to, const char *name)
-{
-	for (int i = from; i < nstack && i <= to; i++)
-		if (same_name(stack[i], name))
-			return true;
-	return false;
-}
-
-static bool is_formatted_print(const char *name)
-{
-	static const char *const names[] = {
-		"printf", "sprintf", "printd", "printdln", "sprintd", "sprintdln",
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool is_eof(const struct token *t)
-{
-	return t->type == T_EOF;
-}
-
-/*
- * The message SystemTap 4.8 gives at this point.  4.8 parses by recursive
- * descent, so its message depends on the construct being parsed, which
- * the top of bison's stack tells (stack[0] is the innermost symbol); the
- * set of expected tokens tells the rest.  *at is set when the message
- * names a token other than the lookahead (printed with "at:").
- */
-/* Tokens that may continue an expression; what is left of an expected
- * set without them is what closes the construct (')' after `if (x`). */
-static bool continues_expression(const char *name)
-{
-	static const char *const ops[] = {
-		"'+'", "'-'", "'*'", "'/'", "'%'", "'.'", "'&'", "'|'", "'^'", "'<'", "'>'",
-		"'?'", "'='", "'['", "<<", ">>", ">>>", "&&", "||", "<=", ">=", "==", "!=", "=~",
-		"!~", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", ".=", "<<<", "<<=", ">>=",
-		"++", "--", "->", "in", "pretty-print suffix", "'('",
-	};
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (same_name(name, ops[i]))
-			return true;
-	return false;
-}
-
-/* The innermost open '(' on the stack and the symbol before it. */
-static const char *before_paren(const char **stack, int ns)
-{
-	for (int i = 0; i + 1 < ns; i++)
-		if (same_name(stack[i], "'('"))
-			return stack[i + 1];
-	return "";
-}
-
-static const char *list_message(const char **exp, int n, char *buf, size_t size)
-{
-	if (n < 1 || n > 4)
-		return "syntax error";
-	size_t off = (size_t)snprintf(buf, size, "expected ");
-	for (int i = 0; i < n && off < size; i++) {
-		char tn[64];
-		token_display(exp[i], tn, sizeof(tn));
-		off += (size_t)snprintf(buf + off, size - off, "%s%s",
-					i == 0 ? "" : (i == n - 1 ? " or " : ", "), tn);
-	}
-	return buf;
-}
-
-/* After an expression: what 4.8 says is missing, from the closers left. */
-static const char *closer_message(const char **stack, int ns, const char **rest, int nr,
-				  char *buf, size_t size)
-{
-	if (nr == 2 && has(rest, nr, "')'") && has(rest, nr, "','"))
-		return "expected one of ') ,'";
-	if (nr == 2 && has(rest, nr, "']'") && has(rest, nr, "','")) {
-		/* ARRAY[k, ... (4.8: expect_op_any) or [k, ...] in / foreach */
-		for (int i = 0; i + 1 < ns; i++)
-			if (same_name(stack[i], "'['"))
-				return same_name(stack[i + 1], "identifier") ||
-				       same_name(stack[i + 1], "postfix")
-				       ? "expected one of '] ,'" : "expected ',' or ']'";
-		return "expected one of '] ,'";
-	}
-	return list_message(rest, nr, buf, size);
-}
-
-/*
- * The message SystemTap 4.8 gives at this point.  4.8 parses by recursive
- * descent, so its message depends on the construct being parsed, which
- * the top of bison's stack tells (stack[0] is the innermost symbol); the
- * set of expected tokens tells the rest.  *at is set when the message
- * names a token other than the lookahead (printed with "at:").
- */
-static const char *syntax_message(struct parser *P, const char **exp, int n, const char **stack,
-				  int ns, char *buf, size_t size, const struct token **at)
-{
-	const struct token *la = P->last;
-	const char *top = ns ? stack[0] : "";
-	*at = NULL;
-	if (has(exp, n, "probe") && has(exp, n, "global") && !has(exp, n, "identifier"))
-		return "expected 'probe', 'global', 'private', 'function', or '%{'";
-	bool statement_start = has(exp, n, "'}'") && has(exp, n, "if");
-	bool after_point = has(exp, n, "'{'") && has(exp, n, "'='") && has(exp, n, "+=");
-	if (is_eof(la)) {
-		/* where 4.8 peeks it names the construct, elsewhere it reads
-		 * past the end */
-		if (statement_start)
-			return "expected statement";
-		if (after_point)
-			return "expected one of ', { } = +='";
-		if (has(exp, n, "number") && has(exp, n, "identifier"))
-			return "expected value";
-		return "unexpected end-of-file";
-	}
-	if (after_point)
-		return "expected one of ', { } = +='";
-	if (same_name(top, "->"))
-		return "expected identifier or keyword";
-	if (same_name(top, "in"))
-		return "expected identifier or statistical operation";
-	if (statement_start)
-		return la->kind == TK_KEYWORD ? "expected statement"
-					      : "expected literal string or number";
-	if (same_name(top, "private_kw"))
-		return "expected 'function' or identifier";
-	if (same_name(top, "'('") && (on_stack(stack, ns, 1, 1, "foreach") ||
-				      on_stack(stack, ns, 1, 4, "function")))
-		return "expected identifier";
-	if (la->type == ',' && same_name(before_paren(stack, ns), "statistic operator")) {
-		*at = la;
-		return "not more than 1 parameter allowed";
-	}
-	if (same_name(top, "hist_op") && P->hist_tok) {
-		*at = P->hist_tok;
-		return "base histogram operator where expression expected";
-	}
-	if (same_name(top, "statistic operator") && has(exp, n, "'+'") && has(exp, n, "'-'"))
-		return "expected sort directive";
-	if (on_stack(stack, ns, 0, 7, "@hist_linear") && has(exp, n, "number") &&
-	    !has(exp, n, "identifier"))
-		return "expected number";
-	if (same_name(top, "'('") && ns >= 2 && same_name(stack[1], "identifier") && P->prev2 &&
-	    is_formatted_print(P->prev2->text))
-		return "expected literal string"; /* printf( needs its format first */
-	if (has(exp, n, "number") && has(exp, n, "string literal"))
-		return "expected literal string or number";
-	if (has(exp, n, "number") && has(exp, n, "'-'") && n == 2)
-		return "expected literal string or number"; /* function priority */
-	if (n == 1 && same_name(exp[0], "string literal"))
-		return same_name(top, "=~") || same_name(top, "!~") ||
-		       (same_name(top, "'('") && ns >= 2 &&
-			(same_name(stack[1], "@perf") || same_name(stack[1], "@const")))
-		       ? "expected literal string" : "expected string";
-	if (has(exp, n, "'{'") && has(exp, n, "embedded-code") && !has(exp, n, "identifier"))
-		return "expected '{'"; /* a function body (4.8 names only the block) */
-	if (n == 1 && same_name(exp[0], "number"))
-		return "expected number";
-	if (has(exp, n, "identifier") && has(exp, n, "'*'") && has(exp, n, "'{'"))
-		return "expected identifier or '*' or '{'";
-	if (has(exp, n, "in") && on_stack(stack, ns, 0, 7, "foreach"))
-		return "expected 'in'"; /* sort marks and '=' are optional */
-	if (n == 2 && has(exp, n, "')'") && has(exp, n, "limit"))
-		return "expected ')'"; /* foreach (... SORT: limit is optional */
-
-	/* after an expression: name what closes it */
-	const char *rest[64];
-	int nr = 0;
-	bool continued = false;
-	for (int i = 0; i < n; i++) {
-		if (continues_expression(exp[i]))
-			continued = true;
-		else if (nr < 64)
-			rest[nr++] = exp[i];
-	}
-	if (continued && nr > 0)
-		return closer_message(stack, ns, rest, nr, buf, size);
-	return list_message(exp, n, buf, size);
-}
-
-void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
-			 int nstack)
-{
-	const struct token *t = P->last;
-	if (!t || t->type == T_LEX_ERROR)
-		return; /* already reported where it was found */
-	char buf[512];
-	const struct token *at;
-	const char *msg = syntax_message(P, expected, n, stack, nstack, buf, sizeof(buf), &at);
-	if (at)
-		perror_at(P, at, DIAG_AT, "%s", msg);
-	else
-		perror_at(P, t, DIAG_SAW, "%s", msg);
 }
 
 void parser_fatal(struct parser *P, const char *msg)
 {
-	perror_at(P, P->last, DIAG_SAW, "%s", msg);
+	parser_error(P, P->last, DIAG_SAW, "%s", msg);
 }
 
 void parser_recovered(struct parser *P)
@@ -441,7 +198,7 @@ static bool check_embedded(struct parser *P, const struct token *code, const cha
 	const struct source_file *src = P->sources ? source_get(P->sources, code->loc.file) : NULL;
 	if (src && (src->kind == SOURCE_MACROS || src->kind == SOURCE_TAPSET))
 		return true;
-	perror_at(P, code, DIAG_SAW, "%s in unprivileged script; need stap -g", what);
+	parser_error(P, code, DIAG_SAW, "%s in unprivileged script; need stap -g", what);
 	return false;
 }
 
@@ -450,13 +207,13 @@ void parser_global(struct parser *P, struct token *name)
 	const struct vardecl *old = ptrmap_get(&P->global_names, name->text);
 	if (old) {
 		if (old->is_private != P->next_private)
-			perror_at(P, name, DIAG_SAW, "global versus private variable declaration conflict");
+			parser_error(P, name, DIAG_SAW, "global versus private variable declaration conflict");
 		else
-			perror_at(P, name, DIAG_SAW, "duplicate global name");
+			parser_error(P, name, DIAG_SAW, "duplicate global name");
 		return;
 	}
 	if (P->g_init && P->g_size_tok) {
-		perror_at(P, P->g_init_tok ? P->g_init_tok : P->g_init->tok, DIAG_SAW,
+		parser_error(P, P->g_init_tok ? P->g_init_tok : P->g_init->tok, DIAG_SAW,
 			  "only scalar globals can be initialized");
 		P->g_init = NULL;
 	}
@@ -471,7 +228,7 @@ void parser_global(struct parser *P, struct token *name)
 	if (P->g_size_tok) {
 		int64_t n = parser_number(P, P->g_size_tok);
 		if (n < 1 || n > 0x7fffffff)
-			perror_at(P, P->g_size_tok, DIAG_AT, "array size out of range");
+			parser_error(P, P->g_size_tok, DIAG_AT, "array size out of range");
 		v->maxsize = n;
 	}
 	if (P->g_init) {
@@ -518,7 +275,7 @@ void parser_param(struct parser *P, struct token *name, enum stap_type type)
 		return;
 	for (uint32_t i = 0; i < P->fn->params.len; i++) {
 		if (P->fn->params.items[i]->name == name->text) {
-			perror_at(P, name, DIAG_SAW, "duplicate parameter names");
+			parser_error(P, name, DIAG_SAW, "duplicate parameter names");
 			return;
 		}
 	}
@@ -541,7 +298,7 @@ void parser_function_priority(struct parser *P, struct token *tok, int64_t prio)
 	if (!P->fn)
 		return;
 	if (prio < 1)
-		perror_at(P, tok, DIAG_SAW, "specified priority must be > 0");
+		parser_error(P, tok, DIAG_SAW, "specified priority must be > 0");
 	P->fn->priority = prio;
 	P->fn->has_priority = true;
 }
@@ -636,12 +393,12 @@ static bool plain_alias_name(struct parser *P, const probe_point_vec *names,
 			     const struct token *sep)
 {
 	if (names->len != 1) {
-		perror_at(P, sep, DIAG_SAW, "expected probe point specifier");
+		parser_error(P, sep, DIAG_SAW, "expected probe point specifier");
 		return false;
 	}
 	const struct probe_point *n = names->items[0];
 	if (n->optional || n->sufficient) {
-		perror_at(P, n->tok, DIAG_AT,
+		parser_error(P, n->tok, DIAG_AT,
 			  "probe point alias name cannot be optional nor sufficient");
 		return false;
 	}
@@ -657,7 +414,7 @@ void parser_probe(struct parser *P, struct stmt *body, const struct token *comma
 	if (nlists == 1) {
 		/* 4.8 ends the probe at its block and chokes on the ',' */
 		if (second)
-			perror_at(P, comma, DIAG_SAW,
+			parser_error(P, comma, DIAG_SAW,
 				  "expected 'probe', 'global', 'private', 'function', or '%%{'");
 		struct probe *p = arena_new_obj(A, struct probe);
 		p->tok = P->probe_tok;
@@ -675,7 +432,7 @@ void parser_probe(struct parser *P, struct stmt *body, const struct token *comma
 		if (P->head_seps.items[i]->type == T_ADD_ASSIGN)
 			epilogue_style = true;
 	if (epilogue_style && second) {
-		perror_at(P, comma, DIAG_SAW,
+		parser_error(P, comma, DIAG_SAW,
 			  "Combined prologue and epilogue cannot be defined with '+='");
 		return;
 	}
@@ -755,7 +512,7 @@ struct token_list *parser_toks(struct parser *P, struct token_list *l, struct to
 	if (!l)
 		l = arena_new_obj(A, struct token_list);
 	else if (t->flags & TF_SPACE_BEFORE)
-		perror_at(P, t, DIAG_SAW, "expected one of ', { } = +='");
+		parser_error(P, t, DIAG_SAW, "expected one of ', { } = +='");
 	vec_push(A, &l->toks, t);
 	return l;
 }
@@ -813,7 +570,7 @@ struct stmt *parser_for(struct parser *P, struct token *kw, struct expr *init, s
 struct stmt *parser_return(struct parser *P, struct token *kw, struct expr *value)
 {
 	if (!P->fn)
-		perror_at(P, kw, DIAG_SAW, "found 'return' not in function context");
+		parser_error(P, kw, DIAG_SAW, "found 'return' not in function context");
 	struct stmt *s = ast_stmt_new(A, STMT_RETURN, kw);
 	s->u.ret.value = stmt_expr(P, s, value);
 	check_hist(P, value);
@@ -837,7 +594,7 @@ static enum walk_result no_wildcard(struct ast_walker *w, struct expr *e)
 	if (e->kind == EXPR_INDEX) {
 		for (uint32_t i = 0; i < e->u.index.keys.len; i++) {
 			if (!e->u.index.keys.items[i]) {
-				perror_at(P, e->tok, DIAG_AT,
+				parser_error(P, e->tok, DIAG_AT,
 					  "wildcard '*' not allowed in an array index here");
 				return WALK_STOP;
 			}
@@ -895,7 +652,7 @@ struct foreach_head *parser_foreach_key(struct parser *P, struct foreach_head *h
 	vec_push(A, &h->keys, ast_symbol(A, name, name->text));
 	if (sort) {
 		if (h->key_sort_dir && !h->sort_reported) {
-			perror_at(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
+			parser_error(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
 				  "multiple sort directives");
 			h->sort_reported = true;
 		}
@@ -936,7 +693,7 @@ struct foreach_head *parser_foreach_base(struct parser *P, struct foreach_head *
 	h->limit = P->flimit;
 	int nsorts = (h->key_sort_dir != 0) + (h->value_sort_dir != 0) + (P->fsort_dir != 0);
 	if (nsorts > 1 && !h->sort_reported)
-		perror_at(P, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
+		parser_error(P, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
 			  "multiple sort directives");
 	if (h->key_sort_dir) {
 		h->sort_dir = h->key_sort_dir;
@@ -979,7 +736,7 @@ struct stmt *parser_foreach(struct parser *P, struct token *kw, struct foreach_h
 static void check_hist(struct parser *P, struct expr *e)
 {
 	if (e && e->kind == EXPR_HIST)
-		perror_at(P, e->tok, DIAG_AT, "base histogram operator where expression expected");
+		parser_error(P, e->tok, DIAG_AT, "base histogram operator where expression expected");
 }
 
 static void check_index_keys(struct parser *P, struct expr *e)
@@ -1006,8 +763,8 @@ struct expr *parser_assign(struct parser *P, struct token *op, struct expr *lhs,
 	for (size_t i = 0; i < sizeof(assign_ops) / sizeof(assign_ops[0]); i++)
 		if (assign_ops[i].token == op->type)
 			e->u.assign.op = assign_ops[i].op;
-	e->u.assign.lhs = operand(P, e, lhs);
-	e->u.assign.rhs = operand(P, e, rhs);
+	e->u.assign.lhs = parser_operand(P, e, lhs);
+	e->u.assign.rhs = parser_operand(P, e, rhs);
 	return e;
 }
 
@@ -1015,9 +772,9 @@ struct expr *parser_ternary(struct parser *P, struct token *q, struct expr *c, s
 			    struct expr *f)
 {
 	struct expr *e = ast_expr_new(A, EXPR_TERNARY, q);
-	e->u.ternary.cond = operand(P, e, c);
-	e->u.ternary.then = operand(P, e, t);
-	e->u.ternary.otherwise = operand(P, e, f);
+	e->u.ternary.cond = parser_operand(P, e, c);
+	e->u.ternary.then = parser_operand(P, e, t);
+	e->u.ternary.otherwise = parser_operand(P, e, f);
 	return e;
 }
 
@@ -1026,8 +783,8 @@ struct expr *parser_binary(struct parser *P, enum expr_kind kind, enum binary_op
 {
 	struct expr *e = ast_expr_new(A, kind, tok);
 	e->u.binary.op = op;
-	e->u.binary.lhs = operand(P, e, l);
-	e->u.binary.rhs = operand(P, e, r);
+	e->u.binary.lhs = parser_operand(P, e, l);
+	e->u.binary.rhs = parser_operand(P, e, r);
 	return e;
 }
 
@@ -1049,7 +806,7 @@ struct expr *parser_regex(struct parser *P, struct token *op, struct expr *l, st
 			  bool negated)
 {
 	struct expr *e = ast_expr_new(A, EXPR_REGEX, op);
-	e->u.regex.lhs = operand(P, e, l);
+	e->u.regex.lhs = parser_operand(P, e, l);
 	e->u.regex.negated = negated;
 	e->u.regex.pattern = re->text;
 	e->u.regex.pattern_len = re->len;
@@ -1062,7 +819,7 @@ struct expr *parser_in(struct parser *P, struct token *kw, expr_vec *keys, struc
 	struct expr *e = ast_expr_new(A, EXPR_IN, kw);
 	for (uint32_t i = 0; i < keys->len; i++)
 		if (keys->items[i])
-			operand(P, e, keys->items[i]);
+			parser_operand(P, e, keys->items[i]);
 	e->u.in.keys = *keys;
 	e->u.in.array = array; /* a symbol, or @hist_xxx(v) (is the bucket valid?) */
 	return e;
@@ -1072,7 +829,7 @@ struct expr *parser_unary(struct parser *P, enum unary_op op, struct token *tok,
 {
 	struct expr *e = ast_expr_new(A, EXPR_UNARY, tok);
 	e->u.unary.op = op;
-	e->u.unary.operand = operand(P, e, x);
+	e->u.unary.operand = parser_operand(P, e, x);
 	return e;
 }
 
@@ -1082,16 +839,16 @@ struct expr *parser_incdec(struct parser *P, struct token *tok, struct expr *x, 
 	struct expr *e = ast_expr_new(A, EXPR_INCDEC, tok);
 	e->u.incdec.increment = inc;
 	e->u.incdec.prefix = prefix;
-	e->u.incdec.operand = operand(P, e, x);
+	e->u.incdec.operand = parser_operand(P, e, x);
 	return e;
 }
 
 struct expr *parser_addressof(struct parser *P, struct token *amp, struct expr *x)
 {
 	if (!P->autocast && x->kind != EXPR_TARGET && x->kind != EXPR_CAST)
-		perror_at(P, x->tok, DIAG_SAW, "expected @cast, @var or $var");
+		parser_error(P, x->tok, DIAG_SAW, "expected @cast, @var or $var");
 	struct expr *e = ast_expr_new(A, EXPR_ADDROF, amp);
-	e->u.op1.operand = operand(P, e, x);
+	e->u.op1.operand = parser_operand(P, e, x);
 	return e;
 }
 
@@ -1112,7 +869,7 @@ struct expr *parser_index(struct parser *P, struct expr *base, expr_vec *keys)
 		e->depth = base->depth + 1;
 	for (uint32_t i = 0; i < keys->len; i++)
 		if (keys->items[i])
-			operand(P, e, keys->items[i]);
+			parser_operand(P, e, keys->items[i]);
 	e->u.index.keys = *keys;
 	return e;
 }
@@ -1144,7 +901,7 @@ static void check_format(struct parser *P, const struct token *tok, const char *
 	while ((r = fmt_next(fmt, len, &pos, &spec, &err)) > 0)
 		;
 	if (r < 0)
-		perror_at(P, tok, DIAG_AT, "%s", err);
+		parser_error(P, tok, DIAG_AT, "%s", err);
 }
 
 static struct expr *print_call(struct parser *P, struct token *name, unsigned flags,
@@ -1157,7 +914,7 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 	e->u.print = pf;
 	if (hist) {
 		if (flags & (PRINT_FORMAT | PRINT_DELIM))
-			perror_at(P, hist->tok, DIAG_AT,
+			parser_error(P, hist->tok, DIAG_AT,
 				  "base histogram operator where expression expected");
 		pf->hist = hist;
 		return e;
@@ -1166,7 +923,7 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 	if (flags & (PRINT_FORMAT | PRINT_DELIM)) {
 		struct expr *f = args->len ? args->items[0] : NULL;
 		if (!f || f->kind != EXPR_STRING) {
-			perror_at(P, f ? f->tok : P->last, DIAG_SAW, "expected literal string");
+			parser_error(P, f ? f->tok : P->last, DIAG_SAW, "expected literal string");
 			return e;
 		}
 		if (flags & PRINT_FORMAT) {
@@ -1182,11 +939,11 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 		first = 1;
 	}
 	for (uint32_t i = first; i < args->len; i++)
-		vec_push(A, &pf->args, operand(P, e, args->items[i]));
+		vec_push(A, &pf->args, parser_operand(P, e, args->items[i]));
 	if ((flags & PRINT_DELIM) && pf->args.len < 2)
-		perror_at(P, P->last, DIAG_SAW, "expected literal string or number");
+		parser_error(P, P->last, DIAG_SAW, "expected literal string or number");
 	else if (!(flags & (PRINT_FORMAT | PRINT_DELIM | PRINT_NEWLINE)) && pf->args.len == 0)
-		perror_at(P, P->last, DIAG_SAW, "expected literal string or number");
+		parser_error(P, P->last, DIAG_SAW, "expected literal string or number");
 	return e;
 }
 
@@ -1202,7 +959,7 @@ struct expr *parser_call(struct parser *P, struct token *name, expr_vec *args, s
 		return e;
 	}
 	for (uint32_t i = 0; i < args->len; i++)
-		operand(P, e, args->items[i]);
+		parser_operand(P, e, args->items[i]);
 	e->u.call.args = *args;
 	return e;
 }
@@ -1210,7 +967,7 @@ struct expr *parser_call(struct parser *P, struct token *name, expr_vec *args, s
 struct expr *parser_perf(struct parser *P, struct token *tok, struct token *name)
 {
 	if (name->len == 0)
-		perror_at(P, P->last, DIAG_SAW, "expected non-empty string");
+		parser_error(P, P->last, DIAG_SAW, "expected non-empty string");
 	struct expr *e = ast_string(A, tok, name->text, name->len);
 	e->kind = EXPR_PERF;
 	e->type = TYPE_UNKNOWN; /* a counter's value: pass 2 types it long */
@@ -1220,7 +977,7 @@ struct expr *parser_perf(struct parser *P, struct token *tok, struct token *name
 struct expr *parser_op1(struct parser *P, enum expr_kind kind, struct token *tok, struct expr *x)
 {
 	struct expr *e = ast_expr_new(A, kind, tok);
-	e->u.op1.operand = operand(P, e, x);
+	e->u.op1.operand = parser_operand(P, e, x);
 	return e;
 }
 
@@ -1240,7 +997,7 @@ struct expr *parser_register(struct parser *P, struct token *tok, struct expr *n
 	bool user = strcmp(tok->text, "@uregister") == 0;
 	struct expr *e = ast_expr_new(A, EXPR_REGISTER, tok);
 	e->u.reg.user = user;
-	e->u.reg.num = operand(P, e, num);
+	e->u.reg.num = parser_operand(P, e, num);
 	return e;
 }
 
@@ -1250,8 +1007,8 @@ struct expr *parser_deref(struct parser *P, struct token *tok, struct expr *size
 	bool user = strcmp(tok->text, "@uderef") == 0;
 	struct expr *e = ast_expr_new(A, EXPR_DEREF, tok);
 	e->u.deref.user = user;
-	e->u.deref.size = operand(P, e, size);
-	e->u.deref.addr = operand(P, e, addr);
+	e->u.deref.size = parser_operand(P, e, size);
+	e->u.deref.addr = parser_operand(P, e, addr);
 	return e;
 }
 
@@ -1259,7 +1016,7 @@ struct expr *parser_stat(struct parser *P, struct token *tok, struct expr *x, st
 {
 	struct expr *e = ast_expr_new(A, EXPR_STAT, tok);
 	e->u.stat.op = stat_op_of(tok->text);
-	e->u.stat.operand = operand(P, e, x);
+	e->u.stat.operand = parser_operand(P, e, x);
 	if (shift) {
 		e->u.stat.has_shift = true;
 		e->u.stat.shift = parser_number(P, shift);
@@ -1272,14 +1029,14 @@ struct expr *parser_hist_log(struct parser *P, struct token *tok, struct expr *x
 	struct expr *e = ast_expr_new(A, EXPR_HIST, tok);
 	P->hist_tok = tok;
 	e->u.hist.kind = HIST_LOG;
-	e->u.hist.operand = operand(P, e, x);
+	e->u.hist.operand = parser_operand(P, e, x);
 	return e;
 }
 
 static int64_t literal_number(struct parser *P, struct expr *lit)
 {
 	if (lit->kind != EXPR_NUMBER) {
-		perror_at(P, lit->tok, DIAG_SAW, "expected number");
+		parser_error(P, lit->tok, DIAG_SAW, "expected number");
 		return 0;
 	}
 	return lit->u.num;
@@ -1291,143 +1048,11 @@ struct expr *parser_hist_linear(struct parser *P, struct token *tok, struct expr
 	struct expr *e = ast_expr_new(A, EXPR_HIST, tok);
 	P->hist_tok = tok;
 	e->u.hist.kind = HIST_LINEAR;
-	e->u.hist.operand = operand(P, e, x);
+	e->u.hist.operand = parser_operand(P, e, x);
 	e->u.hist.start = literal_number(P, start);
 	e->u.hist.stop = literal_number(P, stop);
 	e->u.hist.interval = literal_number(P, interval);
 	return e;
-}
-
-/* "$var$$" -> name "$var", pretty TCOMP_PRETTY_DEEP */
-static const char *split_pretty(struct parser *P, const char *text, enum target_comp_kind *pretty)
-{
-	size_t n = strlen(text);
-	size_t lead = 0;
-	while (lead < n && text[lead] == '$')
-		lead++;
-	size_t trail = 0;
-	while (trail < n - lead && text[n - 1 - trail] == '$')
-		trail++;
-	if (trail == 0 || lead == n) {
-		*pretty = TCOMP_MEMBER; /* none */
-		return text;
-	}
-	*pretty = trail >= 2 ? TCOMP_PRETTY_DEEP : TCOMP_PRETTY;
-	return intern_n(P->names, text, n - (trail >= 2 ? 2 : 1));
-}
-
-static void add_pretty(struct parser *P, struct expr *t, const struct token *tok,
-		       enum target_comp_kind kind)
-{
-	struct target_comp c = { .kind = kind, .tok = tok };
-	vec_push(A, &t->u.target.comps, c);
-}
-
-struct expr *parser_target(struct parser *P, struct token *tok)
-{
-	struct expr *e = ast_expr_new(A, EXPR_TARGET, tok);
-	enum target_comp_kind pretty;
-	e->u.target.name = split_pretty(P, tok->text, &pretty);
-	if (pretty != TCOMP_MEMBER)
-		add_pretty(P, e, tok, pretty);
-	return e;
-}
-
-struct expr *parser_cast(struct parser *P, struct token *tok, struct expr *x, struct token *type,
-			 struct token *module)
-{
-	struct expr *e = ast_expr_new(A, EXPR_CAST, tok);
-	e->u.target.operand = operand(P, e, x);
-	e->u.target.type_name = type->text;
-	e->u.target.module = module ? module->text : NULL;
-	return e;
-}
-
-struct expr *parser_at_var(struct parser *P, struct token *tok, struct token *name,
-			   struct token *module)
-{
-	struct expr *e = ast_expr_new(A, EXPR_TARGET, tok);
-	e->u.target.is_at_var = true;
-	e->u.target.name = name->text;
-	e->u.target.module = module ? module->text : NULL;
-	return e;
-}
-
-static bool has_pretty(const struct expr *t)
-{
-	const target_comp_vec *c = &t->u.target.comps;
-	return c->len && (c->items[c->len - 1].kind == TCOMP_PRETTY ||
-			  c->items[c->len - 1].kind == TCOMP_PRETTY_DEEP);
-}
-
-/* `x->m`, `f()[1]`, `(a+b)$` on a non-target value: an autocast, whose
- * type pass 2 takes from the value's own (DWARF/BTF) type. */
-static struct expr *autocast(struct parser *P, struct expr *x, const struct token *tok)
-{
-	if (x->kind == EXPR_TARGET || x->kind == EXPR_CAST)
-		return x;
-	if (!P->autocast)
-		perror_at(P, tok, DIAG_SAW, "expected literal string or number");
-	struct expr *e = ast_expr_new(A, EXPR_CAST, x->tok);
-	e->u.target.operand = operand(P, e, x);
-	e->u.target.type_name = NULL;
-	return e;
-}
-
-struct expr *parser_target_member(struct parser *P, struct expr *t, struct token *arrow,
-				  struct token *name)
-{
-	t = autocast(P, t, arrow);
-	if (has_pretty(t)) {
-		perror_at(P, arrow, DIAG_AT, "unexpected member access after pretty-print suffix");
-		return t;
-	}
-	enum target_comp_kind pretty;
-	if (name->text == P->n_dollar || name->text == P->n_dollar2) {
-		add_pretty(P, t, name, name->text == P->n_dollar ? TCOMP_PRETTY : TCOMP_PRETTY_DEEP);
-		return t;
-	}
-	const char *member = split_pretty(P, name->text, &pretty);
-	if (member[0] == '$') {
-		perror_at(P, name, DIAG_SAW, "expected identifier");
-		return t;
-	}
-	struct target_comp c = { .kind = TCOMP_MEMBER, .tok = name, .name = member };
-	vec_push(A, &t->u.target.comps, c);
-	if (pretty != TCOMP_MEMBER)
-		add_pretty(P, t, name, pretty);
-	return t;
-}
-
-struct expr *parser_target_index(struct parser *P, struct expr *t, struct token *bracket,
-				 struct expr *index)
-{
-	t = autocast(P, t, bracket);
-	if (has_pretty(t)) {
-		perror_at(P, bracket, DIAG_AT, "unexpected index after pretty-print suffix");
-		return t;
-	}
-	struct target_comp c = { .tok = bracket };
-	if (index->kind == EXPR_NUMBER) {
-		c.kind = TCOMP_INDEX_NUM;
-		c.num = index->u.num;
-	} else {
-		c.kind = TCOMP_INDEX_EXPR;
-		c.index = operand(P, t, index);
-	}
-	vec_push(A, &t->u.target.comps, c);
-	return t;
-}
-
-struct expr *parser_target_pretty(struct parser *P, struct expr *t, struct token *suffix)
-{
-	t = autocast(P, t, suffix);
-	if (has_pretty(t)) {
-		perror_at(P, suffix, DIAG_AT, "duplicate pretty-print suffix");
-		return t;
-	}
-	add_pretty(P, t, suffix, suffix->text == P->n_dollar ? TCOMP_PRETTY : TCOMP_PRETTY_DEEP);
-	return t;
 }
 
 expr_vec *parser_exprs(struct parser *P, expr_vec *v, struct expr *e)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "diag/diag.h"
 #include "parse/ast.h"
 #include "parse/ptrmap.h"
 
@@ -102,6 +103,13 @@ unsigned parser_run(struct parser *P);
 /* The value of a number token; "number invalid or out of range" if the
  * lexer flagged it. */
 int64_t parser_number(struct parser *P, const struct token *t);
+/* Links operand e into its parent expression: checks where it may stand
+ * and bounds the tree's height (parser.c). */
+struct expr *parser_operand(struct parser *P, struct expr *parent, struct expr *e);
+/* A parse error at t (counted in P->errors); style: "saw:" or "at:". */
+void parser_error(struct parser *P, const struct token *t, enum diag_tok_style style,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A syntax error from bison (syntax_error.c). */
 void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
 			 int nstack);
 void parser_fatal(struct parser *P, const char *msg);
