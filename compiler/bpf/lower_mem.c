@@ -293,6 +293,16 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		uint32_t payload = detail == ES_ADDR ? 8 : detail == ES_ERRNO_ADDR ? 16
 				   : detail == ES_STRING && str ? lw_align8(str->width) : 0;
 		uint32_t site = new_esite(L, tok, msg, detail, str ? str->width : 0);
+		/*
+		 * An error raised while a print's arguments are evaluated: the
+		 * error record takes the print's place in the queue (the print
+		 * is left out, as the handler ends here), but the print's own
+		 * open-record state must survive for the path that does not
+		 * fail, or its close would read this record's position, which
+		 * only this path sets.
+		 */
+		ir_reg outer_pos = L->rec_pos;
+		bool outer_direct = L->rec_direct;
 		struct smem rec = lower_rec_open(L, RTR_ERROR, site, payload);
 		if (detail == ES_ADDR) {
 			ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + 8), a);
@@ -305,6 +315,8 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 			lower_str_copy(L, p, *str);
 		}
 		lower_rec_close(L, rec);
+		L->rec_pos = outer_pos;
+		L->rec_direct = outer_direct;
 	}
 	/* count; past MAXERRORS the session is in error */
 	ir_reg h = lower_head(L), n = ir_new_vreg(ir);

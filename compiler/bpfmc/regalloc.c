@@ -389,6 +389,23 @@ static void hint(struct ra *ra, const struct ir_insn *in)
 	}
 }
 
+/* An internal error at the first instruction reading local vreg v. */
+static void report_undefined(struct ra *ra, uint32_t v)
+{
+	const void *tag = NULL;
+	for (uint32_t i = 0; i < ra->n && !tag; i++) {
+		struct operands o;
+		operands(&ra->f->insns.items[i], &o);
+		for (uint32_t k = 0; k < o.nuse; k++)
+			if (lv(ra, o.use[k]) == v)
+				tag = ra->f->insns.items[i].tag;
+	}
+	const void *saved = ir_set_tag(ra->ir, tag);
+	ir_internal(ra->ir, "%%%u may be read before it is written in '%s'",
+		    ra->global[v] - IR_VREG_BASE, ra->f->name);
+	ir_set_tag(ra->ir, saved);
+}
+
 static void intervals(struct ra *ra)
 {
 	ra->start = xcalloc(ra->nv + 1, sizeof(int32_t));
@@ -422,6 +439,7 @@ static void intervals(struct ra *ra)
 	uint32_t *seen = xcalloc(ra->nb + 1, sizeof(uint32_t));
 	uint32_t *defd = xcalloc(ra->nb + 1, sizeof(uint32_t)); /* blocks writing v */
 	uint32_t *stack = xcalloc(ra->nb + 1, sizeof(uint32_t));
+	bool undefined_reported = false;
 	for (uint32_t v = 0; v < ra->nv; v++) {
 		uint32_t sp = 0, stamp = v + 1;
 		for (uint32_t k = ra->def_start[v]; k < ra->def_start[v + 1]; k++)
@@ -433,6 +451,13 @@ static void intervals(struct ra *ra)
 		}
 		while (sp) {
 			uint32_t b = stack[--sp];
+			if (b == 0 && !undefined_reported) {
+				/* live at the function's entry: some path reads it
+				 * before any writes it (the verifier would take a
+				 * spilled one from stale stack) */
+				report_undefined(ra, v);
+				undefined_reported = true;
+			}
 			extend(ra, v, use_pos(ra->bstart[b]));
 			for (uint32_t k = ra->pred_start[b]; k < ra->pred_start[b + 1]; k++) {
 				uint32_t p = ra->preds[k];
@@ -842,7 +867,7 @@ static bool alloc_func(struct ir *ir, struct ir_func *f)
 		bool ok = number_vregs(&ra) && build_blocks(&ra);
 		if (ok) {
 			intervals(&ra);
-			ok = fixed_intervals(&ra) && scan(&ra);
+			ok = !ir->failed && fixed_intervals(&ra) && scan(&ra);
 		}
 		if (ok && ra.any_spill) {
 			ok = insert_spill_code(&ra);

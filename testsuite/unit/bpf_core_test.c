@@ -433,6 +433,30 @@ out:
 	t_close(&t);
 }
 
+/* A vreg read on a path where nothing wrote it is a code-generator bug
+ * the verifier lets through for root when the vreg is spilled (stale
+ * stack): register allocation refuses it (this is how a print's record
+ * position, clobbered by an error raised among its arguments, showed). */
+static void case_undefined_vreg(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ir *ir = ir_new(t.a, &t.diag, &t.tagger, "undef", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	ir_set_tag(ir, &t.toks[1]);
+	ir_reg v = ir_new_vreg(ir), c = ir_new_vreg(ir);
+	ir_label skip = ir_new_label(ir);
+	ir_emit_load(ir, 8, c, ir_ctx(ir), 8);
+	ir_emit_jcc_imm(ir, IR_JEQ, c, 0, skip);
+	ir_emit_mov_imm(ir, v, 1);     /* only this path writes v */
+	ir_bind_label(ir, skip);
+	ir_emit_exit(ir, v);
+	CHECK(!regalloc_run(ir) && strstr(t_diag(&t), "may be read before it is written"),
+	      "accepted: %s", t_diag(&t));
+	CHECK(strstr(t_diag(&t), "t.stp:2:7"), "no location: %s", t_diag(&t));
+out:
+	t_close(&t);
+}
+
 /* The listing: verifier syntax, one line per instruction, tagged. */
 static void case_listing(void)
 {
@@ -1715,6 +1739,7 @@ int main(void)
 	run_case("call_chain_budget", case_call_chain_budget, false);
 	run_case("jump_range", case_jump_range, false);
 	run_case("builder_checks", case_builder_checks, false);
+	run_case("undefined_vreg", case_undefined_vreg, false);
 	run_case("listing", case_listing, false);
 	run_case("feature_message", case_feature_message, false);
 	run_case("features", case_features, true);
