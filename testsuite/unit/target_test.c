@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "target/target.h"
+#include "util/arena.h"
 #include "util/fileutil.h"
 
 static int failures;
@@ -42,13 +43,26 @@ static const char *srcdir(void)
 	return s && *s ? s : CTAP_ABS_SRCDIR;
 }
 
+/* Descriptions live here until the program ends. */
+static struct arena *descs;
+
+/* Resolves o and opens its facts, as session_target() does; NULL with
+ * *err (malloc'd) when either step fails. */
+static struct target *open_target(const struct target_options *o, char **err)
+{
+	if (!descs)
+		descs = arena_new();
+	const struct target_desc *d = target_desc_resolve(descs, o, err);
+	return d ? target_open(d, err) : NULL;
+}
+
 static struct target *open_fixture(const char *name)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/testsuite/fixtures/%s", srcdir(), name);
 	struct target_options o = { .fixture_dir = dir };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	if (!t) {
 		printf("not ok - open %s: %s\n", name, err);
 		failures++;
@@ -116,11 +130,12 @@ static void test_fixture_61(void)
 	struct target *t = open_fixture("kernel-6.1.0-56-amd64");
 	if (!t)
 		return;
-	report(strcmp(target_release(t), "6.1.0-56-amd64") == 0 &&
-		       strcmp(target_kernel_version(t), "6.1.0") == 0 &&
-		       strcmp(target_arch(t), "x86_64") == 0 && !target_is_running_kernel(t),
-	       "fixture61 identity", "release %s version %s arch %s", target_release(t),
-	       target_kernel_version(t), target_arch(t));
+	const struct target_desc *d = target_description(t);
+	report(strcmp(d->release, "6.1.0-56-amd64") == 0 &&
+		       strcmp(d->kernel_version, "6.1.0") == 0 &&
+		       strcmp(d->arch, "x86_64") == 0 && !d->running,
+	       "fixture61 identity", "release %s version %s arch %s", d->release,
+	       d->kernel_version, d->arch);
 	report(target_can_load_modules(t), "fixture61 can_load_modules", "expected 1");
 	const char *m = target_config(t, "CONFIG_MODULES");
 	const char *cc = target_config(t, "CONFIG_CC_VERSION_TEXT");
@@ -248,7 +263,7 @@ static void test_synthetic(void)
 	write_file(dir, "release", "9.9.9-test\n");
 	struct target_options o = { .fixture_dir = dir };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	report(t && target_functions_match(t, "*", NULL, NULL) == -1 && !target_has_symbols(t) &&
 		       target_symbols_missing(t) &&
 		       target_tracepoints_match(t, NULL, "*", NULL, NULL) == -1 &&
@@ -268,7 +283,7 @@ static void test_synthetic(void)
 	write_file(dir, "tracepoints",
 		   "TP\tsys\tev_b\t7\nARG\tx\tint\t4\t1\t0\n\n"
 		   "TP\tsys\tev_a\t-1\nARGS\t?\n\n");
-	t = target_open(&o, &err);
+	t = open_target(&o, &err);
 	struct syms c = { .sorted = true };
 	int n = t ? target_functions_match(t, "helper", collect, &c) : -2;
 	report(n == 1 && c.s[0]->addr == 0xffffffff81000100ull && !c.s[0]->module,
@@ -294,7 +309,7 @@ static void test_synthetic(void)
 	remove_tree(dir);
 
 	o = (struct target_options){ .release = "0.0.0-no-such-release" };
-	t = target_open(&o, &err);
+	t = open_target(&o, &err);
 	report(!t && err && strstr(err, "not installed"), "open unknown release fails clearly",
 	       "%s", err ? err : "no error");
 	free(err);
@@ -319,7 +334,7 @@ static void test_release_61(void)
 	for (int round = 0; round < 2; round++) { /* extract, then from the cache */
 		struct target_options o = { .release = rel, .cache_dir = cache };
 		char *err = NULL;
-		struct target *t = target_open(&o, &err);
+		struct target *t = open_target(&o, &err);
 		free(err);
 		const char *name = round ? "release61 cached" : "release61 extracted";
 		if (!t) {
@@ -348,9 +363,9 @@ static void test_running(void)
 {
 	struct target_options o = { .no_cache = true };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	free(err);
-	if (!t || !target_is_running_kernel(t)) {
+	if (!t || !target_description(t)->running) {
 		skip("running kernel", "cannot open it");
 		target_close(t);
 		return;
@@ -381,5 +396,6 @@ int main(void)
 	test_synthetic();
 	test_release_61();
 	test_running();
+	arena_free(descs);
 	return failures ? 1 : 0;
 }
