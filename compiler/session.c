@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "target/target.h"
+#include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
 #include "util/intern.h"
@@ -25,6 +26,7 @@ void session_init(struct session *s)
 	s->names = intern_new(s->arena);
 	source_table_init(&s->sources, s->arena);
 	diag_init(&s->diag, &s->sources, stderr);
+	s->dwarf = udwarf_cache_new();
 }
 
 void session_fini(struct session *s)
@@ -35,6 +37,7 @@ void session_fini(struct session *s)
 	if (s->target)
 		target_close(s->target);
 	free(s->target_error);
+	udwarf_cache_free(s->dwarf);
 	diag_fini(&s->diag);
 	source_table_fini(&s->sources);
 	intern_free(s->names);
@@ -133,6 +136,7 @@ const struct target_desc *session_target_desc(struct session *s)
 	if (!s->target_desc && s->target_error) {
 		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s", s->target_error);
 		free(s->target_error);
+	udwarf_cache_free(s->dwarf);
 		s->target_error = NULL;
 	}
 	return s->target_desc;

@@ -19,6 +19,7 @@ struct arena;
 struct intern_table;
 struct target;
 struct target_desc;
+struct udwarf_cache;
 
 struct session {
 	struct options opts;
@@ -42,6 +43,10 @@ struct session {
 	struct target *target;
 	bool target_failed;
 	enum runtime_kind runtime;    /* resolved: RUNTIME_KMOD or RUNTIME_BPF */
+
+	/* the user-space DWARF open for pass 2 (target/user/udwarf.h), closed
+	 * with the session */
+	struct udwarf_cache *dwarf;
 
 	/* the compatibility level (systemtap_v): --compatible or ours */
 	const char *compat_version;

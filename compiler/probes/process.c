@@ -6,7 +6,8 @@
  *
  * Input: the matched point.  Output: one derived probe per address, with
  * struct process_data (process.h) for the back ends.  PATH resolution is
- * upath.c's; ELF reading uelf.c's; DWARF udwarf.c's.
+ * target/user/upath.c's; ELF reading uelf.c's; DWARF udwarf.c's, and
+ * $variables from it uvars.c's.
  *
  * Function probes take DWARF functions first (pp() with "@file:line"),
  * then symbols no DWARF function covers (pp() with the bare name), so a
@@ -25,10 +26,11 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
-#include "probes/udwarf.h"
-#include "probes/uelf.h"
-#include "probes/upath.h"
+#include "probes/uvars.h"
 #include "session.h"
+#include "target/user/udwarf.h"
+#include "target/user/uelf.h"
+#include "target/user/upath.h"
 #include "util/arena.h"
 #include "util/similar.h"
 #include "util/strbuf.h"
@@ -164,20 +166,20 @@ static struct udwarf *dwarf_of(struct req *r, const char **debug_file)
 	if (!r->elf)
 		return NULL;
 	if (r->elf->has_debug_info)
-		return udwarf_open(r->file, NULL);
+		return udwarf_open(r->E->s->dwarf, r->file, NULL);
 	const char *dbg = uelf_debug_file(r->E->arena, r->elf);
 	if (!dbg)
 		return NULL;
 	*debug_file = dbg;
-	return udwarf_open(r->file, dbg);
+	return udwarf_open(r->E->s->dwarf, r->file, dbg);
 }
 
-static struct udwarf *dwarf_for(const struct process_data *d)
+static struct udwarf *dwarf_for(struct elab *E, const struct process_data *d)
 {
 	if (!d->has_dwarf)
 		return NULL;
-	return udwarf_open(d->path, d->debug_file && strcmp(d->debug_file, d->path) ? d->debug_file
-										    : NULL);
+	return udwarf_open(E->s->dwarf, d->path,
+			   d->debug_file && strcmp(d->debug_file, d->path) ? d->debug_file : NULL);
 }
 
 /* ------------------------------------------------------------ functions */
@@ -357,7 +359,7 @@ static void resolve_functions(struct req *r)
 	s.want_exported = pp_match_has(m, "exported");
 	s.dw = dwarf_of(r, &s.debug_file);
 	if (s.dw)
-		udwarf_functions(s.dw, E, true, dwarf_func_cb, &s);
+		udwarf_functions(s.dw, E->arena, true, dwarf_func_cb, &s);
 	else if (s.pat.file) {
 		elab_point_error(E, m, comp_tok(m, "function"),
 				 "'%s': source files and lines need DWARF debuginfo, and %s has "
@@ -446,7 +448,7 @@ static void resolve_statement(struct req *r)
 		}
 		const char *file = NULL;
 		int line = pat.line;
-		udwarf_addr_line(dw, E, addrs[i], &file, &line);
+		udwarf_addr_line(dw, E->arena, addrs[i], &file, &line);
 		d->symbol = sym->name;
 		d->has_dwarf = true;
 		d->debug_file = debug_file ? debug_file : r->file;
@@ -617,7 +619,7 @@ static void resolve_library(struct req *r)
 	const char *lib = pp_match_str(r->m, "library");
 	r->library = true;
 	if (strchr(lib, '/')) {
-		upath_resolve(E, lib, each_library, r);
+		upath_resolve(E->arena, lib, each_library, r);
 		return;
 	}
 	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -626,7 +628,7 @@ static void resolve_library(struct req *r)
 	for (int i = 0; dirs[i] && r->count >= 0; i++) {
 		const char *glob = arena_printf(E->arena, "%s/%s", dirs[i], lib);
 		int before = r->count;
-		upath_resolve(E, glob, each_library, r);
+		upath_resolve(E->arena, glob, each_library, r);
 		if (r->count > before)
 			break;
 	}
@@ -723,7 +725,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		}
 		exe_cb(&r, exe);
 	} else if (r.spec) {
-		int n = upath_resolve(E, r.spec, exe_cb, &r);
+		int n = upath_resolve(E->arena, r.spec, exe_cb, &r);
 		if (n == 0) {
 			if (E->listing || ctx->optional)
 				return 0;
@@ -732,7 +734,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 			return -1;
 		}
 	} else {
-		const char *exe = upath_command(E);
+		const char *exe = upath_command(E->arena, E->s->opts.cmd);
 		if (!exe && E->s->opts.target_pid)
 			exe = pid_exe(E, E->s->opts.target_pid);
 		if (!exe) {
@@ -937,7 +939,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	struct process_data *d = dp->family_data;
 	const char *name = e->u.target.name;
-	struct udwarf *dw = dwarf_for(d);
+	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset) {
 		error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no debuginfo for "
 		      "%s at this probe)", name[0] == '$' ? name + 1 : name,
@@ -955,7 +957,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			      "that return a value");
 			return true;
 		}
-		if (!udwarf_return(E, dw, d->die_offset, e, acc)) {
+		if (!uvars_return(E, dw, d->die_offset, e, acc)) {
 			error(E, e->tok, "function '%s' returns no value ($return)", d->symbol);
 			return true;
 		}
@@ -966,7 +968,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	if (d->is_return) {
 		/* parameters as they were at entry */
 		struct target_access *inner = arena_new_obj(E->arena, struct target_access);
-		if (!udwarf_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
+		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
 			return true;
 		acc->base = ACCESS_ENTRY;
 		acc->inner = inner;
@@ -983,7 +985,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		      (unsigned long long)d->vaddr, name + 1);
 		return true;
 	}
-	if (udwarf_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
+	if (uvars_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
 		e->u.target.resolved = acc;
 	return true;
 }
@@ -1045,11 +1047,11 @@ static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *o
 	}
 	if (d->site == PROCESS_SITE_PLT)
 		return; /* $$name only, which SystemTap's -L does not list */
-	struct udwarf *dw = dwarf_for(d);
+	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset)
 		return;
-	udwarf_list_vars(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr,
-			 d->et_exec, d->is_return, d->is_return, out);
+	uvars_list(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr, d->et_exec,
+		   d->is_return, d->is_return, out);
 }
 
 static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
