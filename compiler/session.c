@@ -136,7 +136,6 @@ const struct target_desc *session_target_desc(struct session *s)
 	if (!s->target_desc && s->target_error) {
 		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s", s->target_error);
 		free(s->target_error);
-	udwarf_cache_free(s->dwarf);
 		s->target_error = NULL;
 	}
 	return s->target_desc;
