@@ -81,12 +81,12 @@ static const struct backend *choose_backend(struct session *s)
 		if (options_verbose(&s->opts, 3))
 			fprintf(stderr, "Kernel %s cannot load modules; -p3 shows the kernel "
 				"module's C anyway (--runtime=bpf for the BPF listing).\n",
-				s->kernel_release);
+				s->target_desc->release);
 		return &kmod_backend;
 	}
 	if (options_verbose(&s->opts, 3) && !modules)
 		fprintf(stderr, "Kernel %s cannot load modules: using the BPF runtime "
-			"(--runtime=bpf).\n", s->kernel_release);
+			"(--runtime=bpf).\n", s->target_desc->release);
 	return modules ? &kmod_backend : &bpf_backend;
 }
 
@@ -202,7 +202,9 @@ int driver_main(int argc, char **argv)
 	}
 	if (options_verbose(&s->opts, 1) >= 2) {
 		options_print_version(stderr);
-		fprintf(stderr, "Session arch: %s release: %s\n", s->arch, s->kernel_release);
+		if (s->target_desc)
+			fprintf(stderr, "Session arch: %s release: %s\n", s->target_desc->arch,
+				s->target_desc->release);
 	}
 
 	struct pass_results results;

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "target/target.h"
+#include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
 #include "util/intern.h"
@@ -26,6 +26,7 @@ void session_init(struct session *s)
 	s->names = intern_new(s->arena);
 	source_table_init(&s->sources, s->arena);
 	diag_init(&s->diag, &s->sources, stderr);
+	s->dwarf = udwarf_cache_new();
 }
 
 void session_fini(struct session *s)
@@ -35,6 +36,8 @@ void session_fini(struct session *s)
 	free(s->tmpdir);
 	if (s->target)
 		target_close(s->target);
+	free(s->target_error);
+	udwarf_cache_free(s->dwarf);
 	diag_fini(&s->diag);
 	source_table_fini(&s->sources);
 	intern_free(s->names);
@@ -54,19 +57,6 @@ static char *exe_dir(void)
 	if (slash)
 		*slash = 0;
 	return xstrdup(buf);
-}
-
-static const char *host_arch(struct session *s)
-{
-	struct utsname u;
-	if (uname(&u) != 0)
-		return "x86_64";
-	const char *m = u.machine;
-	if (strcmp(m, "aarch64") == 0)
-		m = "arm64";
-	else if (m[0] == 'i' && strcmp(m + 2, "86") == 0)
-		m = "i386";
-	return arena_strdup(s->arena, m);
 }
 
 /* TMPDIR ends up in shell commands and makefiles (pass 4), so it must be
@@ -126,41 +116,46 @@ bool session_setup(struct session *s)
 		s->runtime_dir = o->runtime_dir;
 	if (!o->release && (env = getenv("SYSTEMTAP_RELEASE")) && *env)
 		o->release = env;
+	const char *fixture = o->target_fixture;
+	if (!fixture && (env = getenv("CTAP_TARGET_FIXTURE")))
+		fixture = env;
+	struct target_options to = {
+		.release = o->release,
+		.arch = o->arch,
+		.fixture_dir = fixture && *fixture ? fixture : NULL,
+	};
+	s->target_desc = target_desc_resolve(s->arena, &to, &s->target_error);
 
-	s->arch = o->arch ? o->arch : host_arch(s);
-	if (o->release) {
-		s->kernel_release = o->release;
-	} else {
-		struct utsname u;
-		s->kernel_release = uname(&u) == 0 ? arena_strdup(s->arena, u.release) : "unknown";
-	}
 	s->compat_version = o->compatible ? o->compatible : "5.0";
 	s->runtime = o->runtime;
 	return session_check_tmpdir(s);
+}
+
+const struct target_desc *session_target_desc(struct session *s)
+{
+	if (!s->target_desc && s->target_error) {
+		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s", s->target_error);
+		free(s->target_error);
+		s->target_error = NULL;
+	}
+	return s->target_desc;
 }
 
 struct target *session_target(struct session *s)
 {
 	if (s->target || s->target_failed)
 		return s->target;
-	struct target_options to = {
-		.release = s->opts.release,
-		.arch = s->opts.arch,
-		.fixture_dir = s->opts.target_fixture ? s->opts.target_fixture
-						      : getenv("CTAP_TARGET_FIXTURE"),
-		.cache_dir = NULL,
-	};
+	s->target_failed = true;
+	const struct target_desc *d = session_target_desc(s);
+	if (!d)
+		return NULL;
 	char *err = NULL;
-	s->target = target_open(&to, &err);
-	if (!s->target) {
-		s->target_failed = true;
+	s->target = target_open(d, &err);
+	if (!s->target)
 		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s",
 			    err ? err : "cannot open the target kernel");
-		free(err);
-		return NULL;
-	}
-	s->kernel_release = target_release(s->target);
-	s->arch = target_arch(s->target);
+	free(err);
+	s->target_failed = !s->target;
 	return s->target;
 }
 

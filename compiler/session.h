@@ -18,6 +18,8 @@
 struct arena;
 struct intern_table;
 struct target;
+struct target_desc;
+struct udwarf_cache;
 
 struct session {
 	struct options opts;
@@ -32,12 +34,19 @@ struct session {
 	const char *libexec_dir;      /* directory holding staprun */
 	bool uninstalled;             /* running from the build tree */
 
-	/* the target kernel (opened lazily by session_target()) */
+	/* the target kernel: described once by session_setup() (release,
+	 * arch, where its files are; nothing overwrites it), its facts opened
+	 * on first use by session_target() */
+	const struct target_desc *target_desc; /* NULL: the kernel named does not
+						  exist (target_error says why) */
+	char *target_error;
 	struct target *target;
 	bool target_failed;
-	const char *kernel_release;   /* -r or uname */
-	const char *arch;             /* "x86_64" */
 	enum runtime_kind runtime;    /* resolved: RUNTIME_KMOD or RUNTIME_BPF */
+
+	/* the user-space DWARF open for pass 2 (target/user/udwarf.h), closed
+	 * with the session */
+	struct udwarf_cache *dwarf;
 
 	/* the compatibility level (systemtap_v): --compatible or ours */
 	const char *compat_version;
@@ -48,9 +57,13 @@ struct session {
 
 void session_init(struct session *s);
 void session_fini(struct session *s);
-/* Locates the tapset and runtime directories and the target release. */
+/* Locates the tapset and runtime directories and describes the target. */
 bool session_setup(struct session *s);
-/* The target kernel; NULL (with an error reported once) if unavailable. */
+/* The target's description; NULL (with the error reported once) when the
+ * kernel named does not exist. */
+const struct target_desc *session_target_desc(struct session *s);
+/* The facts about the target kernel; NULL (with an error reported once) if
+ * unavailable. */
 struct target *session_target(struct session *s);
 /* Creates (once) and returns the session's temporary directory. */
 const char *session_tmpdir(struct session *s);

@@ -51,9 +51,8 @@ static bool kmod_translate(struct session *s, struct program *p, void **out)
 	km_assemble(K);
 	modinfo(K);
 
-	/* the target is open if pass 2 needed it; -p3 needs no kernel */
-	const char *bd = s->target ? target_build_dir(s->target) : NULL;
-	pr->B.build_dir = bd ? bd : arena_printf(K->a, "/lib/modules/%s/build", s->kernel_release);
+	/* the tree need not exist yet: -p3 needs no kernel */
+	pr->B.build_dir = s->target_desc->kbuild_dir;
 	kbuild_name(K, &pr->B);
 	const char *dir = session_tmpdir(s);
 	if (!dir)

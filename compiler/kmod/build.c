@@ -152,8 +152,8 @@ void kbuild_name(struct kmod *K, struct kbuild *B)
 	struct session *s = K->s;
 	struct hash h = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL };
 	hash_str(&h, "ctap-kmod " VERSION);
-	hash_str(&h, s->kernel_release);
-	hash_str(&h, s->arch);
+	hash_str(&h, s->target_desc->release);
+	hash_str(&h, s->target_desc->arch);
 	hash_str(&h, B->build_dir);
 	char *mk = NULL;
 	if (asprintf(&mk, "%s/Makefile", B->build_dir) < 0)
@@ -337,7 +337,7 @@ static const char *runtime_object(struct kmod *K, struct kbuild *B)
 {
 	struct session *s = K->s;
 	const char *dir = arena_printf(K->a, "%s/cache/kbuild/%s-%.16s", kbuild_systemtap_dir(s),
-				       s->kernel_release, B->flags_key);
+				       s->target_desc->release, B->flags_key);
 	const char *obj = arena_printf(K->a, "%s/ctap_runtime.o", dir);
 	const char *cmd = arena_printf(K->a, "%s/.ctap_runtime.o.cmd", dir);
 	if (file_exists(obj) && file_exists(cmd))
@@ -460,15 +460,17 @@ bool kbuild_module(struct kmod *K, struct kbuild *B)
 bool kbuild_check_tree(struct kmod *K, struct kbuild *B)
 {
 	struct session *s = K->s;
+	const struct target_desc *d = s->target_desc;
+	/* opening the target reports a release that is not installed */
 	struct target *t = session_target(s);
-	const char *dir = t ? target_build_dir(t) : NULL;
+	const char *dir = t ? d->build_dir : NULL;
 	if (!dir) {
-		dir = arena_printf(K->a, "/lib/modules/%s/build", s->kernel_release);
+		dir = d->kbuild_dir;
 		if (!dir_exists(dir)) {
 			diag_report(&s->diag, DIAG_ERROR, D_BUILD, NULL,
 				    "kernel build tree for %s not found at %s: install the kernel "
 				    "headers for that release (e.g. linux-headers-%s)",
-				    s->kernel_release, dir, s->kernel_release);
+				    d->release, dir, d->release);
 			return false;
 		}
 	}

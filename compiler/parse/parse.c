@@ -49,37 +49,19 @@ static const char *env_runtime(void *ctx)
 	return s->opts.runtime == RUNTIME_BPF ? "bpf" : "kernel";
 }
 
-/* "6.1.0-56-amd64" -> "6.1.0" */
-static const char *version_of(struct session *s, const char *release)
-{
-	size_t n = 0;
-	while (release[n] && (isdigit((unsigned char)release[n]) || release[n] == '.'))
-		n++;
-	while (n && release[n - 1] == '.')
-		n--;
-	return arena_strndup(s->arena, release, n);
-}
-
-static void env_init(struct parse_ctx *c, struct session *s, struct parse_result *out)
+/* The conditions' values; false (reported) when there is no target to
+ * take kernel_v, kernel_vr and arch from. */
+static bool env_init(struct parse_ctx *c, struct session *s, struct parse_result *out)
 {
 	memset(c, 0, sizeof(*c));
 	c->s = s;
+	const struct target_desc *d = session_target_desc(s);
+	if (!d)
+		return false;
 	struct pp_env *e = &c->env;
-	const char *release = s->kernel_release;
-	const char *fixture = s->opts.target_fixture ? s->opts.target_fixture
-						     : getenv("CTAP_TARGET_FIXTURE");
-	if ((s->opts.release && s->opts.release[0] == '/') || (fixture && *fixture)) {
-		/* -r /BUILDDIR: the release comes from the tree; a recorded
-		 * fixture (tests) stands for a kernel other than the host's,
-		 * so kernel_v, kernel_vr and arch must be its values too, not
-		 * uname's.  Opening the target sets s->arch as well. */
-		struct target *t = session_target(s);
-		if (t)
-			release = target_release(t);
-	}
-	e->kernel_vr = release;
-	e->kernel_v = version_of(s, release);
-	e->arch = s->arch;
+	e->kernel_vr = d->release;
+	e->kernel_v = d->kernel_version;
+	e->arch = d->arch;
 	e->systemtap_v = s->compat_version;
 	e->privilege = s->opts.privilege ? s->opts.privilege : "stapdev";
 	e->guru = s->opts.guru;
@@ -92,6 +74,7 @@ static void env_init(struct parse_ctx *c, struct session *s, struct parse_result
 	out->nargs = e->nargs;
 	out->args_used = arena_new_array(s->arena, uint64_t, e->nargs / 64 + 1);
 	e->args_used = out->args_used;
+	return true;
 }
 
 /* -------------------------------------------------------------- files */
@@ -239,6 +222,7 @@ void parse_free_list(char **names, size_t n)
 void parse_for_each_tapset_dir(struct parse_ctx *c, void (*fn)(struct parse_ctx *, const char *dir))
 {
 	struct session *s = c->s;
+	const char *arch = s->target_desc->arch;
 	VEC(const char *) roots = { 0 };
 	vec_push_heap(&roots, s->tapset_dir);
 	for (uint32_t i = 0; i < s->opts.include_dirs.len; i++)
@@ -246,9 +230,9 @@ void parse_for_each_tapset_dir(struct parse_ctx *c, void (*fn)(struct parse_ctx 
 	for (uint32_t i = 0; i < roots.len; i++) {
 		const char *r = roots.items[i];
 		char *dirs[4];
-		if (asprintf(&dirs[0], "%s/linux/%s", r, s->arch) < 0 ||
+		if (asprintf(&dirs[0], "%s/linux/%s", r, arch) < 0 ||
 		    asprintf(&dirs[1], "%s/linux", r) < 0 ||
-		    asprintf(&dirs[2], "%s/%s", r, s->arch) < 0 ||
+		    asprintf(&dirs[2], "%s/%s", r, arch) < 0 ||
 		    asprintf(&dirs[3], "%s", r) < 0)
 			xoom();
 		for (int k = 0; k < 4; k++) {
@@ -300,7 +284,8 @@ bool parse_pass(struct session *s, struct parse_result *out)
 {
 	struct parse_ctx *c = arena_new_obj(s->arena, struct parse_ctx);
 	memset(out, 0, sizeof(*out));
-	env_init(c, s, out);
+	if (!env_init(c, s, out))
+		return false;
 
 	parse_for_each_tapset_dir(c, load_macro_dir);
 	c->out = out;
@@ -375,7 +360,10 @@ struct stapfile *parse_text(struct session *s, struct source_file *src, bool pri
 	struct parse_ctx *c = arena_new_obj(s->arena, struct parse_ctx);
 	struct parse_result dummy;
 	memset(&dummy, 0, sizeof(dummy));
-	env_init(c, s, &dummy);
+	if (!env_init(c, s, &dummy)) {
+		*errors = 1;
+		return NULL;
+	}
 	unsigned parse_errors;
 	return parse_source(c, src, src->kind == SOURCE_TAPSET, privileged, errors, &parse_errors);
 }

@@ -15,9 +15,9 @@
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "probes/process.h"
-#include "probes/upath.h"
-#include "session.h"
 #include "kmod/kmod.h"
+#include "session.h"
+#include "target/user/upath.h"
 #include "util/arena.h"
 
 static const char *const patterns[] = {
@@ -86,14 +86,14 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		const char *spec = pp_match_str(m, "process");
 		if (spec) {
 			struct paths p = { 0 };
-			if (upath_resolve(E, spec, first_path, &p) == 0) {
+			if (upath_resolve(E->arena, spec, first_path, &p) == 0) {
 				elab_point_error(E, m, pp_match_tok(m, "process"),
 						 "cannot find executable '%s'", spec);
 				return -1;
 			}
 			d->process = p.first;
 		} else {
-			d->process = upath_command(E);
+			d->process = upath_command(E->arena, E->s->opts.cmd);
 			if (!d->process) {
 				elab_point_error(E, m, pp_match_tok(m, "process"),
 						 "unspecified process probe is invalid without a "

@@ -6,7 +6,8 @@
  *
  * Input: the matched point.  Output: one derived probe per address, with
  * struct process_data (process.h) for the back ends.  PATH resolution is
- * upath.c's; ELF reading uelf.c's; DWARF udwarf.c's.
+ * target/user/upath.c's; ELF reading uelf.c's; DWARF udwarf.c's, and
+ * $variables from it uvars.c's.
  *
  * Function probes take DWARF functions first (pp() with "@file:line"),
  * then symbols no DWARF function covers (pp() with the bare name), so a
@@ -23,15 +24,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bpf/family.h"
-#include "bpf/feature.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "probes/perf.h"
-#include "probes/udwarf.h"
-#include "probes/uelf.h"
-#include "probes/upath.h"
+#include "probes/uvars.h"
 #include "session.h"
+#include "target/user/udwarf.h"
+#include "target/user/uelf.h"
+#include "target/user/upath.h"
 #include "util/arena.h"
 #include "util/similar.h"
 #include "util/strbuf.h"
@@ -167,20 +167,20 @@ static struct udwarf *dwarf_of(struct req *r, const char **debug_file)
 	if (!r->elf)
 		return NULL;
 	if (r->elf->has_debug_info)
-		return udwarf_open(r->file, NULL);
+		return udwarf_open(r->E->s->dwarf, r->file, NULL);
 	const char *dbg = uelf_debug_file(r->E->arena, r->elf);
 	if (!dbg)
 		return NULL;
 	*debug_file = dbg;
-	return udwarf_open(r->file, dbg);
+	return udwarf_open(r->E->s->dwarf, r->file, dbg);
 }
 
-static struct udwarf *dwarf_for(const struct process_data *d)
+static struct udwarf *dwarf_for(struct elab *E, const struct process_data *d)
 {
 	if (!d->has_dwarf)
 		return NULL;
-	return udwarf_open(d->path, d->debug_file && strcmp(d->debug_file, d->path) ? d->debug_file
-										    : NULL);
+	return udwarf_open(E->s->dwarf, d->path,
+			   d->debug_file && strcmp(d->debug_file, d->path) ? d->debug_file : NULL);
 }
 
 /* ------------------------------------------------------------ functions */
@@ -360,7 +360,7 @@ static void resolve_functions(struct req *r)
 	s.want_exported = pp_match_has(m, "exported");
 	s.dw = dwarf_of(r, &s.debug_file);
 	if (s.dw)
-		udwarf_functions(s.dw, E, true, dwarf_func_cb, &s);
+		udwarf_functions(s.dw, E->arena, true, dwarf_func_cb, &s);
 	else if (s.pat.file) {
 		elab_point_error(E, m, comp_tok(m, "function"),
 				 "'%s': source files and lines need DWARF debuginfo, and %s has "
@@ -449,7 +449,7 @@ static void resolve_statement(struct req *r)
 		}
 		const char *file = NULL;
 		int line = pat.line;
-		udwarf_addr_line(dw, E, addrs[i], &file, &line);
+		udwarf_addr_line(dw, E->arena, addrs[i], &file, &line);
 		d->symbol = sym->name;
 		d->has_dwarf = true;
 		d->debug_file = debug_file ? debug_file : r->file;
@@ -620,7 +620,7 @@ static void resolve_library(struct req *r)
 	const char *lib = pp_match_str(r->m, "library");
 	r->library = true;
 	if (strchr(lib, '/')) {
-		upath_resolve(E, lib, each_library, r);
+		upath_resolve(E->arena, lib, each_library, r);
 		return;
 	}
 	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -629,7 +629,7 @@ static void resolve_library(struct req *r)
 	for (int i = 0; dirs[i] && r->count >= 0; i++) {
 		const char *glob = arena_printf(E->arena, "%s/%s", dirs[i], lib);
 		int before = r->count;
-		upath_resolve(E, glob, each_library, r);
+		upath_resolve(E->arena, glob, each_library, r);
 		if (r->count > before)
 			break;
 	}
@@ -726,7 +726,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		}
 		exe_cb(&r, exe);
 	} else if (r.spec) {
-		int n = upath_resolve(E, r.spec, exe_cb, &r);
+		int n = upath_resolve(E->arena, r.spec, exe_cb, &r);
 		if (n == 0) {
 			if (E->listing || ctx->optional)
 				return 0;
@@ -735,7 +735,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 			return -1;
 		}
 	} else {
-		const char *exe = upath_command(E);
+		const char *exe = upath_command(E->arena, E->s->opts.cmd);
 		if (!exe && E->s->opts.target_pid)
 			exe = pid_exe(E, E->s->opts.target_pid);
 		if (!exe) {
@@ -940,7 +940,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	struct process_data *d = dp->family_data;
 	const char *name = e->u.target.name;
-	struct udwarf *dw = dwarf_for(d);
+	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset) {
 		error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no debuginfo for "
 		      "%s at this probe)", name[0] == '$' ? name + 1 : name,
@@ -958,7 +958,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			      "that return a value");
 			return true;
 		}
-		if (!udwarf_return(E, dw, d->die_offset, e, acc)) {
+		if (!uvars_return(E, dw, d->die_offset, e, acc)) {
 			error(E, e->tok, "function '%s' returns no value ($return)", d->symbol);
 			return true;
 		}
@@ -969,7 +969,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	if (d->is_return) {
 		/* parameters as they were at entry */
 		struct target_access *inner = arena_new_obj(E->arena, struct target_access);
-		if (!udwarf_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
+		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
 			return true;
 		acc->base = ACCESS_ENTRY;
 		acc->inner = inner;
@@ -986,7 +986,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		      (unsigned long long)d->vaddr, name + 1);
 		return true;
 	}
-	if (udwarf_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
+	if (uvars_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
 		e->u.target.resolved = acc;
 	return true;
 }
@@ -1048,11 +1048,11 @@ static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *o
 	}
 	if (d->site == PROCESS_SITE_PLT)
 		return; /* $$name only, which SystemTap's -L does not list */
-	struct udwarf *dw = dwarf_for(d);
+	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset)
 		return;
-	udwarf_list_vars(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr,
-			 d->et_exec, d->is_return, d->is_return, out);
+	uvars_list(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr, d->et_exec,
+		   d->is_return, d->is_return, out);
 }
 
 static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
@@ -1073,124 +1073,6 @@ static void dump_comment(const struct derived_probe *dp, struct strbuf *out)
 	if (d->semaphore_offset)
 		strbuf_printf(out, " semaphore=0x%llx", (unsigned long long)d->semaphore_offset);
 }
-
-/* ------------------------------------------------------- BPF back end */
-
-/* process(...) probes: uprobes batched per file into uprobe_multi links
- * (dispatch on the attach cookie), lifecycle probes on the sched
- * tracepoints, syscall probes on raw_syscalls. */
-static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
-{
-	struct bpf_plan *pl = t->pl;
-	struct derived_probe *dp = bp->dp;
-	const struct process_data *d = dp->family_data;
-	switch (d->kind) {
-	case PROCESS_UPROBE: {
-		if (d->absolute) {
-			diag_error(&pl->s->diag, D_TRANS, dp->tok,
-				   "probe %s: .absolute statement probes are not supported by the BPF runtime",
-				   dp->pp);
-			return false;
-		}
-		bool multi = feature_available(FEATURE_UPROBE_MULTI);
-		if (!multi && !feature_available(FEATURE_UPROBE)) {
-			static const enum feature alts[] = { FEATURE_UPROBE_MULTI, FEATURE_UPROBE };
-			feature_require(&pl->s->diag, dp->tok, "process probes", "uprobes", alts, 2);
-			return false;
-		}
-		/* one link per file, return flag and attach filter */
-		const char *key = arena_printf(pl->arena, "%s%s pid %lld%s", d->path,
-					       d->is_return ? " return" : "", (long long)d->pid,
-					       d->target ? " target" : "");
-		struct kprog *kp = multi ? bpf_group_find(t, KA_UPROBE_MULTI, key) : NULL;
-		if (!kp) {
-			kp = bpf_group_new(t, multi ? KA_UPROBE_MULTI : KA_UPROBE, key, dp->tok);
-			kp->path = d->path;
-			kp->retprobe = d->is_return;
-			kp->pid = (int)d->pid;
-			kp->attach_target = d->target;
-			kp->cookie_dispatch = multi;
-		}
-		uint32_t i = kp->noffsets++;
-		uint64_t *off = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
-		uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
-		for (uint32_t k = 0; k < i; k++) {
-			off[k] = kp->offsets[k];
-			ck[k] = kp->cookies[k];
-		}
-		off[i] = d->offset;
-		ck[i] = i;
-		kp->offsets = off;
-		kp->cookies = ck;
-		/* the attach filter does the pid/target test */
-		bpf_group_add(t, kp, bp, multi ? (int32_t)i : -1, 0, false);
-		return true;
-	}
-	case PROCESS_BEGIN:
-	case PROCESS_END:
-	case PROCESS_SYSCALL:
-	case PROCESS_SYSCALL_RETURN: {
-		if (d->path) {
-			diag_error(&pl->s->diag, D_TRANS, dp->tok,
-				   "probe %s: process(\"PATH\") lifecycle and syscall probes are not "
-				   "supported by the BPF runtime yet (process(PID) and -c/-x are)", dp->pp);
-			return false;
-		}
-		const char *ev = d->kind == PROCESS_BEGIN ? "sched_process_exec"
-				 : d->kind == PROCESS_END ? "sched_process_exit"
-				 : d->kind == PROCESS_SYSCALL ? "sys_enter" : "sys_exit";
-		struct kprog *kp = bpf_group_find(t, KA_RAW_TP, ev);
-		if (!kp) {
-			kp = bpf_group_new(t, KA_RAW_TP, ev, dp->tok);
-			if (d->kind == PROCESS_SYSCALL || d->kind == PROCESS_SYSCALL_RETURN) {
-				kp->syscall_group = true;
-				kp->syscall_exit = d->kind == PROCESS_SYSCALL_RETURN;
-			}
-		}
-		bp->process_end = d->kind == PROCESS_END;
-		bpf_group_add(t, kp, bp, -1, d->pid, d->target);
-		return true;
-	}
-	default:
-		diag_error(&pl->s->diag, D_TRANS, dp->tok,
-			   "probe %s: thread begin/end probes are not supported by the BPF runtime yet",
-			   dp->pp);
-		return false;
-	}
-}
-
-/* syscall probes' $syscall, $return, $arg1..$arg6, from raw_syscalls */
-static enum bpf_base bpf_target_base(struct lower *L, struct expr *e,
-				     const struct target_access *acc, ir_reg *out)
-{
-	if (acc->base != ACCESS_FAMILY)
-		return BPF_BASE_GENERIC;
-	bool exit = false;
-	if (lower_at_syscall(L, &exit)) {
-		bool ok;
-		if (acc->index == PROCESS_VAR_SYSCALL) {
-			/* sys_enter passes the number; at sys_exit it is orig_ax */
-			*out = exit ? lower_regs_field(L, lower_ctx_word(L, 0), 120)
-				    : lower_ctx_word(L, 1);
-			return BPF_BASE_READ;
-		}
-		if (acc->index == PROCESS_VAR_RETURN) {
-			ok = lower_return_value(L, e->tok, out);
-			return ok ? BPF_BASE_READ : BPF_BASE_FAILED;
-		}
-		if (acc->index >= PROCESS_VAR_ARG1 && acc->index < PROCESS_VAR_ARG1 + 6 && !exit) {
-			ok = lower_func_arg(L, e->tok, IR_NOREG, acc->index - PROCESS_VAR_ARG1, out);
-			return ok ? BPF_BASE_READ : BPF_BASE_FAILED;
-		}
-	}
-	lower_unsupported(L, e->tok, "this context value");
-	return BPF_BASE_FAILED;
-}
-
-static const struct bpf_family bpf_hooks = {
-	.group = bpf_group,
-	.target_base = bpf_target_base,
-};
 
 /* @perf("NAME"): the counter probe NAME must count this probe's executable. */
 static void perf_use(struct elab *E, struct derived_probe *dp, struct expr *e)
@@ -1227,5 +1109,5 @@ const struct probe_family process_family = {
 	.list_vars = list_vars,
 	.dump_comment = dump_comment,
 	.unprivileged = true,
-	.bpf = &bpf_hooks,
+	.bpf = &process_bpf_hooks,
 };

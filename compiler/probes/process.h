@@ -118,5 +118,7 @@ struct process_data {
 };
 
 extern const struct probe_family process_family;
+/* its BPF back end (process_bpf.c) */
+extern const struct bpf_family process_bpf_hooks;
 
 #endif

@@ -68,8 +68,8 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 	int n = target_tracepoints_match(t, sys, name, add_one, &c);
 	if (n < 0) {
 		const char *why = target_tracepoints_missing(t);
-		elab_point_error(E, m, NULL, "no tracepoint list for kernel %s%s%s", target_release(t),
-				 why ? ": " : "", why ? why : "");
+		elab_point_error(E, m, NULL, "no tracepoint list for kernel %s%s%s",
+				 target_description(t)->release, why ? ": " : "", why ? why : "");
 		return -1;
 	}
 	if (n == 0 && !ctx->optional && !E->listing) {

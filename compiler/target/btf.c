@@ -2,9 +2,10 @@
  * target/btf: the target kernel's BTF, loaded on first use, and what pass 2
  * derives from it: C type spellings and function prototypes.
  *
- * Sources: the fixture's DIR/btf; /sys/kernel/btf/vmlinux for the running
- * kernel; for -r, BUILDDIR/vmlinux (ELF) or the .BTF section of
- * /boot/vmlinuz-R (cache.c extracts and caches it).  libbpf parses it.
+ * Sources, as the description says (target_desc.h, btf_from): the
+ * fixture's DIR/btf; /sys/kernel/btf/vmlinux for the running kernel; for
+ * -r, BUILDDIR/vmlinux (ELF) or the .BTF section of /boot/vmlinuz-R
+ * (cache.c extracts and caches it).  libbpf parses it.
  *
  * Spellings follow DWARF as SystemTap prints it (pahole names BTF types
  * after DWARF): "long unsigned int", "char const*", "struct file*",
@@ -30,36 +31,33 @@
 #include "util/fileutil.h"
 #include "util/strbuf.h"
 
+/* -r targets: the build tree's vmlinux, else the .BTF of the vmlinuz
+ * (cache.c extracts it once). */
 static struct btf *load_release_btf(struct target *t)
 {
-	char *path = NULL;
-	if (t->build_dir) {
-		if (asprintf(&path, "%s/vmlinux", t->build_dir) < 0)
-			xoom();
-		struct btf *b = file_exists(path) ? btf__parse_elf(path, NULL) : NULL;
+	if (t->d->btf_from == TARGET_BTF_ELF) {
+		struct btf *b = btf__parse_elf(t->d->btf_path, NULL);
 		if (b) {
-			t->btf_source = arena_strdup(t->arena, path);
-			free(path);
+			t->btf_source = t->d->btf_path;
 			return b;
 		}
-		free(path);
 	}
 	size_t size = 0;
 	char *why = NULL;
 	void *raw = cache_artefact(t, "btf", &size, &why);
 	if (!raw) {
-		target_set_why(&t->btf_why, "no BTF for %s: %s", t->release, why);
+		why_set(&t->btf_why, "no BTF for %s: %s", t->d->release, why);
 		free(why);
 		return NULL;
 	}
 	struct btf *b = btf__new(raw, (uint32_t)size);
 	free(raw);
 	if (!b) {
-		target_set_why(&t->btf_why, "the BTF of %s does not parse: %s", t->vmlinuz,
-			       strerror(errno));
+		why_set(&t->btf_why, "the BTF of %s does not parse: %s", t->d->vmlinuz,
+			strerror(errno));
 		return NULL;
 	}
-	t->btf_source = arena_printf(t->arena, ".BTF of %s", t->vmlinuz);
+	t->btf_source = arena_printf(t->arena, ".BTF of %s", t->d->vmlinuz);
 	return b;
 }
 
@@ -68,18 +66,22 @@ struct btf *btf_load(struct target *t)
 	if (t->btf_tried)
 		return t->btf;
 	t->btf_tried = true;
-	if (t->fixture_dir) {
+	switch (t->d->btf_from) {
+	case TARGET_BTF_FIXTURE:
 		t->btf = fixture_load_btf(t);
-	} else if (t->running) {
-		const char *path = "/sys/kernel/btf/vmlinux";
-		t->btf = btf__parse_raw(path);
+		break;
+	case TARGET_BTF_SYSFS:
+		t->btf = btf__parse_raw(t->d->btf_path);
 		if (t->btf)
-			t->btf_source = path;
+			t->btf_source = t->d->btf_path;
 		else
-			target_set_why(&t->btf_why, "cannot read %s: %s (is CONFIG_DEBUG_INFO_BTF "
-				       "set?)", path, strerror(errno));
-	} else {
+			why_set(&t->btf_why, "cannot read %s: %s (is CONFIG_DEBUG_INFO_BTF "
+				"set?)", t->d->btf_path, strerror(errno));
+		break;
+	case TARGET_BTF_ELF:
+	case TARGET_BTF_VMLINUZ:
 		t->btf = load_release_btf(t);
+		break;
 	}
 	return t->btf;
 }
@@ -335,7 +337,7 @@ const struct target_func_proto *target_function_proto(struct target *t, const ch
 	if (cached)
 		return cached;
 	if (!btf_load(t))
-		return t->fixture_dir ? fixture_proto(t, name) : NULL;
+		return t->d->fixture_dir ? fixture_proto(t, name) : NULL;
 	btf_index_funcs(t);
 	int32_t id = (int32_t)(uintptr_t)namemap_get(&t->btf_funcs, name);
 	if (!id)

@@ -26,10 +26,10 @@
 char *cache_path(struct target *t, const char *what)
 {
 	struct stat st;
-	if (!t->cache_dir || !t->vmlinuz || stat(t->vmlinuz, &st) != 0)
+	if (!t->d->cache_dir || !t->d->vmlinuz || stat(t->d->vmlinuz, &st) != 0)
 		return NULL;
 	char *path = NULL;
-	if (asprintf(&path, "%s/%s-%lld-%lld.%s", t->cache_dir, t->release,
+	if (asprintf(&path, "%s/%s-%lld-%lld.%s", t->d->cache_dir, t->d->release,
 		     (long long)st.st_size, (long long)st.st_mtime, what) < 0)
 		xoom();
 	return path;
@@ -70,12 +70,12 @@ void cache_store(const char *path, const void *data, size_t size)
 static void extract_all(struct target *t)
 {
 	t->image_tried = true;
-	if (!t->vmlinuz) {
-		target_set_why(&t->image_why, "no /boot/vmlinuz-%s", t->release);
+	if (!t->d->vmlinuz) {
+		why_set(&t->image_why, "no /boot/vmlinuz-%s", t->d->release);
 		return;
 	}
 	size_t size = 0;
-	void *image = vmlinuz_extract(t->vmlinuz, &size, &t->image_why);
+	void *image = vmlinuz_extract(t->d->vmlinuz, &size, &t->image_why);
 	if (!image)
 		return;
 	size_t btf_size = 0;
@@ -89,8 +89,8 @@ static void extract_all(struct target *t)
 			cache_store(p, btf, btf_size);
 		free(p);
 	} else {
-		target_set_why(&t->image_btf_why, "%s has no .BTF section "
-			       "(CONFIG_DEBUG_INFO_BTF is not set)", t->vmlinuz);
+		why_set(&t->image_btf_why, "%s has no .BTF section "
+			"(CONFIG_DEBUG_INFO_BTF is not set)", t->d->vmlinuz);
 	}
 	const char *pcpu = target_config(t, "CONFIG_KALLSYMS_ABSOLUTE_PERCPU");
 	int abs_pcpu = target_has_config(t) ? (pcpu && strcmp(pcpu, "y") == 0) : -1;
@@ -123,6 +123,6 @@ void *cache_artefact(struct target *t, const char *what, size_t *size, char **wh
 	}
 	const char *reason = t->image_why ? t->image_why
 				: is_btf ? t->image_btf_why : t->image_map_why;
-	target_set_why(why, "%s", reason ? reason : "already taken");
+	why_set(why, "%s", reason ? reason : "already taken");
 	return NULL;
 }

@@ -5,100 +5,45 @@
  * Each file is read on first use, like the real sources, so a fixture
  * behaves like a kernel: no kallsyms file means no symbol table, no
  * tracepoints file means no tracepoint list.  NAME.gz is read when NAME is
- * absent (zlib's gzread also passes plain files through).
+ * absent (fixture_file.c).
  */
 #include "target/target_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include <bpf/btf.h>
 
+#include "target/fixture_file.h"
 #include "util/arena.h"
-#include "util/fileutil.h"
-
-static char *read_gz(const char *path, size_t *size)
-{
-	gzFile gz = gzopen(path, "rb");
-	if (!gz)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		int r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	gzclose(gz);
-	buf[n] = 0;
-	if (size)
-		*size = n;
-	return buf;
-}
-
-/* DIR/name or DIR/name.gz, whole, NUL-terminated; NULL if neither. */
-static char *fixture_read_bytes(const struct target *t, const char *name, size_t *size)
-{
-	if (!t->fixture_dir)
-		return NULL;
-	char *path = NULL;
-	if (asprintf(&path, "%s/%s", t->fixture_dir, name) < 0)
-		xoom();
-	char *data = file_read_all(path, size);
-	free(path);
-	if (data)
-		return data;
-	if (asprintf(&path, "%s/%s.gz", t->fixture_dir, name) < 0)
-		xoom();
-	data = file_exists(path) ? read_gz(path, size) : NULL;
-	free(path);
-	return data;
-}
-
-char *target_fixture_read(const struct target *t, const char *name)
-{
-	char *text = fixture_read_bytes(t, name, NULL);
-	if (text) {
-		size_t n = strlen(text);
-		while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
-			text[--n] = 0;
-	}
-	return text;
-}
 
 bool fixture_load_symbols(struct target *t)
 {
-	char *text = fixture_read_bytes(t, "kallsyms", NULL);
+	char *text = fixture_file_read(t->d->fixture_dir, "kallsyms", NULL);
 	if (!text) {
-		target_set_why(&t->syms_why, "fixture %s has no kallsyms", t->fixture_dir);
+		why_set(&t->syms_why, "fixture %s has no kallsyms", t->d->fixture_dir);
 		return false;
 	}
 	kallsyms_parse(&t->syms, text);
-	t->syms_source = arena_printf(t->arena, "%s/kallsyms", t->fixture_dir);
+	t->syms_source = arena_printf(t->arena, "%s/kallsyms", t->d->fixture_dir);
 	return true;
 }
 
 struct btf *fixture_load_btf(struct target *t)
 {
 	size_t size = 0;
-	char *raw = fixture_read_bytes(t, "btf", &size);
+	char *raw = fixture_file_read(t->d->fixture_dir, "btf", &size);
 	if (!raw) {
-		target_set_why(&t->btf_why, "fixture %s has no btf", t->fixture_dir);
+		why_set(&t->btf_why, "fixture %s has no btf", t->d->fixture_dir);
 		return NULL;
 	}
 	struct btf *b = btf__new(raw, (uint32_t)size);
 	free(raw);
 	if (!b)
-		target_set_why(&t->btf_why, "fixture %s: btf does not parse", t->fixture_dir);
+		why_set(&t->btf_why, "fixture %s: btf does not parse", t->d->fixture_dir);
 	else
-		t->btf_source = arena_printf(t->arena, "%s/btf", t->fixture_dir);
+		t->btf_source = arena_printf(t->arena, "%s/btf", t->d->fixture_dir);
 	return b;
 }
 
@@ -146,7 +91,7 @@ static void parse_tp_line(struct target *t, struct tp_entry **cur, char *line)
 	char *f[8];
 	int n = split_tabs(line, f, 8);
 	if (strcmp(f[0], "TP") == 0 && n >= 4) {
-		*cur = tracepoints_add(t, f[1], f[2], (int32_t)strtol(f[3], NULL, 10));
+		*cur = tptable_add(&t->tps, t->arena, f[1], f[2], (int32_t)strtol(f[3], NULL, 10));
 		(*cur)->args_done = (*cur)->fields_done = true;
 		(*cur)->tp.args_known = true;
 		return;
@@ -174,9 +119,9 @@ static void parse_tp_line(struct target *t, struct tp_entry **cur, char *line)
 
 bool fixture_load_tracepoints(struct target *t)
 {
-	char *text = fixture_read_bytes(t, "tracepoints", NULL);
+	char *text = fixture_file_read(t->d->fixture_dir, "tracepoints", NULL);
 	if (!text) {
-		target_set_why(&t->tps_why, "fixture %s has no tracepoints", t->fixture_dir);
+		why_set(&t->tps_why, "fixture %s has no tracepoints", t->d->fixture_dir);
 		return false;
 	}
 	struct tp_entry *cur = NULL;
@@ -186,21 +131,21 @@ bool fixture_load_tracepoints(struct target *t)
 			*nl = 0;
 		if (*line && *line != '#') {
 			/* tracepoints_add may move the table: keep an index */
-			uint32_t before = t->ntps;
+			uint32_t before = t->tps.n;
 			parse_tp_line(t, &cur, line);
-			if (t->ntps != before)
-				cur = &t->tps[t->ntps - 1];
+			if (t->tps.n != before)
+				cur = &t->tps.e[t->tps.n - 1];
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 	free(text);
-	t->tps_source = arena_printf(t->arena, "%s/tracepoints", t->fixture_dir);
+	t->tps_source = arena_printf(t->arena, "%s/tracepoints", t->d->fixture_dir);
 	return true;
 }
 
 static void load_protos(struct target *t)
 {
-	char *text = fixture_read_bytes(t, "protos", NULL);
+	char *text = fixture_file_read(t->d->fixture_dir, "protos", NULL);
 	if (!text)
 		return;
 	struct target_func_proto *cur = NULL;

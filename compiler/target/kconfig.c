@@ -12,54 +12,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "target/fixture_file.h"
+#include "target/gzfile.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
 
-static char *read_gzip(const char *path)
-{
-	gzFile gz = gzopen(path, "rb");
-	if (!gz)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		int r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	gzclose(gz);
-	buf[n] = 0;
-	return buf;
-}
-
 static char *load_config_text(struct target *t)
 {
-	if (t->fixture_dir)
-		return target_fixture_read(t, "config");
+	if (t->d->fixture_dir)
+		return fixture_file_text(t->d->fixture_dir, "config");
 	char *text = NULL, *path = NULL;
-	if (t->build_dir) {
-		if (asprintf(&path, "%s/.config", t->build_dir) < 0)
+	if (t->d->build_dir) {
+		if (asprintf(&path, "%s/.config", t->d->build_dir) < 0)
 			xoom();
 		text = file_read_all(path, NULL);
 		free(path);
 		if (text)
 			return text;
 	}
-	if (asprintf(&path, "/boot/config-%s", t->release) < 0)
+	if (asprintf(&path, "/boot/config-%s", t->d->release) < 0)
 		xoom();
 	text = file_read_all(path, NULL);
 	free(path);
 	if (text)
 		return text;
-	if (t->running)
-		text = read_gzip("/proc/config.gz");
+	if (t->d->running)
+		text = gzfile_read("/proc/config.gz", NULL);
 	return text;
 }
 

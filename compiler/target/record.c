@@ -42,7 +42,7 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 			rc = -1;
 	}
 	if (rc)
-		target_set_why(err, "cannot write %s: %s", path, strerror(errno));
+		why_set(err, "cannot write %s: %s", path, strerror(errno));
 	free(path);
 	return rc;
 }
@@ -193,7 +193,7 @@ static int record_tracepoints(struct target *t, const char *dir, char **err)
 	if (!target_has_tracepoints(t))
 		return 0;
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "# tracepoints of %s from %s\n", t->release,
+	strbuf_printf(&sb, "# tracepoints of %s from %s\n", t->d->release,
 		      target_tracepoints_source(t));
 	struct tp_rec r = { &sb, NULL };
 	target_tracepoints_match(t, NULL, "*", add_tracepoint, &r);
@@ -223,17 +223,17 @@ int target_record(struct target *t, const char *dir, const struct target_record_
 		  char **err)
 {
 	if (mkdir_p(dir, 0755) != 0) {
-		target_set_why(err, "cannot create %s: %s", dir, strerror(errno));
+		why_set(err, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s\n", t->release);
+	strbuf_printf(&sb, "%s\n", t->d->release);
 	int rc = write_text(dir, "release", &sb, false, err);
-	strbuf_printf(&sb, "%s\n", t->arch);
+	strbuf_printf(&sb, "%s\n", t->d->arch);
 	rc = rc ? rc : write_text(dir, "arch", &sb, false, err);
 	strbuf_printf(&sb, "%d\n", target_can_load_modules(t));
 	rc = rc ? rc : write_text(dir, "can_load_modules", &sb, false, err);
-	strbuf_printf(&sb, "%d\n", t->running);
+	strbuf_printf(&sb, "%d\n", t->d->running);
 	rc = rc ? rc : write_text(dir, "running", &sb, false, err);
 	rc = rc ? rc : record_config(t, dir, o, err);
 	rc = rc ? rc : record_symbols(t, dir, o, err);
@@ -243,7 +243,7 @@ int target_record(struct target *t, const char *dir, const struct target_record_
 		strbuf_printf(&sb, "recorded by ctap-target from release %s (%s)\n"
 			      "symbols: %s\nbtf: %s\ntracepoints: %s\nfunctions: %s\n"
 			      "prototypes: %s\n",
-			      t->release, t->running ? "running kernel" : "installed files",
+			      t->d->release, t->d->running ? "running kernel" : "installed files",
 			      target_has_symbols(t) ? target_symbols_source(t) : "none",
 			      target_btf(t) ? target_btf_source(t) : "none",
 			      target_has_tracepoints(t) ? target_tracepoints_source(t) : "none",

@@ -76,12 +76,12 @@ static int cmp_addr(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-static const struct symtab *sort_st; /* qsort has no context argument */
-
-static int cmp_name(const void *pa, const void *pb)
+/* Sorts indices into st->syms (the qsort_r context). */
+static int cmp_name(const void *pa, const void *pb, void *ctx)
 {
+	const struct symtab *st = ctx;
 	uint32_t ia = *(const uint32_t *)pa, ib = *(const uint32_t *)pb;
-	const struct target_symbol *a = &sort_st->syms[ia], *b = &sort_st->syms[ib];
+	const struct target_symbol *a = &st->syms[ia], *b = &st->syms[ib];
 	int c = strcmp(a->name, b->name);
 	if (c)
 		return c;
@@ -103,10 +103,8 @@ void symtab_finish(struct symtab *st)
 	st->dup = xcalloc(st->n ? st->n : 1, 1);
 	for (uint32_t i = 0; i < st->n; i++)
 		st->by_name[i] = i;
-	sort_st = st;
 	if (st->n > 1)
-		qsort(st->by_name, st->n, sizeof(uint32_t), cmp_name);
-	sort_st = NULL;
+		qsort_r(st->by_name, st->n, sizeof(uint32_t), cmp_name, st);
 	for (uint32_t k = 1; k < st->n; k++) {
 		const struct target_symbol *a = &st->syms[st->by_name[k - 1]];
 		const struct target_symbol *b = &st->syms[st->by_name[k]];

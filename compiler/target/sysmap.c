@@ -45,31 +45,27 @@ static bool try_map_file(struct target *t, const char *path)
 static bool load_release_symbols(struct target *t)
 {
 	char *path = NULL;
-	if (t->build_dir) {
-		if (asprintf(&path, "%s/System.map", t->build_dir) < 0)
+	if (t->d->build_dir) {
+		if (asprintf(&path, "%s/System.map", t->d->build_dir) < 0)
 			xoom();
 		bool ok = try_map_file(t, path);
 		free(path);
 		if (ok)
 			return true;
 	}
-	if (asprintf(&path, "/boot/System.map-%s", t->release) < 0)
-		xoom();
-	bool ok = try_map_file(t, path);
-	free(path);
-	if (ok)
+	if (t->d->system_map && try_map_file(t, t->d->system_map))
 		return true;
 	size_t size;
 	char *why = NULL;
 	char *map = cache_artefact(t, "map", &size, &why);
 	if (!map) {
-		target_set_why(&t->syms_why, "no System.map for %s (only a placeholder or none "
-			       "in /boot) and %s", t->release, why);
+		why_set(&t->syms_why, "no System.map for %s (only a placeholder or none "
+			"in /boot) and %s", t->d->release, why);
 		free(why);
 		return false;
 	}
 	kallsyms_parse(&t->syms, map);
-	t->syms_source = arena_printf(t->arena, "kallsyms of %s", t->vmlinuz);
+	t->syms_source = arena_printf(t->arena, "kallsyms of %s", t->d->vmlinuz);
 	return true;
 }
 
@@ -80,22 +76,22 @@ static bool load_symbols(struct target *t)
 	t->syms_tried = true;
 	symtab_init(&t->syms);
 	bool ok;
-	if (t->fixture_dir) {
+	if (t->d->fixture_dir) {
 		ok = fixture_load_symbols(t);
-	} else if (t->running) {
+	} else if (t->d->running) {
 		char *text = file_read_all("/proc/kallsyms", NULL);
 		ok = text != NULL;
 		if (ok) {
 			kallsyms_parse(&t->syms, text);
 			t->syms_source = "/proc/kallsyms";
 		} else {
-			target_set_why(&t->syms_why, "cannot read /proc/kallsyms: %m");
+			why_set(&t->syms_why, "cannot read /proc/kallsyms: %m");
 		}
 	} else {
 		ok = load_release_symbols(t);
 	}
 	if (ok && t->syms.n == 0) {
-		target_set_why(&t->syms_why, "%s lists no text symbols", t->syms_source);
+		why_set(&t->syms_why, "%s lists no text symbols", t->syms_source);
 		ok = false;
 	}
 	symtab_finish(&t->syms);

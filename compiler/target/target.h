@@ -3,8 +3,10 @@
  *
  * One back-end-neutral interface, so that pass 2 works the same for the
  * running kernel, for another release (-r RELEASE or -r /BUILDDIR), and for
- * recorded fixtures in tests.  Answers come from real files, never from
- * hard-coded lists:
+ * recorded fixtures in tests.  Which kernel, and where its files are, is
+ * resolved once into a struct target_desc (target_desc.h); a target holds
+ * the facts read from those files.  Answers come from real files, never
+ * from hard-coded lists:
  *
  *   running kernel:  /proc/kallsyms, /sys/kernel/btf/vmlinux,
  *                    tracefs (/sys/kernel/tracing), /proc/config.gz or
@@ -55,31 +57,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct diag_sink;
+#include "target/target_desc.h"
 
 struct target;
 
-struct target_options {
-	const char *release;      /* -r value: release name or build-dir path; NULL = running kernel */
-	const char *arch;         /* -a value or NULL (= host arch) */
-	const char *fixture_dir;  /* tests: read everything from here */
-	const char *cache_dir;    /* where BTF and symbols extracted from a vmlinuz are
-				   cached; NULL = $SYSTEMTAP_DIR/cache/btf, with
-				   SYSTEMTAP_DIR defaulting to ~/.systemtap */
-	bool no_cache;            /* neither read nor write a cache */
-};
-
-/* Returns NULL (and an explanation in *err, malloc'd) when the release
- * cannot be found at all. */
-struct target *target_open(const struct target_options *opts, char **err);
+/* The facts about the kernel d describes, loaded lazily; d must outlive
+ * the target.  NULL (and an explanation in *err, malloc'd) when nothing
+ * of the release is installed (target_desc_installed()). */
+struct target *target_open(const struct target_desc *d, char **err);
 void target_close(struct target *t);
 
-const char *target_release(const struct target *t);    /* "6.1.0-56-amd64" */
-const char *target_kernel_version(const struct target *t); /* "6.1.0" (for kernel_v) */
-const char *target_arch(const struct target *t);        /* "x86_64" */
-bool target_is_running_kernel(const struct target *t);
-/* The kbuild tree (/lib/modules/R/build) or NULL if it is not installed. */
-const char *target_build_dir(const struct target *t);
+/* What the target was opened from: release, arch, build tree, ... */
+const struct target_desc *target_description(const struct target *t);
 
 /* CONFIG_* value as in .config ("y", "m", "0x10", "\"str\"" unquoted),
  * or NULL when the option is unset or no config file exists. */

@@ -2,22 +2,31 @@
  * target_internal: the target's state, shared by the files of compiler/target.
  * Nothing outside compiler/target includes this.
  *
- *   core.c             open/close, release, arch, build tree, capabilities
- *   kconfig.c          .config values
- *   symtab.c           the in-memory function symbol table (globs, addresses)
- *   kallsyms.c         "ADDR TYPE NAME [MODULE]" text: /proc/kallsyms, System.map
- *   sysmap.c           where a target's symbols come from (kallsyms, System.map,
- *                      the vmlinuz's embedded table, fixtures), cached
- *   vmlinuz.c          bzImage -> decompressed vmlinux ELF image
- *   vmlinux_kallsyms.c the kallsyms tables embedded in a vmlinux image
- *   cache.c            the on-disk cache of what was extracted from a vmlinuz
- *   btf.c              loading BTF, C type spellings, function prototypes
- *   btf_trim.c         copying a closed subset of BTF (for fixtures)
- *   tracepoints.c      the tracepoint table: matching, lookup, typed arguments
- *   tracefs.c          tracepoints of the running kernel (events/<sys>/<name>)
- *   trace_headers.c    tracepoint systems of a release from its headers
- *   fixture.c          reading recorded fixtures
+ * Calls go one way, down this list (each file calls only files below it):
+ *
  *   record.c           writing fixtures (the recorder)
+ *   btf_trim.c         copying a closed subset of BTF (for fixtures)
+ *   core.c             open/close, the description, capabilities
+ *   tracepoints.c      tracepoint questions: which source loads the table,
+ *                      typed arguments
+ *   trace_headers.c    tracepoint systems of a release from its headers
+ *   tracefs.c          tracepoints of the running kernel (events/<sys>/<name>)
+ *   btf.c              loading BTF, C type spellings, function prototypes
+ *   sysmap.c           where a target's symbols come from (kallsyms, System.map,
+ *                      the vmlinuz's embedded table, fixtures)
+ *   cache.c            the on-disk cache of what was extracted from a vmlinuz
+ *   vmlinux_kallsyms.c the kallsyms tables embedded in a vmlinux image
+ *   vmlinuz.c          bzImage -> decompressed vmlinux ELF image
+ *   kconfig.c          .config values
+ *   fixture.c          filling a target's tables from a recorded fixture
+ *   tptable.c          the in-memory tracepoint table
+ *   kallsyms.c         "ADDR TYPE NAME [MODULE]" text: /proc/kallsyms, System.map
+ *   symtab.c           the in-memory function symbol table (globs, addresses)
+ *   namemap.c          a string-keyed hash map
+ *   target_desc.c      which kernel, and where its files are (target_desc.h)
+ *   fixture_file.c     one file of a fixture directory (fixture_file.h)
+ *   gzfile.c           whole files, gzip or not (gzfile.h)
+ *   why.c              explanations of what is missing (why.h)
  *
  * Every lazily loaded source has a "tried" flag so that a missing source is
  * looked for once, and an explanation (*_why) for messages and tests.
@@ -30,6 +39,7 @@
 #include <stdint.h>
 
 #include "target/target.h"
+#include "target/why.h"
 
 struct arena;
 struct btf;
@@ -141,7 +151,7 @@ void btf_trim_add_named(struct btf_trim *tr, const char *prefix, const char *nam
 /* The trimmed raw BTF (malloc'd) or NULL; frees tr. */
 void *btf_trim_finish(struct btf_trim *tr, uint32_t *size);
 
-/* ---- tracepoints.c ---- */
+/* ---- tptable.c ---- */
 
 struct tp_entry {
 	struct target_tracepoint tp;
@@ -151,9 +161,19 @@ struct tp_entry {
 	const char *proto_text;
 };
 
-/* Adds a tracepoint (strings copied) while the table is being loaded. */
-struct tp_entry *tracepoints_add(struct target *t, const char *system, const char *name,
-				 int32_t id);
+struct tptable {
+	struct tp_entry *e;          /* sorted by system, then name, after tptable_finish */
+	uint32_t n, cap;
+};
+
+/* Adds a tracepoint (strings copied into a) while a source loads the
+ * table.  The pointer is valid until the next tptable_add. */
+struct tp_entry *tptable_add(struct tptable *tt, struct arena *a, const char *system,
+			     const char *name, int32_t id);
+/* Sorts, and keeps one entry per system:name; call once after loading. */
+void tptable_finish(struct tptable *tt);
+struct tp_entry *tptable_find(const struct tptable *tt, const char *system, const char *name);
+void tptable_free(struct tptable *tt);
 
 /* ---- tracefs.c ---- */
 
@@ -174,9 +194,6 @@ bool trace_headers_load(struct target *t);
 
 /* ---- fixture.c ---- */
 
-/* Reads DIR/name (fixtures) into a malloc'd string, or NULL.  Also reads
- * DIR/name.gz transparently. */
-char *target_fixture_read(const struct target *t, const char *name);
 bool fixture_load_symbols(struct target *t);
 bool fixture_load_tracepoints(struct target *t);
 struct btf *fixture_load_btf(struct target *t);
@@ -186,14 +203,7 @@ const struct target_func_proto *fixture_proto(struct target *t, const char *name
 /* ---- the target ---- */
 
 struct target {
-	char *release;          /* "6.1.0-56-amd64" */
-	char *kernel_version;   /* "6.1.0" */
-	char *arch;
-	char *build_dir;        /* NULL if missing */
-	char *fixture_dir;      /* NULL unless testing */
-	char *cache_dir;        /* NULL: no caching */
-	char *vmlinuz;          /* /boot/vmlinuz-R if it exists (-r targets) */
-	bool running;           /* the running kernel */
+	const struct target_desc *d; /* which kernel, where its files are (not owned) */
 	struct arena *arena;    /* strings, prototypes, tracepoints */
 
 	/* .config, loaded on first use (kconfig.c) */
@@ -238,13 +248,9 @@ struct target {
 	const char *tracefs;
 	bool tps_tried;
 	bool tps_found;
-	struct tp_entry *tps;
-	uint32_t ntps, tps_cap;
+	struct tptable tps;
 	const char *tps_source;
 	char *tps_why;
 };
-
-/* Frees one malloc'd why-string and replaces it. */
-void target_set_why(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -4,7 +4,8 @@
  * bench/target_bench.sh run it from the build tree.
  *
  *   ctap-target [-r RELEASE | --fixture DIR] [--cache DIR | --no-cache] CMD ...
- *     info                      release, arch, sources and what is missing
+ *     info                      the description (release, arch, where its
+ *                               files are), sources and what is missing
  *     functions GLOB            matching kernel functions ("ADDR NAME")
  *     proto NAME...             BTF prototypes, SystemTap -L style
  *     at ADDR...                symbol containing each address
@@ -20,6 +21,7 @@
 #include <time.h>
 
 #include "target/target.h"
+#include "util/arena.h"
 
 static void usage(void)
 {
@@ -156,20 +158,24 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		usage();
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct arena *a = arena_new();
+	const struct target_desc *d = target_desc_resolve(a, &o, &err);
+	struct target *t = d ? target_open(d, &err) : NULL;
 	if (!t) {
 		fprintf(stderr, "ctap-target: %s\n", err);
 		free(err);
+		arena_free(a);
 		return 1;
 	}
 	const char *cmd = argv[optind++];
 	int rest = argc - optind, rc = 0;
 	char **args = argv + optind;
 	if (strcmp(cmd, "info") == 0) {
-		printf("release %s\narch %s\nversion %s\nrunning %d\nbuild %s\nmodules %d\n",
-		       target_release(t), target_arch(t), target_kernel_version(t),
-		       target_is_running_kernel(t), target_build_dir(t) ? target_build_dir(t) : "-",
-		       target_can_load_modules(t));
+		printf("release %s\narch %s\nversion %s\nrunning %d\nbuild %s\nkbuild %s\n"
+		       "debuginfo %s\nmodules %d\n",
+		       d->release, d->arch, d->kernel_version, d->running,
+		       d->build_dir ? d->build_dir : "-", d->kbuild_dir,
+		       d->debuginfo ? d->debuginfo : "-", target_can_load_modules(t));
 		printf("symbols %s\n", target_has_symbols(t) ? target_symbols_source(t)
 							     : target_symbols_missing(t));
 		printf("btf %s\n", target_btf(t) ? target_btf_source(t) : target_btf_missing(t));
@@ -211,5 +217,6 @@ int main(int argc, char **argv)
 		usage();
 	}
 	target_close(t);
+	arena_free(a);
 	return rc;
 }

@@ -401,7 +401,7 @@ static void scan_tree(struct scan *s, const char *root)
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		char *dir = NULL;
 		if (asprintf(&dir, "%s/%s%s%s", root, subdirs[i][0],
-			     subdirs[i][1] ? src_arch(s->t->arch) : "",
+			     subdirs[i][1] ? src_arch(s->t->d->arch) : "",
 			     subdirs[i][1] ? subdirs[i][1] : "") < 0)
 			xoom();
 		scan_dir(s, dir);
@@ -429,29 +429,25 @@ static void add_syscalls(struct target *t)
 	for (uint32_t i = 0; i < t->syms.nsyscalls; i++) {
 		char name[256];
 		snprintf(name, sizeof(name), "sys_enter_%s", t->syms.syscalls[i]);
-		tracepoints_add(t, "syscalls", name, -1)->args_done = true;
+		tptable_add(&t->tps, t->arena, "syscalls", name, -1)->args_done = true;
 		snprintf(name, sizeof(name), "sys_exit_%s", t->syms.syscalls[i]);
-		tracepoints_add(t, "syscalls", name, -1)->args_done = true;
+		tptable_add(&t->tps, t->arena, "syscalls", name, -1)->args_done = true;
 	}
 }
 
 bool trace_headers_load(struct target *t)
 {
 	if (!btf_load(t)) {
-		target_set_why(&t->tps_why, "no tracepoint list for %s: %s", t->release,
-			       t->btf_why ? t->btf_why : "no BTF");
+		why_set(&t->tps_why, "no tracepoint list for %s: %s", t->d->release,
+			t->btf_why ? t->btf_why : "no BTF");
 		return false;
 	}
 	btf_index_traces(t);
 	struct scan s = { .t = t };
-	char *src = NULL;
-	if (t->build_dir) {
-		scan_tree(&s, t->build_dir);
-		if (asprintf(&src, "/lib/modules/%s/source", t->release) < 0)
-			xoom();
-		scan_tree(&s, src);
-		free(src);
-	}
+	if (t->d->build_dir)
+		scan_tree(&s, t->d->build_dir);
+	if (t->d->source_dir)
+		scan_tree(&s, t->d->source_dir);
 	uint32_t unclaimed = 0;
 	for (uint32_t i = 0; i < t->btf_traces.cap; i++) {
 		const char *name = t->btf_traces.keys[i];
@@ -461,16 +457,16 @@ bool trace_headers_load(struct target *t)
 		if (!sys)
 			sys = system_by_pattern(&s, name);
 		if (sys)
-			tracepoints_add(t, sys, name, -1)->proto_text = namemap_get(&s.protos, name);
+			tptable_add(&t->tps, t->arena, sys, name, -1)->proto_text = namemap_get(&s.protos, name);
 		else
 			unclaimed++;
 	}
 	add_syscalls(t);
 	if (unclaimed)
-		target_set_why(&t->tps_why, "%u tracepoints of %s have no TRACE_SYSTEM in its "
-			       "headers and are not listed", unclaimed, t->release);
+		why_set(&t->tps_why, "%u tracepoints of %s have no TRACE_SYSTEM in its "
+			"headers and are not listed", unclaimed, t->d->release);
 	t->tps_source = arena_printf(t->arena, "btf_trace_* of %s and %s headers",
-				     t->btf_source, t->build_dir ? t->build_dir : "no");
+				     t->btf_source, t->d->build_dir ? t->d->build_dir : "no");
 	namemap_free(&s.systems);
 	namemap_free(&s.protos);
 	free(s.pats);

@@ -41,7 +41,7 @@ const char *tracefs_root(struct target *t)
 	if (t->tracefs_tried)
 		return t->tracefs;
 	t->tracefs_tried = true;
-	if (!t->running || t->fixture_dir)
+	if (!t->d->running)
 		return NULL;
 	for (size_t i = 0; i < 2 && !t->tracefs; i++)
 		if (has_events(roots[i]))
@@ -85,7 +85,7 @@ static void load_system(struct target *t, const char *events, const char *sys)
 		/* the id is read with the format, for the tracepoints a
 		 * script uses: reading some 2,000 id files was most of the
 		 * time of a one-tracepoint script's pass 2 */
-		tracepoints_add(t, sys, de->d_name, -1);
+		tptable_add(&t->tps, t->arena, sys, de->d_name, -1);
 	}
 	closedir(d);
 }
@@ -94,15 +94,15 @@ bool tracefs_load(struct target *t)
 {
 	const char *root = tracefs_root(t);
 	if (!root) {
-		target_set_why(&t->tps_why, "tracefs is not mounted at /sys/kernel/tracing and "
-			       "cannot be mounted (not root?)");
+		why_set(&t->tps_why, "tracefs is not mounted at /sys/kernel/tracing and "
+			"cannot be mounted (not root?)");
 		return false;
 	}
 	char events[512];
 	snprintf(events, sizeof(events), "%s/events", root);
 	DIR *d = opendir(events);
 	if (!d) {
-		target_set_why(&t->tps_why, "cannot read %s: %m", events);
+		why_set(&t->tps_why, "cannot read %s: %m", events);
 		return false;
 	}
 	struct dirent *de;

@@ -1,6 +1,6 @@
 /*
- * target/tracepoints: the target's table of tracepoints, whichever source
- * filled it (tracefs.c for the running kernel, trace_headers.c for -r
+ * target/tracepoints: the target's tracepoints, whichever source fills the
+ * table (tracefs.c for the running kernel, trace_headers.c for -r
  * releases, fixture.c for tests), loaded on the first tracepoint question.
  *
  * Output: matches sorted by system then name; each tracepoint's TP_PROTO
@@ -29,50 +29,20 @@
 #include "util/arena.h"
 #include "util/fileutil.h"
 
-struct tp_entry *tracepoints_add(struct target *t, const char *system, const char *name,
-				 int32_t id)
-{
-	if (t->ntps == t->tps_cap) {
-		t->tps_cap = t->tps_cap ? t->tps_cap * 2 : 1024;
-		t->tps = xrealloc(t->tps, sizeof(*t->tps) * t->tps_cap);
-	}
-	struct tp_entry *e = &t->tps[t->ntps++];
-	memset(e, 0, sizeof(*e));
-	e->tp.system = arena_strdup(t->arena, system);
-	e->tp.name = arena_strdup(t->arena, name);
-	e->tp.tracefs_id = id;
-	e->tp.syscall = strcmp(system, "syscalls") == 0;
-	return e;
-}
-
-static int cmp_tp(const void *pa, const void *pb)
-{
-	const struct tp_entry *a = pa, *b = pb;
-	int c = strcmp(a->tp.system, b->tp.system);
-	return c ? c : strcmp(a->tp.name, b->tp.name);
-}
-
 static bool load(struct target *t)
 {
 	if (t->tps_tried)
 		return t->tps_found;
 	t->tps_tried = true;
 	bool ok;
-	if (t->fixture_dir)
+	if (t->d->fixture_dir)
 		ok = fixture_load_tracepoints(t);
-	else if (t->running && tracefs_load(t))
+	else if (t->d->running && tracefs_load(t))
 		ok = true;
 	else
 		ok = trace_headers_load(t);
-	if (ok && t->ntps > 1) {
-		qsort(t->tps, t->ntps, sizeof(*t->tps), cmp_tp);
-		/* one entry per system:name, whatever listed it twice */
-		uint32_t w = 1;
-		for (uint32_t r = 1; r < t->ntps; r++)
-			if (cmp_tp(&t->tps[w - 1], &t->tps[r]) != 0)
-				t->tps[w++] = t->tps[r];
-		t->ntps = w;
-	}
+	if (ok)
+		tptable_finish(&t->tps);
 	t->tps_found = ok;
 	return ok;
 }
@@ -205,7 +175,7 @@ static void resolve(struct target *t, struct tp_entry *e)
 		resolve_args(t, e);
 	if (!e->fields_done) {
 		e->fields_done = true;
-		if (t->running && !t->fixture_dir)
+		if (t->d->running)
 			tracefs_load_fields(t, &e->tp);
 	}
 }
@@ -216,8 +186,8 @@ int target_tracepoints_match(struct target *t, const char *system_glob, const ch
 	if (!load(t))
 		return -1;
 	int count = 0;
-	for (uint32_t i = 0; i < t->ntps; i++) {
-		struct tp_entry *e = &t->tps[i];
+	for (uint32_t i = 0; i < t->tps.n; i++) {
+		struct tp_entry *e = &t->tps.e[i];
 		if (system_glob && fnmatch(system_glob, e->tp.system, 0) != 0)
 			continue;
 		if (fnmatch(name_glob ? name_glob : "*", e->tp.name, 0) != 0)
@@ -236,10 +206,7 @@ const struct target_tracepoint *target_tracepoint(struct target *t, const char *
 {
 	if (!load(t))
 		return NULL;
-	struct tp_entry key;
-	key.tp.system = system;
-	key.tp.name = name;
-	struct tp_entry *e = bsearch(&key, t->tps, t->ntps, sizeof(*t->tps), cmp_tp);
+	struct tp_entry *e = tptable_find(&t->tps, system, name);
 	if (!e)
 		return NULL;
 	resolve(t, e);

@@ -291,8 +291,8 @@ char *vmlinux_kallsyms_extract(const void *image, size_t size, int absolute_perc
 	if (!step && !find_offsets(&k, &offsets, &base))
 		step = "kallsyms_offsets";
 	if (step) {
-		target_set_why(why, "no kallsyms table found in the kernel image (could not "
-				    "locate %s; is CONFIG_KALLSYMS set?)", step);
+		why_set(why, "no kallsyms table found in the kernel image (could not "
+			"locate %s; is CONFIG_KALLSYMS set?)", step);
 		return NULL;
 	}
 	return emit_map(&k, offsets, base, absolute_percpu);

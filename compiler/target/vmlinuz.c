@@ -61,7 +61,7 @@ static bool unxz(const unsigned char *in, size_t n, bool legacy_lzma, struct out
 	lzma_ret r = legacy_lzma ? lzma_alone_decoder(&s, UINT64_MAX)
 				 : lzma_stream_decoder(&s, UINT64_MAX, 0);
 	if (r != LZMA_OK) {
-		target_set_why(why, "liblzma cannot start a decoder (error %d)", (int)r);
+		why_set(why, "liblzma cannot start a decoder (error %d)", (int)r);
 		return false;
 	}
 	s.next_in = in;
@@ -76,7 +76,7 @@ static bool unxz(const unsigned char *in, size_t n, bool legacy_lzma, struct out
 	lzma_end(&s);
 	/* Legacy LZMA streams of unknown size end with the input. */
 	if (r != LZMA_STREAM_END && !(legacy_lzma && r == LZMA_BUF_ERROR && o->len)) {
-		target_set_why(why, "the compressed kernel is corrupt (liblzma error %d)", (int)r);
+		why_set(why, "the compressed kernel is corrupt (liblzma error %d)", (int)r);
 		return false;
 	}
 	return true;
@@ -87,7 +87,7 @@ static bool gunzip(const unsigned char *in, size_t n, struct outbuf *o, char **w
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		target_set_why(why, "zlib cannot start a decoder");
+		why_set(why, "zlib cannot start a decoder");
 		return false;
 	}
 	int r;
@@ -105,7 +105,7 @@ static bool gunzip(const unsigned char *in, size_t n, struct outbuf *o, char **w
 	} while (r == Z_OK);
 	inflateEnd(&z);
 	if (r != Z_STREAM_END) {
-		target_set_why(why, "the compressed kernel is corrupt (zlib error %d)", r);
+		why_set(why, "the compressed kernel is corrupt (zlib error %d)", r);
 		return false;
 	}
 	return true;
@@ -123,8 +123,8 @@ static bool unzstd(const unsigned char *in, size_t n, struct outbuf *o, char **w
 		r = ZSTD_decompressStream(d, &ob, &ib);
 		o->len += ob.pos;
 		if (ZSTD_isError(r)) {
-			target_set_why(why, "the compressed kernel is corrupt (zstd: %s)",
-				       ZSTD_getErrorName(r));
+			why_set(why, "the compressed kernel is corrupt (zstd: %s)",
+				ZSTD_getErrorName(r));
 			ZSTD_freeDStream(d);
 			return false;
 		}
@@ -133,8 +133,8 @@ static bool unzstd(const unsigned char *in, size_t n, struct outbuf *o, char **w
 	return true;
 #else
 	(void)in, (void)n, (void)o;
-	target_set_why(why, "the kernel image is zstd-compressed and ctap was built without "
-			    "libzstd (Debian package libzstd-dev)");
+	why_set(why, "the kernel image is zstd-compressed and ctap was built without "
+		"libzstd (Debian package libzstd-dev)");
 	return false;
 #endif
 }
@@ -160,11 +160,11 @@ static bool decompress(const unsigned char *p, size_t n, struct outbuf *o, char 
 		return unzstd(p, n, o, why);
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		if (n > others[i].len && memcmp(p, others[i].magic, others[i].len) == 0) {
-			target_set_why(why, "the kernel image is %s-compressed, which ctap "
-					    "cannot decompress", others[i].name);
+			why_set(why, "the kernel image is %s-compressed, which ctap "
+				"cannot decompress", others[i].name);
 			return false;
 		}
-	target_set_why(why, "unknown compression of the kernel payload");
+	why_set(why, "unknown compression of the kernel payload");
 	return false;
 }
 
@@ -173,7 +173,7 @@ void *vmlinuz_extract(const char *path, size_t *size, char **why)
 	size_t n = 0;
 	unsigned char *file = (unsigned char *)file_read_all(path, &n);
 	if (!file) {
-		target_set_why(why, "cannot read %s: %m", path);
+		why_set(why, "cannot read %s: %m", path);
 		return NULL;
 	}
 	if (n >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0) {
@@ -181,14 +181,14 @@ void *vmlinuz_extract(const char *path, size_t *size, char **why)
 		return file;
 	}
 	if (n < 0x250 || get_le32(file + BZ_HEADER_MAGIC) != 0x53726448) {
-		target_set_why(why, "%s is not a bzImage (no \"HdrS\" boot header)", path);
+		why_set(why, "%s is not a bzImage (no \"HdrS\" boot header)", path);
 		free(file);
 		return NULL;
 	}
 	unsigned version = file[BZ_VERSION] | file[BZ_VERSION + 1] << 8;
 	if (version < 0x208) {
-		target_set_why(why, "%s uses boot protocol %u.%02u; payload offsets need 2.08",
-			       path, version >> 8, version & 0xff);
+		why_set(why, "%s uses boot protocol %u.%02u; payload offsets need 2.08",
+			path, version >> 8, version & 0xff);
 		free(file);
 		return NULL;
 	}
@@ -197,8 +197,8 @@ void *vmlinuz_extract(const char *path, size_t *size, char **why)
 	size_t off = pm + get_le32(file + BZ_PAYLOAD_OFF);
 	size_t len = get_le32(file + BZ_PAYLOAD_LEN);
 	if (off > n || len > n - off || len < 8) {
-		target_set_why(why, "%s: payload (offset %zu, length %zu) lies outside the file",
-			       path, off, len);
+		why_set(why, "%s: payload (offset %zu, length %zu) lies outside the file",
+			path, off, len);
 		free(file);
 		return NULL;
 	}
@@ -210,7 +210,7 @@ void *vmlinuz_extract(const char *path, size_t *size, char **why)
 	free(file);
 	if (!ok || o.len < SELFMAG || memcmp(o.data, ELFMAG, SELFMAG) != 0) {
 		if (ok)
-			target_set_why(why, "%s: the decompressed payload is not an ELF vmlinux", path);
+			why_set(why, "%s: the decompressed payload is not an ELF vmlinux", path);
 		free(o.data);
 		return NULL;
 	}

@@ -1,17 +1,24 @@
 /*
  * target_test: compiler/target against the recorded fixtures (always), a
  * synthetic fixture written here (edge cases), and, where installed, the
- * real 6.1.0-56-amd64 release and the running kernel.  Cases that need
- * something absent print "ok - NAME (skipped: reason)".
+ * real 6.1.0-56-amd64 release and the running kernel; the description a
+ * target is resolved into (target_desc.h); and the DWARF reader of
+ * compiler/target/user on this very program.  Cases that need something
+ * absent print "ok - NAME (skipped: reason)".
  */
+#include <dirent.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "target/target.h"
+#include "target/user/udwarf.h"
+#include "util/arena.h"
 #include "util/fileutil.h"
 
 static int failures;
@@ -42,13 +49,24 @@ static const char *srcdir(void)
 	return s && *s ? s : CTAP_ABS_SRCDIR;
 }
 
+/* Descriptions live here until the program ends. */
+static struct arena *descs;
+
+/* Resolves o and opens its facts, as session_target() does; NULL with
+ * *err (malloc'd) when either step fails. */
+static struct target *open_target(const struct target_options *o, char **err)
+{
+	const struct target_desc *d = target_desc_resolve(descs, o, err);
+	return d ? target_open(d, err) : NULL;
+}
+
 static struct target *open_fixture(const char *name)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/testsuite/fixtures/%s", srcdir(), name);
 	struct target_options o = { .fixture_dir = dir };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	if (!t) {
 		printf("not ok - open %s: %s\n", name, err);
 		failures++;
@@ -116,11 +134,12 @@ static void test_fixture_61(void)
 	struct target *t = open_fixture("kernel-6.1.0-56-amd64");
 	if (!t)
 		return;
-	report(strcmp(target_release(t), "6.1.0-56-amd64") == 0 &&
-		       strcmp(target_kernel_version(t), "6.1.0") == 0 &&
-		       strcmp(target_arch(t), "x86_64") == 0 && !target_is_running_kernel(t),
-	       "fixture61 identity", "release %s version %s arch %s", target_release(t),
-	       target_kernel_version(t), target_arch(t));
+	const struct target_desc *d = target_description(t);
+	report(strcmp(d->release, "6.1.0-56-amd64") == 0 &&
+		       strcmp(d->kernel_version, "6.1.0") == 0 &&
+		       strcmp(d->arch, "x86_64") == 0 && !d->running,
+	       "fixture61 identity", "release %s version %s arch %s", d->release,
+	       d->kernel_version, d->arch);
 	report(target_can_load_modules(t), "fixture61 can_load_modules", "expected 1");
 	const char *m = target_config(t, "CONFIG_MODULES");
 	const char *cc = target_config(t, "CONFIG_CC_VERSION_TEXT");
@@ -248,7 +267,7 @@ static void test_synthetic(void)
 	write_file(dir, "release", "9.9.9-test\n");
 	struct target_options o = { .fixture_dir = dir };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	report(t && target_functions_match(t, "*", NULL, NULL) == -1 && !target_has_symbols(t) &&
 		       target_symbols_missing(t) &&
 		       target_tracepoints_match(t, NULL, "*", NULL, NULL) == -1 &&
@@ -268,7 +287,7 @@ static void test_synthetic(void)
 	write_file(dir, "tracepoints",
 		   "TP\tsys\tev_b\t7\nARG\tx\tint\t4\t1\t0\n\n"
 		   "TP\tsys\tev_a\t-1\nARGS\t?\n\n");
-	t = target_open(&o, &err);
+	t = open_target(&o, &err);
 	struct syms c = { .sorted = true };
 	int n = t ? target_functions_match(t, "helper", collect, &c) : -2;
 	report(n == 1 && c.s[0]->addr == 0xffffffff81000100ull && !c.s[0]->module,
@@ -294,11 +313,261 @@ static void test_synthetic(void)
 	remove_tree(dir);
 
 	o = (struct target_options){ .release = "0.0.0-no-such-release" };
-	t = target_open(&o, &err);
+	t = open_target(&o, &err);
 	report(!t && err && strstr(err, "not installed"), "open unknown release fails clearly",
 	       "%s", err ? err : "no error");
 	free(err);
 	target_close(t);
+}
+
+/* ---- the description: what is resolved once, before any fact ---- */
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static bool contains(const char *s, const char *part)
+{
+	return s && strstr(s, part);
+}
+
+static void test_desc_fixture(void)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/testsuite/fixtures/kernel-6.1.0-56-amd64", srcdir());
+	struct target_options o = { .fixture_dir = dir, .arch = "arm64" };
+	char *err = NULL;
+	const struct target_desc *d = target_desc_resolve(descs, &o, &err);
+	report(d && streq(d->release, "6.1.0-56-amd64") && streq(d->kernel_version, "6.1.0") &&
+		       streq(d->arch, "x86_64") && !d->running && streq(d->fixture_dir, dir),
+	       "desc fixture: identity from its files, its arch over -a", "%s",
+	       d ? d->arch : err);
+	report(d && !d->build_dir && !d->source_dir && !d->system_map && !d->vmlinuz &&
+		       !d->debuginfo && !d->cache_dir &&
+		       streq(d->kbuild_dir, "/lib/modules/6.1.0-56-amd64/build"),
+	       "desc fixture: no host files, kbuild dir named", "kbuild %s",
+	       d ? d->kbuild_dir : "-");
+	char btf[4200];
+	snprintf(btf, sizeof(btf), "%s/btf", dir);
+	report(d && d->btf_from == TARGET_BTF_FIXTURE && streq(d->btf_path, btf) &&
+		       target_desc_installed(d),
+	       "desc fixture: btf source", "mismatch");
+	free(err);
+}
+
+static void test_desc_synthetic(void)
+{
+	char dir[] = "/tmp/ctap-desc-test.XXXXXX";
+	if (!mkdtemp(dir)) {
+		report(false, "desc synthetic", "mkdtemp failed");
+		return;
+	}
+	struct target_options o = { .fixture_dir = dir };
+	char *err = NULL;
+	const struct target_desc *d = target_desc_resolve(descs, &o, &err);
+	report(!d && contains(err, "has no 'release' file"), "desc fixture without release",
+	       "%s", err ? err : "resolved");
+	free(err);
+	err = NULL;
+	write_file(dir, "release", "5.10.0-rc1+\n");
+	d = target_desc_resolve(descs, &o, &err);
+	report(d && streq(d->release, "5.10.0-rc1+") && streq(d->kernel_version, "5.10.0") &&
+		       streq(d->arch, "x86_64"),
+	       "desc fixture: version of a -rc release, default arch", "%s %s",
+	       d ? d->kernel_version : err, d ? d->arch : "");
+	free(err);
+	err = NULL;
+
+	/* -r /BUILDDIR: a tree that is not configured, then one that is */
+	o = (struct target_options){ .release = dir, .arch = "arm64", .no_cache = true };
+	d = target_desc_resolve(descs, &o, &err);
+	report(!d && contains(err, "not a configured kernel build tree") &&
+		       contains(err, "/include/config/kernel.release"),
+	       "desc -r /BUILDDIR not configured", "%s", err ? err : "resolved");
+	free(err);
+	err = NULL;
+	char sub[4096];
+	snprintf(sub, sizeof(sub), "%s/include/config", dir);
+	mkdir_p(sub, 0755);
+	write_file(sub, "kernel.release", "7.7.7-tree\n");
+	write_file(dir, "vmlinux", "not really ELF");
+	d = target_desc_resolve(descs, &o, &err);
+	char vmlinux[4200];
+	snprintf(vmlinux, sizeof(vmlinux), "%s/vmlinux", dir);
+	report(d && streq(d->release, "7.7.7-tree") && streq(d->arch, "arm64") && !d->running &&
+		       streq(d->kbuild_dir, dir) && streq(d->build_dir, dir) && !d->cache_dir,
+	       "desc -r /BUILDDIR: release from the tree, -a arch", "%s",
+	       d ? d->release : err);
+	report(d && d->btf_from == TARGET_BTF_ELF && streq(d->btf_path, vmlinux) &&
+		       streq(d->debuginfo, vmlinux),
+	       "desc -r /BUILDDIR: its vmlinux for BTF and DWARF", "btf %s debuginfo %s",
+	       d ? d->btf_path : "-", d && d->debuginfo ? d->debuginfo : "-");
+	struct target *t = d ? target_open(d, &err) : NULL;
+	report(t && target_description(t) == d, "desc -r /BUILDDIR: opens, same description",
+	       "%s", err ? err : "mismatch");
+	target_close(t);
+	free(err);
+	remove_tree(dir);
+}
+
+static void test_desc_releases(void)
+{
+	struct target_options o = { .release = "0.0.0-no-such-release" };
+	char *err = NULL;
+	const struct target_desc *d = target_desc_resolve(descs, &o, &err);
+	report(d && !target_desc_installed(d) && !d->build_dir && !d->vmlinuz && !d->system_map &&
+		       streq(d->kbuild_dir, "/lib/modules/0.0.0-no-such-release/build") &&
+		       d->btf_from == TARGET_BTF_VMLINUZ && !d->btf_path,
+	       "desc unknown release resolves, not installed", "%s", err ? err : "mismatch");
+	struct target *t = d ? target_open(d, &err) : NULL;
+	report(!t && contains(err, "is not installed: no /lib/modules/0.0.0-no-such-release/build"),
+	       "desc unknown release: open names the kbuild dir", "%s", err ? err : "opened");
+	target_close(t);
+	free(err);
+	err = NULL;
+
+	struct utsname u;
+	o = (struct target_options){ .cache_dir = "/nowhere/cache" };
+	d = target_desc_resolve(descs, &o, &err);
+	report(d && uname(&u) == 0 && streq(d->release, u.release) && d->running &&
+		       d->btf_from == TARGET_BTF_SYSFS &&
+		       streq(d->btf_path, "/sys/kernel/btf/vmlinux") && !d->vmlinuz &&
+		       !d->system_map && streq(d->cache_dir, "/nowhere/cache"),
+	       "desc running kernel", "%s", d ? d->release : err);
+	free(err);
+	err = NULL;
+
+	const char *old = getenv("SYSTEMTAP_DIR");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("SYSTEMTAP_DIR", "/tmp/ctap-desc-sd", 1);
+	o = (struct target_options){ 0 };
+	d = target_desc_resolve(descs, &o, &err);
+	report(d && streq(d->cache_dir, "/tmp/ctap-desc-sd/cache/btf"),
+	       "desc cache dir under $SYSTEMTAP_DIR", "%s", d && d->cache_dir ? d->cache_dir : "-");
+	o.no_cache = true;
+	d = target_desc_resolve(descs, &o, &err);
+	report(d && !d->cache_dir, "desc no_cache", "%s", d && d->cache_dir ? d->cache_dir : "-");
+	if (saved)
+		setenv("SYSTEMTAP_DIR", saved, 1);
+	else
+		unsetenv("SYSTEMTAP_DIR");
+	free(saved);
+	free(err);
+}
+
+/* ---- the DWARF reader of compiler/target/user, on this program ---- */
+
+struct probe_me {
+	int a;
+	unsigned b : 3;
+	struct {
+		long c;
+	};
+	int arr[4];
+};
+
+__attribute__((noinline, used)) int udwarf_probe_me(struct probe_me *p, int k)
+{
+	return p->a + p->arr[k] + (int)p->c + (int)p->b;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *de; d && (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+struct found_func {
+	uint64_t die, pc;
+};
+
+static void find_probe_me(void *ctx, const struct udwarf_func *f)
+{
+	struct found_func *ff = ctx;
+	if (!f->is_inline && strcmp(f->name, "udwarf_probe_me") == 0) {
+		ff->die = f->die_offset;
+		ff->pc = f->probe_pc;
+	}
+}
+
+struct params {
+	struct arena *a;
+	char text[256];
+	struct udwarf_type p;
+};
+
+static bool collect_param(void *ctx, const struct udwarf_var *v)
+{
+	struct params *ps = ctx;
+	size_t n = strlen(ps->text);
+	snprintf(ps->text + n, sizeof(ps->text) - n, "%s%s:%s", n ? " " : "", v->name,
+		 udwarf_type_name(ps->a, &v->type));
+	if (strcmp(v->name, "p") == 0)
+		ps->p = v->type;
+	return true;
+}
+
+static void test_udwarf(void)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0) {
+		skip("udwarf", "no /proc/self/exe");
+		return;
+	}
+	exe[len] = 0;
+	int fds = open_fds();
+	struct arena *a = arena_new();
+	struct udwarf_cache *c = udwarf_cache_new();
+	struct udwarf *dw = udwarf_open(c, exe, NULL);
+	if (!dw) {
+		skip("udwarf functions, variables and types", "this program has no DWARF");
+		udwarf_cache_free(c);
+		arena_free(a);
+		return;
+	}
+	report(udwarf_open(c, exe, NULL) == dw, "udwarf: the cache keeps the open file", "reopened");
+	struct found_func ff = { 0 };
+	udwarf_functions(dw, a, false, find_probe_me, &ff);
+	report(ff.die && udwarf_func_at(dw, ff.pc) == ff.die, "udwarf: functions and func_at",
+	       "die %llu", (unsigned long long)ff.die);
+	struct params ps = { .a = a };
+	bool scope = ff.die && udwarf_vars(dw, ff.die, ff.pc, true, false, collect_param, &ps);
+	report(scope && strcmp(ps.text, "p:struct probe_me* k:int") == 0,
+	       "udwarf: parameters and their type names", "%s", ps.text);
+	struct udwarf_type st, rt;
+	struct udwarf_member mc, mb, ma;
+	uint64_t size = 0;
+	bool walked = scope && udwarf_type_kind(&ps.p) == UDWARF_TYPE_POINTER &&
+		      udwarf_type_inner(&ps.p, &st) && udwarf_type_peel(&st, &st) &&
+		      udwarf_type_kind(&st) == UDWARF_TYPE_STRUCT &&
+		      udwarf_type_size(&st, &size) && size == sizeof(struct probe_me);
+	report(walked, "udwarf: pointer to struct, its size", "size %llu",
+	       (unsigned long long)size);
+	report(walked && udwarf_type_member(&st, "c", &mc) &&
+		       mc.offset == offsetof(struct probe_me, c) && !mc.bit_size &&
+		       udwarf_type_member(&st, "b", &mb) && mb.bit_size == 3 &&
+		       udwarf_type_member(&st, "arr", &ma) &&
+		       udwarf_type_kind(&ma.type) == UDWARF_TYPE_ARRAY &&
+		       strcmp(udwarf_type_name(a, &ma.type), "int[4]") == 0 &&
+		       !udwarf_type_member(&st, "nosuch", &mc),
+	       "udwarf: members (anonymous, bit field, array)", "mismatch");
+	report(ff.die && udwarf_return_type(dw, ff.die, &rt) &&
+		       strcmp(udwarf_type_name(a, &rt), "int") == 0,
+	       "udwarf: return type", "mismatch");
+	udwarf_open(c, "/nonexistent/file", NULL);
+	dw = udwarf_open(c, exe, NULL);
+	report(dw != NULL, "udwarf: a file is reopened after another", "NULL");
+	udwarf_cache_free(c);
+	report(open_fds() == fds, "udwarf: freeing the cache closes its files", "%d fds, %d before",
+	       open_fds(), fds);
+	arena_free(a);
 }
 
 /* ---- the real installed 6.1 release (first run extracts from vmlinuz) ---- */
@@ -319,7 +588,7 @@ static void test_release_61(void)
 	for (int round = 0; round < 2; round++) { /* extract, then from the cache */
 		struct target_options o = { .release = rel, .cache_dir = cache };
 		char *err = NULL;
-		struct target *t = target_open(&o, &err);
+		struct target *t = open_target(&o, &err);
 		free(err);
 		const char *name = round ? "release61 cached" : "release61 extracted";
 		if (!t) {
@@ -348,9 +617,9 @@ static void test_running(void)
 {
 	struct target_options o = { .no_cache = true };
 	char *err = NULL;
-	struct target *t = target_open(&o, &err);
+	struct target *t = open_target(&o, &err);
 	free(err);
-	if (!t || !target_is_running_kernel(t)) {
+	if (!t || !target_description(t)->running) {
 		skip("running kernel", "cannot open it");
 		target_close(t);
 		return;
@@ -376,10 +645,16 @@ static void test_running(void)
 
 int main(void)
 {
+	descs = arena_new();
+	test_desc_fixture();
+	test_desc_synthetic();
+	test_desc_releases();
+	test_udwarf();
 	test_fixture_61();
 	test_fixture_running();
 	test_synthetic();
 	test_release_61();
 	test_running();
+	arena_free(descs);
 	return failures ? 1 : 0;
 }

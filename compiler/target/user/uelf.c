@@ -12,7 +12,7 @@
  * moved, the recorded base differs from the .stapsdt.base section's
  * address by the same amount as pc and semaphore do.
  */
-#include "probes/uelf.h"
+#include "target/user/uelf.h"
 
 #include <errno.h>
 #include <fcntl.h>

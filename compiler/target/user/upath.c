@@ -4,7 +4,7 @@
  * Only pass 2 reads these files, and only their names, "#!" line and ELF
  * header: nothing here keeps a file open.
  */
-#include "probes/upath.h"
+#include "target/user/upath.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elab/elab.h"
-#include "session.h"
 #include "util/arena.h"
 
 #define MAX_INTERP_DEPTH 4
@@ -31,7 +29,7 @@ static bool is_regular(const char *path)
 }
 
 /* "name" searched in $PATH; NULL when not found. */
-static char *search_path(struct elab *E, const char *name)
+static char *search_path(struct arena *a, const char *name)
 {
 	const char *p = getenv("PATH");
 	if (!p)
@@ -39,7 +37,7 @@ static char *search_path(struct elab *E, const char *name)
 	while (*p) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		char *cand = arena_printf(E->arena, "%.*s/%s", (int)len, len ? p : ".", name);
+		char *cand = arena_printf(a, "%.*s/%s", (int)len, len ? p : ".", name);
 		if (is_regular(cand) && access(cand, X_OK) == 0)
 			return cand;
 		p += len;
@@ -50,7 +48,7 @@ static char *search_path(struct elab *E, const char *name)
 }
 
 /* A "#!" script's interpreter (first word after "#!"), or NULL. */
-static char *interpreter(struct elab *E, const char *path)
+static char *interpreter(struct arena *a, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -66,28 +64,28 @@ static char *interpreter(struct elab *E, const char *path)
 			e++;
 		*e = 0;
 		if (*s)
-			r = arena_strdup(E->arena, s);
+			r = arena_strdup(a, s);
 	}
 	fclose(f);
 	return r;
 }
 
 /* realpath, then scripts -> interpreter (a few levels). */
-static const char *canonical(struct elab *E, const char *path)
+static const char *canonical(struct arena *a, const char *path)
 {
 	for (int depth = 0; depth < MAX_INTERP_DEPTH; depth++) {
 		char buf[PATH_MAX];
 		if (!realpath(path, buf) || !is_regular(buf))
 			return NULL;
-		char *interp = interpreter(E, buf);
+		char *interp = interpreter(a, buf);
 		if (!interp)
-			return arena_strdup(E->arena, buf);
+			return arena_strdup(a, buf);
 		path = interp;
 	}
 	return NULL;
 }
 
-int upath_resolve(struct elab *E, const char *spec, upath_cb cb, void *ctx)
+int upath_resolve(struct arena *a, const char *spec, upath_cb cb, void *ctx)
 {
 	if (!spec || !*spec)
 		return 0;
@@ -96,7 +94,7 @@ int upath_resolve(struct elab *E, const char *spec, upath_cb cb, void *ctx)
 		int n = 0;
 		if (glob(spec, 0, NULL, &g) == 0) {
 			for (size_t i = 0; i < g.gl_pathc; i++) {
-				const char *c = canonical(E, g.gl_pathv[i]);
+				const char *c = canonical(a, g.gl_pathv[i]);
 				if (c) {
 					cb(ctx, c);
 					n++;
@@ -108,11 +106,11 @@ int upath_resolve(struct elab *E, const char *spec, upath_cb cb, void *ctx)
 	}
 	const char *path = spec;
 	if (!strchr(spec, '/')) {
-		path = search_path(E, spec);
+		path = search_path(a, spec);
 		if (!path)
 			return 0;
 	}
-	const char *c = canonical(E, path);
+	const char *c = canonical(a, path);
 	if (!c)
 		return 0;
 	cb(ctx, c);
@@ -126,9 +124,8 @@ static void keep_first(void *ctx, const char *path)
 		*out = path;
 }
 
-const char *upath_command(struct elab *E)
+const char *upath_command(struct arena *a, const char *cmd)
 {
-	const char *cmd = E->s->opts.cmd;
 	if (!cmd)
 		return NULL;
 	while (isspace((unsigned char)*cmd))
@@ -136,9 +133,9 @@ const char *upath_command(struct elab *E)
 	size_t len = 0;
 	while (cmd[len] && !isspace((unsigned char)cmd[len]))
 		len++;
-	const char *first = arena_strndup(E->arena, cmd, len);
+	const char *first = arena_strndup(a, cmd, len);
 	const char *out = NULL;
-	upath_resolve(E, first, keep_first, &out);
+	upath_resolve(a, first, keep_first, &out);
 	return out;
 }
 

@@ -1,6 +1,7 @@
 /*
  * upath: which executable or library a user-space probe point names
  * (probes.md §2.6), shared by process(...) and perf....process(...).
+ * Knows files, not scripts: callers pass the arena and the -c command.
  *
  *   "/abs/path"   used as is
  *   "rel/path"    (contains '/') relative to the current directory
@@ -10,25 +11,24 @@
  * replaced by its interpreter.  With -c CMD, the command's executable is
  * what an unqualified point names.
  */
-#ifndef CTAP_PROBES_UPATH_H
-#define CTAP_PROBES_UPATH_H
+#ifndef CTAP_TARGET_USER_UPATH_H
+#define CTAP_TARGET_USER_UPATH_H
 
 #include <stdbool.h>
 
-struct elab;
+struct arena;
 
 typedef void (*upath_cb)(void *ctx, const char *path);
 
 /*
  * Calls cb with each canonical path `spec` names (several for a glob).
- * Returns the number of paths, 0 when nothing exists.  Paths live in the
- * elab arena.
+ * Returns the number of paths, 0 when nothing exists.  Paths live in a.
  */
-int upath_resolve(struct elab *E, const char *spec, upath_cb cb, void *ctx);
+int upath_resolve(struct arena *a, const char *spec, upath_cb cb, void *ctx);
 
-/* The canonical executable of -c CMD (its first word, resolved as above),
- * or NULL when there is no -c or it names nothing. */
-const char *upath_command(struct elab *E);
+/* The canonical executable of a -c command (its first word, resolved as
+ * above), or NULL when cmd is NULL or names nothing. */
+const char *upath_command(struct arena *a, const char *cmd);
 
 /* Whether the file is a shared library rather than an executable: ELF
  * ET_DYN without DF_1_PIE and without PT_INTERP (libc, which has an

@@ -1,16 +1,17 @@
 /*
- * uelf: what user-space probes need from one ELF file, read once with
+ * uelf: the facts user-space probes need from one ELF file, read once with
  * libelf and copied into the arena (no file stays open): function
  * symbols, PLT slots, SDT notes, the segment map that turns link-time
- * addresses into file offsets, and where separate debuginfo would be.
+ * addresses into file offsets, and where separate debuginfo would be
+ * (udwarf.h reads it).
  *
  * File offsets: a uprobe is placed by (inode, file offset).  For an
  * address inside a PT_LOAD segment, offset = vaddr - p_vaddr + p_offset.
  * PIE executables and shared libraries (ET_DYN) have vaddrs starting near
  * 0, non-PIE executables (ET_EXEC) at 0x400000; the formula is the same.
  */
-#ifndef CTAP_PROBES_UELF_H
-#define CTAP_PROBES_UELF_H
+#ifndef CTAP_TARGET_USER_UELF_H
+#define CTAP_TARGET_USER_UELF_H
 
 #include <stdbool.h>
 #include <stdint.h>

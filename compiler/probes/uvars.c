@@ -1,0 +1,394 @@
+/*
+ * uvars: user-space $variables from DWARF (see uvars.h).
+ *
+ * A walk state is a type plus whether the current value is an object's
+ * address (an aggregate in memory) or the value itself.  Each component
+ * adds an access step: a member adds its offset, an index its element
+ * size; a step that lands on a scalar loads it, one that lands on an
+ * aggregate keeps its address.
+ */
+#include "probes/uvars.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/diag.h"
+#include "elab/elab.h"
+#include "target/user/udwarf.h"
+#include "util/arena.h"
+#include "util/similar.h"
+#include "util/strbuf.h"
+
+static const char *const pie_static_why =
+	"it is a static variable of a position-independent file, which ctap does not relocate";
+
+static struct access_step *add_step(struct elab *E, struct target_access *acc)
+{
+	struct access_step *n = arena_alloc(E->arena, sizeof(*n) * (acc->nsteps + 1));
+	if (acc->nsteps)
+		memcpy(n, acc->steps, sizeof(*n) * acc->nsteps);
+	acc->steps = n;
+	return &n[acc->nsteps++];
+}
+
+static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
+{
+	if (E->quiet_targets)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	diag_error(E->diag, D_SEM_TARGET_VAR, tok, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+struct walk {
+	struct udwarf_type type;  /* !type.valid: void */
+	bool is_address;          /* the value is the address of an object of `type` */
+};
+
+/* After a step that computed an object's address: load scalars, keep
+ * aggregates as addresses. */
+static void land(struct access_step *s, struct walk *w, const struct udwarf_type *type)
+{
+	uint32_t size;
+	bool sign;
+	w->type = *type;
+	if (udwarf_type_scalar(type, &size, &sign)) {
+		s->load_size = size;
+		s->load_signed = sign;
+		w->is_address = false;
+	} else {
+		s->load_size = 0;
+		w->is_address = true;
+	}
+}
+
+static void offer(void *ctx, const char *name)
+{
+	similar_offer(ctx, name);
+}
+
+static void member_missing(struct elab *E, const struct target_comp *c,
+			   const struct udwarf_type *st)
+{
+	if (E->quiet_targets)
+		return;
+	struct similar sim;
+	similar_init(&sim, c->name);
+	udwarf_type_members(st, offer, &sim);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "unable to find member '%s' for %s", c->name,
+		      udwarf_type_name(E->arena, st));
+	similar_append(&sim, &sb, "alternatives");
+	walk_error(E, c->tok, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+static bool walk_member(struct elab *E, struct walk *w, const struct target_comp *c,
+			struct target_access *acc)
+{
+	struct udwarf_type p = w->type, st;
+	bool ok = udwarf_type_peel(&w->type, &p);
+	if (ok && !w->is_address && udwarf_type_kind(&p) == UDWARF_TYPE_POINTER) {
+		struct udwarf_type pointee;
+		ok = udwarf_type_inner(&p, &pointee) && udwarf_type_peel(&pointee, &st);
+	} else {
+		st = p;
+		ok = ok && w->is_address;
+	}
+	if (!ok || udwarf_type_kind(&st) != UDWARF_TYPE_STRUCT) {
+		walk_error(E, c->tok, "invalid access '->%s' vs '%s'", c->name,
+			   udwarf_type_name(E->arena, &w->type));
+		return false;
+	}
+	struct udwarf_member m;
+	if (!udwarf_type_member(&st, c->name, &m)) {
+		member_missing(E, c, &st);
+		return false;
+	}
+	struct access_step *s = add_step(E, acc);
+	if (m.bit_size) {
+		uint32_t size;
+		bool sign;
+		if (!udwarf_type_scalar(&m.type, &size, &sign))
+			size = 4, sign = false;
+		uint64_t unit = size * 8;
+		s->offset = (int64_t)((m.bit_offset / unit) * size);
+		s->bit_offset = (uint8_t)(m.bit_offset % unit);
+		s->bit_size = (uint8_t)m.bit_size;
+		s->load_size = size;
+		s->load_signed = sign;
+		w->type = m.type;
+		w->is_address = false;
+		return true;
+	}
+	s->offset = (int64_t)m.offset;
+	land(s, w, &m.type);
+	return true;
+}
+
+static bool walk_index(struct elab *E, struct walk *w, const struct target_comp *c,
+		       struct target_access *acc)
+{
+	struct udwarf_type p, elem;
+	bool ok = udwarf_type_peel(&w->type, &p);
+	enum udwarf_kind kind = ok ? udwarf_type_kind(&p) : UDWARF_TYPE_OTHER;
+	if (!(kind == UDWARF_TYPE_POINTER && !w->is_address) &&
+	    !(kind == UDWARF_TYPE_ARRAY && w->is_address))
+		ok = false;
+	if (!ok || !udwarf_type_inner(&p, &elem)) {
+		walk_error(E, c->tok, "invalid access '[...]' vs '%s'",
+			   udwarf_type_name(E->arena, &w->type));
+		return false;
+	}
+	uint64_t esize = 0;
+	struct udwarf_type pe;
+	if (!udwarf_type_peel(&elem, &pe) || !udwarf_type_size(&pe, &esize) || !esize) {
+		walk_error(E, c->tok, "cannot index an array of '%s' (size unknown)",
+			   udwarf_type_name(E->arena, &elem));
+		return false;
+	}
+	struct access_step *s = add_step(E, acc);
+	if (c->kind == TCOMP_INDEX_NUM)
+		s->offset = c->num * (int64_t)esize;
+	else
+		s->index = c->index;
+	s->elem_size = (uint32_t)esize;
+	land(s, w, &elem);
+	return true;
+}
+
+static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct target_access *acc)
+{
+	const target_comp_vec *comps = &e->u.target.comps;
+	for (uint32_t i = 0; i < comps->len; i++) {
+		const struct target_comp *c = &comps->items[i];
+		bool ok = true;
+		switch (c->kind) {
+		case TCOMP_MEMBER:
+			ok = walk_member(E, w, c, acc);
+			break;
+		case TCOMP_INDEX_NUM:
+		case TCOMP_INDEX_EXPR:
+			ok = walk_index(E, w, c, acc);
+			break;
+		case TCOMP_PRETTY:
+		case TCOMP_PRETTY_DEEP:
+			walk_error(E, c->tok, "pretty-printing user-space values ($ and $$ "
+				   "suffixes) is not supported yet");
+			return false;
+		}
+		if (!ok)
+			return false;
+	}
+	acc->ctype = udwarf_type_name(E->arena, &w->type);
+	acc->is_address = w->is_address;
+	if (e->u.target.addressof) {
+		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {
+			walk_error(E, e->tok, "cannot take the address of this expression");
+			return false;
+		}
+		acc->steps[acc->nsteps - 1].load_size = 0;
+		acc->is_address = true;
+		return true;
+	}
+	struct udwarf_type p;
+	if (w->is_address && udwarf_type_peel(&w->type, &p) &&
+	    udwarf_type_kind(&p) == UDWARF_TYPE_STRUCT) {
+		walk_error(E, e->tok, "'%s' is a struct or union, not a value (use ->member)",
+			   acc->ctype);
+		return false;
+	}
+	return true;
+}
+
+struct find {
+	const char *name;
+	struct udwarf_var var;
+	bool found;
+};
+
+static bool find_cb(void *ctx, const struct udwarf_var *v)
+{
+	struct find *f = ctx;
+	if (strcmp(v->name, f->name) != 0)
+		return true;
+	f->var = *v;
+	f->found = true;
+	return false;
+}
+
+static bool names_cb(void *ctx, const struct udwarf_var *v)
+{
+	struct strbuf *sb = ctx;
+	strbuf_printf(sb, "%s$%s", sb->len ? " " : "", v->name);
+	return true;
+}
+
+/* "$a $b": the variables in scope, for "alternatives:" in errors. */
+static const char *var_names(struct udwarf *dw, struct elab *E, uint64_t die_offset, uint64_t pc,
+			     bool only_params)
+{
+	struct strbuf sb = STRBUF_INIT;
+	udwarf_vars(dw, die_offset, pc, only_params, false, names_cb, &sb);
+	const char *r = sb.len ? arena_strndup(E->arena, sb.buf, sb.len) : "";
+	strbuf_free(&sb);
+	return r;
+}
+
+/* Where v is at pc, statics of position-independent files excluded. */
+static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc, bool et_exec,
+		   struct udwarf_loc *l)
+{
+	if (!udwarf_var_location(dw, v, pc, l))
+		return false;
+	if (l->kind == UDWARF_LOC_STATIC && !et_exec) {
+		l->why = pie_static_why;
+		return false;
+	}
+	return true;
+}
+
+/* The base of acc: v's register, or its memory as a first step. */
+static bool base_access(struct elab *E, struct expr *e, const char *name,
+			const struct udwarf_var *v, const struct udwarf_loc *l, uint64_t pc,
+			struct walk *w, struct target_access *acc)
+{
+	uint32_t size = 8;
+	bool sign = false;
+	bool is_scalar = udwarf_type_scalar(&v->type, &size, &sign);
+	acc->user = true;
+	if (l->kind == UDWARF_LOC_REGISTER) {
+		if (!is_scalar) {
+			walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
+				   "an aggregate held in registers [man error::dwarf]",
+				   (unsigned long long)pc, name);
+			return false;
+		}
+		acc->base = ACCESS_REGISTER;
+		acc->index = l->reg;
+		acc->base_size = size;
+		acc->base_signed = sign;
+		if (e->u.target.addressof && !e->u.target.comps.len) {
+			walk_error(E, e->tok, "cannot take the address of '%s': it is in a register",
+				   e->u.target.name);
+			return false;
+		}
+		return true;
+	}
+	if (l->kind == UDWARF_LOC_STATIC) {
+		acc->base = ACCESS_SYMBOL;
+		acc->symbol = arena_strdup(E->arena, name);
+		acc->symbol_addr = l->addr;
+	} else {
+		acc->base = ACCESS_REGISTER;
+		acc->index = l->reg;
+	}
+	acc->base_size = 8;
+	struct access_step *st = add_step(E, acc);
+	st->offset = l->kind == UDWARF_LOC_STATIC ? 0 : l->offset;
+	if (w->type.valid)
+		land(st, w, &w->type);
+	return true;
+}
+
+bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint64_t pc,
+		   bool et_exec, bool only_params, struct expr *e, struct target_access *acc)
+{
+	const char *name = e->u.target.name;
+	if (name[0] == '$')
+		name++;
+	struct find f = { .name = name };
+	if (!udwarf_vars(dw, die_offset, pc, only_params, false, find_cb, &f)) {
+		walk_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no scope)", name);
+		return false;
+	}
+	if (!f.found) {
+		walk_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (alternatives: %s)",
+			   name, var_names(dw, E, die_offset, pc, only_params));
+		return false;
+	}
+	struct udwarf_loc l;
+	if (!locate(dw, &f.var, pc, et_exec, &l)) {
+		walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s': %s "
+			   "[man error::dwarf]", (unsigned long long)pc, name, l.why);
+		return false;
+	}
+	struct walk w = { .type = f.var.type };
+	if (!base_access(E, e, name, &f.var, &l, pc, &w, acc))
+		return false;
+	return walk_comps(E, &w, e, acc);
+}
+
+bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, struct expr *e,
+		  struct target_access *acc)
+{
+	struct walk w = { 0 };
+	if (!udwarf_return_type(dw, die_offset, &w.type))
+		return false;
+	uint32_t size;
+	bool sign;
+	if (!udwarf_type_scalar(&w.type, &size, &sign)) {
+		walk_error(E, e->tok, "$return of type '%s' is not a scalar: not accessible",
+			   udwarf_type_name(E->arena, &w.type));
+		acc->ctype = NULL;
+		return true;
+	}
+	acc->base = ACCESS_RETURN;
+	acc->base_size = size;
+	acc->base_signed = sign;
+	acc->user = true;
+	if (e->u.target.addressof && !e->u.target.comps.len) {
+		walk_error(E, e->tok, "cannot take the address of $return: it is a register");
+		acc->ctype = NULL;
+		return true;
+	}
+	if (!walk_comps(E, &w, e, acc))
+		acc->ctype = NULL;
+	return true;
+}
+
+struct listing {
+	struct udwarf *dw;
+	struct elab *E;
+	uint64_t pc;
+	bool et_exec;
+	struct strbuf *out;
+};
+
+static bool list_cb(void *ctx, const struct udwarf_var *v)
+{
+	struct listing *L = ctx;
+	struct udwarf_loc l;
+	if (!locate(L->dw, v, L->pc, L->et_exec, &l))
+		return true;
+	uint32_t size;
+	bool sign;
+	if (l.kind == UDWARF_LOC_REGISTER && !udwarf_type_scalar(&v->type, &size, &sign))
+		return true; /* an aggregate in registers: not readable */
+	strbuf_printf(L->out, " $%s:%s", v->name, udwarf_type_name(L->E->arena, &v->type));
+	return true;
+}
+
+void uvars_list(struct udwarf *dw, struct elab *E, uint64_t die_offset, uint64_t pc,
+		bool et_exec, bool ret, bool only_params, struct strbuf *out)
+{
+	/* $return comes first, but only for a function with a scope at pc */
+	struct strbuf vars = STRBUF_INIT;
+	struct listing L = { dw, E, pc, et_exec, &vars };
+	if (udwarf_vars(dw, die_offset, pc, only_params, false, list_cb, &L)) {
+		struct udwarf_type rt;
+		if (ret && udwarf_return_type(dw, die_offset, &rt))
+			strbuf_printf(out, " $return:%s", udwarf_type_name(E->arena, &rt));
+		if (vars.len)
+			strbuf_add(out, vars.buf, vars.len);
+	}
+	strbuf_free(&vars);
+}

@@ -1,0 +1,741 @@
+/*
+ * udwarf: reading the DWARF of one ELF file (see udwarf.h).
+ *
+ * Types are followed in the DWARF itself (no conversion); names are
+ * spelled the way SystemTap's -L spells them: "char const*", "long int",
+ * "struct point", "int[4]".
+ */
+#include "target/user/udwarf.h"
+
+#include <dwarf.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/arena.h"
+#include "util/strbuf.h"
+
+struct udwarf {
+	char *path, *debug_path;
+	int fd, dfd;
+	Elf *elf, *delf;
+	Dwarf *dw;
+	Dwarf_CFI *cfi_eh, *cfi_debug;
+};
+
+struct udwarf_cache {
+	struct udwarf *open;       /* the one file open, or NULL */
+};
+
+static void udwarf_close(struct udwarf *u)
+{
+	if (!u)
+		return;
+	if (u->dw)
+		dwarf_end(u->dw);
+	if (u->cfi_eh)
+		dwarf_cfi_end(u->cfi_eh);
+	if (u->delf && u->delf != u->elf)
+		elf_end(u->delf);
+	if (u->elf)
+		elf_end(u->elf);
+	if (u->dfd >= 0 && u->dfd != u->fd)
+		close(u->dfd);
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u->path);
+	free(u->debug_path);
+	free(u);
+}
+
+struct udwarf_cache *udwarf_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct udwarf_cache));
+}
+
+void udwarf_cache_free(struct udwarf_cache *c)
+{
+	if (!c)
+		return;
+	udwarf_close(c->open);
+	free(c);
+}
+
+/* path: the ELF (for .eh_frame); debug_path: where DWARF is (NULL = path).
+ * A file that has no DWARF stays in the cache too, so that asking again
+ * costs nothing. */
+struct udwarf *udwarf_open(struct udwarf_cache *c, const char *path, const char *debug_path)
+{
+	const char *dp = debug_path ? debug_path : path;
+	struct udwarf *cached = c->open;
+	if (cached && !strcmp(cached->path, path) && !strcmp(cached->debug_path, dp))
+		return cached->dw ? cached : NULL;
+	udwarf_close(cached);
+	struct udwarf *u = xcalloc(1, sizeof(*u));
+	c->open = u;
+	u->path = xstrdup(path);
+	u->debug_path = xstrdup(dp);
+	u->fd = open(path, O_RDONLY | O_CLOEXEC);
+	u->dfd = strcmp(dp, path) ? open(dp, O_RDONLY | O_CLOEXEC) : u->fd;
+	if (u->fd < 0 || u->dfd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	u->elf = elf_begin(u->fd, ELF_C_READ_MMAP, NULL);
+	u->delf = u->dfd == u->fd ? u->elf : elf_begin(u->dfd, ELF_C_READ_MMAP, NULL);
+	if (!u->elf || !u->delf)
+		return NULL;
+	u->dw = dwarf_begin_elf(u->delf, DWARF_C_READ, NULL);
+	if (!u->dw)
+		return NULL;
+	u->cfi_eh = dwarf_getcfi_elf(u->elf);
+	u->cfi_debug = dwarf_getcfi(u->dw);
+	return u;
+}
+
+/* ------------------------------------------------------------ types */
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute a;
+	return dwarf_attr_integrate(die, DW_AT_type, &a) && dwarf_formref_die(&a, out);
+}
+
+/* typedef/const/volatile peeled; false for void */
+static bool peel(Dwarf_Die *t, Dwarf_Die *out)
+{
+	Dwarf_Die cur = *t;
+	for (int i = 0; i < 64; i++) {
+		int tag = dwarf_tag(&cur);
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
+		    tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
+			*out = cur;
+			return true;
+		}
+		if (!die_type(&cur, &cur))
+			return false;
+	}
+	return false;
+}
+
+static void type_name_into(Dwarf_Die *t, struct strbuf *sb, int depth)
+{
+	if (!t || depth > 16) {
+		strbuf_puts(sb, "void");
+		return;
+	}
+	Dwarf_Die inner;
+	bool has = die_type(t, &inner);
+	const char *name = dwarf_diename(t);
+	switch (dwarf_tag(t)) {
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+	case DW_TAG_rvalue_reference_type:
+		type_name_into(has ? &inner : NULL, sb, depth + 1);
+		strbuf_puts(sb, dwarf_tag(t) == DW_TAG_pointer_type ? "*" : "&");
+		return;
+	case DW_TAG_const_type:
+		type_name_into(has ? &inner : NULL, sb, depth + 1);
+		strbuf_puts(sb, " const");
+		return;
+	case DW_TAG_volatile_type:
+		type_name_into(has ? &inner : NULL, sb, depth + 1);
+		strbuf_puts(sb, " volatile");
+		return;
+	case DW_TAG_restrict_type:
+	case DW_TAG_atomic_type:
+		type_name_into(has ? &inner : NULL, sb, depth + 1);
+		return;
+	case DW_TAG_structure_type:
+		strbuf_printf(sb, "struct %s", name ? name : "{...}");
+		return;
+	case DW_TAG_class_type:
+		strbuf_printf(sb, "class %s", name ? name : "{...}");
+		return;
+	case DW_TAG_union_type:
+		strbuf_printf(sb, "union %s", name ? name : "{...}");
+		return;
+	case DW_TAG_enumeration_type:
+		strbuf_printf(sb, "enum %s", name ? name : "{...}");
+		return;
+	case DW_TAG_array_type: {
+		type_name_into(has ? &inner : NULL, sb, depth + 1);
+		Dwarf_Die sub;
+		if (dwarf_child(t, &sub) == 0) {
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Word n = 0;
+				if (dwarf_attr(&sub, DW_AT_count, &a) && dwarf_formudata(&a, &n) == 0)
+					strbuf_printf(sb, "[%llu]", (unsigned long long)n);
+				else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) &&
+					 dwarf_formudata(&a, &n) == 0)
+					strbuf_printf(sb, "[%llu]", (unsigned long long)n + 1);
+				else
+					strbuf_puts(sb, "[]");
+			} while (dwarf_siblingof(&sub, &sub) == 0);
+		}
+		return;
+	}
+	case DW_TAG_subroutine_type:
+		strbuf_puts(sb, "func");
+		return;
+	default:
+		strbuf_puts(sb, name ? name : "void");
+	}
+}
+
+/* size and signedness of a scalar (base, enum, pointer); false otherwise */
+static bool scalar(Dwarf_Die *t, uint32_t *size, bool *is_signed)
+{
+	Dwarf_Die p;
+	if (!peel(t, &p))
+		return false;
+	Dwarf_Word sz = 0;
+	int tag = dwarf_tag(&p);
+	if (tag == DW_TAG_pointer_type || tag == DW_TAG_reference_type ||
+	    tag == DW_TAG_rvalue_reference_type) {
+		*size = 8;
+		*is_signed = false;
+		return true;
+	}
+	if (tag != DW_TAG_base_type && tag != DW_TAG_enumeration_type)
+		return false;
+	if (dwarf_aggregate_size(&p, &sz) != 0 || sz == 0 || sz > 8)
+		return false;
+	*size = (uint32_t)sz;
+	Dwarf_Attribute a;
+	Dwarf_Word enc = 0;
+	if (tag == DW_TAG_base_type && dwarf_attr(&p, DW_AT_encoding, &a))
+		dwarf_formudata(&a, &enc);
+	*is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char ||
+		     (tag == DW_TAG_enumeration_type);
+	if (enc == DW_ATE_float)
+		return false;
+	return true;
+}
+
+enum udwarf_kind udwarf_type_kind(const struct udwarf_type *t)
+{
+	Dwarf_Die d = t->die;
+	switch (t->valid ? dwarf_tag(&d) : 0) {
+	case DW_TAG_pointer_type:
+		return UDWARF_TYPE_POINTER;
+	case DW_TAG_reference_type:
+	case DW_TAG_rvalue_reference_type:
+		return UDWARF_TYPE_REFERENCE;
+	case DW_TAG_array_type:
+		return UDWARF_TYPE_ARRAY;
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_class_type:
+		return UDWARF_TYPE_STRUCT;
+	default:
+		return UDWARF_TYPE_OTHER;
+	}
+}
+
+/* libdw takes DIEs as non-const pointers but does not write them: the
+ * copies keep struct udwarf_type const at the interface. */
+bool udwarf_type_peel(const struct udwarf_type *t, struct udwarf_type *out)
+{
+	Dwarf_Die d = t->die;
+	out->valid = t->valid && peel(&d, &out->die);
+	return out->valid;
+}
+
+bool udwarf_type_inner(const struct udwarf_type *t, struct udwarf_type *out)
+{
+	Dwarf_Die d = t->die;
+	out->valid = t->valid && die_type(&d, &out->die);
+	return out->valid;
+}
+
+bool udwarf_type_scalar(const struct udwarf_type *t, uint32_t *size, bool *is_signed)
+{
+	Dwarf_Die d = t->die;
+	return t->valid && scalar(&d, size, is_signed);
+}
+
+bool udwarf_type_size(const struct udwarf_type *t, uint64_t *size)
+{
+	Dwarf_Die d = t->die;
+	Dwarf_Word sz = 0;
+	if (!t->valid || dwarf_aggregate_size(&d, &sz) != 0)
+		return false;
+	*size = sz;
+	return true;
+}
+
+const char *udwarf_type_name(struct arena *a, const struct udwarf_type *t)
+{
+	Dwarf_Die d = t->die;
+	struct strbuf sb = STRBUF_INIT;
+	type_name_into(t->valid ? &d : NULL, &sb, 0);
+	const char *r = arena_strdup(a, strbuf_str(&sb));
+	strbuf_free(&sb);
+	return r;
+}
+
+static bool find_member(Dwarf_Die *st, const char *name, uint64_t *off, Dwarf_Die *mem, int depth)
+{
+	Dwarf_Die c;
+	if (depth > 8 || dwarf_child(st, &c) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&c) != DW_TAG_member && dwarf_tag(&c) != DW_TAG_inheritance)
+			continue;
+		Dwarf_Attribute a;
+		Dwarf_Word moff = 0;
+		if (dwarf_attr_integrate(&c, DW_AT_data_member_location, &a))
+			dwarf_formudata(&a, &moff);
+		const char *n = dwarf_diename(&c);
+		if (n && !strcmp(n, name)) {
+			*off = moff;
+			*mem = c;
+			return true;
+		}
+		if (!n) {
+			Dwarf_Die t, p;
+			if (die_type(&c, &t) && peel(&t, &p) &&
+			    find_member(&p, name, off, mem, depth + 1)) {
+				*off += moff;
+				return true;
+			}
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+bool udwarf_type_member(const struct udwarf_type *st, const char *name, struct udwarf_member *m)
+{
+	Dwarf_Die d = st->die, mem;
+	memset(m, 0, sizeof(*m));
+	if (!st->valid || !find_member(&d, name, &m->offset, &mem, 0) ||
+	    !die_type(&mem, &m->type.die))
+		return false;
+	m->type.valid = true;
+	Dwarf_Attribute a;
+	Dwarf_Word bits = 0, bitoff = 0;
+	if (dwarf_attr_integrate(&mem, DW_AT_bit_size, &a) && dwarf_formudata(&a, &bits) == 0 &&
+	    bits) {
+		if (dwarf_attr_integrate(&mem, DW_AT_data_bit_offset, &a))
+			dwarf_formudata(&a, &bitoff);
+		else
+			bitoff = m->offset * 8;
+		m->bit_size = bits;
+		m->bit_offset = bitoff;
+	}
+	return true;
+}
+
+void udwarf_type_members(const struct udwarf_type *st, void (*cb)(void *ctx, const char *name),
+			 void *ctx)
+{
+	Dwarf_Die d = st->die, c;
+	if (!st->valid || dwarf_child(&d, &c) != 0)
+		return;
+	do {
+		const char *n = dwarf_diename(&c);
+		if (dwarf_tag(&c) == DW_TAG_member && n)
+			cb(ctx, n);
+	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+bool udwarf_return_type(struct udwarf *dw, uint64_t die_offset, struct udwarf_type *out)
+{
+	Dwarf_Die fn, origin;
+	out->valid = false;
+	if (!dwarf_offdie(dw->dw, die_offset, &fn))
+		return false;
+	origin = fn;
+	Dwarf_Attribute a;
+	if (dwarf_attr(&fn, DW_AT_abstract_origin, &a))
+		dwarf_formref_die(&a, &origin);
+	out->valid = die_type(&origin, &out->die);
+	return out->valid;
+}
+
+/* ------------------------------------------------------------ functions */
+
+static bool optimized_cu(Dwarf_Die *cu)
+{
+	Dwarf_Attribute a;
+	const char *prod = dwarf_attr(cu, DW_AT_producer, &a) ? dwarf_formstring(&a) : NULL;
+	if (!prod)
+		return false;
+	for (const char *p = strstr(prod, " -O"); p; p = strstr(p + 1, " -O"))
+		if (p[3] != '0')
+			return true;
+	return false;
+}
+
+/* Second line-table row of the function: where gcc marks the prologue's end. */
+static uint64_t after_prologue(Dwarf_Die *cu, uint64_t low, uint64_t high)
+{
+	Dwarf_Lines *lines;
+	size_t n;
+	if (dwarf_getsrclines(cu, &lines, &n) != 0)
+		return low;
+	uint64_t best = 0;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr a;
+		bool stmt = false;
+		if (!l || dwarf_lineaddr(l, &a) != 0 || dwarf_linebeginstatement(l, &stmt) != 0)
+			continue;
+		if (stmt && a > low && a < high && (!best || a < best))
+			best = a;
+	}
+	return best ? best : low;
+}
+
+struct fctx {
+	struct udwarf *dw;
+	struct arena *a;
+	bool inlines;
+	void (*cb)(void *, const struct udwarf_func *);
+	void *ctx;
+	Dwarf_Die *cu;
+	bool optimized;
+};
+
+static void fill_common(struct fctx *c, Dwarf_Die *die, Dwarf_Die *origin, struct udwarf_func *f)
+{
+	const char *n = dwarf_diename(origin);
+	f->name = n ? arena_strdup(c->a, n) : "";
+	Dwarf_Attribute a;
+	const char *ln = dwarf_attr_integrate(origin, DW_AT_linkage_name, &a) ? dwarf_formstring(&a)
+									     : NULL;
+	f->linkage = ln ? arena_strdup(c->a, ln) : NULL;
+	const char *file = dwarf_decl_file(origin);
+	f->decl_file = file ? arena_strdup(c->a, file) : NULL;
+	dwarf_decl_line(origin, &f->decl_line);
+	f->die_offset = dwarf_dieoffset(die);
+	f->cu_offset = dwarf_dieoffset(c->cu);
+	f->external = dwarf_hasattr_integrate(origin, DW_AT_external);
+	Dwarf_Die rt;
+	f->has_return_value = die_type(origin, &rt);
+}
+
+static int each_inline(Dwarf_Die *inst, void *arg)
+{
+	struct fctx *c = arg;
+	Dwarf_Addr pc;
+	if (dwarf_entrypc(inst, &pc) != 0 && dwarf_lowpc(inst, &pc) != 0)
+		return DWARF_CB_OK;
+	Dwarf_Die origin;
+	Dwarf_Attribute a;
+	if (!dwarf_attr(inst, DW_AT_abstract_origin, &a) || !dwarf_formref_die(&a, &origin))
+		return DWARF_CB_OK;
+	struct udwarf_func f = { 0 };
+	fill_common(c, inst, &origin, &f);
+	f.entry = f.probe_pc = pc;
+	f.is_inline = true;
+	c->cb(c->ctx, &f);
+	return DWARF_CB_OK;
+}
+
+static int each_func(Dwarf_Die *die, void *arg)
+{
+	struct fctx *c = arg;
+	if (dwarf_func_inline(die)) {
+		if (c->inlines)
+			dwarf_func_inline_instances(die, each_inline, c);
+		/* an inline function may also have an out-of-line copy: below */
+	}
+	Dwarf_Addr low, high;
+	if (dwarf_lowpc(die, &low) != 0 || dwarf_highpc(die, &high) != 0)
+		return DWARF_CB_OK;
+	Dwarf_Die origin = *die;
+	Dwarf_Attribute a;
+	if (dwarf_attr(die, DW_AT_abstract_origin, &a))
+		dwarf_formref_die(&a, &origin);
+	else if (dwarf_attr(die, DW_AT_specification, &a))
+		dwarf_formref_die(&a, &origin);
+	struct udwarf_func f = { 0 };
+	fill_common(c, die, &origin, &f);
+	f.entry = low;
+	f.probe_pc = c->optimized ? low : after_prologue(c->cu, low, high);
+	c->cb(c->ctx, &f);
+	return DWARF_CB_OK;
+}
+
+void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines,
+		      void (*cb)(void *ctx, const struct udwarf_func *f), void *ctx)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu)) {
+			struct fctx c = { dw, a, inlines, cb, ctx, &cu, optimized_cu(&cu) };
+			dwarf_getfuncs(&cu, each_func, &c, 0);
+		}
+		off = next;
+	}
+}
+
+static bool file_matches(const char *have, const char *want)
+{
+	if (!want)
+		return true;
+	size_t h = strlen(have), w = strlen(want);
+	if (fnmatch(want, have, 0) == 0)
+		return true;
+	if (h >= w && !strcmp(have + h - w, want) && (h == w || have[h - w - 1] == '/'))
+		return true;
+	char *glob = xmalloc(w + 3);
+	strcpy(glob, "*/");
+	strcat(glob, want);
+	bool ok = fnmatch(glob, have, 0) == 0;
+	free(glob);
+	return ok;
+}
+
+int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *out, int max)
+{
+	int count = 0;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Lines *lines;
+		size_t n;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_getsrclines(&cu, &lines, &n) == 0) {
+			bool in_run = false;
+			for (size_t i = 0; i < n; i++) {
+				Dwarf_Line *l = dwarf_onesrcline(lines, i);
+				int ln;
+				Dwarf_Addr a;
+				bool stmt = false, end = false;
+				const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+				if (!src || dwarf_lineno(l, &ln) != 0 || dwarf_lineaddr(l, &a) != 0)
+					continue;
+				dwarf_linebeginstatement(l, &stmt);
+				dwarf_lineendsequence(l, &end);
+				bool hit = !end && ln == line && file_matches(src, file);
+				if (hit && stmt && !in_run && count < max) {
+					bool dup = false;
+					for (int k = 0; k < count; k++)
+						dup |= out[k] == a;
+					if (!dup)
+						out[count++] = a;
+				}
+				in_run = hit;
+			}
+		}
+		off = next;
+	}
+	return count;
+}
+
+uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc)
+{
+	Dwarf_Die cu, *scopes = NULL;
+	if (!dwarf_addrdie(dw->dw, pc, &cu))
+		return 0;
+	int n = dwarf_getscopes(&cu, pc, &scopes);
+	uint64_t off = 0;
+	for (int i = 0; i < n && !off; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
+			off = dwarf_dieoffset(&scopes[i]);
+	}
+	free(scopes);
+	return off;
+}
+
+bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc)
+{
+	Dwarf_Die fn, cu;
+	Dwarf_Addr low, high;
+	if (!dwarf_offdie(dw->dw, die_offset, &fn) || dwarf_tag(&fn) != DW_TAG_subprogram ||
+	    !dwarf_diecu(&fn, &cu, NULL, NULL) || optimized_cu(&cu) ||
+	    dwarf_lowpc(&fn, &low) != 0 || dwarf_highpc(&fn, &high) != 0)
+		return false;
+	return pc < after_prologue(&cu, low, high);
+}
+
+bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const char **file,
+		      int *line)
+{
+	Dwarf_Die cu;
+	if (!dwarf_addrdie(dw->dw, pc, &cu))
+		return false;
+	Dwarf_Line *l = dwarf_getsrc_die(&cu, pc);
+	const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+	if (!src || dwarf_lineno(l, line) != 0)
+		return false;
+	*file = arena_strdup(a, src);
+	return true;
+}
+
+/* ------------------------------------------------------------ variables */
+
+struct scope {
+	Dwarf_Die *scopes;
+	int n;
+	int func;                 /* index of the function (or inline instance) scope */
+};
+
+/* Scopes at pc, from innermost to the function die_offset. */
+static bool scopes_at(struct udwarf *dw, uint64_t die_offset, uint64_t pc, struct scope *s)
+{
+	Dwarf_Die fn;
+	if (!dwarf_offdie(dw->dw, die_offset, &fn))
+		return false;
+	Dwarf_Die cu;
+	if (!dwarf_diecu(&fn, &cu, NULL, NULL))
+		return false;
+	s->n = dwarf_getscopes(&cu, pc, &s->scopes);
+	s->func = -1;
+	for (int i = 0; i < s->n; i++)
+		if (dwarf_dieoffset(&s->scopes[i]) == die_offset)
+			s->func = i;
+	if (s->func < 0) {
+		free(s->scopes);
+		/* pc outside the function (a .return's entry pc is inside) */
+		s->n = dwarf_getscopes_die(&fn, &s->scopes);
+		s->func = 0;
+		return s->n > 0;
+	}
+	return true;
+}
+
+bool udwarf_vars(struct udwarf *dw, uint64_t die_offset, uint64_t pc, bool only_params,
+		 bool only_locals, bool (*cb)(void *ctx, const struct udwarf_var *v), void *ctx)
+{
+	struct scope s;
+	if (!scopes_at(dw, die_offset, pc, &s))
+		return false;
+	for (int i = 0; i <= s.func && i < s.n; i++) {
+		Dwarf_Die child;
+		if (dwarf_child(&s.scopes[i], &child) != 0)
+			continue;
+		bool more = true;
+		do {
+			int tag = dwarf_tag(&child);
+			bool param = tag == DW_TAG_formal_parameter;
+			if (!param && tag != DW_TAG_variable)
+				continue;
+			if ((only_params && !param) || (only_locals && param))
+				continue;
+			struct udwarf_var v = { .name = dwarf_diename(&child), .is_param = param };
+			if (!v.name)
+				continue;
+			v.die = child;
+			v.scope = s.scopes[s.func];
+			v.type.valid = die_type(&child, &v.type.die);
+			more = cb(ctx, &v);
+		} while (more && dwarf_siblingof(&child, &child) == 0);
+		if (!more)
+			break;
+	}
+	free(s.scopes);
+	return true;
+}
+
+static bool cfa_at(struct udwarf *dw, uint64_t pc, int *reg, int64_t *off)
+{
+	Dwarf_CFI *cfis[2] = { dw->cfi_eh, dw->cfi_debug };
+	for (int k = 0; k < 2; k++) {
+		Dwarf_Frame *frame = NULL;
+		if (!cfis[k] || dwarf_cfi_addrframe(cfis[k], pc, &frame) != 0)
+			continue;
+		Dwarf_Op *ops;
+		size_t nops;
+		bool ok = false;
+		if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1) {
+			if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+				*reg = ops[0].atom - DW_OP_breg0;
+				*off = (int64_t)ops[0].number;
+				ok = true;
+			} else if (ops[0].atom == DW_OP_bregx) {
+				*reg = (int)ops[0].number;
+				*off = (int64_t)ops[0].number2;
+				ok = true;
+			}
+		}
+		free(frame);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static bool frame_base(struct udwarf *dw, Dwarf_Die *fn, uint64_t pc, struct udwarf_loc *l)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+	if (!dwarf_attr_integrate(fn, DW_AT_frame_base, &a) ||
+	    dwarf_getlocation_addr(&a, pc, &ops, &n, 1) != 1 || n != 1)
+		return false;
+	unsigned atom = ops[0].atom;
+	if (atom == DW_OP_call_frame_cfa)
+		return cfa_at(dw, pc, &l->reg, &l->offset);
+	if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
+		l->reg = (int)(atom - DW_OP_breg0);
+		l->offset = (int64_t)ops[0].number;
+		return true;
+	}
+	if (atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
+		l->reg = (int)(atom - DW_OP_reg0);
+		l->offset = 0;
+		return true;
+	}
+	return false;
+}
+
+bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
+			 struct udwarf_loc *l)
+{
+	Dwarf_Die var = v->die, fn = v->scope;
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+	memset(l, 0, sizeof(*l));
+	l->kind = UDWARF_LOC_MEMORY;
+	if (!dwarf_attr_integrate(&var, DW_AT_location, &a)) {
+		l->why = "it has no location (optimized out)";
+		return false;
+	}
+	int r = dwarf_getlocation_addr(&a, pc, &ops, &n, 1);
+	if (r != 1 || n == 0) {
+		l->why = "not accessible at this address";
+		return false;
+	}
+	unsigned atom = ops[0].atom;
+	if (n == 1 && atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
+		l->kind = UDWARF_LOC_REGISTER;
+		l->reg = (int)(atom - DW_OP_reg0);
+		return true;
+	}
+	if (n == 1 && atom == DW_OP_regx) {
+		l->kind = UDWARF_LOC_REGISTER;
+		l->reg = (int)ops[0].number;
+		return true;
+	}
+	if (n == 1 && atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
+		l->reg = (int)(atom - DW_OP_breg0);
+		l->offset = (int64_t)ops[0].number;
+		return true;
+	}
+	if (n == 1 && atom == DW_OP_fbreg) {
+		if (!frame_base(dw, &fn, pc, l)) {
+			l->why = "its frame base is not accessible at this address";
+			return false;
+		}
+		l->offset += (int64_t)ops[0].number;
+		return true;
+	}
+	if (n == 1 && atom == DW_OP_addr) {
+		l->kind = UDWARF_LOC_STATIC;
+		l->addr = ops[0].number;
+		return true;
+	}
+	l->why = "its location is too complex (pieces, computed values or entry values)";
+	return false;
+}
