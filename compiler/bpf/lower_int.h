@@ -101,6 +101,7 @@ struct lower {
 	uint32_t inline_depth;
 	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
+	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
 };
 
 static inline uint32_t lw_align8(uint32_t x)

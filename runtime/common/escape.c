@@ -113,11 +113,17 @@ static uint32_t escape_unit(char *piece, uint32_t n, uint32_t c, uint32_t *charg
 	char l;
 
 	if (n > 1) {
-		len = c <= 0xFFFF ? 6 : 10;
+		/* \uXXXX or \UXXXXXXXX.  One loop of constant length over
+		 * constant offsets for both (BPF wants constant stack offsets,
+		 * and two loops would be merged into one with a variable base);
+		 * the \u form leaves junk past its length. */
+		uint32_t nd = c <= 0xFFFF ? 4 : 8;
+
 		piece[0] = '\\';
-		piece[1] = c <= 0xFFFF ? 'u' : 'U';
-		for (i = 2; i < len; i++)
-			piece[i] = escape_hex(c >> ((len - 1 - i) * 4));
+		piece[1] = nd == 4 ? 'u' : 'U';
+		for (i = 0; i < 8; i++)
+			piece[2 + i] = escape_hex(i < nd ? c >> ((nd - 1 - i) * 4) : 0);
+		len = 2 + nd;
 		*charge = len;
 		return len;
 	}
