@@ -102,6 +102,7 @@ struct lower {
 	uint32_t inline_depth;
 	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
+	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many

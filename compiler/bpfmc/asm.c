@@ -94,6 +94,15 @@ static uint32_t slots(const struct ir_insn *in)
 
 static bool check_func(struct ir *ir, const struct ir_func *f)
 {
+	if (f->origin) {
+		/* the importer checked its code; it must still end */
+		uint8_t c = f->ncode ? f->code[f->ncode - 1].code : 0;
+		if (c != (BPF_JMP | BPF_EXIT) && c != (BPF_JMP | BPF_JA)) {
+			ir_internal(ir, "imported function '%s' falls off its end", f->name);
+			return false;
+		}
+		return true;
+	}
 	if (!f->allocated) {
 		ir_internal(ir, "function '%s' encoded before register allocation", f->name);
 		return false;
@@ -125,6 +134,15 @@ static int32_t chain_depth(struct ir *ir, uint32_t fi, uint8_t *state)
 	state[fi] = 1;
 	const struct ir_func *f = ir->funcs.items[fi];
 	int32_t deepest = 0;
+	for (uint32_t i = 0; i < f->nrelocs; i++) {
+		if (f->relocs[i].kind == IR_RELOC_MAP_VALUE)
+			continue;
+		int32_t d = chain_depth(ir, f->relocs[i].func->index, state);
+		if (d < 0)
+			return -1;
+		if (d > deepest)
+			deepest = d;
+	}
 	vec_foreach(&f->insns, i) {
 		const struct ir_insn *in = &f->insns.items[i];
 		if (in->kind != IRK_CALL_FUNC && in->kind != IRK_LD_FUNC)
@@ -267,6 +285,46 @@ static bool encode_one(struct enc *e, const struct ir_insn *in, uint32_t at)
 	return true;
 }
 
+/* Copies an imported function's code to slot `at` and resolves what it
+ * refers to (see struct ir_reloc). */
+static bool encode_imported(struct enc *e, const struct ir_func *f, uint32_t at)
+{
+	struct bpf_insn *x = &e->p->insns[at];
+	memcpy(x, f->code, sizeof(*x) * f->ncode);
+	for (uint32_t i = 0; i < f->nrelocs; i++) {
+		const struct ir_reloc *r = &f->relocs[i];
+		struct bpf_insn *in = &x[r->insn];
+		bool ld64 = in->code == (BPF_LD | BPF_DW | BPF_IMM) && r->insn + 1 < f->ncode;
+		switch (r->kind) {
+		case IR_RELOC_CALL:
+			if (in->code != (BPF_JMP | BPF_CALL))
+				break;
+			in->src_reg = BPF_PSEUDO_CALL;
+			in->imm = (int32_t)e->p->funcs[r->func->index].start - (int32_t)(at + r->insn) - 1;
+			continue;
+		case IR_RELOC_FUNC:
+			if (!ld64)
+				break;
+			in->src_reg = BPF_PSEUDO_FUNC;
+			in->imm = (int32_t)e->p->funcs[r->func->index].start - (int32_t)(at + r->insn) - 1;
+			in[1].imm = 0;
+			continue;
+		case IR_RELOC_MAP_VALUE:
+			if (!ld64)
+				break;
+			in->src_reg = BPF_PSEUDO_MAP_VALUE;
+			in->imm = 0;
+			in[1].imm = (int32_t)r->off;
+			add_map_ref(e, at + r->insn, r->map);
+			continue;
+		}
+		ir_internal(e->ir, "relocation %u of imported function '%s' is on instruction %u "
+			    "(code %#x), which cannot take it", i, f->name, r->insn, in->code);
+		return false;
+	}
+	return true;
+}
+
 struct asm_prog *asm_encode(struct ir *ir)
 {
 	if (ir->failed)
@@ -287,7 +345,8 @@ struct asm_prog *asm_encode(struct ir *ir)
 	vec_foreach(&ir->funcs, fi) {
 		const struct ir_func *f = ir->funcs.items[fi];
 		p->funcs[fi] = (struct asm_func){ .name = f->name, .start = at, .nargs = f->nargs,
-						  .stack = f->stack };
+						  .stack = f->stack, .origin = f->origin };
+		at += f->ncode;
 		vec_foreach(&f->insns, i) {
 			const struct ir_insn *in = &f->insns.items[i];
 			if (in->kind == IRK_LABEL)
@@ -304,6 +363,12 @@ struct asm_prog *asm_encode(struct ir *ir)
 	at = 0;
 	vec_foreach(&ir->funcs, fi) {
 		const struct ir_func *f = ir->funcs.items[fi];
+		if (f->origin) {
+			if (!encode_imported(&e, f, at))
+				return NULL;
+			at += f->ncode;  /* tags stay NULL: the listing names the helper */
+			continue;
+		}
 		vec_foreach(&f->insns, i) {
 			const struct ir_insn *in = &f->insns.items[i];
 			if (in->kind == IRK_JA || in->kind == IRK_JCC) {
@@ -549,17 +614,23 @@ void asm_listing(const struct asm_prog *p, const struct ir_tagger *tagger, struc
 	}
 	for (uint32_t f = 0; f < p->nfuncs; f++) {
 		const struct asm_func *fn = &p->funcs[f];
-		strbuf_printf(out, "%s:\t; %u args, %u bytes of stack\n", fn->name, fn->nargs,
+		strbuf_printf(out, "%s:\t; %u args, %u bytes of stack", fn->name, fn->nargs,
 			      fn->stack);
+		if (fn->origin)
+			strbuf_printf(out, ", imported from %s", fn->origin);
+		strbuf_putc(out, '\n');
 		for (uint32_t i = fn->start; i < fn->start + fn->len; i++) {
 			struct strbuf line = STRBUF_INIT;
 			strbuf_printf(&line, "%5u: ", i);
 			asm_disasm(p, i, &line);
-			if (tagger && p->tags[i]) {
+			if (fn->origin || (tagger && p->tags[i])) {
 				while (line.len < 52)
 					strbuf_putc(&line, ' ');
 				strbuf_puts(&line, " ; ");
-				ir_tag_describe(tagger, p->tags[i], &line);
+				if (fn->origin)
+					strbuf_printf(&line, "%s (C helper)", fn->name);
+				else
+					ir_tag_describe(tagger, p->tags[i], &line);
 			}
 			strbuf_puts(out, strbuf_str(&line));
 			strbuf_putc(out, '\n');

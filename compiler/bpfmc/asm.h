@@ -30,6 +30,7 @@ struct asm_func {
 	uint32_t start, len;       /* instruction range */
 	uint32_t nargs;
 	uint32_t stack;            /* frame bytes */
+	const char *origin;        /* imported functions: where the code comes from */
 };
 
 struct asm_map_ref {

@@ -310,8 +310,29 @@ struct ir_func *ir_func_new(struct ir *ir, const char *name, uint32_t nargs)
 	return func_new(ir, name, nargs);
 }
 
+struct ir_func *ir_func_imported(struct ir *ir, const char *name, uint32_t nargs,
+				 const char *origin)
+{
+	struct ir_func *f = arena_new_obj(ir->arena, struct ir_func);
+	if (nargs > 5) {
+		ir_internal(ir, "imported function '%s' takes %u arguments (at most 5)", name, nargs);
+		nargs = 5;
+	}
+	f->name = arena_strdup(ir->arena, name);
+	f->index = ir->funcs.len;
+	f->nargs = nargs;
+	f->allocated = true;
+	f->origin = arena_strdup(ir->arena, origin);
+	vec_push(ir->arena, &ir->funcs, f);
+	return f;
+}
+
 struct ir_func *ir_func_select(struct ir *ir, struct ir_func *f)
 {
+	if (f && f->origin) {
+		ir_internal(ir, "imported function '%s' selected for emission", f->name);
+		return ir->cur;
+	}
 	struct ir_func *prev = ir->cur;
 	ir->cur = f;
 	return prev;
@@ -946,6 +967,11 @@ void ir_dump(const struct ir *ir, struct strbuf *out)
 {
 	vec_foreach(&ir->funcs, fi) {
 		const struct ir_func *f = ir->funcs.items[fi];
+		if (f->origin) {
+			strbuf_printf(out, "%s: %u insns, %u bytes of stack, imported from %s\n",
+				      f->name, f->ncode, f->stack, f->origin);
+			continue;
+		}
 		strbuf_printf(out, "%s: %u insns, %u bytes of stack%s\n", f->name, f->insns.len,
 			      f->stack, f->allocated ? ", allocated" : "");
 		vec_foreach(&f->insns, i) {

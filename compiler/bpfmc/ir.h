@@ -217,6 +217,21 @@ const char *ir_prog_type_name(enum bpf_prog_type t); /* "raw_tracepoint" */
 
 /* ------------------------------------------------------------- programs */
 
+/*
+ * What an imported function's instruction refers to, resolved when the
+ * program is encoded (asm_encode): a call or the address of another
+ * function of the program, or a byte of an array map's value.
+ */
+enum ir_reloc_kind { IR_RELOC_CALL, IR_RELOC_FUNC, IR_RELOC_MAP_VALUE };
+
+struct ir_reloc {
+	uint32_t insn;                /* index in the function's code */
+	enum ir_reloc_kind kind;
+	const struct ir_func *func;   /* CALL, FUNC */
+	const struct ir_map *map;     /* MAP_VALUE */
+	uint32_t off;                 /* MAP_VALUE: byte of the value */
+};
+
 struct ir_func {
 	const char *name;
 	uint32_t index;           /* 0 = the program's main function */
@@ -226,6 +241,17 @@ struct ir_func {
 	uint32_t stack;           /* bytes of frame in use (grows down from r10) */
 	bool allocated;           /* regalloc_run done: no vregs left */
 	uint32_t nspills;         /* stats: vregs spilled by regalloc */
+	/*
+	 * An imported function (import.h) has no IR: its instructions were
+	 * encoded elsewhere (clang) over physical registers, so the allocator
+	 * and the builders leave it alone; asm_encode copies `code` and
+	 * resolves `relocs`.  `stack` is its frame as measured on the code.
+	 */
+	const char *origin;       /* NULL, or where the code comes from (listings) */
+	const struct bpf_insn *code;
+	uint32_t ncode;
+	const struct ir_reloc *relocs;
+	uint32_t nrelocs;
 };
 
 struct ir {
@@ -268,6 +294,11 @@ ir_reg ir_ctx(struct ir *ir);
  * function; ir_func_select returns the previously selected one. */
 struct ir_func *ir_func_new(struct ir *ir, const char *name, uint32_t nargs);
 struct ir_func *ir_func_select(struct ir *ir, struct ir_func *f);
+/* An imported function (see struct ir_func): callable with ir_call_func and
+ * usable as a callback with ir_arg_func like any other.  The caller (the
+ * importer) fills code, relocs and stack. */
+struct ir_func *ir_func_imported(struct ir *ir, const char *name, uint32_t nargs,
+				 const char *origin);
 ir_reg ir_func_arg(struct ir *ir, uint32_t i);
 
 /* The tag of instructions emitted from now on; returns the previous one

@@ -1,9 +1,11 @@
 /*
  * compat: the one place where runtime/common learns whether it is built
- * into a kernel module (__KERNEL__, kbuild) or into user space (libctap.a,
- * unit tests).  Everything else in runtime/common includes only this
- * header for types and the handful of library calls it uses (memcpy,
- * memset, strlen), so the same source compiles in both worlds.
+ * into a kernel module (__KERNEL__, kbuild), into user space (libctap.a,
+ * unit tests) or into BPF (__bpf__: the helpers of runtime/bpf/fmt_helpers.bpf.c,
+ * compiled by clang -target bpf, which has no libc).  Everything else in
+ * runtime/common includes only this header for types and the handful of
+ * library calls it uses (memcpy, memset, strlen), so the same source
+ * compiles in all three worlds.
  *
  * Invariants for code built on this header (it runs in probe context):
  * no floating point, no varargs printf, no allocation, no recursion, and
@@ -22,6 +24,17 @@
 #define COMPAT_S64_MAX S64_MAX
 #define COMPAT_S64_MIN S64_MIN
 #define COMPAT_U64_MAX U64_MAX
+#elif defined(__bpf__)
+/* clang's own freestanding headers; the builtins become inline code (a
+ * constant length is required: BPF has no memcpy to call) */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#define memcpy __builtin_memcpy
+#define memset __builtin_memset
+#define COMPAT_S64_MAX INT64_MAX
+#define COMPAT_S64_MIN INT64_MIN
+#define COMPAT_U64_MAX UINT64_MAX
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,6 +74,18 @@ static inline uint64_t compat_udiv64(uint64_t a, uint64_t b)
 	return a / b;
 #endif
 }
+
+/*
+ * Copies n <= max bytes.  BPF cannot copy a variable length inline, so
+ * there it copies all `max`: callers give the destination that much room
+ * (the BPF helpers' output areas have it), and the bytes past n are
+ * overwritten by the next piece or ignored.
+ */
+#ifdef __bpf__
+#define compat_copy_small(dst, src, n, max) __builtin_memcpy((dst), (src), (max))
+#else
+#define compat_copy_small(dst, src, n, max) memcpy((dst), (src), (n))
+#endif
 
 /* Remainder of an unsigned division (used for digit extraction). */
 static inline uint64_t compat_umod64(uint64_t a, uint64_t b)

@@ -9,7 +9,12 @@
  */
 #include "common/escape.h"
 
-static const char escape_hex[] = "0123456789ABCDEF";
+/* Upper-case hex digit of the low 4 bits of v (computed: no data). */
+static char escape_hex(uint32_t v)
+{
+	v &= 0xF;
+	return (char)(v < 10 ? '0' + v : 'A' + v - 10);
+}
 
 /* The letter of a two-character C escape for c, or 0 if c has none. */
 static char escape_letter(unsigned c)
@@ -108,11 +113,17 @@ static uint32_t escape_unit(char *piece, uint32_t n, uint32_t c, uint32_t *charg
 	char l;
 
 	if (n > 1) {
-		len = c <= 0xFFFF ? 6 : 10;
+		/* \uXXXX or \UXXXXXXXX.  One loop of constant length over
+		 * constant offsets for both (BPF wants constant stack offsets,
+		 * and two loops would be merged into one with a variable base);
+		 * the \u form leaves junk past its length. */
+		uint32_t nd = c <= 0xFFFF ? 4 : 8;
+
 		piece[0] = '\\';
-		piece[1] = c <= 0xFFFF ? 'u' : 'U';
-		for (i = 2; i < len; i++)
-			piece[i] = escape_hex[(c >> ((len - 1 - i) * 4)) & 0xF];
+		piece[1] = nd == 4 ? 'u' : 'U';
+		for (i = 0; i < 8; i++)
+			piece[2 + i] = escape_hex(i < nd ? c >> ((nd - 1 - i) * 4) : 0);
+		len = 2 + nd;
 		*charge = len;
 		return len;
 	}
@@ -144,60 +155,70 @@ static uint32_t escape_clamp(int64_t v, uint32_t maxstringlen)
 	return (uint32_t)v;
 }
 
-uint32_t escape_text(char *out, const char *in, int64_t inlen, int64_t outlen,
-		     unsigned flags, uint32_t maxstringlen)
+void escape_begin(struct escape_state *st, int64_t inlen, int64_t outlen, unsigned flags,
+		  uint32_t maxstringlen)
 {
-	const unsigned char *src = (const unsigned char *)in;
-	int quoted = (flags & ESCAPE_F_QUOTED) != 0;
-	uint32_t in_left, budget, pos = 0, in_pos = 0;
-	uint32_t esc = 0, esc_len = 0;	/* first escape reaching the last 3 */
-	uint32_t c = 0;
-	int truncated = 0;
+	st->in_left = escape_clamp(inlen, maxstringlen);
+	st->in_pos = 0;
+	st->pos = 0;
+	st->budget = escape_clamp(outlen, maxstringlen);
+	st->esc = 0;
+	st->esc_len = 0;
+	st->c = 0;
+	st->flags = flags;
+	st->truncated = 0;
+	st->pad = 0;
+	if (flags & ESCAPE_F_QUOTED) {
+		/* out[0] is the opening quote, written by escape_end() */
+		st->budget = (st->budget < 5 ? 5 : st->budget) - 2;
+		st->pos = 1;
+	}
+}
 
-	if (maxstringlen < 6) {
-		if (maxstringlen)
-			out[0] = '\0';
+int escape_step(struct escape_state *st, char *out, const char *in)
+{
+	char piece[ESCAPE_PIECE_MAX] = { 0 };	/* BPF copies all of it */
+	uint32_t n, len, charge, c;
+
+	if (st->in_left == 0)
+		return 0;
+	n = escape_utf8((const unsigned char *)in + st->in_pos, st->in_left, &c);
+	st->c = c;
+	if (c == 0 && !(st->flags & ESCAPE_F_BUFFER))
+		return 0;
+	if (st->budget == 0) {
+		st->truncated = 1;
 		return 0;
 	}
-	in_left = escape_clamp(inlen, maxstringlen);
-	budget = escape_clamp(outlen, maxstringlen);
-	if (quoted) {
-		budget = (budget < 5 ? 5 : budget) - 2;
-		out[pos++] = '"';
+	len = escape_unit(piece, n, c, &charge);
+	if (charge > 1 && st->esc_len == 0 && st->budget < charge + 3) {
+		st->esc = st->pos;
+		st->esc_len = charge;
 	}
-
-	while (in_left > 0) {
-		char piece[10];
-		uint32_t n, len, charge;
-
-		n = escape_utf8(src + in_pos, in_left, &c);
-		if (c == 0 && !(flags & ESCAPE_F_BUFFER))
-			break;
-		if (budget == 0) {
-			truncated = 1;
-			break;
-		}
-		len = escape_unit(piece, n, c, &charge);
-		if (charge > 1 && esc_len == 0 && budget < charge + 3)
-			esc = pos, esc_len = charge;
-		if (budget < charge) {
-			truncated = 1;
-			break;
-		}
-		memcpy(out + pos, piece, len);
-		pos += len;
-		budget -= charge;
-		in_pos += n;
-		in_left -= n;
+	if (st->budget < charge) {
+		st->truncated = 1;
+		return 0;
 	}
+	compat_copy_small(out + st->pos, piece, len, ESCAPE_PIECE_MAX);
+	st->pos += len;
+	st->budget -= charge;
+	st->in_pos += n;
+	st->in_left -= n;
+	return 1;
+}
 
-	if (quoted) {
-		if (truncated && c != 0) {
+uint32_t escape_end(struct escape_state *st, char *out)
+{
+	uint32_t pos = st->pos;
+
+	if (st->flags & ESCAPE_F_QUOTED) {
+		out[0] = '"';
+		if (st->truncated && st->c != 0) {
 			/* end 3 before the budget, so that `"...` fills it */
-			int64_t cut = (int64_t)pos - 3 + budget;
+			int64_t cut = (int64_t)pos - 3 + st->budget;
 
-			if (esc_len && esc < cut && cut < esc + esc_len)
-				cut = esc;
+			if (st->esc_len && st->esc < cut && cut < (int64_t)st->esc + st->esc_len)
+				cut = st->esc;
 			if (cut < 0)
 				cut = 0;
 			if (cut > pos)
@@ -212,3 +233,22 @@ uint32_t escape_text(char *out, const char *in, int64_t inlen, int64_t outlen,
 	out[pos] = '\0';
 	return pos;
 }
+
+/* Not in the BPF helpers: six arguments, one more than BPF can pass. */
+#ifndef __bpf__
+uint32_t escape_text(char *out, const char *in, int64_t inlen, int64_t outlen,
+		     unsigned flags, uint32_t maxstringlen)
+{
+	struct escape_state st;
+
+	if (maxstringlen < 6) {
+		if (maxstringlen)
+			out[0] = '\0';
+		return 0;
+	}
+	escape_begin(&st, inlen, outlen, flags, maxstringlen);
+	while (escape_step(&st, out, in))
+		;
+	return escape_end(&st, out);
+}
+#endif

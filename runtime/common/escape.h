@@ -47,4 +47,46 @@ uint32_t escape_char(char out[ESCAPE_CHAR_MAX], unsigned char c);
 uint32_t escape_text(char *out, const char *in, int64_t inlen, int64_t outlen,
 		     unsigned flags, uint32_t maxstringlen);
 
+/*
+ * escape_text() one input unit at a time, over explicit state: what
+ * escape_text() runs as a loop, and the BPF back end runs as the body of a
+ * bpf_loop callback (runtime/bpf/fmt_helpers.bpf.c) whose state lives in a
+ * map, so that the verifier checks one unit, not MAXSTRINGLEN of them.
+ *
+ *   escape_begin(&st, inlen, outlen, flags, maxstringlen);
+ *   while (escape_step(&st, out, in))
+ *           ;
+ *   len = escape_end(&st, out);
+ *
+ * escape_step() writes at most ESCAPE_PIECE_MAX bytes at out + st.pos
+ * (in BPF exactly that many, see compat_copy_small), and escape_end() at
+ * most 5 bytes from a position at or before st.pos; st.pos + st.budget
+ * never exceeds maxstringlen - 1.  Input is read from in[st.in_pos], at
+ * most 4 bytes and never past st.in_left.
+ */
+#define ESCAPE_PIECE_MAX 16
+
+struct escape_state {
+	uint32_t in_left;	/* input bytes not yet consumed */
+	uint32_t in_pos;	/* next input byte */
+	uint32_t pos;		/* output bytes written */
+	uint32_t budget;	/* characters the output may still take */
+	uint32_t esc;		/* the first escape reaching into the last 3 */
+	uint32_t esc_len;	/* ... and its length (0: none yet) */
+	uint32_t c;		/* the last unit decoded */
+	uint32_t flags;		/* enum escape_flag */
+	uint32_t truncated;	/* input remained when the budget ran out */
+	uint32_t pad;
+};
+
+/* Starts an escape of inlen input bytes (see escape_text); maxstringlen
+ * must be at least 6.  Writes nothing (a quoted text's opening quote is
+ * escape_end's, so that a BPF helper of five arguments can begin). */
+void escape_begin(struct escape_state *st, int64_t inlen, int64_t outlen, unsigned flags,
+		  uint32_t maxstringlen);
+/* Escapes one unit; returns 0 when the text is done (nothing written). */
+int escape_step(struct escape_state *st, char *out, const char *in);
+/* Closes the text (quotes, `"...`, NUL); returns its length. */
+uint32_t escape_end(struct escape_state *st, char *out);
+
 #endif

@@ -14,14 +14,12 @@
  */
 #include "common/format.h"
 #include "common/escape.h"
+#include "common/format_int.h"
 
-/* Enough for 2^64-1 in octal (22 digits). */
-#define FORMAT_DIGITS_MAX 24
 /* Bytes read from memory at a time for %m/%M (kept small: kernel stack). */
 #define FORMAT_MEM_CHUNK 32
 
 static const char format_lower[] = "0123456789abcdef";
-static const char format_upper[] = "0123456789ABCDEF";
 
 static int format_clamp(int64_t v)
 {
@@ -39,21 +37,6 @@ static int format_take_long(const struct fmt_arg *args, uint32_t nargs,
 		return FORMAT_E_ARGS;
 	*out = args[(*argi)++].num;
 	return FORMAT_OK;
-}
-
-/* Writes the digits of v in base (8, 10 or 16) backwards; returns count. */
-static uint32_t format_digits(char *end, uint64_t v, unsigned base, const char *set)
-{
-	uint32_t n = 0;
-
-	do {
-		uint64_t q = compat_udiv64(v, base);
-
-		*--end = set[v - q * base];
-		v = q;
-		n++;
-	} while (v);
-	return n;
 }
 
 /* Pads `pad` columns with spaces on the side the `-` flag says. */
@@ -74,70 +57,20 @@ static uint32_t format_pad(int width, uint32_t used)
 	return width > 0 && (uint32_t)width > used ? (uint32_t)width - used : 0;
 }
 
-/* d i u o x X p: output-formats.md §2.1. */
+/* d i u o x X p: output-formats.md §2.1, laid out by format_int. */
 static void format_integer(struct outbuf *ob, enum fmt_conv conv, unsigned flags,
 			   int width, int prec, int64_t v)
 {
-	char digits[FORMAT_DIGITS_MAX];
-	char sign = 0;
-	const char *prefix = "";
-	const char *set = format_lower;
-	unsigned base = 10;
-	uint64_t mag = (uint64_t)v;
-	uint32_t ndig, zeros, plen, used, pad;
+	struct format_int_layout l;
 
-	switch (conv) {
-	case FMT_SIGNED:
-		if (v < 0) {
-			sign = '-';
-			mag = 0 - (uint64_t)v;
-		} else if (flags & FMT_F_PLUS) {
-			sign = '+';
-		} else if (flags & FMT_F_SPACE) {
-			sign = ' ';
-		}
-		break;
-	case FMT_OCTAL:
-		base = 8;
-		if (flags & FMT_F_ALT)
-			prefix = "0";
-		break;
-	case FMT_HEX_UPPER:
-		set = format_upper;
-		base = 16;
-		if (flags & FMT_F_ALT)
-			prefix = "0X";
-		break;
-	case FMT_POINTER:
-		/* %p is %#x with the flags given */
-		base = 16;
-		prefix = "0x";
-		break;
-	case FMT_HEX:
-		base = 16;
-		if (flags & FMT_F_ALT)
-			prefix = "0x";
-		break;
-	default: /* FMT_UNSIGNED */
-		break;
-	}
-
-	ndig = format_digits(digits + sizeof digits, mag, base, set);
-	zeros = prec > 0 && (uint32_t)prec > ndig ? (uint32_t)prec - ndig : 0;
-	plen = (uint32_t)strlen(prefix);
-	used = (sign ? 1 : 0) + plen + zeros + ndig;
-	pad = format_pad(width, used);
-
-	if (!(flags & (FMT_F_LEFT | FMT_F_ZERO)))
-		outbuf_fill(ob, ' ', pad);
-	if (sign)
-		outbuf_putc(ob, sign);
-	outbuf_put(ob, prefix, plen);
-	if (flags & FMT_F_ZERO)
-		zeros += pad;
-	outbuf_fill(ob, '0', zeros);
-	outbuf_put(ob, digits + sizeof digits - ndig, ndig);
-	format_pad_after(ob, flags, pad);
+	format_int_layout(&l, conv, flags, width, prec, v);
+	outbuf_fill(ob, ' ', l.lead);
+	if (l.sign)
+		outbuf_putc(ob, l.sign);
+	outbuf_put(ob, l.prefix, (uint32_t)l.plen);
+	outbuf_fill(ob, '0', l.zeros);
+	outbuf_put(ob, l.digits + FORMAT_INT_DIGITS_MAX - l.ndig, l.ndig);
+	outbuf_fill(ob, ' ', l.trail);
 }
 
 /* %c, %#c: one byte, escaped with `#`, space-padded to WIDTH. */
@@ -386,9 +319,9 @@ int format_printf_parsed(struct outbuf *ob, const char *fmt,
 
 void format_long(struct outbuf *ob, int64_t v)
 {
-	char digits[FORMAT_DIGITS_MAX];
+	char digits[FORMAT_INT_DIGITS_MAX];
 	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	uint32_t n = format_digits(digits + sizeof digits, mag, 10, format_lower);
+	uint32_t n = format_int_digits(digits + sizeof digits, mag, 10, 0);
 
 	if (v < 0)
 		outbuf_putc(ob, '-');

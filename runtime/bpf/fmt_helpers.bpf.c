@@ -1,0 +1,161 @@
+/*
+ * fmt_helpers.bpf.c: the BPF helpers of in-kernel formatting (see
+ * fmt_helpers.h for the contract), compiled by clang -target bpf at build
+ * time.  The algorithms are runtime/common's own sources, included here
+ * (their statics carry their file's prefix for this purpose); what this
+ * file adds is placement: every write into the fmtbuf output area goes
+ * through fmt_put(), which clamps the position and size against msl the
+ * way the verifier can follow (each bounded on its own, the area being
+ * twice msl).
+ *
+ * Rules for code here (the importer, compiler/bpfmc/import.c, refuses the
+ * rest): functions in .text only, no data of our own (no static tables,
+ * no global variables: constants come through the extern symbols the
+ * lowering binds), calls to helpers by number.
+ */
+#include "common/compat.h"
+#include "common/escape.c"
+#include "bpf/fmt_helpers.h"
+
+extern const uint32_t ctap_fmt_msl;
+extern const char ctap_fmt_spaces[];
+extern const char ctap_fmt_zeros[];
+
+/*
+ * Every helper is flattened (all calls inlined): the bounds it checks must
+ * stay on the registers the algorithm then uses.  A call in between would
+ * pass the state through the stack, where the verifier keeps no bounds of
+ * 4-byte halves of 8-byte slots.
+ */
+#define FMT_HELPER __attribute__((flatten))
+
+static long (*const fmt_probe_read_kernel)(void *dst, uint32_t size, const void *src) =
+	(void *)FMT_HELPERS_PROBE_READ_KERNEL;
+
+/* out[pos...] = n bytes of src; returns the new position.  At most
+ * msl - 1 bytes are ever used (the last is for the NUL). */
+static __attribute__((always_inline)) uint32_t fmt_put(char *out, uint32_t pos, const char *src,
+						       uint32_t n, uint32_t msl)
+{
+	if (pos > msl - 1)
+		pos = msl - 1;
+	if (n > msl - 1 - pos)
+		n = msl - 1 - pos;
+	if (n)
+		fmt_probe_read_kernel(out + pos, n, src);
+	return pos + n;
+}
+
+static __attribute__((always_inline)) uint32_t fmt_putc(char *out, uint32_t pos, char c,
+							uint32_t msl)
+{
+	if (pos >= msl - 1)
+		return msl - 1;
+	out[pos] = c;
+	return pos + 1;
+}
+
+static __attribute__((always_inline)) void fmt_spec(uint64_t spec, enum fmt_conv *conv,
+						    unsigned *flags, int *width, int *prec)
+{
+	*conv = (enum fmt_conv)(spec & 15);
+	*flags = (unsigned)(spec >> 4) & 31;
+	*width = (int)((spec >> 16) & 0xffff);
+	*prec = (int)((spec >> 32) & 0xffff) - 1;
+}
+
+FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
+{
+	uint32_t msl = ctap_fmt_msl;
+	struct format_int_layout *l = (struct format_int_layout *)(fb + FMT_HELPERS_LAYOUT(msl));
+	char *out = fb + FMT_HELPERS_OUT(msl);
+	uint32_t pos = pos64 > msl ? msl : (uint32_t)pos64;
+	uint32_t ndig;
+	enum fmt_conv conv;
+	unsigned flags;
+	int width, prec;
+
+	fmt_spec(spec, &conv, &flags, &width, &prec);
+	format_int_layout(l, conv, flags, width, prec, v);
+	pos = fmt_put(out, pos, ctap_fmt_spaces, l->lead, msl);
+	if (l->sign)
+		pos = fmt_putc(out, pos, l->sign, msl);
+	if (l->plen > 0)
+		pos = fmt_putc(out, pos, l->prefix[0], msl);
+	if (l->plen > 1)
+		pos = fmt_putc(out, pos, l->prefix[1], msl);
+	pos = fmt_put(out, pos, ctap_fmt_zeros, l->zeros, msl);
+	ndig = l->ndig;
+	if (ndig > FORMAT_INT_DIGITS_MAX)
+		ndig = FORMAT_INT_DIGITS_MAX;
+	pos = fmt_put(out, pos, l->digits + (FORMAT_INT_DIGITS_MAX - ndig), ndig, msl);
+	return fmt_put(out, pos, ctap_fmt_spaces, l->trail, msl);
+}
+
+FMT_HELPER long fmt_char(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
+{
+	uint32_t msl = ctap_fmt_msl;
+	char *out = fb + FMT_HELPERS_OUT(msl);
+	char *piece = fb + FMT_HELPERS_LAYOUT(msl);
+	uint32_t pos = pos64 > msl ? msl : (uint32_t)pos64;
+	uint32_t len = 1, pad;
+	enum fmt_conv conv;
+	unsigned flags;
+	int width, prec;
+
+	fmt_spec(spec, &conv, &flags, &width, &prec);
+	piece[0] = (char)v;
+	if (flags & FMT_F_ALT)
+		len = escape_char(piece, (unsigned char)v);
+	if (len > ESCAPE_CHAR_MAX)
+		len = ESCAPE_CHAR_MAX;
+	/* format_char(): space-padded to WIDTH on the side `-` says */
+	pad = width > 0 && (uint32_t)width > len ? (uint32_t)width - len : 0;
+	if (!(flags & FMT_F_LEFT))
+		pos = fmt_put(out, pos, ctap_fmt_spaces, pad, msl);
+	pos = fmt_put(out, pos, piece, len, msl);
+	if (flags & FMT_F_LEFT)
+		pos = fmt_put(out, pos, ctap_fmt_spaces, pad, msl);
+	return pos;
+}
+
+FMT_HELPER long fmt_esc_begin(char *fb, int64_t outlen, uint64_t flags)
+{
+	uint32_t msl = ctap_fmt_msl;
+
+	/* inlen 0: up to the NUL (the input is a zero-padded string) */
+	escape_begin((struct escape_state *)(fb + FMT_HELPERS_STATE(msl)), 0, outlen,
+		     (unsigned)flags, msl);
+	return 0;
+}
+
+FMT_HELPER long fmt_esc_unit(uint64_t index, void *ctx)
+{
+	char *fb = *(char **)ctx;
+	uint32_t msl = ctap_fmt_msl;
+	struct escape_state *mst = (struct escape_state *)(fb + FMT_HELPERS_STATE(msl));
+	struct escape_state st = *mst;
+	int more;
+
+	(void)index;
+	/* never true; tells the verifier where in[] and out[] are touched */
+	if (st.in_pos >= msl || st.pos >= msl)
+		return 1;
+	more = escape_step(&st, fb + FMT_HELPERS_OUT(msl), fb + FMT_HELPERS_IN(msl));
+	*mst = st;
+	return more ? 0 : 1;
+}
+
+FMT_HELPER long fmt_esc_end(char *fb)
+{
+	uint32_t msl = ctap_fmt_msl;
+	struct escape_state st = *(struct escape_state *)(fb + FMT_HELPERS_STATE(msl));
+
+	if (st.pos > msl - 1)
+		st.pos = msl - 1;
+	if (st.budget > msl)
+		st.budget = msl;
+	if (st.esc > msl)
+		st.esc = msl;
+	return escape_end(&st, fb + FMT_HELPERS_OUT(msl));
+}

@@ -1,0 +1,66 @@
+/*
+ * fmt_helpers: the contract between the BPF helpers of in-kernel
+ * formatting (fmt_helpers.bpf.c, compiled by clang -target bpf at build
+ * time and embedded in libctap as fmt_helpers_obj[]) and the lowering that
+ * calls them (compiler/bpf/lower_fmt.c, which imports them into each
+ * program with compiler/bpfmc/import.h).
+ *
+ * The helpers are runtime/common's algorithms (format_int_layout,
+ * escape_step) compiled for BPF, plus what it takes to place their output
+ * in the per-CPU `fmtbuf` map value, laid out as below for the session's
+ * MAXSTRINGLEN (msl).  The verifier must see every access in bounds, so
+ * msl reaches the helpers as a constant: the extern `ctap_fmt_msl`, which
+ * the lowering binds to a copy in the frozen read-only map (loads from
+ * such a map are constants to the verifier).  The output area is twice
+ * msl, so that "position (< msl) + size (< msl)" is in bounds without the
+ * verifier having to relate the two.
+ *
+ *   fmt_int(fb, pos, value, spec)     format_integer() at out[pos...]; returns
+ *                                     the new pos (at most msl - 1)
+ *   fmt_char(fb, pos, value, spec)    format_char() (%c, %#c) likewise
+ *   fmt_esc_begin(fb, outlen, flags)  escape_begin() over in[], into out[]
+ *   fmt_esc_unit(index, ctx)          bpf_loop callback: one escape_step();
+ *                                     ctx points at a stack slot holding fb;
+ *                                     returns 1 when the text is done
+ *   fmt_esc_end(fb)                   escape_end(); returns the length
+ *
+ * Extern data the lowering binds (read-only map offsets): ctap_fmt_msl
+ * (u32), ctap_fmt_spaces and ctap_fmt_zeros (msl bytes of ' ' and '0').
+ */
+#ifndef CTAP_BPF_FMT_HELPERS_H
+#define CTAP_BPF_FMT_HELPERS_H
+
+#include "common/escape.h"
+#include "common/format_int.h"
+
+#define FMT_HELPERS_ALIGN8(x) (((x) + 7u) & ~7u)
+
+/* fmtbuf: input (escape), output, escape state, integer layout */
+#define FMT_HELPERS_IN(msl) 0u
+#define FMT_HELPERS_OUT(msl) (FMT_HELPERS_ALIGN8(msl) + 8u)
+#define FMT_HELPERS_STATE(msl) (FMT_HELPERS_OUT(msl) + 2u * FMT_HELPERS_ALIGN8(msl) + 32u)
+#define FMT_HELPERS_LAYOUT(msl) (FMT_HELPERS_STATE(msl) + (uint32_t)sizeof(struct escape_state))
+#define FMT_HELPERS_SIZE(msl) \
+	FMT_HELPERS_ALIGN8(FMT_HELPERS_LAYOUT(msl) + (uint32_t)sizeof(struct format_int_layout))
+
+/*
+ * The spec word of fmt_int and fmt_char: conversion (4 bits), FMT_F_*
+ * flags (5 bits at 4), width (16 bits at 16) and precision + 1 (0: none,
+ * at 32), width and precision already clamped to 0..FMT_MAX_WIDTH.
+ */
+#define FMT_HELPERS_SPEC(conv, flags, width, prec) \
+	((uint64_t)(conv) | (uint64_t)(flags) << 4 | (uint64_t)(width) << 16 | \
+	 (uint64_t)((prec) < 0 ? 0 : (prec) + 1) << 32)
+
+/* The one BPF helper the helpers call (linux/bpf.h's number; lower_fmt.c
+ * checks it against the header, which clang -target bpf cannot include). */
+#define FMT_HELPERS_PROBE_READ_KERNEL 113
+
+#ifndef __bpf__
+#include <stddef.h>
+/* The helpers' ELF object (generated at build time). */
+extern const unsigned char fmt_helpers_obj[];
+extern const size_t fmt_helpers_obj_size;
+#endif
+
+#endif
