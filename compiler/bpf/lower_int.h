@@ -20,6 +20,7 @@
 #define CTAP_BPF_LOWER_INT_H
 
 #include "bpf/family.h"
+#include "bpf/fmt_helpers.h"
 #include "bpf/lower.h"
 #include "bpf/rtdata.h"
 
@@ -167,14 +168,34 @@ bool lower_str_into(struct lower *L, struct expr *e, struct smem dst);
 /* -1/0/1 into a vreg (ordering) or equality only. */
 bool lower_str_compare(struct lower *L, struct expr *e, ir_reg *out);
 bool lower_print(struct lower *L, struct expr *e);
-bool lower_sprint(struct lower *L, struct expr *e, struct smem dst);
 
-/* ---- lower_fmt.c ---- */
-/* sprintf / sprint forms into dst with SystemTap's formatting. */
-bool lower_format_into(struct lower *L, struct expr *e, struct smem dst);
+/* ---- lower_fmtbuf.c: formatting buffer primitives, imported helpers ---- */
+/* where fmtbuf's output area starts (fmt_helpers.h) */
+#define FB_OUT(pl) FMT_HELPERS_OUT((pl)->lim.maxstringlen)
+/* r = &fmtbuf value (jumps to `fail` if the lookup fails) in the selected
+ * function; *slot: the stack slot of its key */
+ir_reg lower_fb_lookup(struct lower *L, ir_label fail, int16_t *slot);
+/* pos = min(pos, MSL-1) in a way the verifier sees */
+void lower_fb_clamp_pos(struct lower *L, ir_reg pos);
+/* out[pos...] = n bytes from src / n copies of c / a byte / a literal;
+ * pos advances, clamped so that at most MSL-1 bytes are ever used */
+void lower_fb_append_ptr(struct lower *L, ir_reg out, ir_reg pos, ir_reg src, ir_reg n);
+void lower_fb_append_fill(struct lower *L, ir_reg out, ir_reg pos, char c, ir_reg n);
+void lower_fb_append_imm_byte(struct lower *L, ir_reg out, ir_reg pos, char c);
+void lower_fb_append_literal(struct lower *L, ir_reg out, ir_reg pos, const char *s, uint32_t n);
+/* One conversion by the imported helper `name` (fmt_int, fmt_char) of v
+ * with the spec word `spec`, appended at pos of fmtbuf fb. */
+void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos, ir_reg v,
+			ir_reg spec);
 /* text_strn: escape_text(dst, s, 0, outlen, quoted). */
 bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
 		  bool quoted, struct smem dst);
+
+/* ---- lower_fmt.c: sprintf ---- */
+/* sprintf / sprint forms into dst: bpf_snprintf where it formats the same */
+bool lower_sprint(struct lower *L, struct expr *e, struct smem dst);
+/* ... else SystemTap's formatting, piece by piece */
+bool lower_format_into(struct lower *L, struct expr *e, struct smem dst);
 
 /* ---- lower_map.c ---- */
 bool lower_global_read(struct lower *L, struct expr *e, struct lval *out);

@@ -1,0 +1,245 @@
+/*
+ * lower_fmtbuf: the primitives of in-kernel formatting - the per-CPU
+ * formatting buffer (fmtbuf: input, output, helper state), appends at a
+ * position that every append clamps to MAXSTRINGLEN-1 (the output area is
+ * twice MAXSTRINGLEN so that the verifier can see every "position + size"
+ * access in bounds), and runtime/common's algorithms compiled to BPF by
+ * clang at build time (runtime/bpf/fmt_helpers.bpf.c, contract in
+ * fmt_helpers.h) and imported into each program that formats
+ * (compiler/bpfmc/import.h): integer conversions (format_int_layout),
+ * %c/%#c (escape_char), and escape_text as escape_begin, a bpf_loop
+ * callback running one escape_step per unit (its state in fmtbuf, so the
+ * verifier checks one iteration) and escape_end - which is text_strn
+ * (lower_escape).  Nothing here looks at the AST: sprintf's placement of
+ * pieces is lower_fmt.c's.
+ */
+#include "bpf/lower_int.h"
+
+#include <string.h>
+
+#include "bpf/feature.h"
+#include "bpf/fmt_helpers.h"
+#include "bpfmc/import.h"
+#include "diag/diag.h"
+#include "session.h"
+#include "util/arena.h"
+
+_Static_assert(FMT_HELPERS_PROBE_READ_KERNEL == BPF_FUNC_probe_read_kernel,
+	       "fmt_helpers.h names the wrong helper");
+
+/* This program's view of the helpers: the object, parsed once per
+ * program, and the extern data it is bound to. */
+struct lfmt {
+	const struct import_obj *obj;
+	struct import_extern ext[3];
+};
+
+static struct ir_map *lower_fb_map(struct lower *L)
+{
+	struct bpf_plan *pl = L->pl;
+	if (!pl->fmtbuf)
+		pl->fmtbuf = ir_map_new(pl->arena, "fmtbuf", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+					FMT_HELPERS_SIZE(pl->lim.maxstringlen), 1, 0);
+	return pl->fmtbuf;
+}
+
+/* r = &fmtbuf value (jumps to `fail` if the lookup fails); *slot is the
+ * key's stack slot, free for the caller's use afterwards. */
+ir_reg lower_fb_lookup(struct lower *L, ir_label fail, int16_t *slot)
+{
+	struct ir *ir = L->ir;
+	int16_t key = lower_stack(L, 8);
+	*slot = key;
+	ir_emit_store_imm(ir, 8, IR_FP, key, 0);
+	ir_reg r = ir_new_vreg(ir);
+	ir_call_helper(ir, r, BPF_FUNC_map_lookup_elem, ir_arg_map(lower_fb_map(L)), ir_arg_stack(key));
+	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, fail);
+	return r;
+}
+
+/* A read-only run of n copies of c (fill source for padding). */
+static uint32_t lower_fb_fill_src(struct lower *L, char c)
+{
+	uint32_t n = L->pl->lim.maxstringlen;
+	char *b = arena_alloc(L->pl->arena, n);
+	memset(b, c, n);
+	return ir_rodata_add(L->pl->arena, L->pl->rodata, b, n, 8);
+}
+
+/*
+ * Forgets what the verifier knows about a value by storing it in fmtbuf
+ * and loading it back (out = the output area; the slot is past its
+ * 2 x MSL bytes).  Without this, each data-dependent branch of a format
+ * leaves a different exact range behind, no two paths look alike, and
+ * verification grows with 2^branches.
+ */
+static void lower_fb_launder(struct lower *L, ir_reg out, ir_reg v)
+{
+	int16_t slot = (int16_t)(2 * lw_align8(L->pl->lim.maxstringlen) + 16);
+	ir_emit_store(L->ir, 8, out, slot, v);
+	ir_emit_load(L->ir, 8, v, out, slot);
+}
+
+/* pos = min(pos, MSL-1) in a way the verifier sees */
+void lower_fb_clamp_pos(struct lower *L, ir_reg pos)
+{
+	struct ir *ir = L->ir;
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLE, pos, L->pl->lim.maxstringlen - 1, ok);
+	ir_emit_mov_imm(ir, pos, L->pl->lim.maxstringlen - 1);
+	ir_bind_label(ir, ok);
+}
+
+/* out[pos...] = n bytes from src (pointer register); pos += n, both
+ * clamped so that at most MSL-1 bytes are ever used. */
+void lower_fb_append_ptr(struct lower *L, ir_reg out, ir_reg pos, ir_reg src, ir_reg n)
+{
+	struct ir *ir = L->ir;
+	ir_reg room = ir_new_vreg(ir), size = ir_new_vreg(ir), dst = ir_new_vreg(ir);
+	ir_label fits = ir_new_label(ir), pos_ok = ir_new_label(ir), nonneg = ir_new_label(ir);
+	lower_fb_clamp_pos(L, pos);
+	ir_emit_mov_imm(ir, room, L->pl->lim.maxstringlen - 1);
+	ir_emit_alu(ir, IR_SUB, room, pos);
+	ir_emit_mov(ir, size, n);
+	ir_emit_jcc_imm(ir, IR_JSGE, size, 0, nonneg);
+	ir_emit_mov_imm(ir, size, 0);
+	ir_bind_label(ir, nonneg);
+	ir_emit_jcc(ir, IR_JLE, size, room, fits);
+	ir_emit_mov(ir, size, room);
+	ir_bind_label(ir, fits);
+	ir_emit_jcc_imm(ir, IR_JLE, size, L->pl->lim.maxstringlen, pos_ok);
+	ir_emit_mov_imm(ir, size, 0);
+	ir_bind_label(ir, pos_ok);
+	ir_emit_mov(ir, dst, out);
+	ir_emit_alu(ir, IR_ADD, dst, pos);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, ir_arg_reg(dst), ir_arg_reg(size),
+		       ir_arg_reg(src));
+	ir_emit_alu(ir, IR_ADD, pos, size);
+	lower_fb_launder(L, out, pos);
+	lower_fb_clamp_pos(L, pos);
+}
+
+void lower_fb_append_fill(struct lower *L, ir_reg out, ir_reg pos, char c, ir_reg n)
+{
+	ir_reg src = ir_new_vreg(L->ir);
+	ir_emit_ld_map_value(L->ir, src, L->pl->rodata, lower_fb_fill_src(L, c));
+	lower_fb_append_ptr(L, out, pos, src, n);
+}
+
+static void lower_fb_append_byte(struct lower *L, ir_reg out, ir_reg pos, ir_reg c)
+{
+	struct ir *ir = L->ir;
+	ir_label full = ir_new_label(ir);
+	lower_fb_clamp_pos(L, pos);
+	ir_emit_jcc_imm(ir, IR_JGE, pos, L->pl->lim.maxstringlen - 1, full);
+	ir_reg dst = ir_new_vreg(ir);
+	ir_emit_mov(ir, dst, out);
+	ir_emit_alu(ir, IR_ADD, dst, pos);
+	ir_emit_store(ir, 1, dst, 0, c);
+	ir_emit_alu_imm(ir, IR_ADD, pos, 1);
+	ir_bind_label(ir, full);
+	lower_fb_launder(L, out, pos);
+	lower_fb_clamp_pos(L, pos);
+}
+
+void lower_fb_append_imm_byte(struct lower *L, ir_reg out, ir_reg pos, char c)
+{
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, (unsigned char)c);
+	lower_fb_append_byte(L, out, pos, r);
+}
+
+void lower_fb_append_literal(struct lower *L, ir_reg out, ir_reg pos, const char *s, uint32_t n)
+{
+	if (!n)
+		return;
+	if (n == 1) {
+		lower_fb_append_imm_byte(L, out, pos, s[0]);
+		return;
+	}
+	uint32_t off = ir_rodata_add(L->pl->arena, L->pl->rodata, s, n, 1);
+	ir_reg src = ir_new_vreg(L->ir), len = ir_new_vreg(L->ir);
+	ir_emit_ld_map_value(L->ir, src, L->pl->rodata, off);
+	ir_emit_mov_imm(L->ir, len, n);
+	lower_fb_append_ptr(L, out, pos, src, len);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Helper `name` of fmt_helpers.bpf.c in this program (imported with what
+ * it calls on first use). */
+static struct ir_func *lower_fb_helper(struct lower *L, const char *name)
+{
+	struct bpf_plan *pl = L->pl;
+	struct lfmt *h = L->fmt;
+	if (!h) {
+		uint32_t msl = pl->lim.maxstringlen;
+		h = L->fmt = arena_new_obj(pl->arena, struct lfmt);
+		h->obj = import_open(pl->arena, L->diag, "fmt_helpers.bpf.c", fmt_helpers_obj,
+				     fmt_helpers_obj_size);
+		h->ext[0] = (struct import_extern){ "ctap_fmt_msl", pl->rodata,
+						    ir_rodata_add(pl->arena, pl->rodata, &msl, 4, 4) };
+		h->ext[1] = (struct import_extern){ "ctap_fmt_spaces", pl->rodata, lower_fb_fill_src(L, ' ') };
+		h->ext[2] = (struct import_extern){ "ctap_fmt_zeros", pl->rodata, lower_fb_fill_src(L, '0') };
+	}
+	if (!h->obj) {
+		L->failed = true;
+		ir_internal(L->ir, "the formatting helpers cannot be imported");
+		return NULL;
+	}
+	return import_func(L->ir, h->obj, name, h->ext, 3);
+}
+
+/* pos = lower_fb_helper(fb, pos, v, spec) for fmt_int and fmt_char */
+void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos, ir_reg v,
+		      ir_reg spec)
+{
+	struct ir_func *f = lower_fb_helper(L, name);
+	if (!f)
+		return;
+	ir_reg np = ir_new_vreg(L->ir);
+	ir_call_func(L->ir, np, f, ir_arg_reg(fb), ir_arg_reg(pos), ir_arg_reg(v), ir_arg_reg(spec));
+	ir_emit_mov(L->ir, pos, np);
+}
+
+/* ------------------------------------------------------------ sprintf */
+
+bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
+		  bool quoted, struct smem dst)
+{
+	struct ir *ir = L->ir;
+	if (!feature_available(FEATURE_BPF_LOOP))
+		return lower_unsupported(L, tok, "text_strn without bpf_loop (kernel before 5.17)");
+	struct ir_func *begin = lower_fb_helper(L, "fmt_esc_begin"), *unit = lower_fb_helper(L, "fmt_esc_unit"),
+		       *end = lower_fb_helper(L, "fmt_esc_end");
+	if (!begin || !unit || !end)
+		return false;
+	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
+	int16_t slot;
+	ir_reg fb = lower_fb_lookup(L, fail, &slot);
+	/* the input, zero-padded, into fmtbuf.in */
+	ir_reg in = ir_new_vreg(ir);
+	ir_emit_mov(ir, in, fb);
+	ir_emit_alu_imm(ir, IR_ADD, in, FMT_HELPERS_IN(L->pl->lim.maxstringlen));
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, ir_arg_reg(in),
+		       ir_arg_imm(lw_align8(s.width)), ir_arg_reg(lower_addr(L, s)));
+	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(outlen),
+		     ir_arg_imm(quoted ? ESCAPE_F_QUOTED : 0));
+	/* the callback finds fmtbuf through its context: the key's slot,
+	 * which now holds the value's address */
+	ir_emit_store(ir, 8, IR_FP, slot, fb);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_imm(L->pl->lim.maxstringlen),
+		       ir_arg_func(unit), ir_arg_stack(slot), ir_arg_imm(0));
+	ir_call_func(ir, IR_NOREG, end, ir_arg_reg(fb));
+	ir_reg out = ir_new_vreg(ir);
+	ir_emit_mov(ir, out, fb);
+	ir_emit_alu_imm(ir, IR_ADD, out, FB_OUT(L->pl));
+	lower_zero(L, dst, dst.width);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
+		       ir_arg_imm(dst.width), ir_arg_reg(out));
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, fail);
+	lower_zero(L, dst, dst.width);
+	ir_bind_label(ir, done);
+	return true;
+}
