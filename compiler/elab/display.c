@@ -123,7 +123,7 @@ bool elab_add_global_display(struct elab *E)
 	vec_push(E->arena, &E->user_files, f);
 	f->used = true;
 	for (uint32_t i = 0; i < f->probes.len; i++)
-		vec_push_heap(&E->pending, f->probes.items[i]);
+		vec_push(E->arena, &E->pending, f->probes.items[i]);
 	unsigned before = E->diag->errors;
 	bool more;
 	elab_derive_pending(E);

@@ -48,7 +48,7 @@ void elab_use_file(struct elab *E, struct stapfile *f)
 	f->used = true;
 	vec_push(E->arena, &E->pulled, f);
 	for (uint32_t i = 0; i < f->probes.len; i++)
-		vec_push_heap(&E->pending, f->probes.items[i]);
+		vec_push(E->arena, &E->pending, f->probes.items[i]);
 }
 
 struct target *elab_target(struct elab *E)

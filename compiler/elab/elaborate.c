@@ -23,7 +23,7 @@ static void use_user_file(struct elab *E, struct stapfile *f)
 	vec_push(E->arena, &E->user_files, f);
 	f->used = true;
 	for (uint32_t i = 0; i < f->probes.len; i++)
-		vec_push_heap(&E->pending, f->probes.items[i]);
+		vec_push(E->arena, &E->pending, f->probes.items[i]);
 }
 
 /* A script the driver makes up (-T, listings): parsed like the user's. */
