@@ -1,12 +1,19 @@
 #!/bin/sh
-# call_edges.sh BUILDDIR: prints "FROM TO" for every object of libctap.a
+# call_edges.sh BUILDDIR [SRCDIR]: prints "FROM TO" for every object of libctap.a
 # that uses a symbol another one defines (a call or a reference to its
 # data), as source paths (compiler/bpf/lower.o -> compiler/bpf/lower.c).
-# Generated objects (grammar, lexer) count as their .y/.l.
+# Generated objects (grammar, lexer) count as their .y/.l.  With SRCDIR,
+# objects whose source is gone (left in an incremental build) are skipped.
+src=${2:-}
 cd "$1" || exit 2
 objs=$(ar t libctap.a 2>/dev/null) || { echo "call_edges: no libctap.a in $1" >&2; exit 2; }
 # ar t gives basenames; find the objects of the archive in the tree
 find compiler runtime -name '*.o' -type f | LC_ALL=C sort | while read -r o; do
+	stem=${o%.o}
+	if [ -n "$src" ] && [ ! -e "$src/$stem.c" ] && [ ! -e "$src/$stem.y" ] &&
+		[ ! -e "$src/$stem.l" ]; then
+		continue
+	fi
 	nm -A "$o" 2>/dev/null
 done | awk -v members="$objs" '
 BEGIN { n = split(members, m, "\n"); for (i = 1; i <= n; i++) inlib[m[i]] = 1 }
