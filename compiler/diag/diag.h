@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "parse/token.h"
+#include "diag/token.h"
 
 struct source_table;
 
