@@ -772,14 +772,14 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	int n = libbpf_num_possible_cpus();
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
-	unsigned errors = s->diag.errors;
+	struct diag_mark before = diag_mark(&s->diag);
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);
 	plan_functions(pl);
 	vec_foreach(&p->probes, i)
 		place_probe(pl, p->probes.items[i]);
-	if (s->diag.errors != errors)
+	if (diag_errors_since(&s->diag, &before))
 		return NULL;
 	collect_stats_usage(pl);
 	widths_fixpoint(pl);

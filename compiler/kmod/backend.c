@@ -45,8 +45,8 @@ static bool kmod_translate(struct session *s, struct program *p, void **out)
 	K->s = s;
 	K->prog = p;
 	K->a = s->arena;
-	unsigned errors = s->diag.errors;
-	if (!km_layout(K) || !km_lower_all(K) || s->diag.errors != errors)
+	struct diag_mark before = diag_mark(&s->diag);
+	if (!km_layout(K) || !km_lower_all(K) || diag_errors_since(&s->diag, &before))
 		return false;
 	km_assemble(K);
 	modinfo(K);

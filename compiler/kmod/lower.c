@@ -146,9 +146,9 @@ bool km_lower_all(struct kmod *K)
 		return false;
 	if (!km_locks(K))
 		return false;
-	unsigned errors = K->s->diag.errors;
+	struct diag_mark before = diag_mark(&K->s->diag);
 	km_functions(K);
 	for (unsigned i = 0; i < K->nprobes; i++)
 		km_handler(K, &K->probes[i]);
-	return K->s->diag.errors == errors;
+	return !diag_errors_since(&K->s->diag, &before);
 }
