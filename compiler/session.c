@@ -134,7 +134,7 @@ bool session_setup(struct session *s)
 const struct target_desc *session_target_desc(struct session *s)
 {
 	if (!s->target_desc && s->target_error) {
-		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s", s->target_error);
+		diag_report(&s->diag, DIAG_PLAIN, D_TARGET, NULL, "%s", s->target_error);
 		free(s->target_error);
 		s->target_error = NULL;
 	}
@@ -152,7 +152,7 @@ struct target *session_target(struct session *s)
 	char *err = NULL;
 	s->target = target_open(d, &err);
 	if (!s->target)
-		diag_report(&s->diag, DIAG_PLAIN, D_INPUT, NULL, "%s",
+		diag_report(&s->diag, DIAG_PLAIN, D_TARGET, NULL, "%s",
 			    err ? err : "cannot open the target kernel");
 	free(err);
 	s->target_failed = !s->target;

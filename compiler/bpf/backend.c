@@ -32,7 +32,7 @@ static bool bpf_translate(struct session *s, struct program *p, void **out)
 	/* the kmod runtime's probe hit report counts cycles per handler;
 	 * the BPF runtime keeps no per-probe timing */
 	if (s->opts.timing) {
-		diag_error(&s->diag, D_TRANS, NULL,
+		diag_error(&s->diag, D_TRANS_OPTION, NULL,
 			   "-t (the probe timing report) is not supported by the BPF runtime; "
 			   "use --runtime=kmod");
 		return false;

@@ -418,7 +418,7 @@ bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 	if (fn->bpf_builtin)
 		return lower_builtin(L, e, out);
 	if (fn->embedded) {
-		diag_error(L->diag, D_TRANS, e->tok,
+		diag_error(L->diag, D_TRANS_BUILTIN, e->tok,
 			   "function '%s' has embedded C and no BPF implementation: it is not "
 			   "available with the BPF runtime (probe %s)", fn->name,
 			   L->bp->dp->pp);

@@ -663,7 +663,7 @@ bool lower_builtin(struct lower *L, struct expr *call, struct lval *out)
 	struct functiondecl *fn = call->u.call.decl;
 	builtin_kernel_fn impl = kernel_impl(fn->bpf_builtin);
 	if (!impl) {
-		diag_error(L->diag, D_TRANS, call->tok,
+		diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
 			   "function '%s' (BPF builtin '%s') is not available in kernel-side "
 			   "handlers of the BPF runtime (probe %s)", fn->name, fn->bpf_builtin,
 			   L->bp->dp->pp);

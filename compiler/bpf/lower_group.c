@@ -104,7 +104,7 @@ bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp)
 	struct derived_probe *dp = bp->dp;
 	const struct bpf_family *fam = dp->family->bpf;
 	if (!fam || !fam->group) {
-		diag_error(&t->pl->s->diag, D_TRANS, dp->tok,
+		diag_error(&t->pl->s->diag, D_TRANS_FAMILY, dp->tok,
 			   "probe %s: the %s probe family is not supported by the BPF runtime yet",
 			   dp->pp, dp->family->name);
 		return false;

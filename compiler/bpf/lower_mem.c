@@ -25,7 +25,7 @@
 
 bool lower_unsupported(struct lower *L, const struct token *tok, const char *what)
 {
-	diag_error(L->diag, D_TRANS, tok,
+	diag_error(L->diag, D_TRANS_UNSUPPORTED, tok,
 		   "%s is not supported in kernel-side BPF handlers (probe %s)", what,
 		   L->bp ? L->bp->dp->pp : "?");
 	L->failed = true;

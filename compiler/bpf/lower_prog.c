@@ -560,7 +560,7 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 	struct bpf_translation *t = arena_new_obj(pl->arena, struct bpf_translation);
 	t->pl = pl;
 	ir_tagger_for_tokens(&t->tagger, &pl->s->sources);
-	unsigned errors = pl->s->diag.errors;
+	struct diag_mark before = diag_mark(&pl->s->diag);
 	bool ok = true;
 	vec_foreach(&pl->probes, i) {
 		struct bprobe *bp = pl->probes.items[i];
@@ -585,7 +585,7 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		}
 		ok &= one;
 	}
-	if (!ok || pl->s->diag.errors != errors)
+	if (!ok || diag_errors_since(&pl->s->diag, &before))
 		return NULL;
 	if (pl->scratch)
 		pl->scratch->value_size = pl->scratch_size ? lw_align8(pl->scratch_size) : 8;

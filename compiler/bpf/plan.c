@@ -53,7 +53,7 @@ static int64_t define_num(struct session *s, const char *name, int64_t dflt)
 	errno = 0;
 	long long x = strtoll(v, &end, 0);
 	if (errno || *end) {
-		diag_report(&s->diag, DIAG_WARNING, D_TRANS, NULL,
+		diag_report(&s->diag, DIAG_WARNING, W_DEFINE, NULL,
 			    "ignoring -D %s=%s: not a number", name, v);
 		return dflt;
 	}
@@ -521,7 +521,7 @@ static bool layout_global(struct bpf_plan *pl, struct vardecl *v)
 		b->kind = BV_ARRAY;
 		b->nkeys = (uint32_t)v->arity;
 		if (b->nkeys > BPF_MAX_KEYS) {
-			diag_error(&pl->s->diag, D_TRANS, v->tok, "array '%s' has too many indexes",
+			diag_error(&pl->s->diag, D_TRANS_LIMIT, v->tok, "array '%s' has too many indexes",
 				   v->name);
 			return false;
 		}
@@ -546,7 +546,7 @@ static bool layout_global(struct bpf_plan *pl, struct vardecl *v)
 		b->kind = BV_STATS;
 		break;
 	default:
-		diag_error(&pl->s->diag, D_TRANS, v->tok, "global '%s' has no type", v->name);
+		diag_error(&pl->s->diag, D_TRANS_PROGRAM, v->tok, "global '%s' has no type", v->name);
 		return false;
 	}
 	return true;
@@ -748,14 +748,14 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	int n = libbpf_num_possible_cpus();
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
-	unsigned errors = s->diag.errors;
+	struct diag_mark before = diag_mark(&s->diag);
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);
 	plan_functions(pl);
 	vec_foreach(&p->probes, i)
 		place_probe(pl, p->probes.items[i]);
-	if (s->diag.errors != errors)
+	if (diag_errors_since(&s->diag, &before))
 		return NULL;
 	collect_stats_usage(pl);
 	widths_fixpoint(pl);

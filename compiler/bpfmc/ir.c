@@ -246,7 +246,7 @@ void ir_error(struct ir *ir, const void *tag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	ir_verror(ir, D_TRANS, tag ? tag : ir->tag, "", fmt, ap);
+	ir_verror(ir, D_TRANS_LIMIT, tag ? tag : ir->tag, "", fmt, ap);
 	va_end(ap);
 }
 

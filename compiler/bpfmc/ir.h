@@ -39,7 +39,7 @@
  *
  * Errors are sticky: builders never fail in a way the caller must check
  * instruction by instruction; the first problem is reported through diag
- * (D_TRANS, at the current tag's token) and ir_failed() turns true.
+ * (D_TRANS_LIMIT, at the current tag's token) and ir_failed() turns true.
  *
  * Memory: everything lives in the arena given to ir_new(); nothing is
  * freed separately.

@@ -562,12 +562,11 @@ static bool fixed_overlaps(const struct ra *ra, int r, int32_t s, int32_t e)
 
 /* --------------------------------------------------------- linear scan */
 
-static const struct ra *sort_ra;
-
-static int by_start(const void *a, const void *b)
+static int by_start(const void *a, const void *b, void *arg)
 {
+	const struct ra *ra = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int32_t sx = sort_ra->start[x], sy = sort_ra->start[y];
+	int32_t sx = ra->start[x], sy = ra->start[y];
 	if (sx != sy)
 		return sx < sy ? -1 : 1;
 	return x < y ? -1 : x > y;
@@ -589,8 +588,7 @@ static bool scan(struct ra *ra)
 		if (ra->start[v] >= 0)
 			order[norder++] = v;
 	}
-	sort_ra = ra;
-	qsort(order, norder, sizeof(uint32_t), by_start);
+	qsort_r(order, norder, sizeof(uint32_t), by_start, ra);
 
 	static const int pref[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	bool ok = true;

@@ -196,6 +196,19 @@ static bool seen_before(struct diag_sink *s, const char *msg, size_t n)
 	return false;
 }
 
+static void count_printed(struct diag_sink *s, enum diag_kind kind, bool counts_as_error)
+{
+	if (kind == DIAG_WARNING) {
+		s->warnings++;
+		if (counts_as_error)
+			s->errors++;
+	} else {
+		s->errors++;
+		if (kind == DIAG_PARSE)
+			s->parse_errors++;
+	}
+}
+
 bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 		  const struct token *tok, enum diag_tok_style style,
 		  const char *fmt, va_list ap)
@@ -240,6 +253,15 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 				s->parse_errors++;
 		}
 		strbuf_free(&msg);
+		s->last_printed = false;
+		return false;
+	}
+
+	if (s->muted) {
+		/* counted as if printed, so that the caller's question
+		 * "did it fail?" has the same answer either way */
+		strbuf_free(&msg);
+		count_printed(s, kind, counts_as_error);
 		s->last_printed = false;
 		return false;
 	}
@@ -302,15 +324,7 @@ bool diag_vreport(struct diag_sink *s, enum diag_kind kind, enum diag_code code,
 	strbuf_free(&out);
 	strbuf_free(&msg);
 
-	if (kind == DIAG_WARNING) {
-		s->warnings++;
-		if (counts_as_error)
-			s->errors++;
-	} else {
-		s->errors++;
-		if (kind == DIAG_PARSE)
-			s->parse_errors++;
-	}
+	count_printed(s, kind, counts_as_error);
 	s->last_printed = true;
 	return true;
 }
@@ -399,14 +413,78 @@ void diag_parse_chain(struct diag_sink *s, const struct token *tok, const char *
 	strbuf_free(&out);
 }
 
+void diag_print(struct diag_sink *s, const char *fmt, ...)
+{
+	if (s->muted)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(s->out, fmt, ap);
+	va_end(ap);
+}
+
 void diag_print_summary(struct diag_sink *s)
 {
 	if (s->suppressed_errors)
-		fprintf(s->out, "Number of similar error messages suppressed: %u.\n", s->suppressed_errors);
+		diag_print(s, "Number of similar error messages suppressed: %u.\n",
+			   s->suppressed_errors);
 	if (s->suppressed_warnings)
-		fprintf(s->out, "Number of similar warning messages suppressed: %u.\n", s->suppressed_warnings);
+		diag_print(s, "Number of similar warning messages suppressed: %u.\n",
+			   s->suppressed_warnings);
 	if (s->suppressed_errors || s->suppressed_warnings)
-		fputs("Rerun with -v to see them.\n", s->out);
+		diag_print(s, "Rerun with -v to see them.\n");
+}
+
+/* ------------------------------------------------------------- scopes */
+
+struct diag_mark diag_mark(const struct diag_sink *s)
+{
+	return (struct diag_mark){
+		.errors = s->errors,
+		.parse_errors = s->parse_errors,
+		.warnings = s->warnings,
+		.suppressed_errors = s->suppressed_errors,
+		.suppressed_warnings = s->suppressed_warnings,
+		.nseen = s->nseen,
+		.last_file = s->last_file,
+		.last_printed = s->last_printed,
+		.muted = s->muted,
+	};
+}
+
+unsigned diag_errors_since(const struct diag_sink *s, const struct diag_mark *m)
+{
+	return s->errors - m->errors;
+}
+
+unsigned diag_parse_errors_since(const struct diag_sink *s, const struct diag_mark *m)
+{
+	return s->parse_errors - m->parse_errors;
+}
+
+void diag_mute(struct diag_sink *s)
+{
+	s->muted = true;
+}
+
+void diag_rollback(struct diag_sink *s, const struct diag_mark *m)
+{
+	s->errors = m->errors;
+	s->parse_errors = m->parse_errors;
+	s->warnings = m->warnings;
+	s->suppressed_errors = m->suppressed_errors;
+	s->suppressed_warnings = m->suppressed_warnings;
+	/* the dedup set only grows, so forgetting is truncating */
+	s->nseen = m->nseen;
+	s->last_file = m->last_file;
+	s->last_printed = m->last_printed;
+	s->muted = m->muted;
+}
+
+void diag_forgive(struct diag_sink *s, const struct diag_mark *m)
+{
+	s->errors = m->errors;
+	s->parse_errors = m->parse_errors;
 }
 
 void diag_describe_token_full(const struct diag_sink *s, const struct token *tok, char *buf,

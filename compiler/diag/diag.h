@@ -18,6 +18,14 @@
  * It counts errors, suppresses exact duplicates (counting them, as stap
  * does), applies -w (no warnings) and -W (warnings are errors), and prints
  * "in expansion of macro" lines for tokens that came from a macro.
+ *
+ * Some work is tried before anyone knows whether its complaints matter: a
+ * tapset file is indexed before it is parsed, -l/-L type what they can, an
+ * optional probe point may fail.  A mark (diag_mark) records where the sink
+ * stands; the caller asks what happened since (diag_errors_since), and may
+ * silence it (diag_mute) and forget it (diag_rollback), or keep it printed
+ * but not count it (diag_forgive).  Callers read the sink's counters but
+ * change them only through these.
  */
 #ifndef CTAP_DIAG_H
 #define CTAP_DIAG_H
@@ -26,7 +34,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "parse/token.h"
+#include "diag/token.h"
 
 struct source_table;
 
@@ -63,6 +71,7 @@ struct diag_sink {
 	unsigned verbose;
 	int last_file;            /* file of the last printed token, -1 if none */
 	bool last_printed;        /* whether the last report got printed (for chains) */
+	bool muted;               /* diag_mute: render nothing (counts still go on) */
 	/* dedup set (hashes of rendered messages) */
 	unsigned long *seen;
 	unsigned nseen, capseen;
@@ -115,6 +124,45 @@ void diag_describe_token_full(const struct diag_sink *s, const struct token *tok
 
 /* "Number of similar error messages suppressed: N." etc. */
 void diag_print_summary(struct diag_sink *s);
+
+/* A line that is no diagnostic ("2 parse errors."): printed unless muted,
+ * so that it goes wherever the diagnostics it sums up went. */
+void diag_print(struct diag_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Where the sink stands: its counters, its dedup set, what the next
+ * message's rendering depends on, and whether it is muted.  A value: marks
+ * nest, and a mark that is dropped costs nothing. */
+struct diag_mark {
+	unsigned errors, parse_errors, warnings;
+	unsigned suppressed_errors, suppressed_warnings;
+	unsigned nseen;
+	int last_file;
+	bool last_printed;
+	bool muted;
+};
+
+struct diag_mark diag_mark(const struct diag_sink *s);
+
+/* Errors (warnings under -W included) and parse errors reported since the
+ * mark, duplicates included: what decides whether the work succeeded. */
+unsigned diag_errors_since(const struct diag_sink *s, const struct diag_mark *m);
+unsigned diag_parse_errors_since(const struct diag_sink *s, const struct diag_mark *m);
+
+/* Nothing is printed from now until a rollback to a mark made before this
+ * call; reports are still counted and deduplicated, so the caller can ask
+ * what happened.  A mute must end in such a rollback: what was muted is
+ * not to be seen and so must not be remembered either. */
+void diag_mute(struct diag_sink *s);
+
+/* The sink as it was at the mark: everything reported since is forgotten
+ * (counts, dedup, the file the next message may omit), and a mute begun
+ * since ends. */
+void diag_rollback(struct diag_sink *s, const struct diag_mark *m);
+
+/* The errors since the mark stop counting (a broken tapset is skipped
+ * with a warning, an optional probe point that fails is dropped); what
+ * was printed stays printed, and so stays known to dedup. */
+void diag_forgive(struct diag_sink *s, const struct diag_mark *m);
 
 const char *diag_code_name(enum diag_code code);
 const char *diag_code_man(enum diag_code code);

@@ -229,7 +229,7 @@ static enum walk_result check_pre(struct ast_walker *w, struct expr *e)
 	case EXPR_PRINT:
 		/* a translation error in SystemTap: -p2 lets it through */
 		if (e->u.print->args.len > MAX_PRINT_ARGS && C->E->s->opts.last_pass >= 3)
-			diag_error(C->E->diag, D_TRANS, e->tok, "too many arguments to print (%u)",
+			diag_error(C->E->diag, D_SEM_ARITY, e->tok, "too many arguments to print (%u)",
 				   e->u.print->args.len);
 		break;
 	default:
@@ -365,7 +365,7 @@ static enum walk_result embedded_pre(struct ast_walker *w, struct expr *e)
 
 bool elab_check(struct elab *E)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	struct checker C = { .E = E };
 	struct ast_walker cw = { .expr_pre = condition_pre, .data = &C };
 	struct ast_walker ew = { .expr_pre = embedded_pre, .data = &C };
@@ -403,5 +403,5 @@ bool elab_check(struct elab *E)
 				     "priority", n->name);
 	}
 	vec_free_heap(&C.iterating);
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

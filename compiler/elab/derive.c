@@ -270,7 +270,7 @@ static int resolve_point(struct elab *E, struct probe_point *pp, struct derive_c
 	here.optional = optional;
 	int total = 0;
 	bool failed = false;
-	unsigned errors_before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	for (uint32_t i = 0; i < matches.len && !failed; i++) {
 		const struct match_result *r = &matches.items[i];
 		int n;
@@ -293,13 +293,13 @@ static int resolve_point(struct elab *E, struct probe_point *pp, struct derive_c
 	if (failed) {
 		/* an optional point that fails to resolve is dropped quietly */
 		if (optional) {
-			E->diag->errors = errors_before;
+			diag_forgive(E->diag, &before);
 			return 0;
 		}
 		return -1;
 	}
 	if (total == 0 && !optional) {
-		if (E->diag->errors == errors_before)
+		if (!diag_errors_since(E->diag, &before))
 			report_mismatch(E, pp);
 		return -1;
 	}
@@ -328,11 +328,11 @@ static void derive_probe(struct elab *E, struct probe *p)
 
 bool elab_derive_pending(struct elab *E)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	/* new pending probes may appear while deriving (aliases pulling in
 	 * tapset files that carry probes of their own) */
 	for (uint32_t i = 0; i < E->pending.len; i++)
 		derive_probe(E, E->pending.items[i]);
 	E->pending.len = 0;
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

@@ -124,12 +124,12 @@ bool elab_add_global_display(struct elab *E)
 	f->used = true;
 	for (uint32_t i = 0; i < f->probes.len; i++)
 		vec_push(E->arena, &E->pending, f->probes.items[i]);
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	bool more;
 	elab_derive_pending(E);
 	elab_resolve_symbols(E, &more);
 	/* the display reads the globals: they stay "written but not read"
 	 * for the back ends only through this probe */
 	elab_infer_types(E);
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

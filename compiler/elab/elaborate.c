@@ -124,7 +124,7 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 			  const struct probe_family *const *families)
 {
 	struct elab *E = elab_new(s, parsed, families);
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 
 	stapfile_vec mine = { 0 };
 	if (parsed->user)
@@ -156,17 +156,14 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 		return E->prog;
 	}
 
-	bool ok = resolve_all(E) && E->diag->errors == before;
+	bool ok = resolve_all(E) && !diag_errors_since(E->diag, &before);
 	if (E->listing) {
 		/* -L shows alias locals with types: type what resolved, quietly */
-		unsigned saved = E->diag->errors;
-		FILE *out = E->diag->out;
-		E->diag->out = fopen("/dev/null", "w");
+		struct diag_mark quiet = diag_mark(E->diag);
+		diag_mute(E->diag);
 		elab_resolve_targets(E);
 		elab_infer_types(E);
-		fclose(E->diag->out);
-		E->diag->out = out;
-		E->diag->errors = saved;
+		diag_rollback(E->diag, &quiet);
 		build_program(E);
 		E->prog->elab = E;
 		return E->prog;
@@ -186,7 +183,7 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 		ok = elab_check(E);
 	if (ok && !s->opts.no_global_var_display)
 		ok = elab_add_global_display(E);
-	if (!ok || E->diag->errors != before)
+	if (!ok || diag_errors_since(E->diag, &before))
 		return NULL;
 	build_program(E);
 	warn_unused_arguments(E);

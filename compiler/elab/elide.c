@@ -464,7 +464,7 @@ static void warn_never_assigned(struct elab *E)
 
 bool elab_elide(struct elab *E)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	compute_usage(E);
 	if (!E->s->opts.unoptimized) {
 		struct elider X = { .E = E };
@@ -496,5 +496,5 @@ bool elab_elide(struct elab *E)
 		diag_error(E->diag, D_SEM_NO_PROBES, NULL, "no probes found");
 		return false;
 	}
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

@@ -72,15 +72,12 @@ static void list_functions(struct elab *E, FILE *out)
 			}
 		}
 	}
-	FILE *saved = E->diag->out;
-	unsigned errors = E->diag->errors;
-	E->diag->out = fopen("/dev/null", "w");
+	struct diag_mark m = diag_mark(E->diag);
+	diag_mute(E->diag);
 	bool more;
 	elab_resolve_symbols(E, &more);
 	elab_infer_types(E);
-	fclose(E->diag->out);
-	E->diag->out = saved;
-	E->diag->errors = errors;
+	diag_rollback(E->diag, &m);
 
 	line_vec lines = { 0 };
 	for (uint32_t i = 0; i < E->functions.len; i++) {

@@ -362,7 +362,7 @@ static void resolve_function(struct elab *E, struct functiondecl *fn)
  */
 bool elab_resolve_symbols(struct elab *E, bool *pulled_more)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	uint32_t pulled_before = E->pulled.len;
 	for (uint32_t i = E->resolved_probes; i < E->prog->probes.len; i++)
 		resolve_probe(E, E->prog->probes.items[i]);
@@ -371,5 +371,5 @@ bool elab_resolve_symbols(struct elab *E, bool *pulled_more)
 		if (!E->functions.items[i]->resolved)
 			resolve_function(E, E->functions.items[i]);
 	*pulled_more = E->pulled.len != pulled_before || E->pending.len;
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

@@ -171,21 +171,23 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *wai
 	}
 	bool saved = E->quiet_targets;
 	E->quiet_targets = quiet;
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
+	if (quiet)
+		diag_mute(E->diag);
 	bool ok = false;
 	const struct probe_family *f = c->dp ? c->dp->family : NULL;
 	if (e->kind == EXPR_CAST) {
 		resolve_cast(E, e, is_autocast(e) ? &base : NULL);
-		ok = E->diag->errors == before && e->u.target.resolved != NULL;
+		ok = !diag_errors_since(E->diag, &before) && e->u.target.resolved != NULL;
 	} else if (f && f->target_var) {
-		ok = f->target_var(E, c->dp, e) && E->diag->errors == before &&
+		ok = f->target_var(E, c->dp, e) && !diag_errors_since(E->diag, &before) &&
 		     e->u.target.resolved != NULL;
 	} else if (!quiet) {
 		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "unresolved target-symbol expression");
 	}
 	E->quiet_targets = saved;
 	if (quiet) {
-		E->diag->errors = before;
+		diag_rollback(E->diag, &before);
 		if (!ok)
 			e->u.target.resolved = NULL;
 	}
@@ -357,12 +359,12 @@ static bool round_all(struct elab *E, bool final)
 
 bool elab_resolve_targets(struct elab *E)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	/* hints only ever get added, so this ends; the bound is a guard */
 	for (int round = 0; round < 100; round++)
-		if (!round_all(E, false) || E->diag->errors != before)
+		if (!round_all(E, false) || diag_errors_since(E->diag, &before))
 			break;
-	if (E->diag->errors == before)
+	if (!diag_errors_since(E->diag, &before))
 		round_all(E, true);
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

@@ -644,17 +644,17 @@ static void round_all(struct typer *T)
 
 bool elab_infer_types(struct elab *E)
 {
-	unsigned before = E->diag->errors;
+	struct diag_mark before = diag_mark(E->diag);
 	struct typer T = { .E = E };
 	/* each round can only add information, and there is a finite amount
 	 * of it; the bound is a guard, not a limit anyone should reach */
 	for (int round = 0; round < 1000; round++) {
 		T.changed = false;
 		round_all(&T);
-		if (!T.changed || E->diag->errors != before)
+		if (!T.changed || diag_errors_since(E->diag, &before))
 			break;
 	}
-	if (E->diag->errors != before)
+	if (diag_errors_since(E->diag, &before))
 		return false;
 	T.final = true;
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
@@ -670,5 +670,5 @@ bool elab_infer_types(struct elab *E)
 			diag_error(E->diag, D_SEM_UNRESOLVED_TYPE, v->tok, "unresolved type ");
 		}
 	}
-	return E->diag->errors == before;
+	return !diag_errors_since(E->diag, &before);
 }

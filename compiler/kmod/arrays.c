@@ -24,9 +24,10 @@ static const char *temp(struct km_lower *L, const char *ctype)
 	return arena_printf(L->K->a, "l->%s", kframe_temp(L->K->a, L->f, ctype, 0));
 }
 
+/* an array or statistics shape that pass 2 should have refused */
 static struct val fail(struct km_lower *L, const struct token *tok, const char *msg)
 {
-	kmod_error(L->K, tok, "%s", msg);
+	kmod_error(L->K, D_TRANS_PROGRAM, tok, "%s", msg);
 	L->failed = true;
 	return kv_long("0", true);
 }

@@ -45,8 +45,8 @@ static bool kmod_translate(struct session *s, struct program *p, void **out)
 	K->s = s;
 	K->prog = p;
 	K->a = s->arena;
-	unsigned errors = s->diag.errors;
-	if (!km_layout(K) || !km_lower_all(K) || s->diag.errors != errors)
+	struct diag_mark before = diag_mark(&s->diag);
+	if (!km_layout(K) || !km_lower_all(K) || diag_errors_since(&s->diag, &before))
 		return false;
 	km_assemble(K);
 	modinfo(K);
@@ -60,7 +60,7 @@ static bool kmod_translate(struct session *s, struct program *p, void **out)
 	pr->B.src = arena_printf(K->a, "%s/%s_src.c", dir, pr->B.name);
 	FILE *f = fopen(pr->B.src, "w");
 	if (!f || fwrite(K->text.buf, 1, K->text.len, f) != K->text.len) {
-		diag_report(&s->diag, DIAG_ERROR, D_TRANS, NULL, "cannot write %s", pr->B.src);
+		diag_report(&s->diag, DIAG_ERROR, D_TRANS_OUTPUT, NULL, "cannot write %s", pr->B.src);
 		if (f)
 			fclose(f);
 		return false;

@@ -55,7 +55,7 @@ static const char *km_cond(struct km_lower *L, struct expr *e)
 {
 	struct val v = km_expr(L, e);
 	if (v.t != TYPE_LONG) {
-		kmod_error(L->K, e->tok, "condition is not a number");
+		kmod_error(L->K, D_TRANS_PROGRAM, e->tok, "condition is not a number");
 		L->failed = true;
 	}
 	return v.c;
@@ -126,7 +126,7 @@ static void km_for(struct km_lower *L, struct stmt *s)
 static void km_return(struct km_lower *L, struct stmt *s)
 {
 	if (!L->fn) {
-		kmod_error(L->K, s->tok, "found 'return' not in function context");
+		kmod_error(L->K, D_TRANS_PROGRAM, s->tok, "found 'return' not in function context");
 		L->failed = true;
 		return;
 	}
@@ -157,7 +157,7 @@ static void km_next(struct km_lower *L, struct stmt *s)
 static void km_jump(struct km_lower *L, struct stmt *s, bool is_break)
 {
 	if (!L->nloops) {
-		kmod_error(L->K, s->tok, "cannot '%s' outside loop", is_break ? "break" : "continue");
+		kmod_error(L->K, D_TRANS_PROGRAM, s->tok, "cannot '%s' outside loop", is_break ? "break" : "continue");
 		L->failed = true;
 		return;
 	}
@@ -257,9 +257,9 @@ void km_body(struct km_lower *L, struct stmt *body)
 
 /* ========================================================== expressions */
 
-static struct val bad(struct km_lower *L, struct expr *e, const char *what)
+static struct val bad(struct km_lower *L, enum diag_code code, struct expr *e, const char *what)
 {
-	kmod_error(L->K, e->tok, "%s", what);
+	kmod_error(L->K, code, e->tok, "%s", what);
 	L->failed = true;
 	return e->type == TYPE_STRING ? kv_str("\"\"", true) : kv_long("0", true);
 }
@@ -278,7 +278,7 @@ static struct val want_long(struct km_lower *L, struct expr *e)
 {
 	struct val v = km_expr(L, e);
 	if (v.t != TYPE_LONG && !L->failed)
-		return bad(L, e, "expected a long value");
+		return bad(L, D_TRANS_PROGRAM, e, "expected a long value");
 	return v;
 }
 
@@ -430,10 +430,10 @@ static struct val km_assign(struct km_lower *L, struct expr *e)
 	if (lhs->kind == EXPR_INDEX)
 		return km_index_assign(L, e);
 	if (lhs->kind == EXPR_TARGET || lhs->kind == EXPR_CAST)
-		return bad(L, lhs, "writing target variables is not supported by the "
+		return bad(L, D_TRANS_UNSUPPORTED, lhs, "writing target variables is not supported by the "
 			   "kernel-module back end yet");
 	if (lhs->kind != EXPR_SYMBOL || !lhs->u.sym.decl)
-		return bad(L, lhs, "invalid lvalue type");
+		return bad(L, D_TRANS_PROGRAM, lhs, "invalid lvalue type");
 	struct vardecl *var = lhs->u.sym.decl;
 	const char *lv = km_var(L, var);
 	struct val v = km_expr(L, e->u.assign.rhs);
@@ -458,7 +458,7 @@ static struct val km_incdec(struct km_lower *L, struct expr *e)
 	if (o->kind == EXPR_INDEX)
 		return km_index_incdec(L, e);
 	if (o->kind != EXPR_SYMBOL || !o->u.sym.decl)
-		return bad(L, o, "invalid lvalue type");
+		return bad(L, D_TRANS_PROGRAM, o, "invalid lvalue type");
 	const char *lv = km_var(L, o->u.sym.decl);
 	const char *op = e->u.incdec.increment ? "++" : "--";
 	if (e->u.incdec.prefix) {
@@ -484,9 +484,9 @@ struct val km_expr(struct km_lower *L, struct expr *e)
 	case EXPR_SYMBOL: {
 		struct vardecl *v = e->u.sym.decl;
 		if (!v)
-			return bad(L, e, "unresolved symbol");
+			return bad(L, D_TRANS_PROGRAM, e, "unresolved symbol");
 		if (v->arity > 0 || v->type == TYPE_STATS)
-			return bad(L, e, "arrays and statistics cannot be used as values");
+			return bad(L, D_TRANS_PROGRAM, e, "arrays and statistics cannot be used as values");
 		const char *c = km_var(L, v);
 		return v->type == TYPE_STRING ? kv_str(c, false) : kv_long(c, false);
 	}
@@ -499,7 +499,7 @@ struct val km_expr(struct km_lower *L, struct expr *e)
 	case EXPR_STAT:
 		return km_stat(L, e);
 	case EXPR_HIST:
-		return bad(L, e, "a histogram can only be printed, indexed or iterated");
+		return bad(L, D_TRANS_PROGRAM, e, "a histogram can only be printed, indexed or iterated");
 	case EXPR_UNARY:
 		return km_unary(L, e);
 	case EXPR_BINARY:
@@ -530,15 +530,15 @@ struct val km_expr(struct km_lower *L, struct expr *e)
 	case EXPR_REGISTER:
 		return km_register(L, e);
 	case EXPR_DEFINED:
-		return bad(L, e, "@defined was not resolved in pass 2");
+		return bad(L, D_TRANS_PROGRAM, e, "@defined was not resolved in pass 2");
 	case EXPR_ENTRY:
-		return bad(L, e, "@entry is not supported by the kernel-module back end yet");
+		return bad(L, D_TRANS_UNSUPPORTED, e, "@entry is not supported by the kernel-module back end yet");
 	case EXPR_PROBEWRITE:
-		return bad(L, e, "@probewrite was not resolved in pass 2");
+		return bad(L, D_TRANS_PROGRAM, e, "@probewrite was not resolved in pass 2");
 	case EXPR_PERF:
-		return bad(L, e, "@perf is not supported by the kernel-module back end yet");
+		return bad(L, D_TRANS_UNSUPPORTED, e, "@perf is not supported by the kernel-module back end yet");
 	}
-	return bad(L, e, "unknown expression");
+	return bad(L, D_TRANS_PROGRAM, e, "unknown expression");
 }
 
 void km_expr_stmt(struct km_lower *L, struct expr *e)
@@ -565,7 +565,7 @@ static struct val km_call(struct km_lower *L, struct expr *e)
 	struct functiondecl *f = e->u.call.decl;
 	struct kfunc *kf = f ? f->backend : NULL;
 	if (!kf) {
-		kmod_error(L->K, e->tok, "unresolved function call");
+		kmod_error(L->K, D_TRANS_PROGRAM, e->tok, "unresolved function call");
 		L->failed = true;
 		return kv_long("0", true);
 	}

@@ -15,13 +15,13 @@
 #include "session.h"
 #include "util/arena.h"
 
-void kmod_error(struct kmod *K, const struct token *tok, const char *fmt, ...)
+void kmod_error(struct kmod *K, enum diag_code code, const struct token *tok, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = arena_vprintf(K->a, fmt, ap);
 	va_end(ap);
-	diag_report(&K->s->diag, DIAG_SEMANTIC, D_TRANS, tok, "%s", msg);
+	diag_report(&K->s->diag, DIAG_SEMANTIC, code, tok, "%s", msg);
 }
 
 struct val kv_long(const char *c, bool stable)
@@ -211,7 +211,7 @@ const char *km_label(struct km_lower *L, const char *what)
 static struct loop_ctx *loop_push(struct km_lower *L, const struct token *tok)
 {
 	if (L->nloops == sizeof(L->loops) / sizeof(L->loops[0])) {
-		kmod_error(L->K, tok, "loops nested too deeply");
+		kmod_error(L->K, D_TRANS_LIMIT, tok, "loops nested too deeply");
 		L->failed = true;
 		L->nloops--;
 	}

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "diag/diag.h"
 #include "elab/program.h"
 #include "kmod/family.h"
 #include "util/strbuf.h"
@@ -220,9 +221,9 @@ bool km_locks(struct kmod *K);
 bool km_lower_all(struct kmod *K);
 void km_assemble(struct kmod *K);
 
-/* Reports a pass-3 error at tok (may be NULL). */
-void kmod_error(struct kmod *K, const struct token *tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Reports a pass-3 error with its code (D_TRANS_*) at tok (may be NULL). */
+void kmod_error(struct kmod *K, enum diag_code code, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* ------------------------------------------------------------- lowering */
 

@@ -175,11 +175,11 @@ static bool layout_global(struct kmod *K, struct vardecl *v, unsigned i, const c
 		stat_params(K, g);
 		break;
 	default:
-		kmod_error(K, v->tok, "global '%s' has no type", v->name);
+		kmod_error(K, D_TRANS_PROGRAM, v->tok, "global '%s' has no type", v->name);
 		return false;
 	}
 	if (array && v->arity > 9) {
-		kmod_error(K, v->tok, "array '%s' has %d index columns (at most 9)", v->name,
+		kmod_error(K, D_TRANS_LIMIT, v->tok, "array '%s' has %d index columns (at most 9)", v->name,
 			   v->arity);
 		return false;
 	}

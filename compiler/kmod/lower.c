@@ -33,7 +33,7 @@ static bool setup_probes(struct kmod *K)
 		struct derived_probe *dp = P->probes.items[i];
 		const struct kmod_family *fam = dp->family->kmod;
 		if (!fam) {
-			kmod_error(K, dp->tok, "probe point '%s' (%s) is not supported by the "
+			kmod_error(K, D_TRANS_FAMILY, dp->tok, "probe point '%s' (%s) is not supported by the "
 				   "kernel-module back end yet", dp->pp, dp->family->name);
 			ok = false;
 			continue;
@@ -138,9 +138,9 @@ bool km_lower_all(struct kmod *K)
 		return false;
 	if (!km_locks(K))
 		return false;
-	unsigned errors = K->s->diag.errors;
+	struct diag_mark before = diag_mark(&K->s->diag);
 	km_functions(K);
 	for (unsigned i = 0; i < K->nprobes; i++)
 		km_handler(K, &K->probes[i]);
-	return K->s->diag.errors == errors;
+	return !diag_errors_since(&K->s->diag, &before);
 }

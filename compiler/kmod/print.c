@@ -50,7 +50,7 @@ static const char *km_args(struct km_lower *L, expr_vec *args, unsigned from)
 				     kframe_temp(L->K->a, L->f, "struct fmt_arg", n));
 	for (unsigned i = 0; i < n; i++) {
 		if (v[i].t != TYPE_LONG && v[i].t != TYPE_STRING) {
-			kmod_error(L->K, args->items[from + i]->tok,
+			kmod_error(L->K, D_TRANS_PROGRAM, args->items[from + i]->tok,
 				   "print format actual argument evaluation type unsupported");
 			L->failed = true;
 		}
@@ -95,7 +95,7 @@ void km_printf(struct km_lower *L, struct expr *e, const char *ob)
 	}
 	strbuf_free(&text);
 	if (!ok) {
-		kmod_error(L->K, pf->format_tok, "invalid format string");
+		kmod_error(L->K, D_TRANS_PROGRAM, pf->format_tok, "invalid format string");
 		L->failed = true;
 		return;
 	}

@@ -554,7 +554,7 @@ struct val km_regex(struct km_lower *L, struct expr *e)
 	if (r && P.p < P.end)
 		P.err = "unbalanced ')'";
 	if (!r || P.err) {
-		kmod_error(K, e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok,
+		kmod_error(K, D_SEM_REGEX, e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok,
 			   "invalid regular expression: %s", P.err ? P.err : "syntax error");
 		L->failed = true;
 		return kv_long("0", true);
@@ -565,12 +565,12 @@ struct val km_regex(struct km_lower *L, struct expr *e)
 	struct dfa D = { .N = &N, .start = start, .anchored_start = re_anchored(r) };
 	bool ok = !N.overflow && dfa_build(&D);
 	if (!ok) {
-		kmod_error(K, e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok,
+		kmod_error(K, D_TRANS_LIMIT, e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok,
 			   "regular expression too complex (more than %d DFA states)", RE_MAX_DFA);
 		L->failed = true;
 	} else {
 		if (K->nregex == KM_MAX_REGEX) {
-			kmod_error(K, e->tok, "too many regular expressions in one script");
+			kmod_error(K, D_TRANS_LIMIT, e->tok, "too many regular expressions in one script");
 			L->failed = true;
 		} else {
 			unsigned id = K->nregex++;

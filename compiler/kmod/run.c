@@ -14,6 +14,11 @@
  * alone are passed on to staprun, so `kill STAP` ends the session cleanly
  * too.  Exit status: staprun's (0, or 1 after any ERROR or a failed -c
  * command), which the driver reports as `Pass 5: run failed`.
+ *
+ * The signals are not caught but blocked for the run and taken one by one
+ * with SIGCHLD (sigwaitinfo): no handler, so no process-wide pid for one
+ * to read, and a signal that comes between fork and wait waits its turn
+ * instead of being lost.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag/diag.h"
@@ -30,15 +36,58 @@
 #include "session.h"
 #include "util/arena.h"
 
-static volatile pid_t child_pid;
-
-static void forward(int sig, siginfo_t *si, void *ctx)
+/* The signals stap passes on, and SIGCHLD, which ends the wait. */
+static void run_signals(sigset_t *set)
 {
-	(void)ctx;
-	/* a signal from the terminal reached the whole process group,
-	 * staprun included; one sent to stap alone is passed on */
-	if (child_pid > 0 && si && si->si_code <= 0)
-		kill(child_pid, sig);
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/* Waits for staprun (pid) with `set` blocked; returns its wait status. */
+static int run_wait(pid_t pid, const sigset_t *set)
+{
+	int status = 0;
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			/* cannot happen with a valid set; waiting is still right */
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return status;
+		}
+		if (sig == SIGCHLD) {
+			/* also sent when a child stops, or for another child */
+			pid_t r = waitpid(pid, &status, WNOHANG);
+			if (r == pid || (r < 0 && errno != EINTR))
+				return status;
+			continue;
+		}
+		/* a signal from the terminal reached the whole process group,
+		 * staprun included; one sent to stap alone is passed on */
+		if (si.si_code <= 0)
+			kill(pid, sig);
+	}
+}
+
+/* Takes what came after staprun ended and before the signals are given
+ * back their dispositions: a caught signal would have been dropped then
+ * too.  Signals the caller had blocked stay pending for it. */
+static void run_drain(const sigset_t *set, const sigset_t *old_mask)
+{
+	sigset_t drain;
+	sigemptyset(&drain);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1 && sigismember(old_mask, sig) == 0)
+			sigaddset(&drain, sig);
+	const struct timespec now = { 0, 0 };
+	while (sigtimedwait(&drain, NULL, &now) > 0)
+		;
 }
 
 static const char **staprun_argv(struct session *s, struct kbuild *B, const char *staprun)
@@ -104,36 +153,42 @@ bool kmod_run_staprun(struct session *s, struct kbuild *B)
 	fflush(stdout);
 	fflush(stderr);
 
-	struct sigaction sa, old_int, old_term, old_hup;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
+	/* SIGCHLD ignored would reap staprun behind waitpid's back.  Linux
+	 * queues a blocked signal even when its disposition is to ignore it
+	 * (stap started in the background of a script ignores SIGINT), so
+	 * the others keep theirs. */
+	struct sigaction dfl, old_chld;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old_chld);
+	sigset_t set, old_mask;
+	run_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old_mask);
 
 	pid_t pid = fork();
 	if (pid < 0) {
-		diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "cannot fork: %s", strerror(errno));
+		int err = errno;
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		sigaction(SIGCHLD, &old_chld, NULL);
+		diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "cannot fork: %s", strerror(err));
 		return false;
 	}
 	if (pid == 0) {
+		/* staprun ends the session on these, even where stap
+		 * ignores them */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		execv(staprun, (char *const *)argv);
 		fprintf(stderr, "ERROR: cannot run %s: %s\n", staprun, strerror(errno));
 		_exit(127);
 	}
-	child_pid = pid;
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	child_pid = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	int status = run_wait(pid, &set);
+	run_drain(&set, &old_mask);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (verbose) {

@@ -17,9 +17,9 @@
 #include "session.h"
 #include "util/arena.h"
 
-static struct val fail(struct km_lower *L, struct expr *e, const char *msg)
+static struct val fail(struct km_lower *L, enum diag_code code, struct expr *e, const char *msg)
 {
-	kmod_error(L->K, e->tok, "%s", msg);
+	kmod_error(L->K, code, e->tok, "%s", msg);
 	L->failed = true;
 	return e->type == TYPE_STRING ? kv_str("\"\"", true) : kv_long("0", true);
 }
@@ -79,7 +79,7 @@ static void ctype_width(const char *t, uint32_t *size, bool *sgn)
 static bool need_regs(struct km_lower *L, struct expr *e)
 {
 	if (!L->probe || !L->probe->fam->has_regs) {
-		fail(L, e, "this target variable needs a kprobe's registers");
+		fail(L, D_TRANS_UNSUPPORTED, e, "this target variable needs a kprobe's registers");
 		return false;
 	}
 	return true;
@@ -91,7 +91,7 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 	switch (acc->base) {
 	case ACCESS_TP_ARG:
 		if (!L->probe || !L->probe->fam->arg) {
-			fail(L, e, "tracepoint arguments can only be used in the probe handler");
+			fail(L, D_TRANS_UNSUPPORTED, e, "tracepoint arguments can only be used in the probe handler");
 			return "0";
 		}
 		return arena_printf(a, "(int64_t)%s", L->probe->fam->arg(L->K, L->probe, acc->index));
@@ -113,15 +113,15 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 	case ACCESS_EXPR: {
 		struct val v = km_expr(L, acc->base_expr);
 		if (v.t != TYPE_LONG)
-			fail(L, e, "@cast needs a long value");
+			fail(L, D_TRANS_PROGRAM, e, "@cast needs a long value");
 		return v.c;
 	}
 	case ACCESS_SYMBOL:
-		fail(L, e, "@var needs symbol relocation, not supported by the kernel-module back "
+		fail(L, D_TRANS_UNSUPPORTED, e, "@var needs symbol relocation, not supported by the kernel-module back "
 		     "end yet");
 		return "0";
 	default:
-		fail(L, e, "unsupported target variable base");
+		fail(L, D_TRANS_UNSUPPORTED, e, "unsupported target variable base");
 		return "0";
 	}
 }
@@ -165,16 +165,16 @@ struct val km_target(struct km_lower *L, struct expr *e)
 	struct arena *a = L->K->a;
 	struct target_access *acc = e->u.target.resolved;
 	if (!acc)
-		return fail(L, e, "unresolved target-symbol expression");
+		return fail(L, D_TRANS_PROGRAM, e, "unresolved target-symbol expression");
 	if (acc->base == ACCESS_CONST_STRING)
 		return kv_str(km_quote(a, acc->const_string, strlen(acc->const_string)), true);
 	if (acc->base == ACCESS_VARS)
 		return km_vars(L, e);
 	if (acc->base == ACCESS_ENTRY)
-		return fail(L, e, "@entry values are not supported by the kernel-module back end "
+		return fail(L, D_TRANS_UNSUPPORTED, e, "@entry values are not supported by the kernel-module back end "
 			    "yet");
 	if (acc->pretty || (acc->is_string && acc->base != ACCESS_CONST_STRING))
-		return fail(L, e, "pretty-printing target variables ($var$, $var$$) is not "
+		return fail(L, D_TRANS_UNSUPPORTED, e, "pretty-printing target variables ($var$, $var$$) is not "
 			    "supported by the kernel-module back end yet");
 	const char *v = km_base(L, e, acc);
 	bool where = false;
@@ -216,7 +216,7 @@ struct val km_deref(struct km_lower *L, struct expr *e)
 	struct expr *size = e->u.deref.size;
 	if (size->kind != EXPR_NUMBER || (size->u.num != 1 && size->u.num != 2 &&
 					  size->u.num != 4 && size->u.num != 8))
-		return fail(L, e, "the size of @kderef/@uderef must be 1, 2, 4 or 8");
+		return fail(L, D_TRANS_PROGRAM, e, "the size of @kderef/@uderef must be 1, 2, 4 or 8");
 	struct val addr = km_expr(L, e->u.deref.addr);
 	L->K->helpers |= KH_DEREF;
 	const char *t = temp(L);
@@ -236,7 +236,7 @@ struct val km_register(struct km_lower *L, struct expr *e)
 	};
 	struct expr *n = e->u.reg.num;
 	if (n->kind != EXPR_NUMBER || n->u.num < 0 || n->u.num > 16)
-		return fail(L, e, "register number must be a literal 0..16 (x86_64 DWARF numbering)");
+		return fail(L, D_TRANS_PROGRAM, e, "register number must be a literal 0..16 (x86_64 DWARF numbering)");
 	const char *r = regs[n->u.num];
 	if (e->u.reg.user)
 		return kv_long(arena_printf(L->K->a, "(int64_t)task_pt_regs(current)->%s", r), false);

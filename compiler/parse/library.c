@@ -165,10 +165,8 @@ static void index_file(struct library *L, struct lib_file *f)
 	if (!f->src)
 		return;
 	/* errors are the parser's to report, when (if) the file is parsed */
-	FILE *out = s->diag.out;
-	unsigned errors = s->diag.errors, perrors = s->diag.parse_errors;
-	unsigned warnings = s->diag.warnings;
-	s->diag.out = fopen("/dev/null", "w");
+	struct diag_mark quiet = diag_mark(&s->diag);
+	diag_mute(&s->diag);
 	struct preproc *pp = preproc_open(s->arena, s->names, &s->diag, &s->sources, &c->env,
 					  &c->lib, f->src);
 	enum scan_state st = SCAN_TOP;
@@ -276,11 +274,7 @@ static void index_file(struct library *L, struct lib_file *f)
 		prev = ty;
 	}
 	preproc_close(pp);
-	fclose(s->diag.out);
-	s->diag.out = out;
-	s->diag.errors = errors;
-	s->diag.parse_errors = perrors;
-	s->diag.warnings = warnings;
+	diag_rollback(&s->diag, &quiet);
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -421,13 +415,12 @@ static void parse_file(struct library *L, struct lib_file *f)
 	if (!f->src)
 		return;
 	unsigned errors, parse_errors;
-	unsigned before = s->diag.errors, before_parse = s->diag.parse_errors;
+	struct diag_mark before = diag_mark(&s->diag);
 	struct stapfile *sf = parse_source(c, f->src, true, true, &errors, &parse_errors);
 	if (errors) {
 		parse_print_error_count(s, parse_errors);
 		/* a broken tapset only warns (it is skipped), unless -W */
-		s->diag.errors = before;
-		s->diag.parse_errors = before_parse;
+		diag_forgive(&s->diag, &before);
 		diag_warning(&s->diag, W_GENERIC, NULL,
 			     "tapset \"%s\" has errors, and will be skipped", f->path);
 		return;

@@ -93,7 +93,7 @@ static struct stapfile *new_file(struct session *s, struct source_file *src, boo
 void parse_print_error_count(struct session *s, unsigned n)
 {
 	if (n)
-		fprintf(s->diag.out, "%u parse error%s.\n", n, n == 1 ? "" : "s");
+		diag_print(&s->diag, "%u parse error%s.\n", n, n == 1 ? "" : "s");
 }
 
 /* *errors: every error while parsing (warnings too under -W); *parse_errors:
@@ -102,8 +102,7 @@ struct stapfile *parse_source(struct parse_ctx *c, struct source_file *src, bool
 				     bool privileged, unsigned *errors, unsigned *parse_errors)
 {
 	struct session *s = c->s;
-	unsigned before = s->diag.errors;
-	unsigned before_parse = s->diag.parse_errors;
+	struct diag_mark before = diag_mark(&s->diag);
 	struct stapfile *f = new_file(s, src, tapset, privileged);
 	struct preproc *pp = preproc_open(s->arena, s->names, &s->diag, &s->sources, &c->env,
 					  &c->lib, src);
@@ -114,8 +113,8 @@ struct stapfile *parse_source(struct parse_ctx *c, struct source_file *src, bool
 	parser_run(&P);
 	parser_fini(&P);
 	preproc_close(pp);
-	*errors = s->diag.errors - before;
-	*parse_errors = s->diag.parse_errors - before_parse;
+	*errors = diag_errors_since(&s->diag, &before);
+	*parse_errors = diag_parse_errors_since(&s->diag, &before);
 	return f;
 }
 
@@ -269,9 +268,9 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 		/* As in 4.8, a macro file with errors is skipped with a
 		 * warning and its errors stand: pass 1 fails (unlike a tapset
 		 * .stp file with errors, which only warns). */
-		unsigned before = s->diag.errors;
+		struct diag_mark before = diag_mark(&s->diag);
 		preproc_library_file(s->arena, s->names, &s->diag, &s->sources, &c->env, &c->lib, src);
-		if (s->diag.errors != before)
+		if (diag_errors_since(&s->diag, &before))
 			diag_warning(&s->diag, W_GENERIC, NULL,
 				     "macro tapset \"%s\" has errors, and will be skipped.", files[i]);
 	}

@@ -951,7 +951,7 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 			  const struct pp_env *env, struct pp_library *lib,
 			  struct source_file *src)
 {
-	unsigned errors_before = diag->errors;
+	struct diag_mark before = diag_mark(diag);
 	struct preproc *pp = pp_new(a, names, diag, sources, env, lib, src);
 	pp->library_file = true;
 	for (;;) {
@@ -964,7 +964,7 @@ bool preproc_library_file(struct arena *a, struct intern_table *names,
 				 "unexpected token in library macro file '%s'", src->name);
 		break;
 	}
-	bool ok = diag->errors == errors_before;
+	bool ok = !diag_errors_since(diag, &before);
 	for (uint32_t i = 0; ok && i < pp->file_macros.len; i++) {
 		struct pp_macro *m = pp->file_macros.items[i];
 		const struct pp_macro *old = ptrmap_get(&lib->by_name, m->name);

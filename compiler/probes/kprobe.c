@@ -333,7 +333,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 	strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
 	if (feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes or fentry", alts,
 			    2) >= 0)
-		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+		diag_error(&pl->s->diag, D_TRANS_FAMILY, dp->tok,
 			   "probe %s: kernel.function probes are not supported by the BPF runtime "
 			   "yet (use --runtime=kmod)", dp->pp);
 	strbuf_free(&what);

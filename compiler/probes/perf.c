@@ -149,7 +149,7 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 {
 	const struct perf_data *d = p->dp->family_data;
 	if (d->counter || d->process || d->freq || d->period <= 0) {
-		kmod_error(K, p->dp->tok, "perf probe '%s': only system-wide sampling by event "
+		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "perf probe '%s': only system-wide sampling by event "
 			   "count is supported by the kernel-module back end yet", p->dp->pp);
 		return false;
 	}
@@ -180,7 +180,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 	struct derived_probe *dp = bp->dp;
 	const struct perf_data *d = dp->family_data;
 	if (d->process || d->counter || (!d->period && !d->freq)) {
-		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
 			   "probe %s: perf counters and per-process perf probes are not supported "
 			   "by the BPF runtime yet (sampling probes are)", dp->pp);
 		return false;

@@ -24,7 +24,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 	switch (d->kind) {
 	case PROCESS_UPROBE: {
 		if (d->absolute) {
-			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
 				   "probe %s: .absolute statement probes are not supported by the BPF runtime",
 				   dp->pp);
 			return false;
@@ -68,7 +68,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 	case PROCESS_SYSCALL:
 	case PROCESS_SYSCALL_RETURN: {
 		if (d->path) {
-			diag_error(&pl->s->diag, D_TRANS, dp->tok,
+			diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
 				   "probe %s: process(\"PATH\") lifecycle and syscall probes are not "
 				   "supported by the BPF runtime yet (process(PID) and -c/-x are)", dp->pp);
 			return false;
@@ -89,7 +89,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		return true;
 	}
 	default:
-		diag_error(&pl->s->diag, D_TRANS, dp->tok,
+		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
 			   "probe %s: thread begin/end probes are not supported by the BPF runtime yet",
 			   dp->pp);
 		return false;

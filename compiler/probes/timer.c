@@ -128,11 +128,11 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 {
 	const struct timer_data *d = p->dp->family_data;
 	if (d->kind == TIMER_HRTIMER && d->period_ns <= 0) {
-		kmod_error(K, p->dp->tok, "timer period must be positive");
+		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "timer period must be positive");
 		return false;
 	}
 	if (d->kind == TIMER_JIFFIES && d->jiffies <= 0) {
-		kmod_error(K, p->dp->tok, "timer period must be positive");
+		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "timer period must be positive");
 		return false;
 	}
 	return true;

@@ -203,7 +203,7 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 	if (tp->syscall)
 		return true;
 	if (!tp->args_known) {
-		kmod_error(K, p->dp->tok, "the prototype of tracepoint %s:%s is unknown (no BTF "
+		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "the prototype of tracepoint %s:%s is unknown (no BTF "
 			   "for it), so the kernel-module back end cannot attach to it",
 			   tp->system, tp->name);
 		return false;
@@ -211,7 +211,7 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 	for (uint32_t i = 0; i < tp->nargs; i++) {
 		uint32_t s = tp->args[i].size;
 		if (!tp->args[i].is_pointer && s != 1 && s != 2 && s != 4 && s != 8) {
-			kmod_error(K, p->dp->tok, "tracepoint %s:%s passes '%s' (%u bytes) by value, "
+			kmod_error(K, D_TRANS_PROBE, p->dp->tok, "tracepoint %s:%s passes '%s' (%u bytes) by value, "
 				   "which the kernel-module back end cannot receive", tp->system,
 				   tp->name, tp->args[i].name, s);
 			return false;
@@ -339,7 +339,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		const char *sc = tp->name + (enter ? 10 : 9);
 		int nr = bpf_group_syscall_number(sc);
 		if (nr < 0) {
-			diag_error(&pl->s->diag, D_TRANS, bp->dp->tok,
+			diag_error(&pl->s->diag, D_TRANS_PROBE, bp->dp->tok,
 				   "no x86_64 system call number for tracepoint syscalls:%s", tp->name);
 			return false;
 		}

@@ -629,14 +629,14 @@ static enum walk_result ucheck_expr(struct ast_walker *w, struct expr *e)
 			break;
 		if (f->bpf_builtin) {
 			if (!interp_builtin_available(f->bpf_builtin)) {
-				diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
+				diag_error(&uc->pl->s->diag, D_TRANS_BUILTIN, e->tok,
 					   "function '%s' (BPF builtin '%s') is not available in "
 					   "user-space handlers of the BPF runtime (probe %s)",
 					   f->name, f->bpf_builtin, uc->bp->dp->pp);
 				uc->ok = false;
 			}
 		} else if (f->embedded) {
-			diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
+			diag_error(&uc->pl->s->diag, D_TRANS_BUILTIN, e->tok,
 				   "function '%s' has embedded C and no BPF implementation: it is "
 				   "not available with the BPF runtime (probe %s)",
 				   f->name, uc->bp->dp->pp);
@@ -670,7 +670,7 @@ static enum walk_result ucheck_expr(struct ast_walker *w, struct expr *e)
 		break;
 	}
 	if (what) {
-		diag_error(&uc->pl->s->diag, D_TRANS, e->tok,
+		diag_error(&uc->pl->s->diag, D_TRANS_UNSUPPORTED, e->tok,
 			   "%s cannot be used in probe %s with the BPF runtime (it runs in user space)",
 			   what, uc->bp->dp->pp);
 		uc->ok = false;

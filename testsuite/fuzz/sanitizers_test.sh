@@ -28,6 +28,10 @@ mkdir -p "$scratch/src" "$scratch/build"
 # what changed since the last run
 (cd "$srcdir" && git ls-files -z -co --exclude-standard) |
 	(cd "$srcdir" && tar --null -T - -cf -) | tar -xf - -C "$scratch/src"
+# the tests read ../shared beside the source tree: the copy sees the same
+if [ -d "$srcdir/../shared" ] && { [ -L "$scratch/shared" ] || [ ! -e "$scratch/shared" ]; }; then
+	ln -sfn "$(cd "$srcdir/../shared" && pwd -P)" "$scratch/shared"
+fi
 cd "$scratch/src"
 if [ ! -e configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ] ||
 	[ -n "$(find . -name Makefile.inc -newer Makefile.in)" ]; then

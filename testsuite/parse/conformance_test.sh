@@ -1,15 +1,16 @@
 #!/bin/bash
 # conformance_test: the parseok and parseko folders of the external
-# conformance corpus (SystemTap's own testsuite, /work/shared/conformance;
-# README.md there) through its runner.  SystemTap 4.8 agrees on 213 of
-# the 217; ctap must not fall below 211 (the corpus is not kept in this
-# tree, so the test is skipped where it is absent).
+# conformance corpus (SystemTap's own testsuite, ../shared/conformance
+# beside the source tree; README.md there) through its runner.  SystemTap
+# 4.8 agrees on 213 of the 217; ctap must not fall below 211 (the corpus
+# is not kept in this tree, so the test is skipped where it is absent).
 set -u
 stap=${CTAP_STAP:-${CTAP_BUILDDIR:-.}/stap}
-corpus=${CTAP_SHARED:-/work/shared}/conformance
+srcdir=${CTAP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd -P)}
+corpus=$srcdir/../shared/conformance
 minimum=211
 if [ ! -x "$corpus/run" ]; then
-	echo "skipped: no conformance corpus at $corpus"
+	echo "skipped: no conformance corpus at ../shared/conformance beside the source tree ($srcdir)"
 	exit 77
 fi
 [ -x "$stap" ] || { echo "no stap at $stap"; exit 2; }

@@ -1,11 +1,12 @@
 #!/bin/bash
 # roundtrip_test: the -p1 dump is a script that parses to the same dump.
 #
-# For every .stp under testsuite/parse, the seed scripts
-# (testsuite/fixtures/seeds, and /work/shared/seed-scripts when present)
-# and the conformance corpus's ok folders (/work/shared/conformance/*ok,
-# when present): if `stap -p1 X` succeeds, then `stap -p1 X | stap -p1 -`
-# must print the same dump byte for byte, except the "# file" line.
+# For every .stp under testsuite/parse and the seed scripts
+# (testsuite/fixtures/seeds), or with --shared for the scripts beside the
+# source tree in ../shared (seed-scripts, and the conformance corpus's ok
+# folders; roundtrip_shared_test, skipped where ../shared is absent): if
+# `stap -p1 X` succeeds, then `stap -p1 X | stap -p1 -` must print the
+# same dump byte for byte, except the "# file" line.
 # Options: a test's "// run:" options (guru, fixture, script arguments),
 # a conformance file's "#! stap" options, -g for the rest; the second run
 # gets the same options (the dump has arguments and conditionals already
@@ -14,7 +15,14 @@
 set -u
 stap=${CTAP_STAP:-${CTAP_BUILDDIR:-.}/stap}
 srcdir=${CTAP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd -P)}
-shared=${CTAP_SHARED:-/work/shared}
+shared=""
+if [ "${1:-}" = --shared ]; then
+	shared=$srcdir/../shared
+	if [ ! -d "$shared/seed-scripts" ] && [ ! -d "$shared/conformance" ]; then
+		echo "skipped: no seed-scripts or conformance corpus in ../shared beside the source tree ($srcdir)"
+		exit 77
+	fi
+fi
 [ -x "$stap" ] || { echo "no stap at $stap"; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-roundtrip.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -60,22 +68,24 @@ check() { # FILE DIR OPTIONS...
 	fi
 }
 
-while IFS= read -r f; do
-	mapfile -t opts < <(run_options "$f")
-	check "$(basename "$f")" "$(dirname "$f")" "${opts[@]}"
-done < <(find "$srcdir/testsuite/parse" -name '*.stp' | LC_ALL=C sort)
+if [ -z "$shared" ]; then
+	while IFS= read -r f; do
+		mapfile -t opts < <(run_options "$f")
+		check "$(basename "$f")" "$(dirname "$f")" "${opts[@]}"
+	done < <(find "$srcdir/testsuite/parse" -name '*.stp' | LC_ALL=C sort)
 
-for f in "$srcdir"/testsuite/fixtures/seeds/*.stp; do
-	check "$(basename "$f")" "$(dirname "$f")" -g
-done
+	for f in "$srcdir"/testsuite/fixtures/seeds/*.stp; do
+		check "$(basename "$f")" "$(dirname "$f")" -g
+	done
+fi
 
-if [ -d "$shared/seed-scripts" ]; then
+if [ -n "$shared" ] && [ -d "$shared/seed-scripts" ]; then
 	for f in "$shared"/seed-scripts/*.stp; do
 		check "$(basename "$f")" "$(dirname "$f")" -g
 	done
 fi
 
-if [ -d "$shared/conformance" ]; then
+if [ -n "$shared" ] && [ -d "$shared/conformance" ]; then
 	for d in "$shared"/conformance/*ok; do
 		for f in "$d"/*.stp; do
 			[ -e "$f" ] || continue

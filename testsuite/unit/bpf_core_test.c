@@ -5,7 +5,7 @@
  * Every case builds IR by hand (the way the lowering will), allocates,
  * encodes, loads and - where the case is about the kernel - attaches and
  * fires it for real, then checks values read back from maps or ring
- * buffers.  Cases needing root/BPF print "ok - NAME (skipped: reason)" when
+ * buffers.  Cases needing root/BPF print "skip - NAME: reason" when
  * those are missing; on the development machines they all run.  Timing
  * figures are printed as "# " comments (never asserted: see bench/).
  *
@@ -149,7 +149,7 @@ static void run_case(const char *name, case_fn fn, bool needs_bpf)
 	const char *why = NULL;
 	case_name = name;
 	if (needs_bpf && !have_bpf(&why)) {
-		printf("ok - %s (skipped: %s)\n", name, why);
+		printf("skip - %s: %s\n", name, why);
 		fflush(stdout);
 		return;
 	}

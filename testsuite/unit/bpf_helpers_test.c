@@ -109,12 +109,12 @@ static void run_case(const char *name, void (*fn)(void), bool needs_bpf)
 	if (needs_bpf) {
 		int fd = geteuid() == 0 ? bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 8, 1, NULL) : -1;
 		if (fd < 0) {
-			printf("ok - %s (skipped: needs root and bpf())\n", name);
+			printf("skip - %s: needs root and bpf()\n", name);
 			return;
 		}
 		close(fd);
 		if (!feature_available(FEATURE_BPF_LOOP)) {
-			printf("ok - %s (skipped: no bpf_loop)\n", name);
+			printf("skip - %s: no bpf_loop\n", name);
 			return;
 		}
 	}

@@ -1,10 +1,11 @@
 /*
  * target_test: compiler/target against the recorded fixtures (always), a
  * synthetic fixture written here (edge cases), and, where installed, the
- * real 6.1.0-56-amd64 release and the running kernel; the description a
+ * Debian 6.1 release installed (the VM's guest kernel) and the running
+ * kernel; the description a
  * target is resolved into (target_desc.h); and the DWARF reader of
  * compiler/target/user on this very program.  Cases that need something
- * absent print "ok - NAME (skipped: reason)".
+ * absent print "skip - NAME: reason" (the runner counts it as skipped).
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -40,7 +41,7 @@ static void report(bool ok, const char *name, const char *fmt, ...)
 
 static void skip(const char *name, const char *why)
 {
-	printf("ok - %s (skipped: %s)\n", name, why);
+	printf("skip - %s: %s\n", name, why);
 }
 
 static const char *srcdir(void)
@@ -570,14 +571,36 @@ static void test_udwarf(void)
 	arena_free(a);
 }
 
-/* ---- the real installed 6.1 release (first run extracts from vmlinuz) ---- */
+/* ---- an installed Debian 6.1 release (first run extracts from vmlinuz) ---- */
+
+/* The newest /boot/vmlinuz-6.1.0-N-amd64 (Debian moves N), or NULL. */
+static const char *installed_61(char *buf, size_t size)
+{
+	DIR *d = opendir("/boot");
+	long best = -1;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		long n;
+		char tail[32];
+		if (sscanf(de->d_name, "vmlinuz-6.1.0-%ld-%31s", &n, tail) == 2 &&
+		    !strcmp(tail, "amd64") && n > best)
+			best = n;
+	}
+	if (d)
+		closedir(d);
+	if (best < 0)
+		return NULL;
+	snprintf(buf, size, "6.1.0-%ld-amd64", best);
+	return buf;
+}
 
 static void test_release_61(void)
 {
-	const char *rel = "6.1.0-56-amd64";
-	if (!file_exists("/boot/vmlinuz-6.1.0-56-amd64")) {
-		skip("release61 symbols from vmlinuz", "6.1.0-56-amd64 is not installed");
-		skip("release61 btf and tracepoints", "6.1.0-56-amd64 is not installed");
+	char relbuf[64];
+	const char *rel = installed_61(relbuf, sizeof(relbuf));
+	if (!rel) {
+		skip("release61 symbols from vmlinuz", "no Debian 6.1.0-*-amd64 kernel is installed");
+		skip("release61 btf and tracepoints", "no Debian 6.1.0-*-amd64 kernel is installed");
 		return;
 	}
 	char cache[] = "/tmp/ctap-target-cache.XXXXXX";
@@ -585,6 +608,11 @@ static void test_release_61(void)
 		report(false, "release61", "mkdtemp failed");
 		return;
 	}
+	/* Debian's System.map is a placeholder, so the extracted symbols are
+	 * checked for shape (vfs_read in kernel text, a plausible number of
+	 * vfs_* functions) and the cached run for agreeing with the first. */
+	uint64_t first_addr = 0;
+	int first_count = -1;
 	for (int round = 0; round < 2; round++) { /* extract, then from the cache */
 		struct target_options o = { .release = rel, .cache_dir = cache };
 		char *err = NULL;
@@ -592,15 +620,22 @@ static void test_release_61(void)
 		free(err);
 		const char *name = round ? "release61 cached" : "release61 extracted";
 		if (!t) {
-			report(false, name, "cannot open");
+			report(false, name, "cannot open %s", rel);
 			continue;
 		}
 		const struct target_symbol *vr = target_function(t, "vfs_read");
+		int count = target_functions_match(t, "vfs_*", NULL, NULL);
 		char nm[64];
 		snprintf(nm, sizeof(nm), "%s symbols", name);
-		report(vr && vr->addr == 0xffffffff813669e0ull &&
-			       target_functions_match(t, "vfs_*", NULL, NULL) == 78,
-		       nm, "%s", target_symbols_missing(t) ? target_symbols_missing(t) : "mismatch");
+		bool shape = vr && vr->addr >= 0xffffffff81000000ull && vr->addr < 0xffffffffa0000000ull &&
+			     count >= 60 && count <= 120;
+		if (round == 0 && vr) {
+			first_addr = vr->addr;
+			first_count = count;
+		}
+		report(shape && (round == 0 || (vr->addr == first_addr && count == first_count)), nm,
+		       "%s", target_symbols_missing(t) ? target_symbols_missing(t)
+						       : "vfs_read or vfs_* unlike the first run");
 		snprintf(nm, sizeof(nm), "%s btf and tracepoints", name);
 		report(target_btf(t) && vfs_read_ok(target_function_proto(t, "vfs_read")) &&
 			       sched_switch_ok(target_tracepoint(t, "sched", "sched_switch")) &&

@@ -5,6 +5,8 @@
 # what readelf/nm say: file offsets (vaddr - p_vaddr + p_offset of the
 # segment), -L variable lists, $var errors, -c.
 set -u
+# stap's output is piped through sed and grep here: its status still counts
+set -o pipefail
 stap=${CTAP_STAP:-stap}
 command -v gcc >/dev/null || { echo "skip: no gcc"; exit 77; }
 command -v readelf >/dev/null || { echo "skip: no readelf"; exit 77; }
@@ -20,6 +22,15 @@ expect() { # expect NAME EXPECTED ACTUAL
 	fi
 }
 norm() { sed "s|$dir|TMP|g"; }
+# refused NAME ARGS...: stap must refuse the script (status 1, not a crash
+# after the message); its stderr is left in ./err for the caller's grep
+refused() {
+	local name=$1 rc
+	shift
+	"$stap" "$@" >/dev/null 2>err
+	rc=$?
+	[ $rc = 1 ] || { fail "$name: stap exited with status $rc, expected 1"; cat err; }
+}
 
 cat > t.c <<'EOF'
 #include <stdio.h>
@@ -87,24 +98,24 @@ pc_of() { sed -n 's|.*/\* pc=\(0x[0-9a-f]*\) offset=\(0x[0-9a-f]*\).*|\1 \2|p'; 
 
 # -L: DWARF functions with file:line and the variables readable at the
 # probe address (-O0: after the prologue, on the stack)
-out=$("$stap" -L 'process("./t0").function("*")' 2>&1 | grep '@' | norm)
+out=$("$stap" -L 'process("./t0").function("*")' 2>&1 | grep '@' | norm) || fail "-L -O0 functions: status $?"
 expect "-L -O0 functions" \
 'process("TMP/t0").function("bar@TMP/t.c:5") $a:long int $s:char* $pp:struct point*
 process("TMP/t0").function("foo@TMP/t.c:4") $p:struct point $i:int $local:int
 process("TMP/t0").function("main@TMP/t.c:6") $argc:int $argv:char** $p:struct point' "$out"
 
-out=$("$stap" -L 'process("./t0").function("bar").return' 2>&1 | norm)
+out=$("$stap" -L 'process("./t0").function("bar").return' 2>&1 | norm) || fail "-L .return: status $?"
 expect "-L .return" \
 'process("TMP/t0").function("bar@TMP/t.c:5").return $return:long int $a:long int $s:char* $pp:struct point*' "$out"
 
 # without DWARF: symbols only, bare names
-out=$("$stap" -L 'process("./tn").function("foo")' 2>&1 | norm)
+out=$("$stap" -L 'process("./tn").function("foo")' 2>&1 | norm) || fail "-L no DWARF: status $?"
 expect "-L no DWARF" 'process("TMP/tn").function("foo")' "$out"
 
 # PLT and marks
-out=$("$stap" -L 'process("./t0").plt("print*")' 2>&1 | norm)
+out=$("$stap" -L 'process("./t0").plt("print*")' 2>&1 | norm) || fail "-L plt: status $?"
 expect "-L plt" 'process("TMP/t0").plt("printf")' "$out"
-out=$("$stap" -L 'process("./m").mark("*")' 2>&1 | norm)
+out=$("$stap" -L 'process("./m").mark("*")' 2>&1 | norm) || fail "-L mark: status $?"
 expect "-L mark" 'process("TMP/m").mark("ready") $arg1:long $arg2:long $arg3:long' "$out"
 
 # offsets: entry of a symbol-only function (PIE) and a .return (non-PIE)
@@ -113,7 +124,7 @@ for f in tn:foo tnp:bar t0:main; do
 	want_pc=$(sym "$bin" "$fn")
 	want_off=$(offset_of "$bin" "$want_pc")
 	got=$("$stap" -p2 -e "probe process(\"./$bin\").function(\"$fn\").return { println(1) }" 2>&1 |
-	      pc_of)
+	      pc_of) || fail "offset of $bin:$fn: status $?"
 	expect "offset of $bin:$fn" "$want_pc $want_off" "$got"
 done
 
@@ -122,7 +133,8 @@ note=$(readelf -n m | sed -n 's/.*Location: \(0x[0-9a-f]*\),.*Semaphore: \(0x[0-
 set -- $note
 mpc=$(printf '0x%x' $(($1))) msem=$(printf '0x%x' $(($2)))
 got=$("$stap" -p2 -e 'probe process("./m").provider("demo").mark("ready") { println($arg1, $arg2, $arg3, $$name, $$provider) }' 2>&1 |
-      sed -n 's|.*/\* pc=\(0x[0-9a-f]*\) offset=\(0x[0-9a-f]*\) semaphore=\(0x[0-9a-f]*\) .*|\1 \2 \3|p')
+      sed -n 's|.*/\* pc=\(0x[0-9a-f]*\) offset=\(0x[0-9a-f]*\) semaphore=\(0x[0-9a-f]*\) .*|\1 \2 \3|p') ||
+	fail "mark offsets: status $?"
 expect "mark offsets" "$mpc $(offset_of m $mpc) $(offset_of m $msem)" "$got"
 
 # $vars: accessible ones resolve, the others fail with DWARF's message
@@ -130,33 +142,32 @@ expect "mark offsets" "$mpc $(offset_of m $mpc) $(offset_of m $msem)" "$got"
 probe process("./t0").function("bar").return { println($return, $a, $pp->y, @entry($s)) }
 probe process("./tnp").function("main") { println($argv[0], $argc) }' >/dev/null 2>err ||
 	{ fail "-O0 \$vars"; cat err; }
-"$stap" -p2 -e 'probe process("./tn").function("foo") { println($i) }' >/dev/null 2>err
+refused "no DWARF \$var" -p2 -e 'probe process("./tn").function("foo") { println($i) }'
 grep -q "unable to find local 'i', \[man error::dwarf\]" err || { fail "no DWARF \$var"; cat err; }
-"$stap" -p2 -e 'probe process("./t0").function("foo") { println($nosuch) }' >/dev/null 2>err
+refused alternatives -p2 -e 'probe process("./t0").function("foo") { println($nosuch) }'
 grep -q "unable to find local 'nosuch', \[man error::dwarf\] (alternatives: \$p \$i \$local)" err ||
 	{ fail "alternatives"; cat err; }
-"$stap" -p2 -e 'probe process("./t0").function("foo") { println($p->z) }' >/dev/null 2>err
+refused member -p2 -e 'probe process("./t0").function("foo") { println($p->z) }'
 grep -q "unable to find member 'z' for struct point" err || { fail "member"; cat err; }
-"$stap" -p2 -e 'probe process("./t0").function("foo") { println($local) }' -e '' >/dev/null 2>&1
-"$stap" -p2 -e 'probe process("./t0").function("foo").return { println($local) }' >/dev/null 2>err
+refused "locals in .return" -p2 -e 'probe process("./t0").function("foo").return { println($local) }'
 grep -q "unable to find local 'local'" err || { fail "locals in .return"; cat err; }
-"$stap" -p2 -e 'probe process("./t0").function("foo") { println($return) }' >/dev/null 2>err
+refused "\$return at entry" -p2 -e 'probe process("./t0").function("foo") { println($return) }'
 grep -q "only available in .return probes" err || { fail "\$return at entry"; cat err; }
-"$stap" -p2 -e 'probe process("./t0").function("_start").return { }' >/dev/null 2>err
+refused _start.return -p2 -e 'probe process("./t0").function("_start").return { }'
 grep -q "cannot be probed on return" err || { fail "_start.return"; cat err; }
 
 # -c fills in an unqualified process probe
 out=$("$stap" -p2 -e 'probe process.function("foo") { println(1) }' -c "./t0 arg" 2>&1 |
-      sed -n 's|^\(process("[^"]*").function("[^"]*")\).*|\1|p' | norm)
+      sed -n 's|^\(process("[^"]*").function("[^"]*")\).*|\1|p' | norm) || fail "-c: status $?"
 expect "-c" 'process("TMP/t0").function("foo@TMP/t.c:4")' "$out"
 
 # statements by line: at the function's first line (its entry, before
 # the -O0 prologue stored the parameters) $a would be garbage: refused;
 # the next line of main is after it
 out=$("$stap" -p2 -e 'probe process("./t0").statement("bar@t.c:5") { println(1) }' 2>&1 |
-      sed -n 's|^\(process("[^"]*").statement("[^"]*")\).*|\1|p' | norm)
+      sed -n 's|^\(process("[^"]*").statement("[^"]*")\).*|\1|p' | norm) || fail "statement: status $?"
 expect "statement" 'process("TMP/t0").statement("bar@TMP/t.c:5")' "$out"
-"$stap" -p2 -e 'probe process("./t0").statement("bar@t.c:5") { println($a) }' >/dev/null 2>err
+refused prologue -p2 -e 'probe process("./t0").statement("bar@t.c:5") { println($a) }'
 grep -q "read before the function's prologue has stored it" err || { fail "prologue"; cat err; }
 
 [ $fails = 0 ] || exit 1
