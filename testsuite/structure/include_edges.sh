@@ -4,8 +4,9 @@
 # to SRCDIR.  An include is looked up as the compiler finds it: beside the
 # including file, then under compiler/ and runtime/ (the -I of the build;
 # the kernel-side runtime/kmod and runtime/common only see runtime/).
+here=$(cd "$(dirname "$0")" && pwd -P)
+files=$("$here/sources.sh" "$1") || exit 2
 cd "$1" || exit 2
-files=$(find compiler runtime \( -name '*.[chly]' -o -name '*.def' \) -type f | LC_ALL=C sort)
 # shellcheck disable=SC2086
 awk -v list="$files" '
 function norm(p,    n, i, parts, out, k) {
