@@ -27,12 +27,12 @@ static void check_wildcards(struct parser *P, struct expr *e, bool top_allowed);
 static void check_hist(struct parser *P, struct expr *e);
 static void check_index_keys(struct parser *P, struct expr *e);
 
-void parser_error(struct parser *P, const struct token *t, enum diag_tok_style style,
-		  const char *fmt, ...)
+void parser_error(struct parser *P, enum diag_code code, const struct token *t,
+		  enum diag_tok_style style, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vreport(P->diag, DIAG_PARSE, D_PARSE, t, style, fmt, ap);
+	diag_vreport(P->diag, DIAG_PARSE, code, t, style, fmt, ap);
 	va_end(ap);
 	P->errors++;
 }
@@ -40,7 +40,7 @@ void parser_error(struct parser *P, const struct token *t, enum diag_tok_style s
 static void too_deep(struct parser *P, const struct token *tok)
 {
 	if (!P->depth_reported)
-		parser_error(P, tok, DIAG_AT, "expression or statement nested deeper than %d levels",
+		parser_error(P, D_PARSE_LIMIT, tok, DIAG_AT, "expression or statement nested deeper than %d levels",
 			  PARSER_MAX_DEPTH);
 	P->depth_reported = true;
 }
@@ -143,7 +143,7 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 		if (!P->privileged && (t->type == T_AT_CONST || ((t->type == T_AT_REGISTER ||
 								   t->type == T_AT_DEREF) &&
 								  t->text[1] == 'k')))
-			parser_error(P, t, DIAG_SAW, "using %s operator not permitted; need stap -g",
+			parser_error(P, D_PARSE_GURU, t, DIAG_SAW, "using %s operator not permitted; need stap -g",
 				  t->text);
 	} else if (t->type == T_TARGET && (t->text == P->n_dollar || t->text == P->n_dollar2) &&
 		   !(P->last && P->last->type == T_ARROW)) {
@@ -154,7 +154,7 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 	if (t->type == '(' || t->type == '[' || t->type == '{') {
 		if (++P->depth > PARSER_MAX_DEPTH) {
 			if (P->depth == PARSER_MAX_DEPTH + 1)
-				parser_error(P, t, DIAG_AT, "nesting deeper than %d levels",
+				parser_error(P, D_PARSE_LIMIT, t, DIAG_AT, "nesting deeper than %d levels",
 					  PARSER_MAX_DEPTH);
 			t->type = T_LEX_ERROR;
 		}
@@ -171,13 +171,13 @@ int gram_lex(GRAM_STYPE *lval, struct parser *P)
 int64_t parser_number(struct parser *P, const struct token *t)
 {
 	if (t->flags & TF_BAD_NUMBER)
-		parser_error(P, t, DIAG_SAW, "number invalid or out of range");
+		parser_error(P, D_LEX_NUMBER, t, DIAG_SAW, "number invalid or out of range");
 	return t->num_value;
 }
 
 void parser_fatal(struct parser *P, const char *msg)
 {
-	parser_error(P, P->last, DIAG_SAW, "%s", msg);
+	parser_error(P, D_PARSE, P->last, DIAG_SAW, "%s", msg);
 }
 
 void parser_recovered(struct parser *P)
@@ -198,7 +198,7 @@ static bool check_embedded(struct parser *P, const struct token *code, const cha
 	const struct source_file *src = P->sources ? source_get(P->sources, code->loc.file) : NULL;
 	if (src && (src->kind == SOURCE_MACROS || src->kind == SOURCE_TAPSET))
 		return true;
-	parser_error(P, code, DIAG_SAW, "%s in unprivileged script; need stap -g", what);
+	parser_error(P, D_PARSE_EMBEDDED_PRIV, code, DIAG_SAW, "%s in unprivileged script; need stap -g", what);
 	return false;
 }
 
@@ -207,13 +207,13 @@ void parser_global(struct parser *P, struct token *name)
 	const struct vardecl *old = ptrmap_get(&P->global_names, name->text);
 	if (old) {
 		if (old->is_private != P->next_private)
-			parser_error(P, name, DIAG_SAW, "global versus private variable declaration conflict");
+			parser_error(P, D_PARSE_DUPLICATE, name, DIAG_SAW, "global versus private variable declaration conflict");
 		else
-			parser_error(P, name, DIAG_SAW, "duplicate global name");
+			parser_error(P, D_PARSE_DUPLICATE, name, DIAG_SAW, "duplicate global name");
 		return;
 	}
 	if (P->g_init && P->g_size_tok) {
-		parser_error(P, P->g_init_tok ? P->g_init_tok : P->g_init->tok, DIAG_SAW,
+		parser_error(P, D_PARSE, P->g_init_tok ? P->g_init_tok : P->g_init->tok, DIAG_SAW,
 			  "only scalar globals can be initialized");
 		P->g_init = NULL;
 	}
@@ -228,7 +228,7 @@ void parser_global(struct parser *P, struct token *name)
 	if (P->g_size_tok) {
 		int64_t n = parser_number(P, P->g_size_tok);
 		if (n < 1 || n > 0x7fffffff)
-			parser_error(P, P->g_size_tok, DIAG_AT, "array size out of range");
+			parser_error(P, D_PARSE, P->g_size_tok, DIAG_AT, "array size out of range");
 		v->maxsize = n;
 	}
 	if (P->g_init) {
@@ -275,7 +275,7 @@ void parser_param(struct parser *P, struct token *name, enum stap_type type)
 		return;
 	for (uint32_t i = 0; i < P->fn->params.len; i++) {
 		if (P->fn->params.items[i]->name == name->text) {
-			parser_error(P, name, DIAG_SAW, "duplicate parameter names");
+			parser_error(P, D_PARSE_DUPLICATE, name, DIAG_SAW, "duplicate parameter names");
 			return;
 		}
 	}
@@ -298,7 +298,7 @@ void parser_function_priority(struct parser *P, struct token *tok, int64_t prio)
 	if (!P->fn)
 		return;
 	if (prio < 1)
-		parser_error(P, tok, DIAG_SAW, "specified priority must be > 0");
+		parser_error(P, D_PARSE, tok, DIAG_SAW, "specified priority must be > 0");
 	P->fn->priority = prio;
 	P->fn->has_priority = true;
 }
@@ -393,12 +393,12 @@ static bool plain_alias_name(struct parser *P, const probe_point_vec *names,
 			     const struct token *sep)
 {
 	if (names->len != 1) {
-		parser_error(P, sep, DIAG_SAW, "expected probe point specifier");
+		parser_error(P, D_PARSE_EXPECTED, sep, DIAG_SAW, "expected probe point specifier");
 		return false;
 	}
 	const struct probe_point *n = names->items[0];
 	if (n->optional || n->sufficient) {
-		parser_error(P, n->tok, DIAG_AT,
+		parser_error(P, D_PARSE, n->tok, DIAG_AT,
 			  "probe point alias name cannot be optional nor sufficient");
 		return false;
 	}
@@ -414,7 +414,7 @@ void parser_probe(struct parser *P, struct stmt *body, const struct token *comma
 	if (nlists == 1) {
 		/* 4.8 ends the probe at its block and chokes on the ',' */
 		if (second)
-			parser_error(P, comma, DIAG_SAW,
+			parser_error(P, D_PARSE_EXPECTED, comma, DIAG_SAW,
 				  "expected 'probe', 'global', 'private', 'function', or '%%{'");
 		struct probe *p = arena_new_obj(A, struct probe);
 		p->tok = P->probe_tok;
@@ -432,7 +432,7 @@ void parser_probe(struct parser *P, struct stmt *body, const struct token *comma
 		if (P->head_seps.items[i]->type == T_ADD_ASSIGN)
 			epilogue_style = true;
 	if (epilogue_style && second) {
-		parser_error(P, comma, DIAG_SAW,
+		parser_error(P, D_PARSE, comma, DIAG_SAW,
 			  "Combined prologue and epilogue cannot be defined with '+='");
 		return;
 	}
@@ -512,7 +512,7 @@ struct token_list *parser_toks(struct parser *P, struct token_list *l, struct to
 	if (!l)
 		l = arena_new_obj(A, struct token_list);
 	else if (t->flags & TF_SPACE_BEFORE)
-		parser_error(P, t, DIAG_SAW, "expected one of ', { } = +='");
+		parser_error(P, D_PARSE_EXPECTED, t, DIAG_SAW, "expected one of ', { } = +='");
 	vec_push(A, &l->toks, t);
 	return l;
 }
@@ -570,7 +570,7 @@ struct stmt *parser_for(struct parser *P, struct token *kw, struct expr *init, s
 struct stmt *parser_return(struct parser *P, struct token *kw, struct expr *value)
 {
 	if (!P->fn)
-		parser_error(P, kw, DIAG_SAW, "found 'return' not in function context");
+		parser_error(P, D_PARSE_RETURN, kw, DIAG_SAW, "found 'return' not in function context");
 	struct stmt *s = ast_stmt_new(A, STMT_RETURN, kw);
 	s->u.ret.value = stmt_expr(P, s, value);
 	check_hist(P, value);
@@ -594,7 +594,7 @@ static enum walk_result no_wildcard(struct ast_walker *w, struct expr *e)
 	if (e->kind == EXPR_INDEX) {
 		for (uint32_t i = 0; i < e->u.index.keys.len; i++) {
 			if (!e->u.index.keys.items[i]) {
-				parser_error(P, e->tok, DIAG_AT,
+				parser_error(P, D_PARSE, e->tok, DIAG_AT,
 					  "wildcard '*' not allowed in an array index here");
 				return WALK_STOP;
 			}
@@ -652,7 +652,7 @@ struct foreach_head *parser_foreach_key(struct parser *P, struct foreach_head *h
 	vec_push(A, &h->keys, ast_symbol(A, name, name->text));
 	if (sort) {
 		if (h->key_sort_dir && !h->sort_reported) {
-			parser_error(P, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
+			parser_error(P, D_PARSE_DUPLICATE, P->sort_tok ? P->sort_tok : name, DIAG_SAW,
 				  "multiple sort directives");
 			h->sort_reported = true;
 		}
@@ -693,7 +693,7 @@ struct foreach_head *parser_foreach_base(struct parser *P, struct foreach_head *
 	h->limit = P->flimit;
 	int nsorts = (h->key_sort_dir != 0) + (h->value_sort_dir != 0) + (P->fsort_dir != 0);
 	if (nsorts > 1 && !h->sort_reported)
-		parser_error(P, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
+		parser_error(P, D_PARSE_DUPLICATE, P->sort_tok ? P->sort_tok : base->tok, DIAG_SAW,
 			  "multiple sort directives");
 	if (h->key_sort_dir) {
 		h->sort_dir = h->key_sort_dir;
@@ -736,7 +736,7 @@ struct stmt *parser_foreach(struct parser *P, struct token *kw, struct foreach_h
 static void check_hist(struct parser *P, struct expr *e)
 {
 	if (e && e->kind == EXPR_HIST)
-		parser_error(P, e->tok, DIAG_AT, "base histogram operator where expression expected");
+		parser_error(P, D_PARSE, e->tok, DIAG_AT, "base histogram operator where expression expected");
 }
 
 static void check_index_keys(struct parser *P, struct expr *e)
@@ -846,7 +846,7 @@ struct expr *parser_incdec(struct parser *P, struct token *tok, struct expr *x, 
 struct expr *parser_addressof(struct parser *P, struct token *amp, struct expr *x)
 {
 	if (!P->autocast && x->kind != EXPR_TARGET && x->kind != EXPR_CAST)
-		parser_error(P, x->tok, DIAG_SAW, "expected @cast, @var or $var");
+		parser_error(P, D_PARSE_EXPECTED, x->tok, DIAG_SAW, "expected @cast, @var or $var");
 	struct expr *e = ast_expr_new(A, EXPR_ADDROF, amp);
 	e->u.op1.operand = parser_operand(P, e, x);
 	return e;
@@ -901,7 +901,7 @@ static void check_format(struct parser *P, const struct token *tok, const char *
 	while ((r = fmt_next(fmt, len, &pos, &spec, &err)) > 0)
 		;
 	if (r < 0)
-		parser_error(P, tok, DIAG_AT, "%s", err);
+		parser_error(P, D_PARSE_PRINTF, tok, DIAG_AT, "%s", err);
 }
 
 static struct expr *print_call(struct parser *P, struct token *name, unsigned flags,
@@ -914,7 +914,7 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 	e->u.print = pf;
 	if (hist) {
 		if (flags & (PRINT_FORMAT | PRINT_DELIM))
-			parser_error(P, hist->tok, DIAG_AT,
+			parser_error(P, D_PARSE, hist->tok, DIAG_AT,
 				  "base histogram operator where expression expected");
 		pf->hist = hist;
 		return e;
@@ -923,7 +923,7 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 	if (flags & (PRINT_FORMAT | PRINT_DELIM)) {
 		struct expr *f = args->len ? args->items[0] : NULL;
 		if (!f || f->kind != EXPR_STRING) {
-			parser_error(P, f ? f->tok : P->last, DIAG_SAW, "expected literal string");
+			parser_error(P, D_PARSE_EXPECTED, f ? f->tok : P->last, DIAG_SAW, "expected literal string");
 			return e;
 		}
 		if (flags & PRINT_FORMAT) {
@@ -941,9 +941,9 @@ static struct expr *print_call(struct parser *P, struct token *name, unsigned fl
 	for (uint32_t i = first; i < args->len; i++)
 		vec_push(A, &pf->args, parser_operand(P, e, args->items[i]));
 	if ((flags & PRINT_DELIM) && pf->args.len < 2)
-		parser_error(P, P->last, DIAG_SAW, "expected literal string or number");
+		parser_error(P, D_PARSE_EXPECTED, P->last, DIAG_SAW, "expected literal string or number");
 	else if (!(flags & (PRINT_FORMAT | PRINT_DELIM | PRINT_NEWLINE)) && pf->args.len == 0)
-		parser_error(P, P->last, DIAG_SAW, "expected literal string or number");
+		parser_error(P, D_PARSE_EXPECTED, P->last, DIAG_SAW, "expected literal string or number");
 	return e;
 }
 
@@ -967,7 +967,7 @@ struct expr *parser_call(struct parser *P, struct token *name, expr_vec *args, s
 struct expr *parser_perf(struct parser *P, struct token *tok, struct token *name)
 {
 	if (name->len == 0)
-		parser_error(P, P->last, DIAG_SAW, "expected non-empty string");
+		parser_error(P, D_PARSE_EXPECTED, P->last, DIAG_SAW, "expected non-empty string");
 	struct expr *e = ast_string(A, tok, name->text, name->len);
 	e->kind = EXPR_PERF;
 	e->type = TYPE_UNKNOWN; /* a counter's value: pass 2 types it long */
@@ -1036,7 +1036,7 @@ struct expr *parser_hist_log(struct parser *P, struct token *tok, struct expr *x
 static int64_t literal_number(struct parser *P, struct expr *lit)
 {
 	if (lit->kind != EXPR_NUMBER) {
-		parser_error(P, lit->tok, DIAG_SAW, "expected number");
+		parser_error(P, D_PARSE_EXPECTED, lit->tok, DIAG_SAW, "expected number");
 		return 0;
 	}
 	return lit->u.num;

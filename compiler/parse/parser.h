@@ -107,8 +107,9 @@ int64_t parser_number(struct parser *P, const struct token *t);
  * and bounds the tree's height (parser.c). */
 struct expr *parser_operand(struct parser *P, struct expr *parent, struct expr *e);
 /* A parse error at t (counted in P->errors); style: "saw:" or "at:". */
-void parser_error(struct parser *P, const struct token *t, enum diag_tok_style style,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void parser_error(struct parser *P, enum diag_code code, const struct token *t,
+		  enum diag_tok_style style, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* A syntax error from bison (syntax_error.c). */
 void parser_syntax_error(struct parser *P, const char **expected, int n, const char **stack,
 			 int nstack);

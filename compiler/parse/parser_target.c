@@ -82,7 +82,7 @@ static struct expr *autocast(struct parser *P, struct expr *x, const struct toke
 	if (x->kind == EXPR_TARGET || x->kind == EXPR_CAST)
 		return x;
 	if (!P->autocast)
-		parser_error(P, tok, DIAG_SAW, "expected literal string or number");
+		parser_error(P, D_PARSE_EXPECTED, tok, DIAG_SAW, "expected literal string or number");
 	struct expr *e = ast_expr_new(A, EXPR_CAST, x->tok);
 	e->u.target.operand = parser_operand(P, e, x);
 	e->u.target.type_name = NULL;
@@ -94,7 +94,7 @@ struct expr *parser_target_member(struct parser *P, struct expr *t, struct token
 {
 	t = autocast(P, t, arrow);
 	if (has_pretty(t)) {
-		parser_error(P, arrow, DIAG_AT, "unexpected member access after pretty-print suffix");
+		parser_error(P, D_PARSE, arrow, DIAG_AT, "unexpected member access after pretty-print suffix");
 		return t;
 	}
 	enum target_comp_kind pretty;
@@ -104,7 +104,7 @@ struct expr *parser_target_member(struct parser *P, struct expr *t, struct token
 	}
 	const char *member = split_pretty(P, name->text, &pretty);
 	if (member[0] == '$') {
-		parser_error(P, name, DIAG_SAW, "expected identifier");
+		parser_error(P, D_PARSE_EXPECTED, name, DIAG_SAW, "expected identifier");
 		return t;
 	}
 	struct target_comp c = { .kind = TCOMP_MEMBER, .tok = name, .name = member };
@@ -119,7 +119,7 @@ struct expr *parser_target_index(struct parser *P, struct expr *t, struct token 
 {
 	t = autocast(P, t, bracket);
 	if (has_pretty(t)) {
-		parser_error(P, bracket, DIAG_AT, "unexpected index after pretty-print suffix");
+		parser_error(P, D_PARSE, bracket, DIAG_AT, "unexpected index after pretty-print suffix");
 		return t;
 	}
 	struct target_comp c = { .tok = bracket };
@@ -138,7 +138,7 @@ struct expr *parser_target_pretty(struct parser *P, struct expr *t, struct token
 {
 	t = autocast(P, t, suffix);
 	if (has_pretty(t)) {
-		parser_error(P, suffix, DIAG_AT, "duplicate pretty-print suffix");
+		parser_error(P, D_PARSE_DUPLICATE, suffix, DIAG_AT, "duplicate pretty-print suffix");
 		return t;
 	}
 	add_pretty(P, t, suffix, suffix->text == P->n_dollar ? TCOMP_PRETTY : TCOMP_PRETTY_DEEP);

@@ -564,6 +564,15 @@ static bool has_glob(const char *s)
 }
 
 /* Reports a bad condition at the token it is about (4.8 says "at:"). */
+static bool cond_fail_code(struct preproc *pp, enum diag_code code, bool *ok,
+			   const struct token *at, const char *msg)
+{
+	if (*ok)
+		diag_parse_error(pp->diag, code, at, DIAG_AT, "%s", msg);
+	*ok = false;
+	return false;
+}
+
 static bool cond_fail(struct preproc *pp, bool *ok, const struct token *at, const char *msg)
 {
 	if (*ok)
@@ -639,7 +648,7 @@ static bool cmp_config(struct preproc *pp, const struct token *l, const struct t
 	if (r->type == T_NUMBER) {
 		int64_t v;
 		if (!config_number(have, &v))
-			return cond_fail(pp, ok, l, "Config option value not a number");
+			return cond_fail_code(pp, D_PP_CONFIG, ok, l, "Config option value not a number");
 		return compare(pp, op, sign64(v, r->num_value), ok);
 	}
 	if (r->type == T_IDENT && strncmp(r->text, "CONFIG_", 7) == 0) {
@@ -649,8 +658,8 @@ static bool cmp_config(struct preproc *pp, const struct token *l, const struct t
 			return compare(pp, op, sign64(a, b), ok);
 		return compare(pp, op, strcmp(have, other), ok);
 	}
-	return cond_fail(pp, ok, r,
-			 "expected string, number literal or other CONFIG_... as right side operand");
+	return cond_fail_code(pp, D_PP_CONFIG, ok, r,
+			      "expected string, number literal or other CONFIG_... as right side operand");
 }
 
 /* One "LEFT OP RIGHT", read as 4.8 reads it: three tokens, whatever they

@@ -245,7 +245,7 @@ void parser_syntax_error(struct parser *P, const char **expected, int n, const c
 	const struct token *at;
 	const char *msg = syntax_message(P, expected, n, stack, nstack, buf, sizeof(buf), &at);
 	if (at)
-		parser_error(P, at, DIAG_AT, "%s", msg);
+		parser_error(P, D_PARSE_EXPECTED, at, DIAG_AT, "%s", msg);
 	else
-		parser_error(P, t, DIAG_SAW, "%s", msg);
+		parser_error(P, D_PARSE_EXPECTED, t, DIAG_SAW, "%s", msg);
 }
