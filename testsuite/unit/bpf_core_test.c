@@ -45,44 +45,7 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 
-/* ------------------------------------------------------------ harness */
-
-static int failures;
-static const char *case_name;
-static char fail_msg[1024];
-static bool case_failed;
-
-struct t {
-	struct arena *a;
-	struct source_table src;
-	struct diag_sink diag;
-	char *dbuf;
-	size_t dlen;
-	FILE *dout;
-	struct ir_tagger tagger;
-	struct load_ctx *lc;
-	struct source_file *file;
-	struct token toks[8];
-};
-
-static void fail(const char *fmt, ...)
-{
-	if (case_failed)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
-	va_end(ap);
-	case_failed = true;
-}
-
-#define CHECK(cond, ...)                        \
-	do {                                    \
-		if (!(cond)) {                  \
-			fail(__VA_ARGS__);      \
-			goto out;               \
-		}                               \
-	} while (0)
+#include "bpf_unit.h"
 
 /* The script the tags point into. */
 static const char script[] =
@@ -93,13 +56,7 @@ static const char script[] =
 
 static void t_open(struct t *t)
 {
-	memset(t, 0, sizeof(*t));
-	t->a = arena_new();
-	source_table_init(&t->src, t->a);
-	t->file = source_add(&t->src, SOURCE_USER, "t.stp", script, strlen(script));
-	t->dout = open_memstream(&t->dbuf, &t->dlen);
-	diag_init(&t->diag, &t->src, t->dout);
-	ir_tagger_for_tokens(&t->tagger, &t->src);
+	t_open_with(t, script);
 	/* toks[0] = "probe" (1:1), toks[1] = "counts" (2:7), toks[2] = "printf" (3:3) */
 	const struct { uint32_t line, col, off, len; const char *text; } tk[] = {
 		{ 1, 1, 0, 5, "probe" }, { 2, 7, 20, 6, "counts" }, { 3, 3, 32, 6, "printf" },
@@ -108,61 +65,13 @@ static void t_open(struct t *t)
 		t->toks[i] = (struct token){ .kind = TK_IDENT, .text = tk[i].text, .len = tk[i].len,
 					     .loc = { t->file->id, tk[i].line, tk[i].col, tk[i].off },
 					     .src_len = tk[i].len };
-	t->lc = load_open(&t->diag, &t->tagger);
-}
-
-static const char *t_diag(struct t *t)
-{
-	fflush(t->dout);
-	return t->dbuf ? t->dbuf : "";
-}
-
-static void t_close(struct t *t)
-{
-	load_close(t->lc);
-	diag_fini(&t->diag);
-	fclose(t->dout);
-	free(t->dbuf);
-	source_table_fini(&t->src);
-	arena_free(t->a);
-}
-
-static bool have_bpf(const char **why)
-{
-	if (geteuid() != 0) {
-		*why = "needs root";
-		return false;
-	}
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 8, 1, NULL);
-	if (fd < 0) {
-		*why = "bpf() refused";
-		return false;
-	}
-	close(fd);
-	return true;
 }
 
 typedef void (*case_fn)(void);
 
 static void run_case(const char *name, case_fn fn, bool needs_bpf)
 {
-	const char *why = NULL;
-	case_name = name;
-	if (needs_bpf && !have_bpf(&why)) {
-		printf("skip - %s: %s\n", name, why);
-		fflush(stdout);
-		return;
-	}
-	case_failed = false;
-	fail_msg[0] = '\0';
-	fn();
-	if (case_failed) {
-		failures++;
-		printf("not ok - %s: %s\n", name, fail_msg);
-	} else {
-		printf("ok - %s\n", name);
-	}
-	fflush(stdout);
+	run_case_if(name, fn, needs_bpf, NULL);
 }
 
 static void note(const char *fmt, ...)

@@ -41,92 +41,21 @@
 extern const unsigned char import_test_obj[];
 extern const size_t import_test_obj_size;
 
-static int failures;
-static char fail_msg[2048];
-static bool case_failed;
+#include "bpf_unit.h"
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fail(const char *fmt, ...)
+static const char *needs_bpf_loop(void)
 {
-	if (case_failed)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
-	va_end(ap);
-	case_failed = true;
-}
-
-#define CHECK(cond, ...)                        \
-	do {                                    \
-		if (!(cond)) {                  \
-			fail(__VA_ARGS__);      \
-			goto out;               \
-		}                               \
-	} while (0)
-
-struct t {
-	struct arena *a;
-	struct source_table src;
-	struct diag_sink diag;
-	char *dbuf;
-	size_t dlen;
-	FILE *dout;
-	struct ir_tagger tagger;
-	struct load_ctx *lc;
-};
-
-static void t_open(struct t *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->a = arena_new();
-	source_table_init(&t->src, t->a);
-	t->dout = open_memstream(&t->dbuf, &t->dlen);
-	diag_init(&t->diag, &t->src, t->dout);
-	ir_tagger_for_tokens(&t->tagger, &t->src);
-	t->lc = load_open(&t->diag, &t->tagger);
-}
-
-static const char *t_diag(struct t *t)
-{
-	fflush(t->dout);
-	return t->dbuf ? t->dbuf : "";
-}
-
-static void t_close(struct t *t)
-{
-	load_close(t->lc);
-	diag_fini(&t->diag);
-	fclose(t->dout);
-	free(t->dbuf);
-	source_table_fini(&t->src);
-	arena_free(t->a);
+	return feature_available(FEATURE_BPF_LOOP) ? NULL : "no bpf_loop";
 }
 
 static void run_case(const char *name, void (*fn)(void), bool needs_bpf)
 {
-	if (needs_bpf) {
-		int fd = geteuid() == 0 ? bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 8, 1, NULL) : -1;
-		if (fd < 0) {
-			printf("skip - %s: needs root and bpf()\n", name);
-			return;
-		}
-		close(fd);
-		if (!feature_available(FEATURE_BPF_LOOP)) {
-			printf("skip - %s: no bpf_loop\n", name);
-			return;
-		}
-	}
-	case_failed = false;
-	fn();
-	if (case_failed) {
-		failures++;
-		printf("not ok - %s: %s\n", name, fail_msg);
-	} else {
-		printf("ok - %s\n", name);
-	}
-	fflush(stdout);
+	run_case_if(name, fn, needs_bpf, needs_bpf ? needs_bpf_loop : NULL);
+}
+
+static void t_open(struct t *t)
+{
+	t_open_with(t, NULL);
 }
 
 static int build_load(struct t *t, struct ir *ir)
