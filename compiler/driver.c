@@ -23,6 +23,7 @@
 #include "parse/parse.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/signals.h"
 
 struct pass_results {
 	struct parse_result parsed;      /* pass 1 */
@@ -184,8 +185,28 @@ static void print_times(FILE *out, const struct pass_clock *a, const struct pass
 
 /* ---------------------------------------------------------------- main */
 
+/* A SIGINT, SIGTERM or SIGHUP that came during a pass ends stap once the
+ * pass is over (as SystemTap: the pass is not interrupted half-way, its
+ * product is not printed, and no later pass runs); exit status 1.  Pass 5
+ * takes them itself, as the end of the session. */
+static bool end_if_signalled(struct session *s, int done)
+{
+	int sig = signals_pending();
+	if (!sig)
+		return false;
+	if (done == 0)
+		diag_report(&s->diag, DIAG_PLAIN, D_SIGNAL, NULL,
+			    "Interrupted by %s before pass 1.", signals_name(sig));
+	else
+		diag_report(&s->diag, DIAG_PLAIN, D_SIGNAL, NULL,
+			    "Pass %d: interrupted by %s.", done, signals_name(sig));
+	return true;
+}
+
 int driver_main(int argc, char **argv)
 {
+	/* from the first instant: a signal now is taken between passes */
+	signals_hold(NULL);
 	struct session *s = xcalloc(1, sizeof(*s));
 	session_init(s);
 
@@ -216,6 +237,10 @@ int driver_main(int argc, char **argv)
 		const struct pass *p = &passes[i];
 		if (p->number > last)
 			break;
+		if (end_if_signalled(s, p->number - 1)) {
+			status = 1;
+			break;
+		}
 		struct pass_clock before, after;
 		clock_now(&before);
 		bool ok = p->run(s, &results);
@@ -224,6 +249,12 @@ int driver_main(int argc, char **argv)
 			/* -W turned a warning into an error, or a pass reported
 			 * an error but went on to produce something */
 			ok = false;
+		}
+		if (!ok && p->number < 5 && end_if_signalled(s, p->number)) {
+			/* the signal stopped the pass (kbuild's make): no
+			 * failure line, the interruption says why */
+			status = 1;
+			break;
 		}
 		if (!ok) {
 			/* 4.8 order: the failure line, then the suppression count */
@@ -238,6 +269,11 @@ int driver_main(int argc, char **argv)
 			p->report(s, &results, stderr);
 			print_memory(stderr);
 			print_times(stderr, &before, &after);
+		}
+		/* the last pass's product is not printed after a signal */
+		if (p->number == last && last < 5 && end_if_signalled(s, last)) {
+			status = 1;
+			break;
 		}
 		if (p->number == 1 && last == 1 && s->opts.listing == LIST_NONE)
 			parse_print(s, &results.parsed, stdout);
