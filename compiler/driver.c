@@ -23,6 +23,7 @@
 #include "parse/parse.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/caps.h"
 #include "util/signals.h"
 
 struct pass_results {
@@ -203,6 +204,42 @@ static bool end_if_signalled(struct session *s, int done)
 	return true;
 }
 
+/* A script run (pass 5) needs the privilege to load and attach probes;
+ * without it, say so up front (as SystemTap does for a normal user) rather
+ * than after passes 1-4 with a bare EPERM.  Not for -p1..-p4, listings,
+ * or --privilege (which asks for an unprivileged run, checked per
+ * construct).  The BPF runtime takes CAP_SYS_ADMIN or CAP_BPF with
+ * CAP_PERFMON; kernel modules CAP_SYS_ADMIN (and CAP_SYS_MODULE). */
+static bool privileged_enough(struct session *s)
+{
+	const struct options *o = &s->opts;
+	if (o->last_pass < 5 || o->listing != LIST_NONE || o->privilege || geteuid() == 0)
+		return true;
+	uint64_t eff;
+	caps_effective(&eff);
+	if (caps_has(eff, CAPS_SYS_ADMIN))
+		return true;
+	if (o->runtime != RUNTIME_KMOD && caps_has(eff, CAPS_BPF) && caps_has(eff, CAPS_PERFMON))
+		return true;
+	const char *need =
+		o->runtime == RUNTIME_BPF
+			? "the BPF runtime needs CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON,"
+		: o->runtime == RUNTIME_KMOD
+			? "the kernel-module runtime needs CAP_SYS_ADMIN and CAP_SYS_MODULE"
+			: "running a script needs CAP_SYS_ADMIN (or, for --runtime=bpf, CAP_BPF and "
+			  "CAP_PERFMON)";
+	diag_report(&s->diag, DIAG_PLAIN, D_PRIVILEGE, NULL,
+		    "You are trying to run systemtap as a normal user.\n"
+		    "You should be root: ctap has no setuid loader, so the groups \"stapusr\", "
+		    "\"stapsys\" and \"stapdev\" grant nothing.  [man stap]\n"
+		    "ctap: %s in the effective capabilities (CapEff), which this process "
+		    "lacks.  --privilege=stapusr runs the script as an unprivileged user where the "
+		    "kernel allows it.\n"
+		    "Try '--help' for more information. [man stap]",
+		    need);
+	return false;
+}
+
 int driver_main(int argc, char **argv)
 {
 	/* from the first instant: a signal now is taken between passes */
@@ -216,7 +253,7 @@ int driver_main(int argc, char **argv)
 		free(s);
 		return or == OPTIONS_EXIT_SUCCESS ? 0 : 1;
 	}
-	if (!session_setup(s)) {
+	if (!session_setup(s) || !privileged_enough(s)) {
 		session_fini(s);
 		free(s);
 		return 1;
