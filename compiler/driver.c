@@ -23,6 +23,8 @@
 #include "parse/parse.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/caps.h"
+#include "util/signals.h"
 
 struct pass_results {
 	struct parse_result parsed;      /* pass 1 */
@@ -184,8 +186,64 @@ static void print_times(FILE *out, const struct pass_clock *a, const struct pass
 
 /* ---------------------------------------------------------------- main */
 
+/* A SIGINT, SIGTERM or SIGHUP that came during a pass ends stap once the
+ * pass is over (as SystemTap: the pass is not interrupted half-way, its
+ * product is not printed, and no later pass runs); exit status 1.  Pass 5
+ * takes them itself, as the end of the session. */
+static bool end_if_signalled(struct session *s, int done)
+{
+	int sig = signals_pending();
+	if (!sig)
+		return false;
+	if (done == 0)
+		diag_report(&s->diag, DIAG_PLAIN, D_SIGNAL, NULL,
+			    "Interrupted by %s before pass 1.", signals_name(sig));
+	else
+		diag_report(&s->diag, DIAG_PLAIN, D_SIGNAL, NULL,
+			    "Pass %d: interrupted by %s.", done, signals_name(sig));
+	return true;
+}
+
+/* A script run (pass 5) needs the privilege to load and attach probes;
+ * without it, say so up front (as SystemTap does for a normal user) rather
+ * than after passes 1-4 with a bare EPERM.  Not for -p1..-p4, listings,
+ * or --privilege (which asks for an unprivileged run, checked per
+ * construct).  The BPF runtime takes CAP_SYS_ADMIN or CAP_BPF with
+ * CAP_PERFMON; kernel modules CAP_SYS_ADMIN (and CAP_SYS_MODULE). */
+static bool privileged_enough(struct session *s)
+{
+	const struct options *o = &s->opts;
+	if (o->last_pass < 5 || o->listing != LIST_NONE || o->privilege || geteuid() == 0)
+		return true;
+	uint64_t eff;
+	caps_effective(&eff);
+	if (caps_has(eff, CAPS_SYS_ADMIN))
+		return true;
+	if (o->runtime != RUNTIME_KMOD && caps_has(eff, CAPS_BPF) && caps_has(eff, CAPS_PERFMON))
+		return true;
+	const char *need =
+		o->runtime == RUNTIME_BPF
+			? "the BPF runtime needs CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON,"
+		: o->runtime == RUNTIME_KMOD
+			? "the kernel-module runtime needs CAP_SYS_ADMIN and CAP_SYS_MODULE"
+			: "running a script needs CAP_SYS_ADMIN (or, for --runtime=bpf, CAP_BPF and "
+			  "CAP_PERFMON)";
+	diag_report(&s->diag, DIAG_PLAIN, D_PRIVILEGE, NULL,
+		    "You are trying to run systemtap as a normal user.\n"
+		    "You should be root: ctap has no setuid loader, so the groups \"stapusr\", "
+		    "\"stapsys\" and \"stapdev\" grant nothing.  [man stap]\n"
+		    "ctap: %s in the effective capabilities (CapEff), which this process "
+		    "lacks.  --privilege=stapusr runs the script as an unprivileged user where the "
+		    "kernel allows it.\n"
+		    "Try '--help' for more information. [man stap]",
+		    need);
+	return false;
+}
+
 int driver_main(int argc, char **argv)
 {
+	/* from the first instant: a signal now is taken between passes */
+	signals_hold(NULL);
 	struct session *s = xcalloc(1, sizeof(*s));
 	session_init(s);
 
@@ -195,7 +253,7 @@ int driver_main(int argc, char **argv)
 		free(s);
 		return or == OPTIONS_EXIT_SUCCESS ? 0 : 1;
 	}
-	if (!session_setup(s)) {
+	if (!session_setup(s) || !privileged_enough(s)) {
 		session_fini(s);
 		free(s);
 		return 1;
@@ -216,6 +274,10 @@ int driver_main(int argc, char **argv)
 		const struct pass *p = &passes[i];
 		if (p->number > last)
 			break;
+		if (end_if_signalled(s, p->number - 1)) {
+			status = 1;
+			break;
+		}
 		struct pass_clock before, after;
 		clock_now(&before);
 		bool ok = p->run(s, &results);
@@ -224,6 +286,12 @@ int driver_main(int argc, char **argv)
 			/* -W turned a warning into an error, or a pass reported
 			 * an error but went on to produce something */
 			ok = false;
+		}
+		if (!ok && p->number < 5 && end_if_signalled(s, p->number)) {
+			/* the signal stopped the pass (kbuild's make): no
+			 * failure line, the interruption says why */
+			status = 1;
+			break;
 		}
 		if (!ok) {
 			/* 4.8 order: the failure line, then the suppression count */
@@ -238,6 +306,11 @@ int driver_main(int argc, char **argv)
 			p->report(s, &results, stderr);
 			print_memory(stderr);
 			print_times(stderr, &before, &after);
+		}
+		/* the last pass's product is not printed after a signal */
+		if (p->number == last && last < 5 && end_if_signalled(s, last)) {
+			status = 1;
+			break;
 		}
 		if (p->number == 1 && last == 1 && s->opts.listing == LIST_NONE)
 			parse_print(s, &results.parsed, stdout);

@@ -44,7 +44,12 @@ const char *plan_define(const struct session *s, const char *name)
 	return found;
 }
 
-static int64_t define_num(struct session *s, const char *name, int64_t dflt)
+/* -D NAME=VALUE as a number in [lo, hi], else dflt.  A value the BPF
+ * back end cannot honour is an error naming the macro, the value and the
+ * range, never silently clamped or truncated (a map's size is a u32, an
+ * action or error budget is compared as a 32-bit immediate). */
+static int64_t define_range(struct session *s, const char *name, int64_t dflt, int64_t lo,
+			    int64_t hi)
 {
 	const char *v = plan_define(s, name);
 	if (!v || !*v)
@@ -52,28 +57,48 @@ static int64_t define_num(struct session *s, const char *name, int64_t dflt)
 	char *end;
 	errno = 0;
 	long long x = strtoll(v, &end, 0);
-	if (errno || *end) {
+	if (end == v || *end) {
 		diag_report(&s->diag, DIAG_WARNING, W_DEFINE, NULL,
 			    "ignoring -D %s=%s: not a number", name, v);
+		return dflt;
+	}
+	if (errno == ERANGE || x < lo || x > hi) {
+		diag_error(&s->diag, D_TRANS_OPTION, NULL,
+			   "-D %s=%s is out of range: the BPF runtime takes %lld to %lld",
+			   name, v, (long long)lo, (long long)hi);
 		return dflt;
 	}
 	return x;
 }
 
+static int64_t define_num(struct session *s, const char *name, int64_t dflt)
+{
+	return define_range(s, name, dflt, INT64_MIN, INT64_MAX);
+}
+
+/* MAXSTRINGLEN: strings live in per-CPU scratch and the format helpers'
+ * buffers, sized for at most 4096 bytes (fmt_helpers.h); below 8 the
+ * runtime's own messages do not fit. */
+#define BPF_MAXSTRINGLEN_MIN 8
+#define BPF_MAXSTRINGLEN_MAX 4096
+
 static void limits_init(struct bpf_plan *pl)
 {
 	struct session *s = pl->s;
 	struct bpf_limits *l = &pl->lim;
-	int64_t msl = define_num(s, "MAXSTRINGLEN", 512);
-	l->maxstringlen = (uint32_t)(msl < 8 ? 8 : msl > 4096 ? 4096 : msl);
-	int64_t mme = define_num(s, "MAXMAPENTRIES", 2048);
-	l->maxmapentries = (uint32_t)(mme < 1 ? 1 : mme);
-	int64_t ma = define_num(s, "MAXACTION", 1000);
+	l->maxstringlen = (uint32_t)define_range(s, "MAXSTRINGLEN", 512, BPF_MAXSTRINGLEN_MIN,
+						 BPF_MAXSTRINGLEN_MAX);
+	l->maxmapentries = (uint32_t)define_range(s, "MAXMAPENTRIES", 2048, 1, UINT32_MAX);
+	int64_t ma = define_range(s, "MAXACTION", 1000, 1, INT32_MAX);
 	int64_t interruptible = define_num(s, "INTERRUPTIBLE", 1);
-	l->maxaction = interruptible ? define_num(s, "MAXACTION_INTERRUPTIBLE", ma * 10) : ma;
-	l->maxerrors = define_num(s, "MAXERRORS", 0);
-	l->maxskipped = define_num(s, "MAXSKIPPED", 100);
-	l->max_buckets = (uint32_t)define_num(s, "STP_MAX_BUCKETS", STATS_MAX_BUCKETS_DEFAULT);
+	l->maxaction = interruptible ? define_range(s, "MAXACTION_INTERRUPTIBLE",
+						    ma * 10 > INT32_MAX ? INT32_MAX : ma * 10, 1,
+						    INT32_MAX)
+				     : ma;
+	l->maxerrors = define_range(s, "MAXERRORS", 0, 0, INT32_MAX);
+	l->maxskipped = define_range(s, "MAXSKIPPED", 100, 0, INT64_MAX);
+	l->max_buckets = (uint32_t)define_range(s, "STP_MAX_BUCKETS", STATS_MAX_BUCKETS_DEFAULT,
+						1, UINT32_MAX);
 	l->hist_width = define_num(s, "HIST_WIDTH", 50);
 	l->hist_elision = define_num(s, "HIST_ELISION", 2);
 	l->no_action_limit = s->opts.suppress_time_limits;
@@ -703,8 +728,9 @@ static void plan_functions(struct bpf_plan *pl)
 		if (d > max_depth)
 			max_depth = d;
 	}
-	int64_t mn = define_num(pl->s, "MAXNESTING", (int64_t)max_depth + 1 + (any_recursive ? 10 : 0));
-	pl->lim.maxnesting = (uint32_t)(mn < 1 ? 1 : mn);
+	int64_t mn = define_range(pl->s, "MAXNESTING",
+				  (int64_t)max_depth + 1 + (any_recursive ? 10 : 0), 1, INT32_MAX);
+	pl->lim.maxnesting = (uint32_t)mn;
 }
 
 /* ------------------------------------------------------------ probes */
@@ -744,11 +770,11 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	pl->s = s;
 	pl->prog = p;
 	pl->arena = s->arena;
+	struct diag_mark before = diag_mark(&s->diag);
 	limits_init(pl);
 	int n = libbpf_num_possible_cpus();
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
-	struct diag_mark before = diag_mark(&s->diag);
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);

@@ -8,7 +8,9 @@
  */
 #include "backend.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag/diag.h"
@@ -37,6 +39,43 @@ static void modinfo(struct kmod *K)
 	}
 }
 
+/* -D limits the module's C takes as they are: a map's size is a u32
+ * (u32 cap = MAXMAPENTRIES would truncate 4294967306 to 10), and a string
+ * needs room for its NUL.  Out of range is a pass-3 error naming the
+ * macro, the value and the range; anything else is left to the C compiler
+ * as SystemTap leaves it. */
+static bool check_defines(struct kmod *K)
+{
+	static const struct {
+		const char *name;
+		long long lo, hi;
+	} ranges[] = {
+		{ "MAXMAPENTRIES", 1, 4294967295LL },
+		{ "MAXSTRINGLEN", 2, 2147483647LL },
+	};
+	bool ok = true;
+	vec_foreach(&K->s->opts.defines, i) {
+		const char *d = K->s->opts.defines.items[i];
+		for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+			size_t n = strlen(ranges[r].name);
+			if (strncmp(d, ranges[r].name, n) != 0 || d[n] != '=' || !d[n + 1])
+				continue;
+			char *end;
+			errno = 0;
+			long long x = strtoll(d + n + 1, &end, 0);
+			if (*end) /* an expression: the C compiler's business */
+				continue;
+			if (errno == ERANGE || x < ranges[r].lo || x > ranges[r].hi) {
+				kmod_error(K, D_TRANS_OPTION, NULL,
+					   "-D %s is out of range: the kernel-module runtime takes "
+					   "%lld to %lld", d, ranges[r].lo, ranges[r].hi);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
 static bool kmod_translate(struct session *s, struct program *p, void **out)
 {
 	struct kmod_product *pr = arena_new_obj(s->arena, struct kmod_product);
@@ -46,7 +85,8 @@ static bool kmod_translate(struct session *s, struct program *p, void **out)
 	K->prog = p;
 	K->a = s->arena;
 	struct diag_mark before = diag_mark(&s->diag);
-	if (!km_layout(K) || !km_lower_all(K) || diag_errors_since(&s->diag, &before))
+	if (!check_defines(K) || !km_layout(K) || !km_lower_all(K) ||
+	    diag_errors_since(&s->diag, &before))
 		return false;
 	km_assemble(K);
 	modinfo(K);

@@ -38,6 +38,7 @@
 #include "kmod/kmod.h"
 #include "session.h"
 #include "target/target.h"
+#include "util/signals.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
 
@@ -190,13 +191,17 @@ void kbuild_name(struct kmod *K, struct kbuild *B)
 /* ---------------------------------------------------------- processes */
 
 /* Runs argv with stdout+stderr to log (or inherited if NULL); returns the
- * exit status, or -1. */
+ * exit status, -1, or -2 when a SIGINT/SIGTERM/SIGHUP to stap ended it.
+ * The child leads its own process group, so that a signal ends make and
+ * every compiler it started, not make alone. */
 static int run_logged(char *const argv[], const char *log)
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		setpgid(0, 0);
+		signals_release_in_child();
 		if (log) {
 			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			if (fd >= 0) {
@@ -207,10 +212,13 @@ static int run_logged(char *const argv[], const char *log)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	setpgid(pid, pid); /* both sides, whichever runs first */
+	int sig;
+	int status = signals_wait_child(pid, true, &sig);
+	if (sig)
+		return -2;
+	if (status < 0)
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -287,8 +295,8 @@ static bool make_target(struct kmod *K, struct kbuild *B, const char *dir, const
 	}
 	int rc = run_logged(argv, verbose ? NULL : log);
 	free(argv);
-	if (rc != 0 && !verbose)
-		print_log(s, log);
+	if (rc != 0 && rc != -2 && !verbose)
+		print_log(s, log); /* after a signal, the log is make's way of dying */
 	return rc == 0;
 }
 

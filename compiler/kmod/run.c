@@ -35,6 +35,7 @@
 #include "kmod/kbuild.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/signals.h"
 
 /* The signals stap passes on, and SIGCHLD, which ends the wait. */
 static void run_signals(sigset_t *set)
@@ -175,12 +176,9 @@ bool kmod_run_staprun(struct session *s, struct kbuild *B)
 		return false;
 	}
 	if (pid == 0) {
-		/* staprun ends the session on these, even where stap
-		 * ignores them */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		/* staprun ends the session on these (stap holds them
+		 * blocked from its start: the driver's signals_hold) */
+		signals_release_in_child();
 		execv(staprun, (char *const *)argv);
 		fprintf(stderr, "ERROR: cannot run %s: %s\n", staprun, strerror(errno));
 		_exit(127);

@@ -19,6 +19,7 @@
 
 #include "common/escape.h"
 #include "session.h"
+#include "util/signals.h"
 
 #define ARGS struct interp *I, const struct expr *call, struct ival *a, uint32_t n, struct ival *out
 #define UNUSED_ARGS (void)I, (void)call, (void)a, (void)n
@@ -247,6 +248,7 @@ static bool u_system(ARGS)
 	if (p == 0) {
 		/* detach from stap: a grandchild runs the command */
 		if (fork() == 0) {
+			signals_release_in_child(); /* the command is not stap */
 			execl("/bin/sh", "sh", "-c", cmd.s, (char *)NULL);
 			_exit(127);
 		}

@@ -26,6 +26,7 @@
 #include "bpfmc/ir.h"
 #include "diag/diag.h"
 #include "util/arena.h"
+#include "util/caps.h"
 #include "util/strbuf.h"
 
 /* The kernel-internal "not supported" errno that leaks out of some calls. */
@@ -147,6 +148,34 @@ struct btf *load_vmlinux_btf(void)
 	}
 	return vmlinux;
 }
+/* Why the kernel refused a map to this process: an unprivileged user
+ * (no CAP_BPF or CAP_SYS_ADMIN) may create BPF objects only when
+ * kernel.unprivileged_bpf_disabled is 0, and attaching kernel probes needs
+ * CAP_PERFMON besides. */
+static const char *eperm_reason(void)
+{
+	uint64_t eff;
+	caps_effective(&eff);
+	if (caps_has(eff, CAPS_SYS_ADMIN) || caps_has(eff, CAPS_BPF))
+		return "Operation not permitted (the kernel refused it despite CAP_BPF or "
+		       "CAP_SYS_ADMIN: a security module or seccomp policy?)";
+	switch (caps_unprivileged_bpf_disabled()) {
+	case 1:
+		return "Operation not permitted: this user lacks CAP_BPF and CAP_SYS_ADMIN, and "
+		       "kernel.unprivileged_bpf_disabled is 1 (unprivileged BPF is off until the "
+		       "next boot)";
+	case 2:
+		return "Operation not permitted: this user lacks CAP_BPF and CAP_SYS_ADMIN, and "
+		       "kernel.unprivileged_bpf_disabled is 2 (an administrator may set it to 0 "
+		       "to allow unprivileged BPF)";
+	case 0:
+		return "Operation not permitted: this user lacks CAP_BPF and CAP_SYS_ADMIN "
+		       "(kernel.unprivileged_bpf_disabled is 0, yet the kernel refused it)";
+	}
+	return "Operation not permitted: this user lacks CAP_BPF and CAP_SYS_ADMIN "
+	       "(kernel.unprivileged_bpf_disabled cannot be read)";
+}
+
 
 /* ------------------------------------------------------------ maps */
 
@@ -163,6 +192,11 @@ int load_map(struct load_ctx *lc, struct ir_map *m)
 	int fd = bpf_map_create(m->type, m->kname, key, val, m->max_entries, &opts);
 	if (fd < 0) {
 		int err = -errno;
+		if (err == -EPERM) {
+			load_error(lc, NULL, "cannot create BPF map '%s': %s", m->name,
+				   eperm_reason());
+			return err;
+		}
 		load_error(lc, NULL, "cannot create BPF map '%s' (%s, key %u, value %u, %u entries): %s",
 			   m->name, ir_map_type_name(m->type), key, val, m->max_entries,
 			   strerror(-err));

@@ -23,6 +23,7 @@
 
 #include "bpf/ringbuf.h"
 #include "util/arena.h"
+#include "util/signals.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -59,24 +60,14 @@ struct loop *loop_open(void)
 	struct loop *lp = xcalloc(1, sizeof(*lp));
 	lp->epfd = lp->sigfd = lp->pidfd = lp->go_fd = -1;
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	/* An ignored signal is discarded, not queued for the signalfd: a stap
-	 * started in the background by a non-interactive shell inherits
-	 * SIGINT ignored, yet Ctrl-C/kill -INT must still end the session (as
-	 * stapio's handlers make them). */
-	for (int sig = SIGHUP; sig <= SIGTERM; sig++) {
-		struct sigaction sa;
-		if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
-		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) {
-			sa.sa_handler = SIG_DFL;
-			sigaction(sig, &sa, NULL);
-		}
-	}
-	if (sigprocmask(SIG_BLOCK, &set, &lp->old_mask) != 0)
-		goto fail;
+	signals_session_set(&set);
+	/* Usually held since stap started (the driver); held here too for
+	 * callers without the driver.  An ignored signal would be discarded
+	 * rather than queued for the signalfd once unblocked: a stap started
+	 * in the background by a non-interactive shell inherits SIGINT
+	 * ignored, yet kill -INT must still end the session (as stapio's
+	 * handlers make it), so signals_hold gives them default dispositions. */
+	signals_hold(&lp->old_mask);
 	lp->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (lp->sigfd < 0 || lp->epfd < 0)
@@ -87,7 +78,6 @@ struct loop *loop_open(void)
 	return lp;
 fail_mask:
 	sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
-fail:;
 	int err = errno;
 	if (lp->sigfd >= 0)
 		close(lp->sigfd);
@@ -98,19 +88,35 @@ fail:;
 	return NULL;
 }
 
+/* The -c command still running when the session ends is ended as
+ * staprun ends it: SIGTERM, up to 2 s to go, then SIGKILL; never left
+ * behind.  One never released is killed at once: it must not run
+ * unobserved. */
+static void end_child(struct loop *lp)
+{
+	if (waitpid(lp->child, &lp->child_status, WNOHANG) == lp->child) {
+		lp->child_done = true;
+		return;
+	}
+	kill(lp->child, lp->go_fd >= 0 ? SIGKILL : SIGTERM);
+	for (int waited_ms = 0;; waited_ms += 10) {
+		pid_t r = waitpid(lp->child, &lp->child_status, WNOHANG);
+		if (r == lp->child || (r < 0 && errno != EINTR))
+			break;
+		if (waited_ms == 2000)
+			kill(lp->child, SIGKILL);
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	lp->child_done = true;
+}
+
 void loop_close(struct loop *lp)
 {
 	if (!lp)
 		return;
-	if (lp->child > 0 && !lp->child_done) {
-		if (lp->go_fd >= 0) {
-			/* Never released: the command must not run unobserved. */
-			kill(lp->child, SIGKILL);
-			waitpid(lp->child, NULL, 0);
-		} else if (waitpid(lp->child, &lp->child_status, WNOHANG) == lp->child) {
-			lp->child_done = true;
-		}
-	}
+	if (lp->child > 0 && !lp->child_done)
+		end_child(lp);
 	if (lp->go_fd >= 0)
 		close(lp->go_fd);
 	if (lp->pidfd >= 0)
@@ -194,7 +200,7 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		while (n < 0 && errno == EINTR);
 		if (n != 1)
 			_exit(127);
-		sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+		signals_release_in_child();
 		exec_command(cmd);
 		_exit(127);
 	}

@@ -23,6 +23,7 @@
 #include "common/hist_print.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/signals.h"
 
 struct record_printer {
 	struct urt *u;
@@ -170,6 +171,7 @@ static void do_system(const char *cmd)
 	pid_t p = fork();
 	if (p == 0) {
 		if (fork() == 0) {
+			signals_release_in_child(); /* the command is not stap */
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 			_exit(127);
 		}
