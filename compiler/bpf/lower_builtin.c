@@ -367,7 +367,8 @@ static bool k_registers_valid(ARGS)
 {
 	(void)call;
 	enum kattach a = L->kp->attach;
-	return const_long(L, out, a == KA_UPROBE || a == KA_UPROBE_MULTI || a == KA_CPU_CLOCK ||
+	return const_long(L, out, a == KA_UPROBE || a == KA_UPROBE_MULTI || a == KA_KPROBE ||
+				  a == KA_CPU_CLOCK ||
 				  a == KA_PERF_EVENT);
 }
 
@@ -445,7 +446,7 @@ static bool k_register(ARGS)
 	struct ir *ir = L->ir;
 	enum kattach k = L->kp->attach;
 	ir_reg v = ir_new_vreg(ir);
-	if (k == KA_UPROBE || k == KA_UPROBE_MULTI) {
+	if (k == KA_UPROBE || k == KA_UPROBE_MULTI || k == KA_KPROBE) {
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
 	} else if (k == KA_CPU_CLOCK || k == KA_PERF_EVENT) {
 		/* struct bpf_perf_event_data starts with the regs */

@@ -4,7 +4,7 @@
  * the raw context words - for $vars (lower_target.c), int_arg() & co.
  * (lower_builtin.c) and the families' own context values (bpf/family.h).
  *
- * The context is struct pt_regs for uprobes (the program's own context)
+ * The context is struct pt_regs for uprobes and kprobes (the program's own context)
  * and for raw_syscalls (a pointer in args[0], read with
  * bpf_probe_read_kernel), u64 args[] for raw and BTF tracepoints.
  */
@@ -25,7 +25,7 @@
 
 static bool ctx_is_regs(const struct kprog *kp)
 {
-	return kp->attach == KA_UPROBE || kp->attach == KA_UPROBE_MULTI;
+	return kp->attach == KA_UPROBE || kp->attach == KA_UPROBE_MULTI || kp->attach == KA_KPROBE;
 }
 
 /* Offset in pt_regs of function argument n (0-based) under the C ABI;
@@ -66,13 +66,15 @@ static bool arg_imm(struct lower *L, const struct token *tok, uint32_t n, ir_reg
 			*out = v;
 			return true;
 		}
-		/* on the user stack, above the return address */
+		/* on the (user or kernel) stack, above the return address */
 		ir_reg sp = ir_new_vreg(ir);
 		ir_emit_load(ir, 8, sp, ir_ctx(ir), PT_SP);
 		ir_emit_alu_imm(ir, IR_ADD, sp, 8 * (int64_t)(n - 5));
 		int16_t tmp = lower_stack(L, 8);
 		ir_emit_store_imm(ir, 8, IR_FP, tmp, 0);
-		ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_user, ir_arg_stack(tmp),
+		ir_call_helper(ir, IR_NOREG,
+			       kp->attach == KA_KPROBE ? BPF_FUNC_probe_read_kernel
+						       : BPF_FUNC_probe_read_user, ir_arg_stack(tmp),
 			       ir_arg_imm(8), ir_arg_reg(sp));
 		ir_emit_load(ir, 8, v, IR_FP, tmp);
 		*out = v;

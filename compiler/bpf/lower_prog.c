@@ -291,7 +291,8 @@ static void prog_setup(struct bpf_translation *t, struct kprog *kp, uint32_t idx
 	case KA_CPU_CLOCK:
 	case KA_PERF_EVENT: type = BPF_PROG_TYPE_PERF_EVENT; break;
 	case KA_UPROBE:
-	case KA_UPROBE_MULTI: type = BPF_PROG_TYPE_KPROBE; break;
+	case KA_UPROBE_MULTI:
+	case KA_KPROBE: type = BPF_PROG_TYPE_KPROBE; break;
 	}
 	/* names: p<index>_<what>, what = tracepoint or file name */
 	const char *what = kp->event;
@@ -612,6 +613,7 @@ static const char *attach_name(enum kattach a)
 	case KA_PERF_EVENT: return "perf_event";
 	case KA_UPROBE: return "uprobe";
 	case KA_UPROBE_MULTI: return "uprobe_multi";
+	case KA_KPROBE: return "kprobe";
 	}
 	return "?";
 }

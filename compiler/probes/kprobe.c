@@ -313,31 +313,60 @@ static const struct kmod_family kmod_hooks = {
 
 /* ------------------------------------------------------- BPF back end */
 
-/* Kprobes or fentry would carry these.  Neither is lowered yet: a kernel
- * without both hears what it lacks, one with them that the back end
- * cannot use them yet (never a silent failure). */
+/* Kprobes through the kprobe PMU: all entry probes share one program and
+ * all return probes another, each function attached with its own cookie
+ * (the probe's index in the program), which picks the handler.  The
+ * context is struct pt_regs: parameters from the ABI argument registers
+ * (lower_func_arg), $return from ax (lower_return_value).  A kernel
+ * without kprobes gets a pass-3 error naming what it lacks. */
 static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 {
 	struct bpf_plan *pl = t->pl;
 	struct derived_probe *dp = bp->dp;
-	static const enum feature alts[] = { FEATURE_KPROBE, FEATURE_FENTRY };
-	if (dp->optional && !feature_available(FEATURE_KPROBE) &&
-	    !feature_available(FEATURE_FENTRY)) {
-		/* an optional point this kernel cannot probe: dropped, as an
-		 * optional point that resolves to nothing is */
-		bp->where = BP_NEVER;
-		pl->nkernel--;
-		return true;
+	const struct kprobe_data *d = dp->family_data;
+	if (d->is_return && d->maxactive >= 0) {
+		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
+			   "probe %s: .maxactive(%lld) cannot be honoured by the BPF runtime: "
+			   "kretprobes made through the kprobe PMU take the kernel's default "
+			   "number of instances (drop .maxactive, or use --runtime=kmod)",
+			   dp->pp, (long long)d->maxactive);
+		return false;
 	}
-	struct strbuf what = STRBUF_INIT;
-	strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
-	if (feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes or fentry", alts,
-			    2) >= 0)
-		diag_error(&pl->s->diag, D_TRANS_FAMILY, dp->tok,
-			   "probe %s: kernel.function probes are not supported by the BPF runtime "
-			   "yet (use --runtime=kmod)", dp->pp);
-	strbuf_free(&what);
-	return false;
+	if (!feature_available(FEATURE_KPROBE)) {
+		if (dp->optional) {
+			/* an optional point this kernel cannot probe: dropped, as
+			 * an optional point that resolves to nothing is */
+			bp->where = BP_NEVER;
+			pl->nkernel--;
+			return true;
+		}
+		static const enum feature alts[] = { FEATURE_KPROBE };
+		struct strbuf what = STRBUF_INIT;
+		strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
+		feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes", alts, 1);
+		strbuf_free(&what);
+		return false;
+	}
+	const char *ev = d->is_return ? "kretprobe" : "kprobe";
+	struct kprog *kp = bpf_group_find(t, KA_KPROBE, ev);
+	if (!kp) {
+		kp = bpf_group_new(t, KA_KPROBE, ev, dp->tok);
+		kp->retprobe = d->is_return;
+		kp->cookie_dispatch = true;
+	}
+	uint32_t i = kp->noffsets++;
+	const char **syms = arena_alloc(pl->arena, sizeof(char *) * kp->noffsets);
+	uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
+	for (uint32_t k = 0; k < i; k++) {
+		syms[k] = kp->symbols[k];
+		ck[k] = kp->cookies[k];
+	}
+	syms[i] = d->symbol;
+	ck[i] = i;
+	kp->symbols = syms;
+	kp->cookies = ck;
+	bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
+	return true;
 }
 
 static const struct bpf_family bpf_hooks = {

@@ -9,6 +9,8 @@
  *                          CPU (timer.ms/us/hz/profile), or any perf_event_attr
  *   attach_uprobe.c        uprobe / uretprobe through the uprobe PMU (one perf
  *                          event each), and ELF symbol -> file offset
+ *   attach_kprobe.c        kprobe / kretprobe through the kprobe PMU (one perf
+ *                          event per function, with an attach cookie each)
  *   attach_uprobe_multi.c  one uprobe_multi link over many offsets of a file,
  *                          with a cookie per offset (raw bpf(): libbpf 1.1 has
  *                          no API for it)
@@ -107,6 +109,15 @@ int attach_elf_offset(const char *path, const char *name, uint64_t *offset);
 /* Program type BPF_PROG_TYPE_KPROBE (ctx = struct pt_regs). */
 int attach_uprobe(struct load_ctx *lc, int prog_fd, const struct attach_uprobe_spec *s,
 		  const void *tag);
+
+/* ---- attach_kprobe.c ---- */
+
+/* The kprobe PMU's perf type, or -errno (ENOENT: no kprobe PMU). */
+int attach_kprobe_pmu_type(void);
+/* Program type BPF_PROG_TYPE_KPROBE (ctx = struct pt_regs) on function
+ * func's entry, or its return when retprobe; cookie: bpf_get_attach_cookie(). */
+int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,
+		  uint64_t cookie, const void *tag);
 
 /* ---- attach_uprobe_multi.c ---- */
 

@@ -74,6 +74,12 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 			rc = attach_uprobe(lc, kp->fd, &sp, kp->tok);
 			break;
 		}
+		case KA_KPROBE:
+			rc = 0;
+			for (uint32_t k = 0; k < kp->noffsets && rc >= 0; k++)
+				rc = attach_kprobe(lc, kp->fd, kp->symbols[k], kp->retprobe,
+						   kp->cookies[k], kp->probes.items[k]->dp->tok);
+			break;
 		case KA_UPROBE_MULTI: {
 			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
 			struct attach_uprobe_multi_spec sp = { .path = kp->path, .offsets = kp->offsets,

@@ -159,6 +159,8 @@ enum kattach {
 	KA_PERF_EVENT,      /* any perf event on every CPU (perf.*.sample) */
 	KA_UPROBE,          /* uprobe / uretprobe (one offset) */
 	KA_UPROBE_MULTI,    /* uprobe_multi over many offsets of one file */
+	KA_KPROBE,          /* kprobes / kretprobes through the kprobe PMU, one
+			     * perf event per function (symbols[i], cookie i) */
 };
 
 /* One BPF program: a group of derived probes on one event. */
@@ -176,6 +178,8 @@ struct kprog {
 	int32_t *syscall_nr;          /* per probe: syscall number (or cookie), -1 = any */
 	int64_t *pid_filter;          /* per probe: only this tgid (0 = any) */
 	bool *target_filter;          /* per probe: only the -c/-x target */
+	/* kprobes: the function of cookie i (noffsets of them) */
+	const char **symbols;
 	/* uprobes */
 	const char *path;
 	uint64_t *offsets;

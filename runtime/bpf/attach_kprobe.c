@@ -1,0 +1,89 @@
+/*
+ * attach_kprobe: kprobes and kretprobes through the kprobe PMU, one perf
+ * event per function, each linked to the program with its own attach
+ * cookie (the program dispatches on bpf_get_attach_cookie(), see
+ * attach.h).
+ *
+ * perf_event_attr for the kprobe PMU: type from
+ * /sys/bus/event_source/devices/kprobe/type, config1 = the function's
+ * name, config2 = the offset in it (0), the retprobe bit where
+ * format/retprobe says ("config:0").  Opened system-wide (pid -1) on CPU
+ * 0; the program runs wherever the function is hit.  Nothing is written to
+ * tracefs, so no kprobe outlives the process.  The PMU has no maxactive
+ * setting: kretprobes get the kernel's default number of instances (pass
+ * 3 refuses .maxactive(N) for that reason).
+ */
+#include "bpf/attach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf/load.h"
+
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, size - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return err;
+}
+
+int attach_kprobe_pmu_type(void)
+{
+	char buf[32];
+	int err = read_small(KPROBE_PMU "/type", buf, sizeof(buf));
+	if (err)
+		return err;
+	return atoi(buf);
+}
+
+/* The bit of config that marks a return probe ("config:0"). */
+static int retprobe_bit(void)
+{
+	char buf[64];
+	if (read_small(KPROBE_PMU "/format/retprobe", buf, sizeof(buf)))
+		return 0;
+	const char *c = strchr(buf, ':');
+	return c ? atoi(c + 1) : 0;
+}
+
+int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,
+		  uint64_t cookie, const void *tag)
+{
+	char what[320];
+	snprintf(what, sizeof(what), "%s:%s", retprobe ? "kretprobe" : "kprobe", func);
+	int type = attach_kprobe_pmu_type();
+	if (type < 0) {
+		load_error(lc, tag, "cannot attach %s: this kernel has no kprobe PMU (%s)", what,
+			   strerror(-type));
+		return type;
+	}
+	struct perf_event_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.type = (uint32_t)type;
+	attr.size = sizeof(attr);
+	attr.config = retprobe ? 1ull << retprobe_bit() : 0;
+	attr.config1 = (uint64_t)(uintptr_t)func;
+	attr.config2 = 0;
+	int pfd = attach_perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		/* ENOENT / EINVAL: not a probeable function (inlined away,
+		 * blacklisted, notrace) */
+		load_error(lc, tag, "cannot attach %s: %s", what, strerror(-pfd));
+		return pfd;
+	}
+	int err = attach_perf_fd(lc, prog_fd, pfd, cookie, what);
+	if (err)
+		load_error(lc, tag, "cannot attach %s: %s", what, strerror(-err));
+	return err;
+}
