@@ -5,12 +5,20 @@
  * refused a bad RE); its tables go into the program's read-only data as
  * one blob: the byte classes (256 bytes), the acceptance bits (one byte
  * per state, padded to 2) and the transitions (u16, states x classes).
- * The walk is the loop of redfa.h: one class lookup and one transition per
- * byte of the string, bounded by the string buffer's width, so the
- * verifier sees a loop of at most MAXSTRINGLEN short iterations whose
- * counter it knows exactly.  Each table access is preceded by a bound
- * check the DFA never fails (every transition is < nstates) but that the
- * verifier needs to see.
+ * The walk has no data-dependent branch, so the verifier follows one path:
+ * a loop over every byte of the string's buffer (its width is known and
+ * the last byte is always a NUL) whose counter it knows exactly, one class
+ * lookup and one transition per byte.  A branch per byte (stop at the NUL,
+ * at an accepting or dead state) would leave the verifier a pending state
+ * per byte and per =~, and a program with a few =~ over long strings would
+ * pass its limit of 8192.  So the tables are redfa's made total: NUL has a
+ * class of its own leading to one of two absorbing sinks, "no" (state
+ * nstates) or "yes" (nstates + 1), as the state accepts at the end or not;
+ * an accepting state goes to "yes" and a dead one to "no" on every byte.
+ * After the loop the state is a sink and the result is state - nstates.
+ * Rows are padded to a power of two of classes and the table to a power
+ * of two of states, so that a mask bounds every index for the verifier.
+ * Blob: byte classes (256 bytes), then u16 transitions.
  *
  * Submatches (matched(), ngroups()) are not tracked here: a DFA has no
  * group positions; lower_builtin refuses those builtins in kernel-side
@@ -24,19 +32,45 @@
 #include "util/arena.h"
 #include "util/redfa.h"
 
-/* The tables' blob in rodata; returns its offset. */
-static uint32_t regex_tables(struct lower *L, const struct redfa *D, uint32_t *acc_off,
-			     uint32_t *next_off)
+static uint32_t pow2_at_least(uint32_t n, uint32_t *log2)
+{
+	uint32_t p = 1, l = 0;
+	while (p < n)
+		p <<= 1, l++;
+	*log2 = l;
+	return p;
+}
+
+/* The walk's tables (see the file comment) as one rodata blob; returns its
+ * offset.  *pc_log2: log2 of the row stride, *mask: index mask. */
+static uint32_t regex_tables(struct lower *L, const struct redfa *D, uint32_t *pc_log2,
+			     uint32_t *mask)
 {
 	uint32_t ns = D->nstates, nc = D->nclasses;
-	*acc_off = 256;
-	*next_off = 256 + ((ns + 1) & ~1u);
-	uint32_t size = *next_off + 2 * ns * nc;
+	uint16_t no = (uint16_t)ns, yes = (uint16_t)(ns + 1);
+	uint32_t ps_log2;
+	uint32_t pc = pow2_at_least(nc + 1, pc_log2);   /* + the class of NUL alone */
+	uint32_t ps = pow2_at_least(ns + 2, &ps_log2);  /* + the sinks */
+	*mask = ps * pc - 1;
+	uint32_t size = 256 + 2 * ps * pc;
 	uint8_t *blob = arena_alloc(L->pl->arena, size);
 	memset(blob, 0, size);
 	memcpy(blob, D->cls, 256);
-	memcpy(blob + *acc_off, D->acc, ns);
-	memcpy(blob + *next_off, D->next, 2 * ns * nc); /* BPF is little-endian here too */
+	blob[0] = (uint8_t)nc;
+	uint16_t *next = (uint16_t *)(blob + 256);        /* BPF is little-endian here too */
+	for (uint32_t st = 0; st < ps; st++)
+		for (uint32_t k = 0; k < pc; k++) {
+			uint16_t to = no;
+			if (st == yes || (st < ns && (D->acc[st] & REDFA_NOW)))
+				to = yes;
+			else if (st >= ns || (D->acc[st] & REDFA_DEAD))
+				to = no;
+			else if (k == nc)
+				to = D->acc[st] & REDFA_END ? yes : no;
+			else if (k < nc)
+				to = D->next[st * nc + k];
+			next[st * pc + k] = to;
+		}
 	return ir_rodata_add(L->pl->arena, L->pl->rodata, blob, size, 8);
 }
 
@@ -64,52 +98,38 @@ bool lower_regex(struct lower *L, struct expr *e, ir_reg *out)
 	struct smem s;
 	if (!lower_str(L, e->u.regex.lhs, &s))
 		return false;
-	uint32_t acc_off, next_off;
-	uint32_t off = regex_tables(L, &D, &acc_off, &next_off);
+	uint32_t pc_log2, mask;
+	uint32_t off = regex_tables(L, &D, &pc_log2, &mask);
 
 	ir_reg p = lower_addr(L, s), tab = ir_new_vreg(ir);
-	ir_reg st = ir_new_vreg(ir), i = ir_new_vreg(ir), acc = ir_new_vreg(ir);
-	ir_reg c = ir_new_vreg(ir), t = ir_new_vreg(ir), res = ir_new_vreg(ir);
-	ir_label top = ir_new_label(ir), end = ir_new_label(ir), yes = ir_new_label(ir);
-	ir_label no = ir_new_label(ir), done = ir_new_label(ir);
+	ir_reg st = ir_new_vreg(ir), i = ir_new_vreg(ir), c = ir_new_vreg(ir), t = ir_new_vreg(ir);
+	ir_label top = ir_new_label(ir);
 	ir_emit_ld_map_value(ir, tab, L->pl->rodata, off);
 	ir_emit_mov_imm(ir, st, 0);
 	ir_emit_mov_imm(ir, i, 0);
 	ir_bind_label(ir, top);
-	/* acc = acc[st] */
-	ir_emit_jcc_imm(ir, IR_JGE, st, D.nstates, no);
-	ir_emit_mov(ir, t, tab);
-	ir_emit_alu(ir, IR_ADD, t, st);
-	ir_emit_load(ir, 1, acc, t, (int16_t)acc_off);
-	ir_emit_jcc_imm(ir, IR_JSET, acc, REDFA_NOW, yes);
-	/* c = s[i], up to the buffer's last byte (always its NUL) */
-	ir_emit_jcc_imm(ir, IR_JGE, i, s.width - 1, end);
+	/* c = cls[s[i]] */
 	ir_emit_mov(ir, t, p);
 	ir_emit_alu(ir, IR_ADD, t, i);
 	ir_emit_load(ir, 1, c, t, 0);
-	ir_emit_jcc_imm(ir, IR_JEQ, c, 0, end);
-	ir_emit_jcc_imm(ir, IR_JSET, acc, REDFA_DEAD, no);
-	/* st = next[st * nclasses + cls[c]] */
 	ir_emit_mov(ir, t, tab);
 	ir_emit_alu(ir, IR_ADD, t, c);
 	ir_emit_load(ir, 1, c, t, 0);
-	ir_emit_alu_imm(ir, IR_MUL, st, D.nclasses);
-	ir_emit_alu(ir, IR_ADD, st, c);
-	ir_emit_jcc_imm(ir, IR_JGE, st, (int64_t)D.nstates * D.nclasses, no);
+	/* st = next[(st << pc_log2 | c) & mask]: the mask changes nothing but
+	 * shows the verifier the index is in the table */
+	ir_emit_alu_imm(ir, IR_LSH, st, pc_log2);
+	ir_emit_alu(ir, IR_OR, st, c);
+	ir_emit_alu_imm(ir, IR_AND, st, mask);
 	ir_emit_alu_imm(ir, IR_LSH, st, 1);
 	ir_emit_mov(ir, t, tab);
 	ir_emit_alu(ir, IR_ADD, t, st);
-	ir_emit_load(ir, 2, st, t, (int16_t)next_off);
+	ir_emit_load(ir, 2, st, t, 256);
 	ir_emit_alu_imm(ir, IR_ADD, i, 1);
-	ir_emit_jmp(ir, top);
-	ir_bind_label(ir, end);
-	ir_emit_jcc_imm(ir, IR_JSET, acc, REDFA_END, yes);
-	ir_bind_label(ir, no);
-	ir_emit_mov_imm(ir, res, e->u.regex.negated ? 1 : 0);
-	ir_emit_jmp(ir, done);
-	ir_bind_label(ir, yes);
-	ir_emit_mov_imm(ir, res, e->u.regex.negated ? 0 : 1);
-	ir_bind_label(ir, done);
-	*out = res;
+	ir_emit_jcc_imm(ir, IR_JLT, i, s.width, top);
+	/* st is a sink: no = nstates, yes = nstates + 1 */
+	ir_emit_alu_imm(ir, IR_SUB, st, D.nstates);
+	if (e->u.regex.negated)
+		ir_emit_alu_imm(ir, IR_XOR, st, 1);
+	*out = st;
 	return true;
 }
