@@ -170,12 +170,19 @@ static void check_lvalue(struct checker *C, struct expr *lhs)
 static void check_regex(struct checker *C, struct expr *e)
 {
 	struct redfa_error err;
-	uint32_t ngroups;
-	if (redfa_check(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, &err, &ngroups) !=
-	    REDFA_OK) {
-		diag_error(C->E->diag, D_SEM_REGEX,
-			   e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok,
-			   "regex compilation error (at position %u): %s", err.pos, err.msg);
+	struct redfa dfa;
+	const struct token *at = e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok;
+	switch (redfa_compile(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &dfa, &err)) {
+	case REDFA_OK:
+		break;
+	case REDFA_SYNTAX:
+		diag_error(C->E->diag, D_SEM_REGEX, at, "regex compilation error (at position %u): %s",
+			   err.pos, err.msg);
+		return;
+	case REDFA_TOO_COMPLEX:
+		/* every back end walks the same DFA: refuse it here for all */
+		diag_error(C->E->diag, D_SEM_REGEX, at,
+			   "regular expression too complex (more than %d DFA states)", REDFA_MAX_STATES);
 		return;
 	}
 	C->E->prog->uses_regex = true;

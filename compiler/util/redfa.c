@@ -577,12 +577,6 @@ static struct re *re_parse(struct arena *A, const char *pat, size_t len,
 	return r;
 }
 
-enum redfa_status redfa_check(struct arena *A, const char *pat, size_t len,
-			      struct redfa_error *err, uint32_t *ngroups)
-{
-	return re_parse(A, pat, len, err, ngroups) ? REDFA_OK : REDFA_SYNTAX;
-}
-
 enum redfa_status redfa_compile(struct arena *A, const char *pat, size_t len,
 				uint32_t max_states, struct redfa *out, struct redfa_error *err)
 {

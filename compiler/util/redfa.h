@@ -3,8 +3,9 @@
  * compiled into a DFA, independent of any back end.  The kernel-module
  * back end prints the tables as C (kmod/regex.c), the BPF back end puts
  * them in the program's read-only data and walks them in a bounded loop
- * (bpf/lower_regex.c), and pass 2 compiles every pattern once to report a
- * bad one at its token.
+ * (bpf/lower_regex.c), user-space BPF handlers walk them as they are, and
+ * pass 2 compiles every pattern first to report a bad or too complex one
+ * at its token.
  *
  * The match is a search (some substring matches unless anchored).  A walk:
  * st = 0; for each byte c of the string: if acc[st] & REDFA_NOW: match;
@@ -55,11 +56,6 @@ struct redfa_error {
  * REDFA_MAX_STATES. */
 enum redfa_status redfa_compile(struct arena *A, const char *pat, size_t len,
 				uint32_t max_states, struct redfa *out, struct redfa_error *err);
-
-/* Only the syntax (pass 2): REDFA_OK or REDFA_SYNTAX; *ngroups as in
- * struct redfa. */
-enum redfa_status redfa_check(struct arena *A, const char *pat, size_t len,
-			      struct redfa_error *err, uint32_t *ngroups);
 
 /* Walks the DFA over the NUL-terminated s (the reference of every back
  * end's walk). */
