@@ -3,9 +3,9 @@
  * call (inlined) - statements, and expressions of both types.  This is the
  * dispatcher: kinds of their own go to lower_str.c (comparisons, prints),
  * lower_map.c (globals, arrays, statistics), lower_target.c ($vars),
- * lower_builtin.c (BPF builtins) and lower_fmt.c (sprintf), which call
- * back here for their operands and never each other; all of them use the
- * primitives of lower_mem.c and lower_ctx.c.
+ * lower_builtin.c (BPF builtins), lower_regex.c (=~) and lower_fmt.c
+ * (sprintf), which call back here for their operands and never each
+ * other; all of them use the primitives of lower_mem.c and lower_ctx.c.
  *
  * Arithmetic is 64-bit two's complement like the language's; `/` and `%`
  * test the divisor (`division by 0`) and are signed (ISA v4 sdiv/smod
@@ -605,7 +605,7 @@ bool lower_long(struct lower *L, struct expr *e, ir_reg *out)
 		*out = imm_reg(L, 0);
 		break;
 	case EXPR_REGEX:
-		ok = lower_unsupported(L, e->tok, "regular expression matching (=~)");
+		ok = lower_regex(L, e, out);
 		break;
 	case EXPR_EMBEDDED:
 		ok = lower_unsupported(L, e->tok, "embedded C");

@@ -663,6 +663,14 @@ bool lower_builtin(struct lower *L, struct expr *call, struct lval *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
 	builtin_kernel_fn impl = kernel_impl(fn->bpf_builtin);
+	if (!impl && (!strcmp(fn->bpf_builtin, "matched") || !strcmp(fn->bpf_builtin, "ngroups"))) {
+		diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
+			   "function '%s' is not available in kernel-side handlers of the BPF "
+			   "runtime (probe %s): the DFA that =~ walks there does not track "
+			   "submatches", fn->name, L->bp->dp->pp);
+		L->failed = true;
+		return false;
+	}
 	if (!impl) {
 		diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
 			   "function '%s' (BPF builtin '%s') is not available in kernel-side "

@@ -216,6 +216,10 @@ bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp);
 /* ---- lower_builtin.c ---- */
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 
+/* ---- lower_regex.c ---- */
+/* =~ / !~ as 0/1 into a vreg: a DFA walk over the string. */
+bool lower_regex(struct lower *L, struct expr *e, ir_reg *out);
+
 /* ---- lower_target.c ---- */
 bool lower_target(struct lower *L, struct expr *e, struct lval *out);
 /* (and the context readers of family.h: lower_func_arg, lower_return_value...) */

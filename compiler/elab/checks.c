@@ -5,14 +5,15 @@
  *   - a foreach body must not modify the array it iterates
  *   - break/continue only inside loops
  *   - arrays take at most 9 indexes; @variance's shift is 0..62
- *   - =~ patterns must be valid regular expressions (POSIX ERE)
+ *   - =~ patterns must be valid regular expressions (POSIX ERE as
+ *     util/redfa.c reads them, the compiler both back ends use)
  */
-#include <regex.h>
 #include <string.h>
 
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "session.h"
+#include "util/redfa.h"
 
 #define MAX_ARRAY_INDEXES 9
 #define MAX_PRINT_ARGS 32
@@ -168,16 +169,22 @@ static void check_lvalue(struct checker *C, struct expr *lhs)
 
 static void check_regex(struct checker *C, struct expr *e)
 {
-	regex_t re;
-	int rc = regcomp(&re, e->u.regex.pattern, REG_EXTENDED);
-	if (rc != 0) {
-		char msg[256];
-		regerror(rc, &re, msg, sizeof(msg));
-		diag_error(C->E->diag, D_SEM_REGEX, e->u.regex.pattern_tok,
-			   "regular expression compilation failed: %s", msg);
+	struct redfa_error err;
+	struct redfa dfa;
+	const struct token *at = e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok;
+	switch (redfa_compile(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &dfa, &err)) {
+	case REDFA_OK:
+		break;
+	case REDFA_SYNTAX:
+		diag_error(C->E->diag, D_SEM_REGEX, at, "regex compilation error (at position %u): %s",
+			   err.pos, err.msg);
+		return;
+	case REDFA_TOO_COMPLEX:
+		/* every back end walks the same DFA: refuse it here for all */
+		diag_error(C->E->diag, D_SEM_REGEX, at,
+			   "regular expression too complex (more than %d DFA states)", REDFA_MAX_STATES);
 		return;
 	}
-	regfree(&re);
 	C->E->prog->uses_regex = true;
 }
 

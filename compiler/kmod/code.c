@@ -569,6 +569,18 @@ static struct val km_call(struct km_lower *L, struct expr *e)
 		L->failed = true;
 		return kv_long("0", true);
 	}
+	const char *why = f->embedded ? strstr(f->embedded, "/* kmod: unavailable: ") : NULL;
+	if (why) {
+		/* a tapset function only other back ends implement */
+		why += strlen("/* kmod: unavailable: ");
+		const char *end = strstr(why, " */");
+		kmod_error(L->K, D_TRANS_BUILTIN, e->tok,
+			   "function '%s' is not available on the kernel-module back end (probe %s): %.*s",
+			   f->name, L->probe ? L->probe->dp->pp : "?",
+			   (int)(end ? end - why : (ptrdiff_t)strlen(why)), why);
+		L->failed = true;
+		return kv_long("0", true);
+	}
 	expr_vec *args = &e->u.call.args;
 	struct val *v = arena_new_array(L->K->a, struct val, args->len + 1);
 	for (unsigned i = 0; i < args->len; i++) {

@@ -576,7 +576,7 @@ bool interp_run(struct interp *I, struct bprobe *bp)
 	I->bp = bp;
 	I->actions = I->pending = 0;
 	I->depth = 0;
-	I->match_groups = 0;
+	I->match_groups = -1; /* no match yet: as after a failed one */
 	I->tok_len = I->tok_pos = 0; /* tokenize() state belongs to the hit */
 	clear_error(I);
 	I->fr = frame_new(I, NULL, bp->nslots);

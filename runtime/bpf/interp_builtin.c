@@ -224,7 +224,7 @@ static bool u_matched(ARGS)
 	if (g < 0 || g >= I->match_groups)
 		return interp_errorf(I, NULL, "Attempted to get nonexistent subexpression %lld",
 				     (long long)g);
-	regmatch_t m = I->match[g];
+	regmatch_t m = g < INTERP_MAX_GROUPS ? I->match[g] : (regmatch_t){ -1, -1 };
 	if (m.rm_so < 0)
 		*out = (struct ival){ .s = "", .len = 0 };
 	else
@@ -235,7 +235,9 @@ static bool u_matched(ARGS)
 static bool u_ngroups(ARGS)
 {
 	UNUSED_ARGS;
-	*out = (struct ival){ .n = I->match_groups > 0 ? I->match_groups : 0 };
+	if (I->match_groups < 0)
+		return interp_error(I, NULL, "Attempted to get subexpression count from failed match");
+	*out = (struct ival){ .n = I->match_groups };
 	return true;
 }
 

@@ -311,33 +311,86 @@ static bool eval_print(struct interp *I, struct expr *e, struct ival *out)
 
 /* ------------------------------------------------------------ regex */
 
+/* The pattern as regcomp takes it: a ')' with no '(' open is an ordinary
+ * byte for =~ (util/redfa.c) but an error for the C library. */
+static char *posix_pattern(const char *p, size_t n)
+{
+	char *q = xcalloc(2 * n + 1, 1), *o = q;
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '\\' && i + 1 < n) {
+			*o++ = c;
+			*o++ = p[++i];
+			continue;
+		}
+		if (c == '[') {
+			/* copy the bracket expression whole: ']' first is a member */
+			size_t j = i + 1;
+			if (j < n && p[j] == '^')
+				j++;
+			if (j < n && p[j] == ']')
+				j++;
+			while (j < n && p[j] != ']') {
+				if (p[j] == '[' && j + 1 < n && strchr(":.=", p[j + 1])) {
+					const char *end = strstr(p + j + 2, p[j + 1] == ':' ? ":]" :
+								   p[j + 1] == '.' ? ".]" : "=]");
+					j = end ? (size_t)(end - p) + 2 : n;
+					continue;
+				}
+				j++;
+			}
+			j = j < n ? j + 1 : n;
+			memcpy(o, p + i, j - i);
+			o += j - i;
+			i = j - 1;
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		if (c == ')' && depth-- == 0) {
+			depth = 0;
+			*o++ = '\\';
+		}
+		*o++ = c;
+	}
+	return q;
+}
+
+static struct regex_cache *regex_compiled(struct interp *I, struct expr *e)
+{
+	vec_foreach(&I->regexes, i)
+		if (I->regexes.items[i].e == e)
+			return &I->regexes.items[i];
+	struct regex_cache c = { .e = e };
+	struct redfa_error err;
+	c.dfa_ok = redfa_compile(I->pl->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &c.dfa,
+				 &err) == REDFA_OK;
+	char *pat = posix_pattern(e->u.regex.pattern, e->u.regex.pattern_len);
+	c.ok = regcomp(&c.re, pat, REG_EXTENDED) == 0;
+	free(pat);
+	vec_push_heap(&I->regexes, c);
+	return &vec_last(&I->regexes);
+}
+
 static bool eval_regex(struct interp *I, struct expr *e, struct ival *out)
 {
 	struct ival subj;
 	if (!interp_eval(I, e->u.regex.lhs, &subj))
 		return false;
-	struct regex_cache *rc = NULL;
-	vec_foreach(&I->regexes, i)
-		if (I->regexes.items[i].e == e)
-			rc = &I->regexes.items[i];
-	if (!rc) {
-		struct regex_cache c = { .e = e };
-		c.ok = regcomp(&c.re, e->u.regex.pattern, REG_EXTENDED) == 0;
-		vec_push_heap(&I->regexes, c);
-		rc = &vec_last(&I->regexes);
-	}
-	if (!rc->ok)
-		return interp_error(I, e->tok, "invalid regular expression");
+	struct regex_cache *rc = regex_compiled(I, e);
+	if (!rc->dfa_ok)
+		return interp_error(I, e->tok, "regular expression too complex");
 	struct ival s = interp_str(I, subj.s, subj.len); /* NUL-terminated copy */
-	int r = regexec(&rc->re, s.s, 10, I->match, 0);
-	bool m = r == 0;
+	bool m = redfa_match(&rc->dfa, s.s);
 	if (m) {
 		I->match_subject = s.s;
 		I->match_len = s.len;
-		int g = 0;
-		for (int i = 0; i < 10 && i <= (int)rc->re.re_nsub; i++)
-			g = i + 1;
-		I->match_groups = g;
+		I->match_groups = (int)rc->dfa.ngroups;
+		for (int i = 0; i < INTERP_MAX_GROUPS; i++)
+			I->match[i].rm_so = I->match[i].rm_eo = -1;
+		if (rc->ok)
+			regexec(&rc->re, s.s, INTERP_MAX_GROUPS, I->match, 0);
 	} else {
 		I->match_groups = -1;
 	}

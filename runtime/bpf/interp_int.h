@@ -9,6 +9,7 @@
 
 #include "bpf/interp.h"
 #include "common/format.h"
+#include "util/redfa.h"
 #include "util/vec.h"
 
 enum flow {
@@ -33,11 +34,17 @@ struct pool_chunk {
 	char data[];
 };
 
+/* A pattern compiled twice: util/redfa's DFA decides whether it matches
+ * (as kernel-side handlers do), the C library's regexec finds the groups. */
 struct regex_cache {
 	const struct expr *e;
+	struct redfa dfa;
+	bool dfa_ok;
 	regex_t re;
-	bool ok;
+	bool ok;                           /* re compiled */
 };
+
+#define INTERP_MAX_GROUPS 32           /* groups whose text matched() returns */
 
 struct interp {
 	struct urt *u;
@@ -58,8 +65,8 @@ struct interp {
 	VEC(struct regex_cache) regexes;
 	const char *match_subject;
 	uint32_t match_len;
-	regmatch_t match[10];
-	int match_groups;                  /* -1: last match failed; 0: none yet */
+	regmatch_t match[INTERP_MAX_GROUPS];
+	int match_groups;                  /* ngroups(); -1: the last match failed or none yet */
 	/* tokenize() state */
 	char *tok_buf;
 	uint32_t tok_pos, tok_len;
