@@ -116,9 +116,11 @@ static bool k_mono_ns(ARGS)
 	return true;
 }
 
+/* CLOCK_BOOTTIME plus the realtime - boottime offset that the session
+ * keeps fresh in the header (runtime/bpf/wallclock.h). */
 static ir_reg wall_ns(struct lower *L)
 {
-	ir_reg r = helper0(L, BPF_FUNC_ktime_get_ns), h = lower_head(L), o = ir_new_vreg(L->ir);
+	ir_reg r = helper0(L, BPF_FUNC_ktime_get_boot_ns), h = lower_head(L), o = ir_new_vreg(L->ir);
 	ir_emit_load(L->ir, 8, o, h, RT_OFF_WALL);
 	ir_emit_alu(L->ir, IR_ADD, r, o);
 	return r;
@@ -524,7 +526,7 @@ static bool k_substr(ARGS)
 	ir_emit_mov(ir, len, rest);
 	ir_bind_label(ir, fits);
 	/* bounds the verifier can see: start in [0, width), len in [1, width) */
-	ir_emit_alu_imm(ir, IR_AND, start, (int64_t)lw_align8(s.width) * 2 - 1);
+	ir_emit_alu_imm(ir, IR_AND, start, lw_cover_mask(s.width));
 	ir_label l1 = ir_new_label(ir), l2 = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JLT, start, s.width, l1);
 	ir_emit_jmp(ir, done);

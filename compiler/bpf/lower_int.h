@@ -115,6 +115,16 @@ static inline uint32_t lw_align8(uint32_t x)
 	return (x + 7) & ~7u;
 }
 
+/* The smallest 2^k - 1 covering every offset in [0, x): an AND with it
+ * bounds a register for the verifier and changes no value below x. */
+static inline uint32_t lw_cover_mask(uint32_t x)
+{
+	uint32_t m = 1;
+	while (m < x)
+		m <<= 1;
+	return m - 1;
+}
+
 /* ---- lower_mem.c: primitives (and lower_unsupported, family.h) ---- */
 /* `size` bytes of the stack values region (see lower_mem.c). */
 int16_t lower_stack(struct lower *L, uint32_t size);
