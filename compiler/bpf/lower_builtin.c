@@ -407,6 +407,32 @@ static bool k_cpu_clock(ARGS)
 	return true;
 }
 
+/*
+ * task_pt_regs(task): bpf_task_pt_regs wants a task pointer the verifier
+ * trusts, which a script's long is not; the current task is the one
+ * bpf_get_current_task_btf() returns, so the argument is compared with it
+ * (user_long() and friends ask for the current task through
+ * probing_32bit_app).  Any other task is a run-time error.
+ */
+static bool k_task_pt_regs(ARGS)
+{
+	bool ok;
+	ir_reg t = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	struct ir *ir = L->ir;
+	ir_reg cur = helper0(L, BPF_FUNC_get_current_task_btf), r = ir_new_vreg(ir);
+	ir_label same = ir_new_label(ir);
+	ir_emit_jcc(ir, IR_JEQ, t, cur, same);
+	lower_raise(L, call->tok,
+		    "task_pt_regs: only the current task's registers can be reached from BPF (task {addr})",
+		    ES_ADDR, t, IR_NOREG, NULL);
+	ir_bind_label(ir, same);
+	ir_call_helper(ir, r, BPF_FUNC_task_pt_regs, ir_arg_reg(cur));
+	*out = reg_val(r);
+	return true;
+}
+
 /* x86_64 pt_regs offsets by register name (registers.stp's table) */
 static int reg_offset(const char *name, bool *low32)
 {
@@ -617,6 +643,7 @@ static const struct {
 	{ "execname", k_execname },
 	{ "target", k_target },
 	{ "current_task", k_task_current },
+	{ "task_pt_regs", k_task_pt_regs },
 	{ "gettimeofday_ns", k_time_ns },
 	{ "gettimeofday_us", k_time_us },
 	{ "gettimeofday_ms", k_time_ms },
