@@ -171,6 +171,17 @@ static bool const_string(struct lower *L, struct lval *out, const char *s)
 	return true;
 }
 
+static bool k_tz_name(ARGS) { (void)call; return const_string(L, out, L->pl->tz_name); }
+
+static bool k_tz_gmtoff(ARGS)
+{
+	(void)call;
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, L->pl->tz_gmtoff);
+	*out = reg_val(r);
+	return true;
+}
+
 static bool k_pp(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pp); }
 static bool k_pn(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pn); }
 
@@ -619,10 +630,35 @@ static bool k_text_strn(ARGS)
 	return true;
 }
 
+static bool k_buffer_quoted(ARGS)
+{
+	struct expr *u = arg(call, 3);
+	if (u->kind != EXPR_NUMBER)
+		return lower_unsupported(L, call->tok, "_buffer_quoted with a memory kind that is not a literal");
+	bool ok;
+	ir_reg addr = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	ir_reg inlen = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	ir_reg outlen = lower_long_tmp(L, arg(call, 2), &ok);
+	if (!ok)
+		return false;
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct smem m = lower_mem(L, w, false);
+	m.width = w;
+	if (!lower_escape_buffer(L, call->tok, addr, inlen, outlen, u->u.num != 0, m))
+		return false;
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
 static const struct {
 	const char *name;
 	builtin_kernel_fn fn;
 } table[] = {
+	{ "buffer_quoted", k_buffer_quoted },
 	{ "text_strn", k_text_strn },
 	{ "maxstringlen", k_maxstringlen },
 	{ "is_return", k_is_return },
@@ -653,6 +689,8 @@ static const struct {
 	{ "ktime_get_ns", k_mono_ns },
 	{ "jiffies", k_jiffies },
 	{ "hz", k_hz },
+	{ "tz_gmtoff", k_tz_gmtoff },
+	{ "tz_name", k_tz_name },
 	{ "pp", k_pp },
 	{ "pn", k_pn },
 	{ "exit", k_exit },

@@ -200,6 +200,10 @@ void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos
 /* text_strn: escape_text(dst, s, 0, outlen, quoted). */
 bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
 		  bool quoted, struct smem dst);
+/* _buffer_quoted: inlen bytes at addr (user or kernel memory; inlen is
+ * clamped in place) escaped quoted, NULs as data, budget outlen */
+bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, ir_reg inlen,
+			 ir_reg outlen, bool user, struct smem dst);
 
 /* ---- lower_fmt.c: sprintf ---- */
 /* sprintf / sprint forms into dst: bpf_snprintf where it formats the same */
