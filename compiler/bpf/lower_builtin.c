@@ -116,9 +116,11 @@ static bool k_mono_ns(ARGS)
 	return true;
 }
 
+/* CLOCK_BOOTTIME plus the realtime - boottime offset that the session
+ * keeps fresh in the header (runtime/bpf/wallclock.h). */
 static ir_reg wall_ns(struct lower *L)
 {
-	ir_reg r = helper0(L, BPF_FUNC_ktime_get_ns), h = lower_head(L), o = ir_new_vreg(L->ir);
+	ir_reg r = helper0(L, BPF_FUNC_ktime_get_boot_ns), h = lower_head(L), o = ir_new_vreg(L->ir);
 	ir_emit_load(L->ir, 8, o, h, RT_OFF_WALL);
 	ir_emit_alu(L->ir, IR_ADD, r, o);
 	return r;
@@ -166,6 +168,17 @@ static bool const_string(struct lower *L, struct lval *out, const char *s)
 	m.width = len + 1;
 	lower_str_literal(L, m, s, len);
 	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_tz_name(ARGS) { (void)call; return const_string(L, out, L->pl->tz_name); }
+
+static bool k_tz_gmtoff(ARGS)
+{
+	(void)call;
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, L->pl->tz_gmtoff);
+	*out = reg_val(r);
 	return true;
 }
 
@@ -406,6 +419,32 @@ static bool k_cpu_clock(ARGS)
 	return true;
 }
 
+/*
+ * task_pt_regs(task): bpf_task_pt_regs wants a task pointer the verifier
+ * trusts, which a script's long is not; the current task is the one
+ * bpf_get_current_task_btf() returns, so the argument is compared with it
+ * (user_long() and friends ask for the current task through
+ * probing_32bit_app).  Any other task is a run-time error.
+ */
+static bool k_task_pt_regs(ARGS)
+{
+	bool ok;
+	ir_reg t = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	struct ir *ir = L->ir;
+	ir_reg cur = helper0(L, BPF_FUNC_get_current_task_btf), r = ir_new_vreg(ir);
+	ir_label same = ir_new_label(ir);
+	ir_emit_jcc(ir, IR_JEQ, t, cur, same);
+	lower_raise(L, call->tok,
+		    "task_pt_regs: only the current task's registers can be reached from BPF (task {addr})",
+		    ES_ADDR, t, IR_NOREG, NULL);
+	ir_bind_label(ir, same);
+	ir_call_helper(ir, r, BPF_FUNC_task_pt_regs, ir_arg_reg(cur));
+	*out = reg_val(r);
+	return true;
+}
+
 /* x86_64 pt_regs offsets by register name (registers.stp's table) */
 static int reg_offset(const char *name, bool *low32)
 {
@@ -525,7 +564,7 @@ static bool k_substr(ARGS)
 	ir_emit_mov(ir, len, rest);
 	ir_bind_label(ir, fits);
 	/* bounds the verifier can see: start in [0, width), len in [1, width) */
-	ir_emit_alu_imm(ir, IR_AND, start, (int64_t)lw_align8(s.width) * 2 - 1);
+	ir_emit_alu_imm(ir, IR_AND, start, lw_cover_mask(s.width));
 	ir_label l1 = ir_new_label(ir), l2 = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JLT, start, s.width, l1);
 	ir_emit_jmp(ir, done);
@@ -592,10 +631,35 @@ static bool k_text_strn(ARGS)
 	return true;
 }
 
+static bool k_buffer_quoted(ARGS)
+{
+	struct expr *u = arg(call, 3);
+	if (u->kind != EXPR_NUMBER)
+		return lower_unsupported(L, call->tok, "_buffer_quoted with a memory kind that is not a literal");
+	bool ok;
+	ir_reg addr = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	ir_reg inlen = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	ir_reg outlen = lower_long_tmp(L, arg(call, 2), &ok);
+	if (!ok)
+		return false;
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct smem m = lower_mem(L, w, false);
+	m.width = w;
+	if (!lower_escape_buffer(L, call->tok, addr, inlen, outlen, u->u.num != 0, m))
+		return false;
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
 static const struct {
 	const char *name;
 	builtin_kernel_fn fn;
 } table[] = {
+	{ "buffer_quoted", k_buffer_quoted },
 	{ "text_strn", k_text_strn },
 	{ "maxstringlen", k_maxstringlen },
 	{ "is_return", k_is_return },
@@ -616,6 +680,7 @@ static const struct {
 	{ "execname", k_execname },
 	{ "target", k_target },
 	{ "current_task", k_task_current },
+	{ "task_pt_regs", k_task_pt_regs },
 	{ "gettimeofday_ns", k_time_ns },
 	{ "gettimeofday_us", k_time_us },
 	{ "gettimeofday_ms", k_time_ms },
@@ -625,6 +690,8 @@ static const struct {
 	{ "ktime_get_ns", k_mono_ns },
 	{ "jiffies", k_jiffies },
 	{ "hz", k_hz },
+	{ "tz_gmtoff", k_tz_gmtoff },
+	{ "tz_name", k_tz_name },
 	{ "pp", k_pp },
 	{ "pn", k_pn },
 	{ "exit", k_exit },

@@ -204,12 +204,15 @@ void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos
 
 /* ------------------------------------------------------------ sprintf */
 
-bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
-		  bool quoted, struct smem dst)
+/* fmtbuf.in holds the input (what load() put there, or "" when it fails
+ * after reporting); escape it with flags into dst */
+static bool escape_run(struct lower *L, const struct token *tok, ir_reg outlen, ir_reg flags,
+		       struct smem dst,
+		       void (*load)(struct lower *L, ir_reg in, void *arg), void *arg)
 {
 	struct ir *ir = L->ir;
 	if (!feature_available(FEATURE_BPF_LOOP))
-		return lower_unsupported(L, tok, "text_strn without bpf_loop (kernel before 5.17)");
+		return lower_unsupported(L, tok, "text escaping without bpf_loop (kernel before 5.17)");
 	struct ir_func *begin = lower_fb_helper(L, "fmt_esc_begin"), *unit = lower_fb_helper(L, "fmt_esc_unit"),
 		       *end = lower_fb_helper(L, "fmt_esc_end");
 	if (!begin || !unit || !end)
@@ -217,14 +220,11 @@ bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_re
 	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
 	int16_t slot;
 	ir_reg fb = lower_fb_lookup(L, fail, &slot);
-	/* the input, zero-padded, into fmtbuf.in */
 	ir_reg in = ir_new_vreg(ir);
 	ir_emit_mov(ir, in, fb);
 	ir_emit_alu_imm(ir, IR_ADD, in, FMT_HELPERS_IN(L->pl->lim.maxstringlen));
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, ir_arg_reg(in),
-		       ir_arg_imm(lw_align8(s.width)), ir_arg_reg(lower_addr(L, s)));
-	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(outlen),
-		     ir_arg_imm(quoted ? ESCAPE_F_QUOTED : 0));
+	load(L, in, arg);
+	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(outlen), ir_arg_reg(flags));
 	/* the callback finds fmtbuf through its context: the key's slot,
 	 * which now holds the value's address */
 	ir_emit_store(ir, 8, IR_FP, slot, fb);
@@ -242,4 +242,66 @@ bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_re
 	lower_zero(L, dst, dst.width);
 	ir_bind_label(ir, done);
 	return true;
+}
+
+/* the input string, zero-padded, into fmtbuf.in */
+static void load_string(struct lower *L, ir_reg in, void *arg)
+{
+	struct smem *s = arg;
+	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_probe_read_kernel, ir_arg_reg(in),
+		       ir_arg_imm(lw_align8(s->width)), ir_arg_reg(lower_addr(L, *s)));
+}
+
+bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
+		  bool quoted, struct smem dst)
+{
+	ir_reg flags = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, flags, quoted ? ESCAPE_F_QUOTED : 0);
+	return escape_run(L, tok, outlen, flags, dst, load_string, &s);
+}
+
+struct buffer_in {
+	const struct token *tok;
+	ir_reg addr, n;    /* n already clamped to 1 .. MAXSTRINGLEN-1 */
+	bool user;
+};
+
+/* n bytes of kernel or user memory into fmtbuf.in; a fault is the string
+ * copy error of kernel_string_n / user_string_n */
+static void load_buffer(struct lower *L, ir_reg in, void *arg)
+{
+	struct buffer_in *b = arg;
+	struct ir *ir = L->ir;
+	ir_reg rc = ir_new_vreg(ir);
+	ir_call_helper(ir, rc, b->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+		       ir_arg_reg(in), ir_arg_reg(b->n), ir_arg_reg(b->addr));
+	ir_label good = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JEQ, rc, 0, good);
+	if (b->user)
+		lower_raise(L, b->tok, "user string copy fault {err} at {addr} [man error::fault]",
+			    ES_ERRNO_ADDR, rc, b->addr, NULL);
+	else
+		lower_raise(L, b->tok, "kernel string copy fault at {addr} [man error::fault]", ES_ADDR,
+			    b->addr, IR_NOREG, NULL);
+	ir_bind_label(ir, good);
+}
+
+bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, ir_reg inlen,
+			 ir_reg outlen, bool user, struct smem dst)
+{
+	struct ir *ir = L->ir;
+	int64_t max = (int64_t)L->pl->lim.maxstringlen - 1;
+	/* inlen <= 0 or above MAXSTRINGLEN-1: MAXSTRINGLEN-1 */
+	ir_label keep = ir_new_label(ir), set = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLE, inlen, 0, set);
+	ir_emit_jcc_imm(ir, IR_JSLE, inlen, max, keep);
+	ir_bind_label(ir, set);
+	ir_emit_mov_imm(ir, inlen, max);
+	ir_bind_label(ir, keep);
+	ir_reg flags = ir_new_vreg(ir);
+	ir_emit_mov(ir, flags, inlen);
+	ir_emit_alu_imm(ir, IR_LSH, flags, 16);
+	ir_emit_alu_imm(ir, IR_OR, flags, ESCAPE_F_QUOTED | ESCAPE_F_BUFFER);
+	struct buffer_in b = { tok, addr, inlen, user };
+	return escape_run(L, tok, outlen, flags, dst, load_buffer, &b);
 }

@@ -115,6 +115,16 @@ static inline uint32_t lw_align8(uint32_t x)
 	return (x + 7) & ~7u;
 }
 
+/* The smallest 2^k - 1 covering every offset in [0, x): an AND with it
+ * bounds a register for the verifier and changes no value below x. */
+static inline uint32_t lw_cover_mask(uint32_t x)
+{
+	uint32_t m = 1;
+	while (m < x)
+		m <<= 1;
+	return m - 1;
+}
+
 /* ---- lower_mem.c: primitives (and lower_unsupported, family.h) ---- */
 /* `size` bytes of the stack values region (see lower_mem.c). */
 int16_t lower_stack(struct lower *L, uint32_t size);
@@ -190,6 +200,10 @@ void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos
 /* text_strn: escape_text(dst, s, 0, outlen, quoted). */
 bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_reg outlen,
 		  bool quoted, struct smem dst);
+/* _buffer_quoted: inlen bytes at addr (user or kernel memory; inlen is
+ * clamped in place) escaped quoted, NULs as data, budget outlen */
+bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, ir_reg inlen,
+			 ir_reg outlen, bool user, struct smem dst);
 
 /* ---- lower_fmt.c: sprintf ---- */
 /* sprintf / sprint forms into dst: bpf_snprintf where it formats the same */

@@ -470,23 +470,60 @@ ir_reg lower_str_len(struct lower *L, struct smem s)
 	return n;
 }
 
+/*
+ * dst = a . b, cut to dst.width - 1 bytes (MAXSTRINGLEN semantics).
+ *
+ * b is copied to a variable offset (strlen(a)) with a variable budget
+ * (what is left of dst), and the verifier checks such a write as the
+ * largest offset plus the largest size, which it cannot correlate.  So
+ * either the widths make that sum fit (the budget is then clamped to
+ * b.width, which is also all b can hold), or both operands go through a
+ * staging buffer twice dst's width, where a fixed budget of dst.width
+ * fits after any offset below dst.width, and the first dst.width - 1
+ * bytes of it are copied back.
+ */
 void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b)
 {
 	struct ir *ir = L->ir;
+	uint32_t w = dst.width;
+	uint32_t first = a.width < w ? a.width : w;
+	bool direct = first - 1 + b.width <= w;
 	bool in_place = dst.base == a.base && dst.off == a.off;
-	if (!in_place)
-		lower_zero(L, dst, dst.width);
-	uint32_t first = a.width < dst.width ? a.width : dst.width;
-	ir_reg n = read_str(L, lower_addr_arg(L, dst), first, lower_addr(L, a));
-	/* b goes at dst + n - 1, at most dst.width - (n - 1) bytes with its NUL */
-	ir_reg off = ir_new_vreg(ir), rem = ir_new_vreg(ir), p = lower_addr(L, dst);
+	uint32_t mark = L->scratch_off;
+	struct smem st = dst;
+	if (!direct) {
+		st = lower_mem(L, 2 * w, false);
+		lower_zero(L, st, w);
+	} else if (!in_place) {
+		lower_zero(L, dst, w);
+	}
+	ir_reg n = read_str(L, lower_addr_arg(L, st), first, lower_addr(L, a));
+	/* b goes at st + n - 1 */
+	ir_reg off = ir_new_vreg(ir), p = lower_addr(L, st);
 	ir_emit_mov(ir, off, n);
 	ir_emit_alu_imm(ir, IR_SUB, off, 1);
 	ir_emit_alu(ir, IR_ADD, p, off);
-	ir_emit_mov_imm(ir, rem, dst.width);
-	ir_emit_alu(ir, IR_SUB, rem, off);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(p), ir_arg_reg(rem),
+	if (direct) {
+		/* min(w - off, b.width) bytes with its NUL */
+		ir_reg rem = ir_new_vreg(ir);
+		ir_label fits = ir_new_label(ir);
+		ir_emit_mov_imm(ir, rem, w);
+		ir_emit_alu(ir, IR_SUB, rem, off);
+		ir_emit_jcc_imm(ir, IR_JLE, rem, b.width, fits);
+		ir_emit_mov_imm(ir, rem, b.width);
+		ir_bind_label(ir, fits);
+		ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(p),
+			       ir_arg_reg(rem), ir_arg_reg(lower_addr(L, b)));
+		return;
+	}
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(p), ir_arg_imm(w),
 		       ir_arg_reg(lower_addr(L, b)));
+	/* bytes past the joined text are zero in [0, w): dst stays zero-padded */
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel, lower_addr_arg(L, dst), ir_arg_imm(w),
+		       ir_arg_reg(lower_addr(L, st)));
+	ir_emit_store_imm(ir, 1, dst.base, (int16_t)(dst.off + (int32_t)w - 1), 0);
+	/* the staging buffer is dead: later temporaries of the statement reuse it */
+	L->scratch_off = mark;
 }
 
 /* ------------------------------------------------------------ evaluation */

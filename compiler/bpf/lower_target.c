@@ -95,8 +95,18 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 		*out = (struct lval){ .kind = LV_STR, .str = m };
 		return true;
 	}
-	if (acc->base == ACCESS_VARS)
-		return lower_unsupported(L, e->tok, "$$vars/$$parms/$$locals");
+	if (acc->base == ACCESS_VARS) {
+		/* the family's sprintf over its context values, if it gives one */
+		if (!acc->vars_sprintf)
+			return lower_unsupported(L, e->tok, "$$vars/$$parms/$$locals");
+		uint32_t w = L->pl->lim.maxstringlen;
+		struct smem m = lower_mem(L, w, false);
+		m.width = w;
+		if (!lower_str_into(L, acc->vars_sprintf, m))
+			return false;
+		*out = (struct lval){ .kind = LV_STR, .str = m };
+		return true;
+	}
 	if (acc->pretty || acc->is_string)
 		return lower_unsupported(L, e->tok, "pretty-printing target variables ($ and $$)");
 	ir_reg v;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -764,6 +765,21 @@ static int target_hz(struct session *s)
 	return hz > 0 ? (int)hz : 250;
 }
 
+/* The translator's time zone, fixed at pass 3 for both sides of the run
+ * (SystemTap takes it from the translator's local time now). */
+static void local_zone(struct bpf_plan *pl)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	tzset();
+	if (!localtime_r(&now, &tm)) {
+		pl->tz_name = "UTC";
+		return;
+	}
+	pl->tz_gmtoff = -(int64_t)tm.tm_gmtoff;
+	pl->tz_name = arena_strdup(pl->arena, tm.tm_zone && *tm.tm_zone ? tm.tm_zone : "UTC");
+}
+
 struct bpf_plan *plan_build(struct session *s, struct program *p)
 {
 	struct bpf_plan *pl = arena_new_obj(s->arena, struct bpf_plan);
@@ -775,6 +791,7 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	int n = libbpf_num_possible_cpus();
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
+	local_zone(pl);
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);

@@ -96,6 +96,9 @@ struct target_access {
 	const struct target_access *inner; /* ACCESS_ENTRY: the value saved at entry */
 	bool writable;               /* the family lets scripts assign it without -g
 	                              * (procfs $value in read probes) */
+	struct expr *vars_sprintf;   /* ACCESS_VARS: the same text as an sprintf over
+	                              * the context values, for back ends without a
+	                              * $$vars lowering of their own (NULL: none) */
 };
 
 struct derived_probe {

@@ -98,6 +98,48 @@ static void alternatives(struct elab *E, const struct target_tracepoint *tp, str
 	strbuf_free(&sb);
 }
 
+/* $$vars and $$parms as sprintf("a=%p b=%#x", $a, $b): every argument in
+ * prototype order, pointers as %p, other values as %#x (what kmod_vars
+ * prints); $$locals is "" (a tracepoint has no locals). */
+static struct expr *vars_sprintf(struct elab *E, const struct target_tracepoint *tp,
+				 const struct expr *at, bool locals)
+{
+	if (locals || !tp->nargs) {
+		struct expr *none = ast_string(E->arena, at->tok, "", 0);
+		none->type = TYPE_STRING;
+		return none;
+	}
+	struct print_format *pf = arena_new_obj(E->arena, struct print_format);
+	struct strbuf fmt = STRBUF_INIT;
+	pf->flags = PRINT_TO_STRING | PRINT_FORMAT;
+	pf->name = "sprintf";
+	pf->format_tok = at->tok;
+	for (uint32_t i = 0; i < tp->nargs; i++) {
+		const struct target_param *p = &tp->args[i];
+		strbuf_printf(&fmt, "%s%s=%s", i ? " " : "", p->name, p->is_pointer ? "%p" : "%#x");
+		struct expr *a = ast_expr_new(E->arena, EXPR_TARGET, at->tok);
+		struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+		acc->base = ACCESS_TP_ARG;
+		acc->index = (int)i;
+		acc->base_size = p->size;
+		acc->base_signed = p->is_signed;
+		acc->ctype = p->ctype;
+		acc->btf_id = p->btf_type_id;
+		acc->module = "kernel";
+		a->u.target.name = arena_printf(E->arena, "$%s", p->name);
+		a->u.target.resolved = acc;
+		a->type = TYPE_LONG;
+		vec_push(E->arena, &pf->args, a);
+	}
+	pf->format_len = (uint32_t)fmt.len;
+	pf->format = arena_strndup(E->arena, strbuf_str(&fmt), fmt.len);
+	strbuf_free(&fmt);
+	struct expr *e = ast_expr_new(E->arena, EXPR_PRINT, at->tok);
+	e->u.print = pf;
+	e->type = TYPE_STRING;
+	return e;
+}
+
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	if (e->kind != EXPR_TARGET)
@@ -122,6 +164,8 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	if (!strcmp(name, "$$vars") || !strcmp(name, "$$parms") || !strcmp(name, "$$locals")) {
 		acc->base = ACCESS_VARS;
 		acc->is_string = true;
+		if (tp->args_known)
+			acc->vars_sprintf = vars_sprintf(E, tp, e, name[2] == 'l');
 		e->type = TYPE_STRING;
 		e->u.target.resolved = acc;
 		return true;

@@ -123,9 +123,10 @@ FMT_HELPER long fmt_esc_begin(char *fb, int64_t outlen, uint64_t flags)
 {
 	uint32_t msl = ctap_fmt_msl;
 
-	/* inlen 0: up to the NUL (the input is a zero-padded string) */
-	escape_begin((struct escape_state *)(fb + FMT_HELPERS_STATE(msl)), 0, outlen,
-		     (unsigned)flags, msl);
+	/* inlen (flags >> 16) 0: up to the NUL (the input is a zero-padded
+	 * string); else that many bytes (ESCAPE_F_BUFFER: NULs are data) */
+	escape_begin((struct escape_state *)(fb + FMT_HELPERS_STATE(msl)),
+		     (int64_t)(flags >> 16), outlen, (unsigned)(flags & 0xffff), msl);
 	return 0;
 }
 

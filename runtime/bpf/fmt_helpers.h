@@ -19,6 +19,7 @@
  *                                     the new pos (at most msl - 1)
  *   fmt_char(fb, pos, value, spec)    format_char() (%c, %#c) likewise
  *   fmt_esc_begin(fb, outlen, flags)  escape_begin() over in[], into out[]
+ *                                     (flags >> 16: inlen, 0 = up to the NUL)
  *   fmt_esc_unit(index, ctx)          bpf_loop callback: one escape_step();
  *                                     ctx points at a stack slot holding fb;
  *                                     returns 1 when the text is done

@@ -135,6 +135,15 @@ static bool u_pp(ARGS)
 	return true;
 }
 
+static bool u_tz_gmtoff(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = I->pl->tz_gmtoff }; return true; }
+
+static bool u_tz_name(ARGS)
+{
+	UNUSED_ARGS;
+	*out = interp_cstr(I, I->pl->tz_name);
+	return true;
+}
+
 static bool u_pn(ARGS)
 {
 	UNUSED_ARGS;
@@ -414,6 +423,8 @@ static const struct {
 	{ "ktime_get_ns", u_mono_ns },
 	{ "jiffies", u_jiffies },
 	{ "HZ", u_hz },
+	{ "tz_gmtoff", u_tz_gmtoff },
+	{ "tz_name", u_tz_name },
 	{ "pp", u_pp },
 	{ "pn", u_pn },
 	{ "strlen", u_strlen },

@@ -41,7 +41,7 @@ struct rt_head {
 	uint64_t skipped;     /* skipped probe hits (reentrancy) */
 	uint64_t seq;         /* array insertion sequence */
 	uint64_t target;      /* target() */
-	uint64_t wall;        /* realtime - monotonic clock, ns (gettimeofday_*) */
+	uint64_t wall;        /* realtime - boottime clock, ns (gettimeofday_*; wallclock.h) */
 	uint64_t spare[2];
 };
 

@@ -31,6 +31,7 @@
 #include "bpf/record.h"
 #include "bpf/ringbuf.h"
 #include "bpf/urt.h"
+#include "bpf/wallclock.h"
 #include "diag/diag.h"
 #include "session.h"
 #include "util/arena.h"
@@ -53,6 +54,7 @@ struct run_ctx {
 	struct record_printer *rp;
 	struct utimer *timers;
 	uint32_t ntimers;
+	struct wallclock wall;
 	bool attach_failed;
 	double t_start;
 };
@@ -193,15 +195,6 @@ static bool start_kernel(struct run_ctx *rc)
 	return run_attach_programs(rc->t, rc->lc, (int64_t)rc->u->head->target);
 }
 
-static void set_wall_offset(struct urt *u)
-{
-	struct timespec r, m;
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	int64_t off = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-	u->head->wall = (uint64_t)off;
-}
-
 /* ------------------------------------------------------------ the session */
 
 static void final_warnings(struct run_ctx *rc)
@@ -248,7 +241,7 @@ static bool child_report(struct run_ctx *rc, enum loop_end end)
 
 bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *pl)
 {
-	struct run_ctx rc = { .s = s, .t = t, .pl = pl };
+	struct run_ctx rc = { .s = s, .t = t, .pl = pl, .wall = { .fd = -1 } };
 	bool ok = false;
 	enum loop_end end = LOOP_END_REQUEST;
 	rc.lp = loop_open();
@@ -264,13 +257,17 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 		goto out;
 	if (t && t->progs.len && (!run_create_maps(t, rc.lc) || !load_kernel(&rc)))
 		goto out;
-	set_wall_offset(rc.u);
 	rc.u->lp = rc.lp;
 	rc.rp = record_printer_new(rc.u, t);
 	rc.I = interp_new(rc.u);
 	if (!urt_init_globals(rc.u))
 		goto out;
 	rc.u->head->target = (uint64_t)s->opts.target_pid;
+	/* After the globals: they share the map value with the header. */
+	if (wallclock_start(&rc.wall, rc.lp, &rc.u->head->wall) < 0) {
+		static const char w[] = "the wall clock of kernel-side handlers will not follow clock changes";
+		urt_warn(rc.u, w, sizeof(w) - 1);
+	}
 	if (s->opts.cmd) {
 		pid_t pid = loop_spawn(rc.lp, s->opts.cmd);
 		if (pid < 0) {
@@ -340,6 +337,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	    end != LOOP_END_ERROR && s->diag.errors == 0)
 		ok = true;
 out:
+	wallclock_stop(&rc.wall);
 	interp_free(rc.I);
 	record_printer_free(rc.rp);
 	ringbuf_close(rc.rb);

@@ -137,6 +137,8 @@ struct bpf_plan {
 	uint32_t scratch_size;
 	int ncpus;                    /* possible CPUs (per-CPU value arrays) */
 	int hz;                       /* CONFIG_HZ of the target (jiffies) */
+	int64_t tz_gmtoff;            /* seconds west of UTC where stap runs (tz_gmtoff) */
+	const char *tz_name;          /* its abbreviation (tz_name) */
 };
 
 static inline struct bvar *plan_var(const struct vardecl *v)

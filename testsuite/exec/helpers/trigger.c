@@ -6,6 +6,7 @@
  *   trigger sleep N MS    N sleeps of MS milliseconds (context switches)
  *   trigger spin MS       burn the CPU for MS milliseconds
  *   trigger open PATH N   N openat(PATH) calls (failures are fine)
+ *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
  *   trigger exit N        exit with status N
  *   trigger kill SIG      kill itself with SIG
  *
@@ -55,6 +56,15 @@ int main(int argc, char **argv)
 				if (fd >= 0)
 					close(fd);
 			}
+			i += 2;
+		} else if (!strcmp(op, "write")) {
+			long n = i + 2 < argc ? atol(argv[i + 2]) : 1;
+			int fd = open("/dev/null", O_WRONLY);
+			for (long k = 0; fd >= 0 && k < n; k++)
+				if (write(fd, argv[i + 1], strlen(argv[i + 1])) < 0)
+					break;
+			if (fd >= 0)
+				close(fd);
 			i += 2;
 		} else if (!strcmp(op, "exit")) {
 			return (int)a;
