@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "bpfmc/budget.h"
 #include "bpfmc/ir.h"
 #include "bpf/rtdata.h"
 #include "diag/diag.h"
@@ -60,6 +61,26 @@ static int64_t define_num(struct session *s, const char *name, int64_t dflt)
 	return x;
 }
 
+/* A verifier limit lowered with -D (a test of a stricter kernel): only
+ * downwards, within [lo, hi]; anything else is an error, not ignored. */
+static void budget_limit(struct session *s, const char *name, int64_t lo, int64_t hi,
+			 uint32_t *limit)
+{
+	const char *v = plan_define(s, name);
+	if (!v)
+		return;
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 0);
+	if (!*v || errno || *end || x < lo || x > hi) {
+		diag_report(&s->diag, DIAG_ERROR, D_TRANS_LIMIT, NULL,
+			    "-D %s=%s: must be a number from %lld to %lld (the kernel's limit)",
+			    name, v, (long long)lo, (long long)hi);
+		return;
+	}
+	*limit = (uint32_t)x;
+}
+
 static void limits_init(struct bpf_plan *pl)
 {
 	struct session *s = pl->s;
@@ -77,6 +98,10 @@ static void limits_init(struct bpf_plan *pl)
 	l->hist_width = define_num(s, "HIST_WIDTH", 50);
 	l->hist_elision = define_num(s, "HIST_ELISION", 2);
 	l->no_action_limit = s->opts.suppress_time_limits;
+	l->stack_limit = BUDGET_STACK_MAX;
+	l->insn_limit = BUDGET_INSNS_MAX;
+	budget_limit(s, "BPF_STACK_LIMIT", 64, BUDGET_STACK_MAX, &l->stack_limit);
+	budget_limit(s, "BPF_INSN_LIMIT", 16, BUDGET_INSNS_MAX, &l->insn_limit);
 	int mb = s->opts.bufsize_mb > 0 ? s->opts.bufsize_mb : 1;
 	l->ringbuf_bytes = (uint32_t)(mb > 1024 ? 1024 : mb) << 20;
 }
@@ -744,11 +769,11 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	pl->s = s;
 	pl->prog = p;
 	pl->arena = s->arena;
+	struct diag_mark before = diag_mark(&s->diag);
 	limits_init(pl);
 	int n = libbpf_num_possible_cpus();
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
-	struct diag_mark before = diag_mark(&s->diag);
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);
