@@ -302,6 +302,19 @@ static void prog_setup(struct bpf_translation *t, struct kprog *kp, uint32_t idx
 	}
 	snprintf(name, sizeof(name), "p%u_%s", idx, what);
 	kp->ir = ir_new(pl->arena, &pl->s->diag, &t->tagger, arena_strdup(pl->arena, name), type);
+	kp->ir->stack_limit = pl->lim.stack_limit;
+	kp->ir->insn_limit = pl->lim.insn_limit;
+	struct strbuf sv = STRBUF_INIT;
+	vec_foreach(&kp->probes, j) {
+		if (j == 3) {
+			strbuf_printf(&sv, " and %u more", kp->probes.len - 3);
+			break;
+		}
+		const struct derived_probe *dp = kp->probes.items[j]->dp;
+		strbuf_printf(&sv, "%s%s", j ? ", " : "probe ", dp->pn ? dp->pn : dp->pp);
+	}
+	kp->ir->serves = arena_strdup(pl->arena, strbuf_str(&sv));
+	strbuf_free(&sv);
 	if (kp->attach == KA_UPROBE_MULTI)
 		kp->ir->expected_attach_type = ATTACH_TRACE_UPROBE_MULTI;
 	if (kp->attach == KA_TP_BTF) {

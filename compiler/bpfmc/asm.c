@@ -1,5 +1,5 @@
 /*
- * asm: IR -> struct bpf_insn, branch resolution, stack-chain check, and
+ * asm: IR -> struct bpf_insn, branch resolution, the budget check (budget.c), and
  * the annotated listing (see asm.h).
  *
  * Two passes over the allocated IR: the first gives every instruction its
@@ -124,40 +124,6 @@ static bool check_func(struct ir *ir, const struct ir_func *f)
 	return true;
 }
 
-/* Deepest stack along call chains starting at function fi, in the
- * verifier's accounting (each frame rounded up to 32 bytes, at least 32).
- * Returns -1 on recursion (the verifier refuses it anyway). */
-static int32_t chain_depth(struct ir *ir, uint32_t fi, uint8_t *state)
-{
-	if (state[fi] == 1)
-		return -1;
-	state[fi] = 1;
-	const struct ir_func *f = ir->funcs.items[fi];
-	int32_t deepest = 0;
-	for (uint32_t i = 0; i < f->nrelocs; i++) {
-		if (f->relocs[i].kind == IR_RELOC_MAP_VALUE)
-			continue;
-		int32_t d = chain_depth(ir, f->relocs[i].func->index, state);
-		if (d < 0)
-			return -1;
-		if (d > deepest)
-			deepest = d;
-	}
-	vec_foreach(&f->insns, i) {
-		const struct ir_insn *in = &f->insns.items[i];
-		if (in->kind != IRK_CALL_FUNC && in->kind != IRK_LD_FUNC)
-			continue;
-		int32_t d = chain_depth(ir, in->ref.func->index, state);
-		if (d < 0)
-			return -1;
-		if (d > deepest)
-			deepest = d;
-	}
-	state[fi] = 0;
-	uint32_t own = f->stack ? (f->stack + 31) / 32 * 32 : 32;
-	return (int32_t)own + deepest;
-}
-
 /* ------------------------------------------------------------ encoding */
 
 static struct bpf_insn mk(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -185,8 +151,12 @@ static bool rel16(struct enc *e, const struct ir_insn *in, uint32_t at, uint32_t
 	int64_t d = (int64_t)target - (int64_t)at - 1;
 	if (d < INT16_MIN || d > INT16_MAX) {
 		ir_error(e->ir, in->tag,
-			 "BPF branch too far (%lld instructions; the limit is 32767): split the "
-			 "probe handler", (long long)d);
+			 "BPF branch too far (%lld instructions, in a program of %u): a BPF jump "
+			 "holds a signed 16-bit offset, so it reaches at most 32767 instructions "
+			 "forward and 32768 back, and the code it jumps over cannot be split across "
+			 "programs (one handler, or the handlers of one syscall number); make that "
+			 "code smaller, e.g. fewer inlined function calls or string operations",
+			 (long long)d, e->p->len);
 		return false;
 	}
 	*off = (int16_t)d;
@@ -386,18 +356,9 @@ struct asm_prog *asm_encode(struct ir *ir)
 		}
 	}
 
-	uint8_t *state = arena_alloc(ir->arena, ir->funcs.len);
-	int32_t depth = chain_depth(ir, 0, state);
-	if (depth < 0) {
-		ir_internal(ir, "recursive BPF function calls");
+	if (!budget_check(p))
 		return NULL;
-	}
-	p->stack_depth = (uint32_t)depth;
-	if (depth > IR_STACK_MAX && p->nfuncs > 1) {
-		ir_error(ir, NULL, "BPF stack budget exceeded along a call chain: %d bytes, at most %d",
-			 depth, IR_STACK_MAX);
-		return NULL;
-	}
+	p->stack_depth = p->budget.combined;
 	return p;
 }
 
@@ -597,6 +558,7 @@ void asm_listing(const struct asm_prog *p, const struct ir_tagger *tagger, struc
 	if (p->nfuncs > 1)
 		strbuf_printf(out, " (%u along the deepest call chain)", p->stack_depth);
 	strbuf_putc(out, '\n');
+	budget_listing(p, out);
 	/* maps referenced, once each */
 	for (uint32_t i = 0; i < p->nmaps; i++) {
 		const struct ir_map *m = p->maps[i].map;

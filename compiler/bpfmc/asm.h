@@ -10,8 +10,8 @@
  * that a verifier complaint about instruction N maps back to the script.
  *
  * Checks: 16-bit branch offsets (an error at the branch's tag, not a wrap),
- * functions that fall off their end, and the stack budget along call
- * chains (frames rounded up to 32 bytes, as the verifier counts them).
+ * functions that fall off their end, and the verifier's budget (budget.h:
+ * stack along call chains, frames rounded up to 32 bytes, instructions).
  */
 #ifndef CTAP_BPF_ASM_H
 #define CTAP_BPF_ASM_H
@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include <linux/bpf.h>
+
+#include "bpfmc/budget.h"
 
 struct ir;
 struct ir_map;
@@ -48,6 +50,7 @@ struct asm_prog {
 	struct asm_map_ref *maps;
 	uint32_t nmaps;
 	uint32_t stack_depth;      /* deepest call chain, in verifier accounting */
+	struct asm_budget budget;  /* what the verifier will count (budget.h) */
 };
 
 /* Encodes an allocated program; NULL on error (reported). */

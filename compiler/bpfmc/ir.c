@@ -236,7 +236,10 @@ static void ir_verror(struct ir *ir, enum diag_code code, const void *tag, const
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_puts(&sb, prefix);
 	strbuf_vprintf(&sb, fmt, ap);
-	strbuf_printf(&sb, " (BPF program '%s')", ir->name);
+	if (ir->serves)
+		strbuf_printf(&sb, " (BPF program '%s', %s)", ir->name, ir->serves);
+	else
+		strbuf_printf(&sb, " (BPF program '%s')", ir->name);
 	diag_report(ir->diag, DIAG_SEMANTIC, code, ir_tag_token(ir->tagger, tag), "%s",
 		    strbuf_str(&sb));
 	strbuf_free(&sb);

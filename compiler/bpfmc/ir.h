@@ -279,6 +279,11 @@ struct ir {
 
 	const void *tag;                  /* current tag */
 	bool failed;
+	/* What the program may use (budget.h): combined stack along a call
+	 * chain and encoded instructions; 0 means the kernel's own limit. */
+	uint32_t stack_limit, insn_limit;
+	/* What the program serves, for messages ("probe syscall.openat"), or NULL. */
+	const char *serves;
 };
 
 enum { IR_VREG_NOSPILL = 1 }; /* regalloc's spill temporaries */

@@ -86,6 +86,8 @@ struct load_ctx *load_open(struct diag_sink *diag, const struct ir_tagger *tagge
 	lc->tagger = tagger;
 	lc->log_tail_lines = 12;
 	lc->last_fail_insn = UINT32_MAX;
+	const char *strict = getenv("CTAP_BPF_STRICT_BUDGET");
+	lc->strict_budget = strict && *strict && strcmp(strict, "0");
 	return lc;
 }
 
@@ -340,6 +342,59 @@ static int resolve_attach_btf(struct load_ctx *lc, const struct ir *ir, uint32_t
 	return 0;
 }
 
+/* Does function f of p call bpf_loop?  The verifier inlines such calls
+ * after its stack check and then adds 24 bytes (three saved registers,
+ * after rounding the frame to 8) to the function's frame. */
+static bool calls_bpf_loop(const struct asm_prog *p, uint32_t f)
+{
+	const struct asm_func *fn = &p->funcs[f];
+	for (uint32_t i = fn->start; i < fn->start + fn->len; i++)
+		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == 0 &&
+		    p->insns[i].imm == BPF_FUNC_loop)
+			return true;
+	return false;
+}
+
+/*
+ * The strict-budget check: "stack depth A+B+C" of the verifier's
+ * statistics, one figure per function in the order of their starts, each
+ * at most what pass 3 counted.  Returns 0, or -EACCES after reporting.
+ */
+static int check_budget(struct load_ctx *lc, const struct asm_prog *p, const char *log)
+{
+	const char *l = log ? strstr(log, "stack depth ") : NULL;
+	if (!l) {
+		load_error(lc, NULL, "strict budget: the verifier gave no stack figures for program "
+			   "'%s'", p->ir->name);
+		return -EACCES;
+	}
+	l += strlen("stack depth ");
+	/* the verifier drops functions no path calls before it prints, and
+	 * then its figures no longer line up with ours past main's */
+	uint32_t figures = 1;
+	for (const char *c = l; *c && *c != '\n'; c++)
+		figures += *c == '+';
+	uint32_t n = figures == p->nfuncs ? p->nfuncs : 1;
+	for (uint32_t f = 0; f < n; f++) {
+		char *end;
+		unsigned long v = strtoul(l, &end, 10);
+		if (end == l)
+			break;
+		uint32_t ours = p->funcs[f].stack;
+		uint32_t inlined = (ours + 7) / 8 * 8 + 24;
+		if (v > ours && !(v == inlined && calls_bpf_loop(p, f))) {
+			load_error(lc, NULL, "strict budget: the verifier counts %lu bytes of stack in "
+				   "function '%s' of program '%s' where pass 3 counted %u, so the "
+				   "call-chain budget of pass 3 (%u of %u) cannot be trusted for it",
+				   v, p->funcs[f].name, p->ir->name, ours, p->budget.combined,
+				   p->budget.stack_limit);
+			return -EACCES;
+		}
+		l = *end == '+' ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int prog_load(const struct ir *ir, const struct bpf_insn *insns, uint32_t len,
 		     struct bpf_prog_load_opts *opts)
 {
@@ -388,10 +443,29 @@ int load_prog(struct load_ctx *lc, const struct asm_prog *p)
 		opts.func_info_rec_size = sizeof(struct bpf_func_info);
 	}
 
+	char stats[1024];
+	lc->budget_refused = false;
+	if (lc->strict_budget) {
+		stats[0] = '\0';
+		opts.log_level = 4; /* BPF_LOG_STATS: a few lines, no instruction log */
+		opts.log_buf = stats;
+		opts.log_size = sizeof(stats);
+	}
 	double t0 = load_now_ms();
 	int fd = prog_load(ir, insns, p->len, &opts);
 	double t1 = load_now_ms();
-	if (fd < 0 && fd != -EPERM && fd != -ENOMEM) {
+	opts.log_level = 0;
+	opts.log_buf = NULL;
+	opts.log_size = 0;
+	if (fd >= 0 && lc->strict_budget) {
+		int err = check_budget(lc, p, stats);
+		if (err) {
+			close(fd);
+			fd = err;
+			lc->budget_refused = true;
+		}
+	}
+	if (fd < 0 && fd != -EPERM && fd != -ENOMEM && !lc->budget_refused) {
 		int first = fd;
 		uint32_t size = LOG_FIRST;
 		char *log = NULL;
@@ -416,7 +490,7 @@ int load_prog(struct load_ctx *lc, const struct asm_prog *p)
 		} else {
 			free(log);
 		}
-	} else if (fd < 0) {
+	} else if (fd < 0 && !lc->budget_refused) {
 		lc->last_fail_insn = UINT32_MAX;
 		load_error(lc, NULL, "cannot load BPF program '%s' (%s): %s", ir->name,
 			   load_errno_name(fd), strerror(-fd));

@@ -60,6 +60,12 @@ struct load_ctx {
 	struct diag_sink *diag;
 	const struct ir_tagger *tagger;
 	bool full_log;            /* print whole verifier logs */
+	/* strict budget (CTAP_BPF_STRICT_BUDGET=1 in the environment): after each
+	 * load, the verifier's own stack count of every function is compared
+	 * with pass 3's (bpfmc/budget.h); a function the verifier finds deeper
+	 * fails the load, whatever this kernel would have allowed */
+	bool strict_budget;
+	bool budget_refused;      /* the last load failed that check (reported) */
 	uint32_t log_tail_lines;  /* lines of log shown otherwise (default 12) */
 	VEC(struct ir_map *) maps;
 	VEC(struct load_prog) progs;

@@ -41,6 +41,11 @@ struct bpf_limits {
 	int64_t hist_elision;      /* HIST_ELISION (2) */
 	uint32_t ringbuf_bytes;    /* size of the record ring (-s MB, default 1 MiB) */
 	bool no_action_limit;      /* --suppress-time-limits */
+	/* the verifier budget pass 3 checks each program against (-D
+	 * BPF_STACK_LIMIT, -D BPF_INSN_LIMIT; bpfmc/budget.h): combined stack
+	 * along a call chain, encoded instructions */
+	uint32_t stack_limit;
+	uint32_t insn_limit;
 };
 
 /* Where a derived probe's handler runs. */
