@@ -56,6 +56,11 @@ struct kprog *bpf_group_new(struct bpf_translation *t, enum kattach a, const cha
  * any) / only in the -c/-x target. */
 void bpf_group_add(struct bpf_translation *t, struct kprog *kp, struct bprobe *bp, int32_t nr,
 		   int64_t pid, bool target);
+/* Adds an attachment site to kp, a uprobe at file offset or a kprobe on
+ * symbol (NULL for uprobes), whose attach cookie is its index; returns
+ * the index. */
+uint32_t bpf_group_add_site(struct bpf_translation *t, struct kprog *kp, uint64_t offset,
+			    const char *symbol);
 /* How a tracepoint attaches here: KA_RAW_TP, or KA_TP_BTF where raw
  * tracepoints are missing and BTF has the tracepoint. */
 enum kattach bpf_group_tracepoint_kind(struct bpf_plan *pl, const char *name);

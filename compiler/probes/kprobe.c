@@ -354,17 +354,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		kp->retprobe = d->is_return;
 		kp->cookie_dispatch = true;
 	}
-	uint32_t i = kp->noffsets++;
-	const char **syms = arena_alloc(pl->arena, sizeof(char *) * kp->noffsets);
-	uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
-	for (uint32_t k = 0; k < i; k++) {
-		syms[k] = kp->symbols[k];
-		ck[k] = kp->cookies[k];
-	}
-	syms[i] = d->symbol;
-	ck[i] = i;
-	kp->symbols = syms;
-	kp->cookies = ck;
+	uint32_t i = bpf_group_add_site(t, kp, 0, d->symbol);
 	bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 	return true;
 }

@@ -48,17 +48,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			kp->attach_target = d->target;
 			kp->cookie_dispatch = multi;
 		}
-		uint32_t i = kp->noffsets++;
-		uint64_t *off = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
-		uint64_t *ck = arena_alloc(pl->arena, sizeof(uint64_t) * kp->noffsets);
-		for (uint32_t k = 0; k < i; k++) {
-			off[k] = kp->offsets[k];
-			ck[k] = kp->cookies[k];
-		}
-		off[i] = d->offset;
-		ck[i] = i;
-		kp->offsets = off;
-		kp->cookies = ck;
+		uint32_t i = bpf_group_add_site(t, kp, d->offset, NULL);
 		/* the attach filter does the pid/target test */
 		bpf_group_add(t, kp, bp, multi ? (int32_t)i : -1, 0, false);
 		return true;

@@ -98,6 +98,20 @@ static void alternatives(struct elab *E, const struct target_tracepoint *tp, str
 	strbuf_free(&sb);
 }
 
+/* acc reads tracepoint argument i as it is declared (BTF). */
+static void access_tp_arg(struct target_access *acc, const struct target_tracepoint *tp,
+			  uint32_t i)
+{
+	const struct target_param *p = &tp->args[i];
+	acc->base = ACCESS_TP_ARG;
+	acc->index = (int)i;
+	acc->base_size = p->size;
+	acc->base_signed = p->is_signed;
+	acc->ctype = p->ctype;
+	acc->btf_id = p->btf_type_id;
+	acc->module = "kernel";
+}
+
 /* $$vars and $$parms as sprintf("a=%p b=%#x", $a, $b): every argument in
  * prototype order, pointers as %p, other values as %#x (what kmod_vars
  * prints); $$locals is "" (a tracepoint has no locals). */
@@ -119,13 +133,7 @@ static struct expr *vars_sprintf(struct elab *E, const struct target_tracepoint 
 		strbuf_printf(&fmt, "%s%s=%s", i ? " " : "", p->name, p->is_pointer ? "%p" : "%#x");
 		struct expr *a = ast_expr_new(E->arena, EXPR_TARGET, at->tok);
 		struct target_access *acc = arena_new_obj(E->arena, struct target_access);
-		acc->base = ACCESS_TP_ARG;
-		acc->index = (int)i;
-		acc->base_size = p->size;
-		acc->base_signed = p->is_signed;
-		acc->ctype = p->ctype;
-		acc->btf_id = p->btf_type_id;
-		acc->module = "kernel";
+		access_tp_arg(acc, tp, i);
 		a->u.target.name = arena_printf(E->arena, "$%s", p->name);
 		a->u.target.resolved = acc;
 		a->type = TYPE_LONG;
@@ -181,13 +189,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		const struct target_param *p = &tp->args[i];
 		if (strcmp(p->name, name + 1) != 0)
 			continue;
-		acc->base = ACCESS_TP_ARG;
-		acc->index = (int)i;
-		acc->base_size = p->size;
-		acc->base_signed = p->is_signed;
-		acc->ctype = p->ctype;
-		acc->btf_id = p->btf_type_id;
-		acc->module = "kernel";
+		access_tp_arg(acc, tp, i);
 		if (e->u.target.comps.len || e->u.target.addressof) {
 			struct target *t = elab_target(E);
 			struct btf *btf = t ? target_btf(t) : NULL;

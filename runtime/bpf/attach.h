@@ -79,6 +79,12 @@ int attach_tp_btf(struct load_ctx *lc, int prog_fd, const char *name, const void
  * success lc owns pfd (and the link); on failure pfd is closed.  Used by
  * the perf-based families; returns 0 or -errno without reporting. */
 int attach_perf_fd(struct load_ctx *lc, int prog_fd, int pfd, uint64_t cookie, const char *what);
+/* The perf type of the dynamic PMU named pmu ("kprobe", "uprobe"), or
+ * -errno (ENOENT: the kernel has no such PMU). */
+int attach_pmu_type(const char *pmu);
+/* The config bit that makes that PMU's probe a return probe (its
+ * format/retprobe, "config:N"); 0 where the file does not say. */
+int attach_pmu_retprobe_bit(const char *pmu);
 /* Online CPUs (/sys/devices/system/cpu/online) into cpus[max]; count or -errno. */
 int attach_online_cpus(int *cpus, int max);
 /* Program type BPF_PROG_TYPE_PERF_EVENT on attr for (pid, cpu). */
@@ -100,8 +106,6 @@ struct attach_uprobe_spec {
 	uint64_t cookie;
 };
 
-/* The uprobe PMU's perf type, or -errno (ENOENT: no uprobe PMU). */
-int attach_uprobe_pmu_type(void);
 /* File offset of symbol `name` (function or object, .symtab then
  * .dynsym) in the ELF file at path: the address minus its PT_LOAD
  * segment's vaddr plus the segment's file offset.  0 or -errno. */
@@ -112,8 +116,6 @@ int attach_uprobe(struct load_ctx *lc, int prog_fd, const struct attach_uprobe_s
 
 /* ---- attach_kprobe.c ---- */
 
-/* The kprobe PMU's perf type, or -errno (ENOENT: no kprobe PMU). */
-int attach_kprobe_pmu_type(void);
 /* Program type BPF_PROG_TYPE_KPROBE (ctx = struct pt_regs) on function
  * func's entry, or its return when retprobe; cookie: bpf_get_attach_cookie(). */
 int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,

@@ -24,45 +24,12 @@
 
 #include "bpf/load.h"
 
-#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
-
-static int read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return err;
-}
-
-int attach_kprobe_pmu_type(void)
-{
-	char buf[32];
-	int err = read_small(KPROBE_PMU "/type", buf, sizeof(buf));
-	if (err)
-		return err;
-	return atoi(buf);
-}
-
-/* The bit of config that marks a return probe ("config:0"). */
-static int retprobe_bit(void)
-{
-	char buf[64];
-	if (read_small(KPROBE_PMU "/format/retprobe", buf, sizeof(buf)))
-		return 0;
-	const char *c = strchr(buf, ':');
-	return c ? atoi(c + 1) : 0;
-}
-
 int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,
 		  uint64_t cookie, const void *tag)
 {
 	char what[320];
 	snprintf(what, sizeof(what), "%s:%s", retprobe ? "kretprobe" : "kprobe", func);
-	int type = attach_kprobe_pmu_type();
+	int type = attach_pmu_type("kprobe");
 	if (type < 0) {
 		load_error(lc, tag, "cannot attach %s: this kernel has no kprobe PMU (%s)", what,
 			   strerror(-type));
@@ -72,7 +39,7 @@ int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retpr
 	memset(&attr, 0, sizeof(attr));
 	attr.type = (uint32_t)type;
 	attr.size = sizeof(attr);
-	attr.config = retprobe ? 1ull << retprobe_bit() : 0;
+	attr.config = retprobe ? 1ull << attach_pmu_retprobe_bit("kprobe") : 0;
 	attr.config1 = (uint64_t)(uintptr_t)func;
 	attr.config2 = 0;
 	int pfd = attach_perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);

@@ -22,6 +22,38 @@
 
 #include "bpf/load.h"
 
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, size - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return err;
+}
+
+int attach_pmu_type(const char *pmu)
+{
+	char path[128], buf[32];
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
+	int err = read_small(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	return atoi(buf);
+}
+
+int attach_pmu_retprobe_bit(const char *pmu)
+{
+	char path[128], buf[64];
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/format/retprobe", pmu);
+	if (read_small(path, buf, sizeof(buf)))
+		return 0;
+	const char *c = strchr(buf, ':');
+	return c ? atoi(c + 1) : 0;
+}
+
 int attach_online_cpus(int *cpus, int max)
 {
 	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);

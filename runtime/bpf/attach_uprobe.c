@@ -26,37 +26,6 @@
 
 #include "bpf/load.h"
 
-static int read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return err;
-}
-
-int attach_uprobe_pmu_type(void)
-{
-	char buf[32];
-	int err = read_small("/sys/bus/event_source/devices/uprobe/type", buf, sizeof(buf));
-	if (err)
-		return err;
-	return atoi(buf);
-}
-
-/* The bit of config that marks a return probe ("config:0"). */
-static int retprobe_bit(void)
-{
-	char buf[64];
-	if (read_small("/sys/bus/event_source/devices/uprobe/format/retprobe", buf, sizeof(buf)))
-		return 0;
-	const char *c = strchr(buf, ':');
-	return c ? atoi(c + 1) : 0;
-}
-
 /* ------------------------------------------------------------ ELF */
 
 static bool find_symbol(Elf *e, const char *name, uint64_t *addr)
@@ -129,7 +98,7 @@ int attach_uprobe(struct load_ctx *lc, int prog_fd, const struct attach_uprobe_s
 	char what[512];
 	snprintf(what, sizeof(what), "%s:%s:%#llx", s->retprobe ? "uretprobe" : "uprobe", s->path,
 		 (unsigned long long)s->offset);
-	int type = attach_uprobe_pmu_type();
+	int type = attach_pmu_type("uprobe");
 	if (type < 0) {
 		load_error(lc, tag, "cannot attach %s: this kernel has no uprobe PMU", what);
 		return type;
@@ -138,7 +107,7 @@ int attach_uprobe(struct load_ctx *lc, int prog_fd, const struct attach_uprobe_s
 	memset(&attr, 0, sizeof(attr));
 	attr.type = (uint32_t)type;
 	attr.size = sizeof(attr);
-	attr.config = (s->retprobe ? 1ull << retprobe_bit() : 0) | (s->ref_ctr_offset << 32);
+	attr.config = (s->retprobe ? 1ull << attach_pmu_retprobe_bit("uprobe") : 0) | (s->ref_ctr_offset << 32);
 	attr.config1 = (uint64_t)(uintptr_t)s->path;
 	attr.config2 = s->offset;
 	pid_t pid = s->pid > 0 ? s->pid : -1;

@@ -187,7 +187,7 @@ static int probe_uprobe(const char **detail)
 		return fd;
 	}
 	close(fd);
-	int type = attach_uprobe_pmu_type();
+	int type = attach_pmu_type("uprobe");
 	if (type < 0)
 		*detail = "no uprobe PMU";
 	return type < 0 ? type : 0;
