@@ -40,10 +40,7 @@
 /* The signals stap passes on, and SIGCHLD, which ends the wait. */
 static void run_signals(sigset_t *set)
 {
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
+	signals_session_set(set);
 	sigaddset(set, SIGCHLD);
 }
 

@@ -81,11 +81,26 @@ static void nap_ms(long ms)
 		;
 }
 
-int signals_wait_child(pid_t pid, bool group, int *sig)
+int signals_end_child(pid_t pid, bool group, int first_sig)
 {
 	pid_t target = group ? -pid : pid;
 	int status = 0;
-	int waited_ms = 0;
+	kill(target, first_sig);
+	for (int waited_ms = 0;; waited_ms += 20) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (waited_ms == 2000)
+			kill(target, SIGKILL);
+		nap_ms(20);
+	}
+}
+
+int signals_wait_child(pid_t pid, bool group, int *sig)
+{
+	int status = 0;
 	*sig = 0;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
@@ -93,13 +108,8 @@ int signals_wait_child(pid_t pid, bool group, int *sig)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (!*sig && (*sig = signals_pending()) != 0)
-			kill(target, SIGTERM);
-		if (*sig) {
-			if (waited_ms == 2000)
-				kill(target, SIGKILL);
-			waited_ms += 20;
-		}
+		if ((*sig = signals_pending()) != 0)
+			return signals_end_child(pid, group, SIGTERM);
 		nap_ms(20);
 	}
 }

@@ -32,6 +32,10 @@ int signals_pending(void);
 void signals_release_in_child(void);
 /* "SIGINT" */
 const char *signals_name(int sig);
+/* Ends child `pid` (its process group when `group`) as staprun ends the
+ * -c command: first_sig, up to 2 s to go, then SIGKILL.  Returns its wait
+ * status, or -1. */
+int signals_end_child(pid_t pid, bool group, int first_sig);
 /* Waits for child `pid` (started in its own process group when `group`),
  * polling for the session's signals: on one, the child (its group) gets
  * SIGTERM, then SIGKILL after 2 s.  Returns the wait status, or -1; the

@@ -98,16 +98,8 @@ static void end_child(struct loop *lp)
 		lp->child_done = true;
 		return;
 	}
-	kill(lp->child, lp->go_fd >= 0 ? SIGKILL : SIGTERM);
-	for (int waited_ms = 0;; waited_ms += 10) {
-		pid_t r = waitpid(lp->child, &lp->child_status, WNOHANG);
-		if (r == lp->child || (r < 0 && errno != EINTR))
-			break;
-		if (waited_ms == 2000)
-			kill(lp->child, SIGKILL);
-		struct timespec ts = { 0, 10 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	lp->child_status = signals_end_child(lp->child, false,
+					     lp->go_fd >= 0 ? SIGKILL : SIGTERM);
 	lp->child_done = true;
 }
 
