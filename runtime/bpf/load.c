@@ -444,7 +444,7 @@ int load_prog(struct load_ctx *lc, const struct asm_prog *p)
 	}
 
 	char stats[1024];
-	lc->budget_refused = false;
+	bool budget_refused = false; /* the load failed that check (reported) */
 	if (lc->strict_budget) {
 		stats[0] = '\0';
 		opts.log_level = 4; /* BPF_LOG_STATS: a few lines, no instruction log */
@@ -462,10 +462,10 @@ int load_prog(struct load_ctx *lc, const struct asm_prog *p)
 		if (err) {
 			close(fd);
 			fd = err;
-			lc->budget_refused = true;
+			budget_refused = true;
 		}
 	}
-	if (fd < 0 && fd != -EPERM && fd != -ENOMEM && !lc->budget_refused) {
+	if (fd < 0 && fd != -EPERM && fd != -ENOMEM && !budget_refused) {
 		int first = fd;
 		uint32_t size = LOG_FIRST;
 		char *log = NULL;
@@ -490,7 +490,7 @@ int load_prog(struct load_ctx *lc, const struct asm_prog *p)
 		} else {
 			free(log);
 		}
-	} else if (fd < 0 && !lc->budget_refused) {
+	} else if (fd < 0 && !budget_refused) {
 		lc->last_fail_insn = UINT32_MAX;
 		load_error(lc, NULL, "cannot load BPF program '%s' (%s): %s", ir->name,
 			   load_errno_name(fd), strerror(-fd));

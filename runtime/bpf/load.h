@@ -65,7 +65,6 @@ struct load_ctx {
 	 * with pass 3's (bpfmc/budget.h); a function the verifier finds deeper
 	 * fails the load, whatever this kernel would have allowed */
 	bool strict_budget;
-	bool budget_refused;      /* the last load failed that check (reported) */
 	uint32_t log_tail_lines;  /* lines of log shown otherwise (default 12) */
 	VEC(struct ir_map *) maps;
 	VEC(struct load_prog) progs;
