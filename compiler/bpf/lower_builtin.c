@@ -655,10 +655,14 @@ static bool k_buffer_quoted(ARGS)
 	return true;
 }
 
+/* A builtin with no kernel-side lowering may say why (fn NULL, why set). */
 static const struct {
 	const char *name;
 	builtin_kernel_fn fn;
+	const char *why;
 } table[] = {
+	{ "matched", NULL, "the DFA that =~ walks there does not track submatches" },
+	{ "ngroups", NULL, "the DFA that =~ walks there does not track submatches" },
 	{ "buffer_quoted", k_buffer_quoted },
 	{ "text_strn", k_text_strn },
 	{ "maxstringlen", k_maxstringlen },
@@ -718,23 +722,28 @@ static const struct {
 	{ "returnval", k_returnval },
 };
 
-static builtin_kernel_fn kernel_impl(const char *name)
+/* The lowering of builtin name, or NULL (with the reason in *why, if the
+ * table gives one). */
+static builtin_kernel_fn kernel_impl(const char *name, const char **why)
 {
+	*why = NULL;
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i].name, name))
+		if (!strcmp(table[i].name, name)) {
+			*why = table[i].why;
 			return table[i].fn;
+		}
 	return NULL;
 }
 
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out)
 {
 	struct functiondecl *fn = call->u.call.decl;
-	builtin_kernel_fn impl = kernel_impl(fn->bpf_builtin);
-	if (!impl && (!strcmp(fn->bpf_builtin, "matched") || !strcmp(fn->bpf_builtin, "ngroups"))) {
+	const char *why;
+	builtin_kernel_fn impl = kernel_impl(fn->bpf_builtin, &why);
+	if (!impl && why) {
 		diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
 			   "function '%s' is not available in kernel-side handlers of the BPF "
-			   "runtime (probe %s): the DFA that =~ walks there does not track "
-			   "submatches", fn->name, L->bp->dp->pp);
+			   "runtime (probe %s): %s", fn->name, L->bp->dp->pp, why);
 		L->failed = true;
 		return false;
 	}
