@@ -104,12 +104,10 @@ static void limits_init(struct bpf_plan *pl)
 	l->hist_width = define_num(s, "HIST_WIDTH", 50);
 	l->hist_elision = define_num(s, "HIST_ELISION", 2);
 	l->no_action_limit = s->opts.suppress_time_limits;
-	l->stack_limit = BUDGET_STACK_MAX;
-	l->insn_limit = BUDGET_INSNS_MAX;
 	/* a stricter kernel than any real one, for tests: only downwards */
-	l->stack_limit = (uint32_t)define_range(s, "BPF_STACK_LIMIT", l->stack_limit, 64,
+	l->stack_limit = (uint32_t)define_range(s, "BPF_STACK_LIMIT", BUDGET_STACK_MAX, 64,
 						 BUDGET_STACK_MAX);
-	l->insn_limit = (uint32_t)define_range(s, "BPF_INSN_LIMIT", l->insn_limit, 16,
+	l->insn_limit = (uint32_t)define_range(s, "BPF_INSN_LIMIT", BUDGET_INSNS_MAX, 16,
 						BUDGET_INSNS_MAX);
 	int mb = s->opts.bufsize_mb > 0 ? s->opts.bufsize_mb : 1;
 	l->ringbuf_bytes = (uint32_t)(mb > 1024 ? 1024 : mb) << 20;

@@ -65,8 +65,6 @@ static int32_t callee(const struct asm_prog *p, uint32_t i, bool *cb)
 	return -1;
 }
 
-static void visit(struct walk *w, uint32_t fi);
-
 /* Most conditional jumps on one path through function fi (its callees'
  * paths included where they are called), walking back from its end. */
 static void branch_paths(struct walk *w, uint32_t fi)
@@ -197,7 +195,9 @@ bool budget_check(struct asm_prog *p)
 	for (int32_t f = 0; f >= 0 && b->chain_len <= BUDGET_FRAMES_MAX;) {
 		b->chain[b->chain_len++] = (uint32_t)f;
 		int32_t nx = w.next[f];
-		if (nx >= 0) {
+		/* a chain deeper than the arrays is refused below; what is
+		 * listed stops at their end */
+		if (nx >= 0 && b->chain_len <= BUDGET_FRAMES_MAX) {
 			b->via_callback[b->chain_len] = w.next_cb[f];
 			b->chain_call[b->chain_len] = w.next_at[f];
 		}
