@@ -292,6 +292,38 @@ out:
 	t_close(&t);
 }
 
+/* Calls nested deeper than the verifier's eight frames are refused, and
+ * the chain kept for the listing stays within its arrays. */
+static void case_call_depth_budget(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ir *ir = ir_new(t.a, &t.diag, &t.tagger, "nest", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	struct ir_func *main_fn = NULL, *callee = NULL;
+	/* f11 is the innermost; each f(i) calls f(i+1) */
+	for (int i = 11; i >= 1; i--) {
+		char name[8];
+		snprintf(name, sizeof(name), "f%d", i);
+		struct ir_func *f = ir_func_new(ir, arena_strdup(t.a, name), 0);
+		struct ir_func *prev = ir_func_select(ir, f);
+		if (!main_fn)
+			main_fn = prev;
+		if (callee)
+			ir_call_func(ir, IR_NOREG, callee);
+		ir_emit_exit_imm(ir, 0);
+		callee = f;
+	}
+	ir_func_select(ir, main_fn);
+	ir_call_func(ir, IR_NOREG, callee);
+	ir_emit_exit_imm(ir, 0);
+	CHECK(!ir_failed(ir), "IR failed: %s", t_diag(&t));
+	CHECK(asm_build(ir) == NULL, "calls nested 12 frames deep were accepted");
+	CHECK(strstr(t_diag(&t), "BPF calls nest 12 frames deep, more than the 8"), "message: %s",
+	      t_diag(&t));
+out:
+	t_close(&t);
+}
+
 /* Branch offsets are 16 bits: a longer jump is an error, not a wrap. */
 static void case_jump_range(void)
 {
@@ -1649,6 +1681,7 @@ int main(void)
 	run_case("stack_budget", case_stack_budget, false);
 	run_case("spill_budget", case_spill_budget, false);
 	run_case("call_chain_budget", case_call_chain_budget, false);
+	run_case("call_depth_budget", case_call_depth_budget, false);
 	run_case("jump_range", case_jump_range, false);
 	run_case("builder_checks", case_builder_checks, false);
 	run_case("undefined_vreg", case_undefined_vreg, false);
