@@ -1,9 +1,8 @@
 /*
  * lower_regex: `STR =~ "RE"` and `STR !~ "RE"` in kernel-side handlers.
  *
- * util/redfa.c compiles RE into a DFA at translation time (pass 2 already
- * refused a bad RE); its tables go into the program's read-only data as
- * one blob: the byte classes (256 bytes), the acceptance bits (one byte
+ * util/redfa.c compiled RE into a DFA at pass 2 (which refused a bad
+ * RE); its tables go into the program's read-only data as one blob: the byte classes (256 bytes), the acceptance bits (one byte
  * per state, padded to 2) and the transitions (u16, states x classes).
  * The walk has no data-dependent branch, so the verifier follows one path:
  * a loop over every byte of the string's buffer (its width is known and
@@ -28,7 +27,6 @@
 
 #include <string.h>
 
-#include "diag/diag.h"
 #include "util/arena.h"
 #include "util/redfa.h"
 
@@ -77,29 +75,13 @@ static uint32_t regex_tables(struct lower *L, const struct redfa *D, uint32_t *p
 bool lower_regex(struct lower *L, struct expr *e, ir_reg *out)
 {
 	struct ir *ir = L->ir;
-	const struct token *at = e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok;
-	struct redfa D;
-	struct redfa_error err;
-	switch (redfa_compile(L->pl->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &D, &err)) {
-	case REDFA_OK:
-		break;
-	case REDFA_SYNTAX:
-		diag_error(L->diag, D_SEM_REGEX, at, "regex compilation error (at position %u): %s",
-			   err.pos, err.msg);
-		L->failed = true;
-		return false;
-	case REDFA_TOO_COMPLEX:
-		diag_error(L->diag, D_TRANS_LIMIT, at,
-			   "regular expression too complex (more than %d DFA states) in probe %s",
-			   REDFA_MAX_STATES, L->bp ? L->bp->dp->pp : "?");
-		L->failed = true;
-		return false;
-	}
+	/* pass 2 compiled it (elab/checks.c) or failed */
+	const struct redfa *D = e->u.regex.dfa;
 	struct smem s;
 	if (!lower_str(L, e->u.regex.lhs, &s))
 		return false;
 	uint32_t pc_log2, mask;
-	uint32_t off = regex_tables(L, &D, &pc_log2, &mask);
+	uint32_t off = regex_tables(L, D, &pc_log2, &mask);
 
 	ir_reg p = lower_addr(L, s), tab = ir_new_vreg(ir);
 	ir_reg st = ir_new_vreg(ir), i = ir_new_vreg(ir), c = ir_new_vreg(ir), t = ir_new_vreg(ir);
@@ -127,7 +109,7 @@ bool lower_regex(struct lower *L, struct expr *e, ir_reg *out)
 	ir_emit_alu_imm(ir, IR_ADD, i, 1);
 	ir_emit_jcc_imm(ir, IR_JLT, i, s.width, top);
 	/* st is a sink: no = nstates, yes = nstates + 1 */
-	ir_emit_alu_imm(ir, IR_SUB, st, D.nstates);
+	ir_emit_alu_imm(ir, IR_SUB, st, D->nstates);
 	if (e->u.regex.negated)
 		ir_emit_alu_imm(ir, IR_XOR, st, 1);
 	*out = st;

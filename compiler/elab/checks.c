@@ -170,10 +170,11 @@ static void check_lvalue(struct checker *C, struct expr *lhs)
 static void check_regex(struct checker *C, struct expr *e)
 {
 	struct redfa_error err;
-	struct redfa dfa;
+	struct redfa *dfa = arena_new_obj(C->E->arena, struct redfa);
 	const struct token *at = e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok;
-	switch (redfa_compile(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &dfa, &err)) {
+	switch (redfa_compile(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, dfa, &err)) {
 	case REDFA_OK:
+		e->u.regex.dfa = dfa;
 		break;
 	case REDFA_SYNTAX:
 		diag_error(C->E->diag, D_SEM_REGEX, at, "regex compilation error (at position %u): %s",

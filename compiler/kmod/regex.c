@@ -1,6 +1,6 @@
 /*
  * regex: `STR =~ "RE"` and `STR !~ "RE"` (language.md §14) in kernel
- * modules.  util/redfa.c compiles RE into a DFA at translation time; this
+ * modules.  util/redfa.c compiled RE into a DFA at pass 2; this
  * file prints its tables into the module and calls ck_regex, one table walk
  * over the string with no allocation, recursion or backtracking.
  * matched()/ngroups() (submatches) are not supported on this back end.
@@ -36,23 +36,8 @@ struct val km_regex(struct km_lower *L, struct expr *e)
 {
 	struct kmod *K = L->K;
 	struct val s = km_expr(L, e->u.regex.lhs);
-	const struct token *at = e->u.regex.pattern_tok ? e->u.regex.pattern_tok : e->tok;
-	struct redfa D;
-	struct redfa_error err;
-	switch (redfa_compile(K->a, e->u.regex.pattern, e->u.regex.pattern_len, 0, &D, &err)) {
-	case REDFA_OK:
-		break;
-	case REDFA_SYNTAX:
-		/* pass 2 reports these; kept for scripts that skip its check */
-		kmod_error(K, D_SEM_REGEX, at, "invalid regular expression: %s", err.msg);
-		L->failed = true;
-		return kv_long("0", true);
-	case REDFA_TOO_COMPLEX:
-		kmod_error(K, D_TRANS_LIMIT, at, "regular expression too complex (more than %d DFA states)",
-			   REDFA_MAX_STATES);
-		L->failed = true;
-		return kv_long("0", true);
-	}
+	/* pass 2 compiled it (elab/checks.c) or failed */
+	const struct redfa *D = e->u.regex.dfa;
 	if (K->nregex == KM_MAX_REGEX) {
 		kmod_error(K, D_TRANS_LIMIT, e->tok, "too many regular expressions in one script");
 		L->failed = true;
@@ -61,7 +46,7 @@ struct val km_regex(struct km_lower *L, struct expr *e)
 	unsigned id = K->nregex++;
 	strbuf_printf(&K->statics, "/* =~ %s */\n",
 		      km_quote(K->a, e->u.regex.pattern, e->u.regex.pattern_len));
-	emit_tables(L, &D, id);
+	emit_tables(L, D, id);
 	K->helpers |= KH_REGEX;
 	const char *call = arena_printf(K->a, "ck_regex(%s, ck_re_%u_cls, ck_re_%u_next, %d, ck_re_%u_acc)",
 					s.c, id, id, K->regex_classes[id], id);

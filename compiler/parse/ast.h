@@ -18,6 +18,7 @@
 #include "parse/token.h"
 #include "util/vec.h"
 
+struct redfa;
 struct arena;
 struct vardecl;
 struct functiondecl;
@@ -188,6 +189,9 @@ struct expr {
 			const char *pattern;        /* decoded literal */
 			uint32_t pattern_len;
 			const struct token *pattern_tok;
+			/* its automaton (util/redfa.h), compiled once by
+			 * pass 2's checks for every back end */
+			const struct redfa *dfa;
 		} regex;
 		struct {
 			struct expr *cond, *then, *otherwise;

@@ -12,6 +12,7 @@
 
 #include "common/hist_print.h"
 #include "util/arena.h"
+#include "util/redfa.h"
 
 /* ------------------------------------------------------------ lvalues */
 
@@ -363,9 +364,6 @@ static struct regex_cache *regex_compiled(struct interp *I, struct expr *e)
 		if (I->regexes.items[i].e == e)
 			return &I->regexes.items[i];
 	struct regex_cache c = { .e = e };
-	struct redfa_error err;
-	c.dfa_ok = redfa_compile(I->pl->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, &c.dfa,
-				 &err) == REDFA_OK;
 	char *pat = posix_pattern(e->u.regex.pattern, e->u.regex.pattern_len);
 	c.ok = regcomp(&c.re, pat, REG_EXTENDED) == 0;
 	free(pat);
@@ -379,14 +377,12 @@ static bool eval_regex(struct interp *I, struct expr *e, struct ival *out)
 	if (!interp_eval(I, e->u.regex.lhs, &subj))
 		return false;
 	struct regex_cache *rc = regex_compiled(I, e);
-	if (!rc->dfa_ok)
-		return interp_error(I, e->tok, "regular expression too complex");
 	struct ival s = interp_str(I, subj.s, subj.len); /* NUL-terminated copy */
-	bool m = redfa_match(&rc->dfa, s.s);
+	bool m = redfa_match(e->u.regex.dfa, s.s);
 	if (m) {
 		I->match_subject = s.s;
 		I->match_len = s.len;
-		I->match_groups = (int)rc->dfa.ngroups;
+		I->match_groups = (int)e->u.regex.dfa->ngroups;
 		for (int i = 0; i < INTERP_MAX_GROUPS; i++)
 			I->match[i].rm_so = I->match[i].rm_eo = -1;
 		if (rc->ok)

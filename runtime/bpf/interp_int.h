@@ -9,7 +9,6 @@
 
 #include "bpf/interp.h"
 #include "common/format.h"
-#include "util/redfa.h"
 #include "util/vec.h"
 
 enum flow {
@@ -34,12 +33,11 @@ struct pool_chunk {
 	char data[];
 };
 
-/* A pattern compiled twice: util/redfa's DFA decides whether it matches
- * (as kernel-side handlers do), the C library's regexec finds the groups. */
+/* A pattern's groups: pass 2's DFA (e->u.regex.dfa) decides whether it
+ * matches, as in kernel-side handlers; the C library's regexec finds where
+ * its groups are. */
 struct regex_cache {
 	const struct expr *e;
-	struct redfa dfa;
-	bool dfa_ok;
 	regex_t re;
 	bool ok;                           /* re compiled */
 };
