@@ -37,8 +37,28 @@ static long (*const fmt_probe_read_kernel)(void *dst, uint32_t size, const void 
 static __attribute__((always_inline)) uint32_t fmt_put(char *out, uint32_t pos, const char *src,
 						       uint32_t n, uint32_t msl)
 {
+	uint32_t cover = msl - 1;
+
+	/* The 6.1 verifier also walks paths on which a clamped register's
+	 * bounds contradict each other (umin above umax), and there pointer
+	 * arithmetic with it fails; a mask by a constant (all ones up to
+	 * MAXSTRINGLEN, at most 4096) gives it sound bounds on every path. */
+	cover |= cover >> 1;
+	cover |= cover >> 2;
+	cover |= cover >> 4;
+	cover |= cover >> 8;
 	if (pos > msl - 1)
 		pos = msl - 1;
+	asm volatile("" : "+r"(pos));
+	pos &= cover;
+	/* Bound n by a constant first: older verifiers (6.1 among them)
+	 * learn nothing from comparing two registers neither of which is a
+	 * constant (the clamp below), so out + pos + n was unbounded for
+	 * them.  The barrier keeps clang from folding this clamp into the
+	 * next one. */
+	if (n > msl - 1)
+		n = msl - 1;
+	asm volatile("" : "+r"(n));
 	if (n > msl - 1 - pos)
 		n = msl - 1 - pos;
 	if (n)
@@ -70,7 +90,7 @@ FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
 	struct format_int_layout *l = (struct format_int_layout *)(fb + FMT_HELPERS_LAYOUT(msl));
 	char *out = fb + FMT_HELPERS_OUT(msl);
 	uint32_t pos = pos64 > msl ? msl : (uint32_t)pos64;
-	uint32_t ndig;
+	uint32_t ndig, skip;
 	enum fmt_conv conv;
 	unsigned flags;
 	int width, prec;
@@ -88,7 +108,14 @@ FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
 	ndig = l->ndig;
 	if (ndig > FORMAT_INT_DIGITS_MAX)
 		ndig = FORMAT_INT_DIGITS_MAX;
-	pos = fmt_put(out, pos, l->digits + (FORMAT_INT_DIGITS_MAX - ndig), ndig, msl);
+	/* The 6.1 verifier keeps walking a path on which ndig's bounds
+	 * contradict each other, and there FORMAT_INT_DIGITS_MAX - ndig is
+	 * unbounded: a mask it cannot lose bounds the offset on every path. */
+	_Static_assert(FORMAT_INT_DIGITS_MAX < 32, "digit offsets fit the mask");
+	skip = FORMAT_INT_DIGITS_MAX - ndig;
+	asm volatile("" : "+r"(skip));
+	skip &= 31;
+	pos = fmt_put(out, pos, l->digits + skip, ndig, msl);
 	return fmt_put(out, pos, ctap_fmt_spaces, l->trail, msl);
 }
 
