@@ -279,11 +279,29 @@ static void load_macro_dir(struct parse_ctx *c, const char *dir)
 
 /* --------------------------------------------------------------- pass 1 */
 
+/* Without its library every script fails with "unresolved function" on its
+ * first tapset call (exit, printf's helpers), which hides the cause: a
+ * tapset directory that is missing or that this user may not read (a tree
+ * under root's 0700 home, run as another user). */
+static bool tapset_dir_readable(struct session *s)
+{
+	DIR *d = opendir(s->tapset_dir);
+	if (d) {
+		closedir(d);
+		return true;
+	}
+	diag_error(&s->diag, D_INPUT, NULL, "cannot read the tapset directory \"%s\": %s",
+		   s->tapset_dir, strerror(errno));
+	return false;
+}
+
 bool parse_pass(struct session *s, struct parse_result *out)
 {
 	struct parse_ctx *c = arena_new_obj(s->arena, struct parse_ctx);
 	memset(out, 0, sizeof(*out));
 	if (!env_init(c, s, out))
+		return false;
+	if (!tapset_dir_readable(s))
 		return false;
 
 	parse_for_each_tapset_dir(c, load_macro_dir);

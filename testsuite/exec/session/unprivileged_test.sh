@@ -34,6 +34,22 @@ for rt in "" --runtime=bpf --runtime=kmod; do
 done
 grep -q "CAP_BPF and CAP_PERFMON" "$work/err" && fail "kmod: names the BPF capabilities"
 
+# a tapset directory this user may not read is named, not reported as an
+# unresolved function later
+mkdir -m 700 "$work/private"
+SYSTEMTAP_TAPSET="$work/private" as_nobody "$stap" --ctap-diag-codes --runtime=bpf -p4 \
+	-e 'probe begin { exit() }' >/dev/null 2>"$work/err" && fail "-p4 without a tapset"
+grep -q "cannot read the tapset directory \"$work/private\": Permission denied" "$work/err" ||
+	fail "an unreadable tapset directory not named"
+grep -q D_INPUT "$work/err" || fail "code D_INPUT not reported"
+
+# the tree may sit where nobody cannot reach it (under a 0700 directory, as
+# .ci/run's default work directory is); the library is then copied out
+if ! as_nobody test -r "$CTAP_SRCDIR/tapset" -a -x "$CTAP_SRCDIR/tapset"; then
+	cp -r "$CTAP_SRCDIR/tapset" "$work/tapset"
+	export SYSTEMTAP_TAPSET="$work/tapset"
+fi
+
 # passes 1-4 and listings need no privilege
 as_nobody "$stap" --runtime=bpf -p4 -e 'probe begin { exit() }' >/dev/null 2>"$work/err" ||
 	fail "-p4 refused"
