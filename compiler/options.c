@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "diag/diag.h"
 
 #define CTAP_VERSION_STAP "5.0"   /* the SystemTap language level we implement */
 
@@ -433,11 +434,7 @@ static enum options_result handle_option(struct options *o, int c, const char *a
 		o->flight_recorder = true;
 		break;
 	case 'S':
-		if (!matches_regex(arg, "^[0-9]+(,[0-9]+)?$")) {
-			usage_error("Invalid -S parameter: %s", arg);
-			return OPTIONS_EXIT_FAILURE;
-		}
-		o->file_switch = arg;
+		o->file_switch = arg; /* checked by options_check (a diag code) */
 		break;
 	case 'G':
 		if (!matches_regex(arg, "^[a-z_][a-z0-9_]*=[a-z0-9_.-]+$")) {
@@ -573,10 +570,6 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		usage_error("The --suppress-time-limits option requires guru mode (-g).");
 		return OPTIONS_EXIT_FAILURE;
 	}
-	if (o->file_switch && !o->output_file) {
-		usage_error("-S option is valid only for -o option");
-		return OPTIONS_EXIT_FAILURE;
-	}
 	/* a session left running without stap (reattached with staprun -A)
 	 * is not there yet; running in the foreground instead would be a
 	 * different command than the one asked for */
@@ -586,4 +579,46 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		return OPTIONS_EXIT_FAILURE;
 	}
 	return OPTIONS_OK;
+}
+
+/* -S SIZE[,N]: SIZE megabytes per file (staprun's range), N files kept
+ * (omitted: all).  Checked here rather than while parsing so that the
+ * error carries its code whatever the order of --ctap-diag-codes. */
+static bool check_file_switch(struct options *o, struct diag_sink *d)
+{
+	const char *arg = o->file_switch;
+	if (!o->output_file) {
+		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
+			    "-S option is valid only for -o option (-S %s needs -o FILE to "
+			    "name the files it rotates)", arg);
+		return false;
+	}
+	long size = 0, keep = 0;
+	const char *comma = strchr(arg, ',');
+	char head[32];
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+	bool ok = matches_regex(arg, "^[0-9]+(,[0-9]+)?$") && n < sizeof(head);
+	if (ok) {
+		memcpy(head, arg, n);
+		head[n] = 0;
+		ok = parse_long(head, 1, 1L << 20, &size) &&
+		     (!comma || parse_long(comma + 1, 1, INT_MAX, &keep));
+	}
+	if (!ok) {
+		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
+			    "Invalid -S parameter '%s': it takes SIZE[,N], the size of each "
+			    "output file in megabytes (1 to %ld) and, optionally, how many "
+			    "files to keep (at least 1)", arg, 1L << 20);
+		return false;
+	}
+	o->file_switch_mb = (unsigned)size;
+	o->file_switch_keep = (unsigned)keep;
+	return true;
+}
+
+bool options_check(struct options *o, struct diag_sink *d)
+{
+	if (o->file_switch && !check_file_switch(o, d))
+		return false;
+	return true;
 }

@@ -76,7 +76,9 @@ struct options {
 	bool bulk;                   /* -b */
 	int bufsize_mb;              /* -s */
 	bool flight_recorder;        /* -F */
-	const char *file_switch;     /* -S */
+	const char *file_switch;     /* -S, as given */
+	unsigned file_switch_mb;     /* -S SIZE (set by options_check) */
+	unsigned file_switch_keep;   /* -S ...,N; 0: every file is kept */
 	enum runtime_kind runtime;
 	bool skip_badvars;
 	bool suppress_handler_errors;
@@ -101,6 +103,10 @@ enum options_result {
 void options_init(struct options *o);
 void options_fini(struct options *o);
 enum options_result options_parse(struct options *o, int argc, char **argv);
+/* The checks that report through the diag sink (with codes): run once
+ * the sink is configured.  False after reporting. */
+struct diag_sink;
+bool options_check(struct options *o, struct diag_sink *d);
 unsigned options_verbose(const struct options *o, int pass); /* 1..5 */
 /* --privilege=stapusr (or --unprivileged): kernel probes and embedded C
  * not marked unprivileged are refused. */

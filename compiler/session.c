@@ -95,6 +95,8 @@ bool session_setup(struct session *s)
 	s->diag.print_codes = o->diag_codes;
 	s->diag.verbose = options_verbose(o, 2);
 	s->diag.no_dedup = options_verbose(o, 1) > 0 || options_verbose(o, 2) > 0;
+	if (!options_check(o, &s->diag))
+		return false;
 
 	/* The build tree when running uninstalled (./stap), else the
 	 * installed data directory. */

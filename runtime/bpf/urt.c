@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "bpfmc/ir.h"
 #include "bpf/load.h"
+#include "bpf/outfile.h"
 #include "bpf/loop.h"
 #include "common/format.h"
 #include "diag/diag.h"
@@ -50,7 +52,7 @@ static int out_flush_hook(struct outbuf *ob)
 {
 	struct urt *u = ob->flush_arg;
 	if (ob->len)
-		write_all(u->out_fd, ob->buf, ob->len);
+		outfile_write(&u->out, ob->buf, ob->len);
 	ob->len = 0;
 	return 0;
 }
@@ -67,30 +69,12 @@ void urt_flush(struct urt *u)
 
 static bool open_output(struct urt *u)
 {
-	const char *path = u->s->opts.output_file;
-	u->out_fd = 1;
-	if (path) {
-		char name[4096];
-		if (strchr(path, '%')) {
-			time_t now = time(NULL);
-			struct tm tm;
-			localtime_r(&now, &tm);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			if (!strftime(name, sizeof(name), path, &tm))
-				snprintf(name, sizeof(name), "%s", path);
-#pragma GCC diagnostic pop
-		} else {
-			snprintf(name, sizeof(name), "%s", path);
-		}
-		int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0) {
-			diag_report(&u->s->diag, DIAG_ERROR, D_RUN, NULL,
-				    "cannot open output file '%s': %s", name, strerror(errno));
-			return false;
-		}
-		u->out_fd = fd;
-		u->out_close = true;
+	const struct options *o = &u->s->opts;
+	char msg[PATH_MAX + 128];
+	if (!outfile_open(&u->out, o->output_file, o->file_switch_mb, o->file_switch_keep, msg,
+			  sizeof(msg))) {
+		diag_report(&u->s->diag, DIAG_ERROR, D_RUN, NULL, "%s", msg);
+		return false;
 	}
 	u->ocap = OUT_BUF;
 	u->obuf = xmalloc(u->ocap);
@@ -180,8 +164,7 @@ void urt_close(struct urt *u)
 		urt_flush(u);
 	if (u->gmem)
 		munmap(u->gmem, u->gmem_len);
-	if (u->out_close)
-		close(u->out_fd);
+	outfile_close(&u->out, u->s->opts.suppress_warnings && !u->out.err ? NULL : stderr);
 	vec_foreach(&u->warned, i)
 		free(u->warned.items[i]);
 	vec_free_heap(&u->warned);

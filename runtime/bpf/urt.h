@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/outfile.h"
 #include "bpf/translation.h"
 #include "bpf/rtdata.h"
 #include "common/outbuf.h"
@@ -42,8 +43,7 @@ struct urt {
 	size_t gmem_len;
 	struct rt_head *head;
 	/* output */
-	int out_fd;
-	bool out_close;
+	struct outfile out;           /* stdout or -o FILE, rotated with -S */
 	char *obuf;
 	uint32_t ocap;
 	struct outbuf ob;             /* the script's output stream */
