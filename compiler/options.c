@@ -181,6 +181,11 @@ void options_print_usage(FILE *out)
 	      "   -m MODULE  set probe module name\n"
 	      "   -o FILE    send script output to file, instead of stdout. This supports\n"
 	      "              strftime(3) formats for FILE\n"
+	      "   -S SIZE[,N]\n"
+	      "              with -o: move to FILE.1, FILE.2, ... (FILE.0 first) after SIZE MB,\n"
+	      "              keeping only the newest N files\n"
+	      "   -F         flight recorder (BPF runtime, with -o): the session detaches,\n"
+	      "              prints its process ID and runs until that process is signalled\n"
 	      "   -E SCRIPT  run the SCRIPT in addition to the main script\n"
 	      "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 	      "   -x PID     sets target() to PID\n"
@@ -570,14 +575,6 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		usage_error("The --suppress-time-limits option requires guru mode (-g).");
 		return OPTIONS_EXIT_FAILURE;
 	}
-	/* a session left running without stap (reattached with staprun -A)
-	 * is not there yet; running in the foreground instead would be a
-	 * different command than the one asked for */
-	if (o->flight_recorder && o->last_pass == 5 && o->listing == LIST_NONE) {
-		usage_error("Flight recorder mode (-F) is not supported by ctap yet; "
-			    "run without -F (with -o FILE to keep the output).");
-		return OPTIONS_EXIT_FAILURE;
-	}
 	return OPTIONS_OK;
 }
 
@@ -616,9 +613,34 @@ static bool check_file_switch(struct options *o, struct diag_sink *d)
 	return true;
 }
 
+/* -F: the session detaches and writes to the -o files.  Reattaching to
+ * read output kept in the kernel (staprun -A after -F without -o) is not
+ * there, and a detached session cannot wait for a -c command it would
+ * have to outlive; both would be a different command than the one asked
+ * for, so they are refused rather than run in the foreground. */
+static bool check_flight_recorder(struct options *o, struct diag_sink *d)
+{
+	if (!o->flight_recorder || o->last_pass != 5 || o->listing != LIST_NONE)
+		return true;
+	if (!o->output_file) {
+		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
+			    "Flight recorder mode (-F) needs -o FILE in ctap: the detached "
+			    "session writes its output to the -o files (keeping it in the kernel "
+			    "to read with staprun -A is not supported)");
+		return false;
+	}
+	if (o->cmd) {
+		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
+			    "-F and -c cannot be used together: a detached session does not "
+			    "run a command");
+		return false;
+	}
+	return true;
+}
+
 bool options_check(struct options *o, struct diag_sink *d)
 {
 	if (o->file_switch && !check_file_switch(o, d))
 		return false;
-	return true;
+	return check_flight_recorder(o, d);
 }

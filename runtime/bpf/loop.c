@@ -88,6 +88,28 @@ fail_mask:
 	return NULL;
 }
 
+/* A signalfd wakes the epoll sets of the process that registered it:
+ * in a forked child, the inherited one would queue the child's signals
+ * without ever waking its loop.  So the child takes a new one. */
+int loop_forked(struct loop *lp)
+{
+	sigset_t set;
+	signals_session_set(&set);
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(int64_t)TAG_SIGNAL };
+	epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->sigfd, NULL);
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	close(lp->sigfd);
+	lp->sigfd = fd;
+	return 0;
+}
+
 /* The -c command still running when the session ends is ended as
  * staprun ends it: SIGTERM, up to 2 s to go, then SIGKILL; never left
  * behind.  One never released is killed at once: it must not run

@@ -41,6 +41,9 @@ struct loop;
 /* NULL with errno set on failure. */
 struct loop *loop_open(void);
 void loop_close(struct loop *lp);
+/* In the child of a fork (-F): the signals of this process end the run.
+ * 0 or -errno. */
+int loop_forked(struct loop *lp);
 
 int loop_add_ringbuf(struct loop *lp, struct ringbuf *rb);   /* 0 or -errno */
 

@@ -25,6 +25,7 @@
 
 #include "bpfmc/asm.h"
 #include "bpf/attach.h"
+#include "bpf/detach.h"
 #include "bpf/interp.h"
 #include "bpf/load.h"
 #include "bpf/loop.h"
@@ -308,7 +309,19 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 			if (vv)
 				fprintf(stderr, "Pass 5: attached %u programs in %.1f ms; probes are live.\n",
 					t ? t->progs.len : 0, t_attach);
-			end = loop_run(rc.lp, -1);
+			/* -F: the begin probes' output reaches the file before
+			 * the fork, so neither process writes it again */
+			urt_flush(rc.u);
+			int dr = 0;
+			if (s->opts.flight_recorder && (dr = detach_background()) == 0)
+				dr = loop_forked(rc.lp);
+			if (dr < 0) {
+				diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL,
+					    "cannot detach the session (-F): %s", strerror(-dr));
+				urt_set_state(rc.u, RT_STOPPING);
+			} else {
+				end = loop_run(rc.lp, -1);
+			}
 			if (end == LOOP_END_ERROR)
 				diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "session loop failed: %s",
 					    strerror(-loop_error(rc.lp)));
