@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int detach_background(void)
@@ -24,11 +26,17 @@ int detach_background(void)
 		_exit(0);
 	}
 	setsid();
+	/* stderr stays where it was only if it is a regular file: a terminal
+	 * would get messages after the shell's prompt, and a pipe would keep
+	 * its reader (a $(stap -F ...)) waiting until the session ends */
+	struct stat st;
+	bool keep_err = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode);
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		if (!keep_err)
+			dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}

@@ -4,7 +4,8 @@
 # there (user-space timers and a kernel tracepoint, whose links the
 # background process holds, both keep writing to FILE); SIGTERM ends it
 # with its end probe run, which counts what the probes saw, and the
-# process goes away.  -F with -S rotates as in the foreground.
+# process goes away.  -F with -S rotates as in the foreground, and with
+# stderr on a file the session's report of removed files is kept there.
 set -u
 [ "$(id -u)" = 0 ] || { echo "needs root (the BPF back end)"; exit 77; }
 [ -e /sys/kernel/btf/vmlinux ] || { echo "no BTF: no BPF back end here"; exit 77; }
@@ -58,16 +59,40 @@ last=$(tail -n1 out)
 	{ echo "last line '$last', expected the end probe with $ticks ticks and 4 getppid"; exit 1; }
 [ "$(grep -c '^getppid ' out)" = 4 ] || { echo "getppid lines:"; grep getppid out; exit 1; }
 
-# -F with -S 1,2: rotation in the background too
-"$stap" --runtime=bpf -DMAXACTION=1000000 -F -o rot -S 1,2 -e '
-probe begin { for (i = 0; i < 50000; i++) printf("line %d %s\n", i, "....:....1....:....2....:....3....:..") }
-probe end { println("end") }' >stdout.txt 2>stderr.txt || { echo "stap -F -S failed:"; cat stderr.txt; exit 1; }
+# -F -S 1,3 with stderr to a file: about 4.5 MB written while detached
+# rotates into the newest three files, and the lines on disk plus those the
+# session reports removed (in the kept stderr) are all the lines printed
+n=90000
+"$stap" --runtime=bpf -DMAXACTION=1000000 -F -o rot -S 1,3 -e '
+global i
+probe timer.ms(5) {
+	if (i < $1) {
+		for (j = 0; j < 3000 && i < $1; j++) {
+			printf("line %d %s\n", i, "....:....1....:....2....:....3....:..")
+			i++
+		}
+		if (i == $1) printf("printed %d\n", i)
+	}
+}
+probe end { println("end") }' $n >stdout.txt 2>log.txt || { echo "stap -F -S failed:"; cat log.txt; exit 1; }
 pid=$(cat stdout.txt)
 case "$pid" in ''|*[!0-9]*) echo "-F -S: stdout is not a process ID"; exit 1 ;; esac
+wait_for sh -c "cat rot.* 2>/dev/null | grep -q '^printed $n\$'" || { echo "-F -S: never printed all:" rot.*; exit 1; }
 kill -INT "$pid"
 wait_for eval '! alive $pid' || { echo "process $pid still running after SIGINT"; exit 1; }
 pid=""
-[ "$(ls rot.*)" = "$(printf 'rot.1\nrot.2')" ] || { echo "-F -S 1,2 left:" rot.*; exit 1; }
-[ "$(tail -n1 rot.2)" = end ] || { echo "-F -S: no end line in rot.2"; exit 1; }
-echo "ok: $ticks ticks and 4 tracepoint hits while detached; end probe ran on SIGTERM"
+files=$(ls rot.* | sort -t. -k2n)
+k=$(echo "$files" | tail -n1 | cut -d. -f2)
+[ "$files" = "$(printf 'rot.%d\n' $((k - 2)) $((k - 1)) "$k")" ] && [ "$k" -ge 4 ] ||
+	{ echo "-F -S 1,3 left:" $files; exit 1; }
+cat $files >all.txt
+[ "$(tail -n2 all.txt | tr '\n' ' ')" = "printed $n end " ] || { echo "-F -S: last lines: $(tail -n2 all.txt)"; exit 1; }
+removed=$(sed -n 's/.*rot\.0 to rot\.'$((k - 3))' were removed with the \([0-9]*\) lines they held$/\1/p' log.txt)
+[ -n "$removed" ] || { echo "-F -S: no report of rot.0 to rot.$((k - 3)) in the kept stderr:"; cat log.txt; exit 1; }
+kept=$(head -n -2 all.txt | awk -v first="$removed" '
+	$1 != "line" || $2 != first + NR - 1 { print "bad line " NR ": " $0; exit }
+	END { print NR }' | tail -n1)
+[ $((kept + removed)) = "$n" ] || { echo "-F -S: $kept on disk + $removed removed != $n"; exit 1; }
+echo "ok: $ticks ticks and 4 tracepoint hits while detached; end probe ran on SIGTERM;" \
+	"-F -S 1,3: $kept lines in" $files", $removed removed"
 exit 0
