@@ -74,6 +74,9 @@ bool outfile_open(struct outfile *of, const char *pattern, unsigned mb, unsigned
 	if (!name[0])
 		snprintf(name, sizeof(name), "%s", pattern);
 	of->base = xstrdup(name);
+	/* -o /dev/null -S ...: no /dev/null.0 (stapio's special case too) */
+	if (strcmp(name, "/dev/null") == 0)
+		mb = 0;
 	of->limit = (uint64_t)mb << 20;
 	of->keep = mb ? keep : 0;
 	if (of->keep)
