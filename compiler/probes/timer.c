@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "bpf/family.h"
+#include "bpf/interp.h"
+#include "diag/diag.h"
+#include "session.h"
 #include "elab/elab.h"
 #include "kmod/kmod.h"
 #include "util/arena.h"
@@ -181,13 +184,14 @@ static const struct kmod_family kmod_profile_hooks = {
 
 /* ------------------------------------------------------- BPF back end */
 
-/* Interval timers run in user space (one timerfd each): they have no
- * probed context, and there they can do everything a script may. */
+/* Interval timers run in user space (one timerfd each), where they can
+ * do everything a script may, unless their handler wants the kernel's
+ * context (a $var, task_current(), kernel memory, a kernel stack): then,
+ * as in a kernel module, they interrupt whatever one CPU runs, through a
+ * cpu-clock perf event whose period is the timer's. */
 static void bpf_place(struct bpf_plan *pl, struct bprobe *bp)
 {
 	const struct timer_data *d = bp->dp->family_data;
-	bp->where = BP_USER;
-	bp->ukind = BPU_TIMER;
 	if (d->kind == TIMER_JIFFIES) {
 		int64_t jns = 1000000000LL / pl->hz;
 		bp->period_ns = d->jiffies * jns;
@@ -196,6 +200,26 @@ static void bpf_place(struct bpf_plan *pl, struct bprobe *bp)
 		bp->period_ns = d->period_ns;
 		bp->randomize_ns = d->randomize_ns;
 	}
+	if (!interp_needs_kernel(bp)) {
+		bp->where = BP_USER;
+		bp->ukind = BPU_TIMER;
+		return;
+	}
+	if (bp->randomize_ns)
+		diag_error(&pl->s->diag, D_TRANS_UNSUPPORTED, bp->dp->tok,
+			   "probe %s needs kernel context, where the BPF runtime runs a timer "
+			   "as a perf event of fixed period: .randomize cannot be honoured",
+			   bp->dp->pp);
+}
+
+/* A timer in the kernel: one cpu-clock program of its own, on one CPU. */
+static bool bpf_timer_group(struct bpf_translation *t, struct bprobe *bp)
+{
+	struct kprog *kp = bpf_group_new(t, KA_CPU_CLOCK, "cpu-clock", bp->dp->tok);
+	kp->period_ns = (uint64_t)bp->period_ns;
+	kp->one_cpu = true;
+	bpf_group_add(t, kp, bp, -1, 0, false);
+	return true;
 }
 
 /* timer.profile.tick: a cpu-clock perf event per CPU at the tick rate,
@@ -213,6 +237,7 @@ static bool bpf_profile_group(struct bpf_translation *t, struct bprobe *bp)
 
 static const struct bpf_family bpf_hooks = {
 	.place = bpf_place,
+	.group = bpf_timer_group,
 };
 
 static const struct bpf_family bpf_profile_hooks = {

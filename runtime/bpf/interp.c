@@ -706,3 +706,63 @@ bool interp_check(struct bpf_plan *pl)
 	vec_free_heap(&uc.seen);
 	return uc.ok;
 }
+
+/* ------------------------------------------------- kernel context wanted */
+
+struct kneed {
+	struct ast_walker w;
+	bool wants;
+	VEC(const struct functiondecl *) seen;
+};
+
+static enum walk_result kneed_expr(struct ast_walker *w, struct expr *e)
+{
+	struct kneed *kn = w->data;
+	switch (e->kind) {
+	case EXPR_TARGET:
+	case EXPR_CAST:
+	case EXPR_REGISTER:
+	case EXPR_DEREF:
+		kn->wants = true;
+		return WALK_STOP;
+	case EXPR_CALL: {
+		const struct functiondecl *f = e->u.call.decl;
+		if (!f)
+			break;
+		if (f->bpf_builtin) {
+			if (interp_builtin_wants_kernel(f->bpf_builtin)) {
+				kn->wants = true;
+				return WALK_STOP;
+			}
+			break;
+		}
+		for (const struct functiondecl *g = f; g; g = g->next_overload) {
+			bool seen = false;
+			vec_foreach(&kn->seen, i)
+				seen |= kn->seen.items[i] == g;
+			if (seen || !g->body)
+				continue;
+			vec_push_heap(&kn->seen, g);
+			if (ast_walk_stmt(w, g->body) == WALK_STOP)
+				return WALK_STOP;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return WALK_NEXT;
+}
+
+bool interp_needs_kernel(const struct bprobe *bp)
+{
+	struct kneed kn = { .wants = false };
+	kn.w.expr_pre = kneed_expr;
+	kn.w.data = &kn;
+	if (bp->dp->condition)
+		ast_walk_expr(&kn.w, bp->dp->condition);
+	if (!kn.wants)
+		ast_walk_stmt(&kn.w, bp->dp->body);
+	vec_free_heap(&kn.seen);
+	return kn.wants;
+}

@@ -43,6 +43,16 @@ bool interp_check(struct bpf_plan *pl);
  * function's "bpf: NAME"; tapset/BPF_BUILTINS.md). */
 bool interp_builtin_available(const char *name);
 
+/* Whether the builtin NAME gives its real value only in the probed
+ * context: it has no user-space implementation, or that one stands in
+ * with a zero or a fault (current_task, kernel_read, stack_addrs...). */
+bool interp_builtin_wants_kernel(const char *name);
+
+/* Whether a probe that may run in either place (timer.*) needs kernel
+ * context: its condition, body or a function they call reads a $var, a
+ * @cast, a register or memory through a builtin that wants the kernel. */
+bool interp_needs_kernel(const struct bprobe *bp);
+
 struct interp *interp_new(struct urt *u);
 void interp_free(struct interp *I);
 

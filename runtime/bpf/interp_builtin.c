@@ -380,25 +380,28 @@ static bool u_stringat_err(ARGS)
 static const struct {
 	const char *name;
 	interp_builtin_fn fn;
+	/* user space only stands in (a zero, a fault): the value lives in
+	 * the probed context, which a handler in the kernel has */
+	bool kernel;
 } table[] = {
-	{ "current_task", u_zero },
-	{ "pid2task", u_zero },
-	{ "task_pt_regs", u_zero },
+	{ "current_task", u_zero, true },
+	{ "pid2task", u_zero, true },
+	{ "task_pt_regs", u_zero, true },
 	{ "is_return", u_zero },
-	{ "registers_valid", u_zero },
-	{ "register", u_register },
-	{ "kernel_read", u_mem_fault },
-	{ "user_read", u_mem_fault },
-	{ "kernel_string_n", u_kstring_fault },
-	{ "user_string_n", u_ustring_fault },
-	{ "buffer_quoted", u_kstring_fault },
+	{ "registers_valid", u_zero, true },
+	{ "register", u_register, true },
+	{ "kernel_read", u_mem_fault, true },
+	{ "user_read", u_mem_fault, true },
+	{ "kernel_string_n", u_kstring_fault, true },
+	{ "user_string_n", u_ustring_fault, true },
+	{ "buffer_quoted", u_kstring_fault, true },
 	{ "maxstringlen", u_maxstringlen },
 	{ "str_find", u_str_find },
 	{ "text_strn", u_text_strn },
 	{ "random_u32", u_random_u32 },
 	{ "hz", u_hz },
 	{ "cpu_clock_ns", u_cpu_clock },
-	{ "stack_addrs", u_empty },
+	{ "stack_addrs", u_empty, true },
 	{ "exit", u_exit },
 	{ "abort", u_abort },
 	{ "error", u_error },
@@ -439,12 +442,18 @@ static const struct {
 	{ "randint", u_randint },
 };
 
-static interp_builtin_fn user_impl(const char *name)
+static int table_index(const char *name)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].name, name))
-			return table[i].fn;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+static interp_builtin_fn user_impl(const char *name)
+{
+	int i = table_index(name);
+	return i < 0 ? NULL : table[i].fn;
 }
 
 bool interp_builtin(struct interp *I, struct expr *call, struct ival *args, uint32_t nargs,
@@ -461,4 +470,10 @@ bool interp_builtin(struct interp *I, struct expr *call, struct ival *args, uint
 bool interp_builtin_available(const char *name)
 {
 	return user_impl(name) != NULL;
+}
+
+bool interp_builtin_wants_kernel(const char *name)
+{
+	int i = table_index(name);
+	return i < 0 || table[i].kernel;
 }

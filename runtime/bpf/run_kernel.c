@@ -31,6 +31,14 @@ bool run_load_programs(struct bpf_translation *t, struct load_ctx *lc)
 	return true;
 }
 
+/* Where a timer in the kernel fires: as a module's hrtimer stays on the
+ * CPU that started it, one CPU, the first online (CPU 0 if unlisted). */
+static int first_online_cpu(void)
+{
+	int cpus[1024];
+	return attach_online_cpus(cpus, 1024) > 0 ? cpus[0] : 0;
+}
+
 bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t target)
 {
 	vec_foreach(&t->progs, i) {
@@ -47,7 +55,8 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 			rc = attach_tracepoint(lc, kp->fd, kp->tp_system, kp->event, 0, kp->tok);
 			break;
 		case KA_CPU_CLOCK:
-			rc = attach_cpu_clock(lc, kp->fd, kp->period_ns, -1, kp->tok);
+			rc = attach_cpu_clock(lc, kp->fd, kp->period_ns, kp->one_cpu ? first_online_cpu() : -1,
+					      kp->tok);
 			break;
 		case KA_PERF_EVENT: {
 			int cpus[1024];

@@ -176,6 +176,8 @@ struct kprog {
 	const char *event;            /* tracepoint name, "cpu-clock", path */
 	const char *tp_system;        /* KA_PERF_TP */
 	uint64_t period_ns;           /* KA_CPU_CLOCK */
+	bool one_cpu;                 /* KA_CPU_CLOCK: the first online CPU only
+				       * (timer.*), not every CPU (timer.profile) */
 	uint32_t perf_type;           /* KA_PERF_EVENT */
 	uint64_t perf_config, perf_period, perf_freq;
 	bool syscall_group;           /* raw_syscalls with per-probe syscall numbers */
