@@ -232,7 +232,7 @@ bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 
 /* ---- lower_stack.c: kernel stacks and symbols (deferred to user space) ---- */
 /* Whether call is one lower_stack_call lowers (asked before builtins). */
-bool lower_stack_takes(const struct expr *call);
+bool lower_stack_takes(const struct lower *L, const struct expr *call);
 bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out);
 
 /* ---- lower_regex.c ---- */

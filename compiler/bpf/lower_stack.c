@@ -22,6 +22,10 @@
  *                           around s (printed as a record when print)
  *   _stack_lines(s, 0, style, print)   sprint_backtrace: an 'L' group
  *   stack(n)                frame n as a long (caller_addr())
+ *   ppfunc()                from pp(), at pass 3 (a per-probe constant)
+ *   probefunc(), probemod() where pass 3 knows the probe cannot hit in
+ *                           user mode: tracepoints (no registers: addr()
+ *                           is 0) and kprobes (an item of the saved IP)
  * The user-stack variants (user = 1) are not taken: they stay with the
  * builtin table (lower_builtin.c) and its errors.
  *
@@ -58,10 +62,31 @@ static bool tapset_fn(const struct functiondecl *fn, const char *name)
 	return !fn->embedded && fn->file && fn->file->is_tapset && !strcmp(fn->name, name);
 }
 
-bool lower_stack_takes(const struct expr *call)
+/* Probes pass 3 knows never hit in user mode: 0 no registers
+ * (tracepoints), 1 kernel registers (kprobes), -1 unknown (uprobes, perf
+ * events: the script's user_mode() test decides). */
+static int kernel_only(const struct kprog *kp)
+{
+	switch (kp->attach) {
+	case KA_TP_BTF:
+	case KA_RAW_TP:
+	case KA_PERF_TP:
+		return 0;
+	case KA_KPROBE:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+bool lower_stack_takes(const struct lower *L, const struct expr *call)
 {
 	const struct functiondecl *fn = call->u.call.decl;
 	int64_t user = 1;
+	if (tapset_fn(fn, "ppfunc"))
+		return true;
+	if (tapset_fn(fn, "probefunc") || tapset_fn(fn, "probemod"))
+		return kernel_only(L->kp) >= 0;
 	if (fn->bpf_builtin) {
 		if (!strcmp(fn->bpf_builtin, "sym_format"))
 			return true;
@@ -288,9 +313,59 @@ static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 	return true;
 }
 
+/* A string literal result. */
+static bool literal_str(struct lower *L, const char *text, size_t len, struct lval *out)
+{
+	struct smem m = lower_mem(L, (uint32_t)len + 1, true);
+	m.width = (uint32_t)len + 1;
+	lower_str_literal(L, m, text, (uint32_t)len);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+/* ppfunc(): what follows function(" or statement(" in pp(), up to the
+ * first @ or " (the tapset's script, run here on the per-probe constant) */
+static bool ppfunc(struct lower *L, struct lval *out)
+{
+	const char *pp = L->bp->dp->pp, *f = strstr(pp, "function(\""), *st;
+	if (f)
+		f += 10;
+	else if ((st = strstr(pp, "statement(\"")))
+		f = st + 11;
+	if (!f)
+		return literal_str(L, "", 0, out);
+	return literal_str(L, f, strcspn(f, "@\""), out);
+}
+
+/* probefunc(): symname(addr()); probemod(): the module of addr(), or the
+ * one a module("NAME") point names */
+static bool probe_sym(struct lower *L, bool mod, struct lval *out)
+{
+	const char *pp = L->bp->dp->pp;
+	if (mod && !strncmp(pp, "module(\"", 8))
+		return literal_str(L, pp + 8, strcspn(pp + 8, "\""), out);
+	if (!kernel_only(L->kp))
+		return mod ? literal_str(L, "", 0, out) : literal_str(L, "0x0", 3, out);
+	/* kprobes: the saved IP (struct pt_regs, x86_64) */
+	ir_reg a = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, a, ir_ctx(L->ir), 128);
+	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
+	dst.width = SYMDEFER_ITEM + 1;
+	lower_zero(L, dst, dst.width);
+	put_item(L->ir, lower_addr(L, dst), 0, a, mod ? '3' : '0');
+	*out = (struct lval){ .kind = LV_STR, .str = dst };
+	return true;
+}
+
 bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out)
 {
 	const struct functiondecl *fn = call->u.call.decl;
+	if (!fn->bpf_builtin && !strcmp(fn->name, "ppfunc"))
+		return ppfunc(L, out);
+	if (!fn->bpf_builtin && !strcmp(fn->name, "probefunc"))
+		return probe_sym(L, false, out);
+	if (!fn->bpf_builtin && !strcmp(fn->name, "probemod"))
+		return probe_sym(L, true, out);
 	if (fn->bpf_builtin)
 		return !strcmp(fn->bpf_builtin, "sym_format") ? sym_format(L, call, out)
 							       : stack_addrs(L, call, out);

@@ -18,22 +18,18 @@
 #include "bpf/translation.h"
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
-#include "bpf/symdefer.h"
 #include "bpf/urt.h"
 #include "common/format.h"
 #include "common/hist_print.h"
 #include "session.h"
 #include "util/arena.h"
 #include "util/signals.h"
-#include "util/strbuf.h"
 
 struct record_printer {
 	struct urt *u;
 	struct bpf_translation *t;
 	int64_t *buckets;
 	uint32_t nbuckets;
-	struct symdefer syms;         /* kernel addresses in strings (symdefer.h) */
-	struct strbuf expanded[8];    /* their text, per string argument */
 };
 
 struct record_printer *record_printer_new(struct urt *u, struct bpf_translation *t)
@@ -41,7 +37,6 @@ struct record_printer *record_printer_new(struct urt *u, struct bpf_translation 
 	struct record_printer *rp = xcalloc(1, sizeof(*rp));
 	rp->u = u;
 	rp->t = t;
-	rp->syms.maxstringlen = u->pl->lim.maxstringlen;
 	return rp;
 }
 
@@ -50,9 +45,6 @@ void record_printer_free(struct record_printer *rp)
 	if (!rp)
 		return;
 	free(rp->buckets);
-	symdefer_close(&rp->syms);
-	for (size_t i = 0; i < sizeof(rp->expanded) / sizeof(rp->expanded[0]); i++)
-		strbuf_free(&rp->expanded[i]);
 	free(rp);
 }
 
@@ -71,19 +63,9 @@ static void do_print(struct record_printer *rp, const struct psite *ps, const ui
 {
 	struct fmt_arg args[64];
 	uint32_t n = ps->nargs > 64 ? 64 : ps->nargs;
-	uint32_t nx = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		args[i] = payload_arg(&ps->args[i], p);
-		/* addresses the handler left for user space to name */
-		if (args[i].kind == FMT_ARG_STRING && nx < sizeof(rp->expanded) / sizeof(rp->expanded[0])) {
-			struct strbuf *x = &rp->expanded[nx];
-			strbuf_reset(x);
-			if (symdefer_expand(&rp->syms, args[i].str, args[i].len, x)) {
-				args[i] = fmt_arg_strn(x->buf ? x->buf : "", (uint32_t)x->len);
-				nx++;
-			}
-		}
-	}
+	urt_expand_args(rp->u, args, n); /* addresses the handler left to name */
 	uint64_t fault;
 	urt_format(urt_out(rp->u), ps->e->u.print, args, n, &fault);
 }

@@ -117,6 +117,11 @@ int symdefer_expand(struct symdefer *d, const char *s, size_t len, struct strbuf
 	return 1;
 }
 
+int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style)
+{
+	return ksyms_format(table(d), dst, size, addr, style);
+}
+
 void symdefer_close(struct symdefer *d)
 {
 	ksyms_close(d->ks);

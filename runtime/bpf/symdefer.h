@@ -58,6 +58,8 @@ struct symdefer {
 /* s (len bytes) with its items and groups expanded, appended to out;
  * returns 0 if s holds no mark (out untouched: use s as it is). */
 int symdefer_expand(struct symdefer *d, const char *s, size_t len, struct strbuf *out);
+/* addr as _sym_format(addr, style) prints it (style 0..5 but 4), into dst. */
+int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style);
 void symdefer_close(struct symdefer *d);
 
 #endif
