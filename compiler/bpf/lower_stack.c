@@ -35,6 +35,7 @@
  */
 #include "bpf/lower_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "bpf/symdefer.h"
@@ -298,7 +299,18 @@ static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 	ir_label have = ir_new_label(ir), end = ir_new_label(ir);
 	ir_reg v = ir_new_vreg(ir);
 	ir_emit_jcc(ir, IR_JLT, n, k, have);
-	lower_raise(L, call->tok, "stack: the stack has no frame {len}", ES_ADDR, n, IR_NOREG, NULL);
+	int64_t lit;
+	if (literal(call, 0, &lit)) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "stack: the stack has no frame %lld", (long long)lit);
+		lower_raise(L, call->tok, arena_strdup(L->pl->arena, msg), ES_NONE, IR_NOREG,
+			    IR_NOREG, NULL);
+	} else {
+		/* {len}: decimal in the record printer (a message caught by
+		 * try keeps the placeholder: catch_message fills in {addr} only) */
+		lower_raise(L, call->tok, "stack: the stack has no frame {len}", ES_ADDR, n, IR_NOREG,
+			    NULL);
+	}
 	ir_emit_mov_imm(ir, v, 0);
 	ir_emit_jmp(ir, end);
 	ir_bind_label(ir, have);
