@@ -23,9 +23,12 @@
  *   _stack_lines(s, 0, style, print)   sprint_backtrace: an 'L' group
  *   stack(n)                frame n as a long (caller_addr())
  *   ppfunc()                from pp(), at pass 3 (a per-probe constant)
- *   probefunc(), probemod() where pass 3 knows the probe cannot hit in
+ *   probefunc()             where pass 3 knows the probe cannot hit in
  *                           user mode: tracepoints (no registers: addr()
- *                           is 0) and kprobes (an item of the saved IP)
+ *                           is 0, "0x0") and kprobes (an item of the
+ *                           saved IP); elsewhere the script (usymname)
+ *   probemod()              module("NAME") from pp(); "" without
+ *                           registers; else an item of the saved IP
  * The user-stack variants (user = 1) are not taken: they stay with the
  * builtin table (lower_builtin.c) and its errors.
  *
@@ -86,7 +89,9 @@ bool lower_stack_takes(const struct lower *L, const struct expr *call)
 	int64_t user = 1;
 	if (tapset_fn(fn, "ppfunc"))
 		return true;
-	if (tapset_fn(fn, "probefunc") || tapset_fn(fn, "probemod"))
+	if (tapset_fn(fn, "probemod"))
+		return true;
+	if (tapset_fn(fn, "probefunc"))
 		return kernel_only(L->kp) >= 0;
 	if (fn->bpf_builtin) {
 		if (!strcmp(fn->bpf_builtin, "sym_format"))
@@ -358,7 +363,9 @@ static bool probe_sym(struct lower *L, bool mod, struct lval *out)
 		return literal_str(L, pp + 8, strcspn(pp + 8, "\""), out);
 	if (!kernel_only(L->kp))
 		return mod ? literal_str(L, "", 0, out) : literal_str(L, "0x0", 3, out);
-	/* kprobes: the saved IP (struct pt_regs, x86_64) */
+	/* the saved IP (struct pt_regs, x86_64; perf events' context starts
+	 * with it): for probemod, a user-mode IP is in no kernel module, so
+	 * its item prints "" as the script's user_mode() test would give */
 	ir_reg a = ir_new_vreg(L->ir);
 	ir_emit_load(L->ir, 8, a, ir_ctx(L->ir), 128);
 	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
