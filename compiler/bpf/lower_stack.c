@@ -33,8 +33,8 @@
  * builtin table (lower_builtin.c) and its errors.
  *
  * Frames: at most STACK_FRAMES (MAXBACKTRACE, 20) and as many as a string
- * of MAXSTRINGLEN holds (13 bytes each); the first is the innermost
- * kernel frame bpf_get_stack reports.
+ * of MAXSTRINGLEN holds, marked and as text; the first is the innermost
+ * kernel frame bpf_get_stack reports (after the BPF machinery).
  */
 #include "bpf/lower_int.h"
 
@@ -103,10 +103,15 @@ bool lower_stack_takes(const struct lower *L, const struct expr *call)
 	return tapset_fn(fn, "stack");
 }
 
-/* frames that fit a string of MAXSTRINGLEN */
+/* Frames that fit a string of MAXSTRINGLEN: as items (13 bytes each) and
+ * as the text they become ("0x" and 16 digits, a space between), which
+ * the kernel-module back end cuts before an address that does not fit. */
 static uint32_t max_frames(struct lower *L)
 {
-	uint32_t n = (L->pl->lim.maxstringlen - 1) / FRAME_TEXT;
+	uint32_t msl = L->pl->lim.maxstringlen;
+	uint32_t n = (msl - 1) / FRAME_TEXT;
+	if (n > msl / 19)
+		n = msl / 19;
 	return n < STACK_FRAMES ? n : STACK_FRAMES;
 }
 

@@ -3,7 +3,10 @@
  * on the fixture testsuite/fixtures/ksyms/kallsyms (aliases, a hidden
  * per-CPU range, modules, the last symbol of a module), then, where
  * /proc/kallsyms shows addresses, on the running kernel (a symbol looked
- * up by its own address).
+ * up by its own address); and runtime/bpf/symdefer's expansion of the
+ * marked addresses BPF handlers leave in strings, on the same fixture
+ * (items of every style, groups of both kinds, the MAXSTRINGLEN cut of
+ * the sprint forms, an item cut short).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,6 +15,8 @@
 #include <string.h>
 
 #include "bpf/ksyms.h"
+#include "bpf/symdefer.h"
+#include "util/strbuf.h"
 
 static int failures;
 
@@ -74,6 +79,77 @@ static void fixture(void)
 	ksyms_close(k);
 }
 
+/* an item as compiler/bpf/lower_stack.c encodes it */
+static void item(struct strbuf *sb, char style, uint64_t a)
+{
+	strbuf_putc(sb, SYMDEFER_MARK);
+	strbuf_putc(sb, style);
+	for (int j = 0; j < SYMDEFER_ADDR_BYTES; j++)
+		strbuf_putc(sb, (char)(0x80 | ((a >> (7 * j)) & 0x7f)));
+}
+
+static void expand(struct symdefer *d, const char *name, struct strbuf *in, const char *want)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	if (!symdefer_expand(d, in->buf, in->len, &out))
+		strbuf_add(&out, in->buf, in->len);
+	strbuf_putc(&out, 0);
+	check_str(name, out.buf, want);
+	strbuf_free(&out);
+	strbuf_reset(in);
+}
+
+static void deferred(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/testsuite/fixtures/ksyms/kallsyms", srcdir());
+	struct symdefer d = { .path = path, .maxstringlen = 512 };
+	struct strbuf in;
+	strbuf_init(&in);
+	strbuf_puts(&in, "plain text");
+	expand(&d, "defer_plain", &in, "plain text");
+	strbuf_puts(&in, "<");
+	item(&in, '0', 0xffffffff81000412);
+	strbuf_puts(&in, "|");
+	item(&in, '1', 0xffffffffc0200090);
+	strbuf_puts(&in, "|");
+	item(&in, '3', 0x1000);
+	strbuf_puts(&in, "|");
+	item(&in, 'x', 0xffffffff81000412);
+	strbuf_puts(&in, ">");
+	expand(&d, "defer_items", &in,
+	       "<vfs_read|ext4_readdir+0x10/0x180 [ext4]||0xffffffff81000412>");
+	/* print_stack(callers(-1)): items and hex text */
+	strbuf_puts(&in, "\001S1n");
+	item(&in, 'x', 0xffffffff81000412);
+	strbuf_puts(&in, " 0xffffffff810005a4\002!");
+	expand(&d, "defer_group_syms", &in,
+	       " 0xffffffff81000412 : vfs_read+0x12/0x1a0 [kernel]\n"
+	       " 0xffffffff810005a4 : vfs_write+0x4/0x260 [kernel]\n!");
+	/* sprint_backtrace(), cut before MAXSTRINGLEN - 1 bytes */
+	d.maxstringlen = 40;
+	strbuf_puts(&in, "\001L2c");
+	item(&in, 'x', 0xffffffff81000412);
+	strbuf_putc(&in, ' ');
+	item(&in, 'x', 0xffffffff810005a4);
+	strbuf_puts(&in, "\002");
+	expand(&d, "defer_group_lines_cut", &in, "vfs_read+0x12 [kernel]\n");
+	d.maxstringlen = 512;
+	strbuf_puts(&in, "\001L2c");
+	item(&in, 'x', 0xffffffff81000412);
+	strbuf_putc(&in, ' ');
+	item(&in, 'x', 0xffffffff810005a4);
+	expand(&d, "defer_group_unterminated", &in,
+	       "vfs_read+0x12 [kernel]\nvfs_write+0x4 [kernel]\n");
+	strbuf_puts(&in, "a");
+	item(&in, '0', 0xffffffff81000412);
+	in.len -= 4;
+	expand(&d, "defer_item_cut", &in, "a");
+	strbuf_free(&in);
+	symdefer_close(&d);
+}
+
 static void running(void)
 {
 	struct ksyms *k = ksyms_open("/proc/kallsyms");
@@ -110,6 +186,7 @@ static void running(void)
 int main(void)
 {
 	fixture();
+	deferred();
 	running();
 	return failures ? 1 : 0;
 }
