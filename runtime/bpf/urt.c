@@ -222,6 +222,13 @@ static void put_message(struct urt *u, const char *prefix, const char *msg, uint
 			const struct token *tok)
 {
 	urt_flush(u);
+	/* kernel addresses a BPF handler left in the text (symdefer.h) */
+	struct strbuf x = STRBUF_INIT;
+	u->syms.maxstringlen = u->pl->lim.maxstringlen;
+	if (symdefer_expand(&u->syms, msg, len, &x)) {
+		msg = x.buf ? x.buf : "";
+		len = (uint32_t)x.len;
+	}
 	char where[512] = "";
 	if (tok)
 		diag_describe_token_full(&u->s->diag, tok, where, sizeof(where));
@@ -231,6 +238,7 @@ static void put_message(struct urt *u, const char *prefix, const char *msg, uint
 				    tok ? " near " : "", where);
 	write_all(2, line, k < n ? k : n - 1);
 	free(line);
+	strbuf_free(&x);
 }
 
 void urt_error(struct urt *u, const char *msg, uint32_t len, const struct token *tok, bool count)
