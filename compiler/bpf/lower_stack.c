@@ -296,6 +296,42 @@ static bool group(struct lower *L, const struct expr *call, struct lval *out, ch
 	return true;
 }
 
+/* "stack: the stack has no frame N" for a computed n (n >= 0),
+ * built in the handler (only on the error path): digits from the right
+ * into a zeroed buffer, then copied after the prefix up to their NUL. */
+static struct smem no_frame_message(struct lower *L, ir_reg n)
+{
+	static const char prefix[] = "stack: the stack has no frame ";
+	const uint32_t plen = sizeof(prefix) - 1;
+	struct ir *ir = L->ir;
+	struct smem msg = lower_mem(L, 64, false), dig = lower_mem(L, 24, true);
+	msg.width = 64;
+	dig.width = 24;
+	lower_zero(L, msg, 64);
+	lower_zero(L, dig, 24);
+	lower_str_literal(L, msg, prefix, plen);
+	ir_reg v = ir_new_vreg(ir), d = ir_new_vreg(ir), at = lower_addr(L, dig),
+	       dst = lower_addr(L, msg);
+	ir_label done = ir_new_label(ir);
+	ir_emit_mov(ir, v, n);
+	ir_emit_alu_imm(ir, IR_ADD, dst, plen);
+	/* 20 digits hold any u64; at points at the first one written */
+	ir_emit_alu_imm(ir, IR_ADD, at, 20);
+	for (int i = 0; i < 20; i++) {
+		ir_emit_mov(ir, d, v);
+		ir_emit_alu_imm(ir, IR_MOD, d, 10);
+		ir_emit_alu_imm(ir, IR_ADD, d, '0');
+		ir_emit_alu_imm(ir, IR_ADD, at, -1);
+		ir_emit_store(ir, 1, at, 0, d);
+		ir_emit_alu_imm(ir, IR_DIV, v, 10);
+		ir_emit_jcc_imm(ir, IR_JEQ, v, 0, done);
+	}
+	ir_bind_label(ir, done);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(dst), ir_arg_imm(22),
+		       ir_arg_reg(at));
+	return msg;
+}
+
 /* stack(n): frame n as a long; the tapset's error when there is none */
 static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 {
@@ -306,7 +342,11 @@ static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 		return false;
 	struct smem buf;
 	ir_reg k = capture(L, &buf, STACK_FRAMES);
-	ir_label have = ir_new_label(ir), end = ir_new_label(ir);
+	ir_label have = ir_new_label(ir), end = ir_new_label(ir), nonneg = ir_new_label(ir);
+	/* the tapset walks n frames from the first: n < 0 is frame 0 */
+	ir_emit_jcc_imm(ir, IR_JSGE, n, 0, nonneg);
+	ir_emit_mov_imm(ir, n, 0);
+	ir_bind_label(ir, nonneg);
 	ir_reg v = ir_new_vreg(ir);
 	ir_emit_jcc(ir, IR_JLT, n, k, have);
 	int64_t lit;
@@ -316,10 +356,8 @@ static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 		lower_raise(L, call->tok, arena_strdup(L->pl->arena, msg), ES_NONE, IR_NOREG,
 			    IR_NOREG, NULL);
 	} else {
-		/* {len}: decimal in the record printer (a message caught by
-		 * try keeps the placeholder: catch_message fills in {addr} only) */
-		lower_raise(L, call->tok, "stack: the stack has no frame {len}", ES_ADDR, n, IR_NOREG,
-			    NULL);
+		struct smem msg = no_frame_message(L, n);
+		lower_raise(L, call->tok, "stack", ES_STRING, IR_NOREG, IR_NOREG, &msg);
 	}
 	ir_emit_mov_imm(ir, v, 0);
 	ir_emit_jmp(ir, end);
