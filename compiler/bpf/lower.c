@@ -415,6 +415,8 @@ static bool uses_next(struct stmt *s)
 bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 {
 	struct functiondecl *fn = e->u.call.decl;
+	if (lower_stack_takes(L, e))
+		return lower_stack_call(L, e, out);
 	if (fn->bpf_builtin)
 		return lower_builtin(L, e, out);
 	if (fn->embedded) {

@@ -230,6 +230,11 @@ bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp);
 /* ---- lower_builtin.c ---- */
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 
+/* ---- lower_stack.c: kernel stacks and symbols (deferred to user space) ---- */
+/* Whether call is one lower_stack_call lowers (asked before builtins). */
+bool lower_stack_takes(const struct lower *L, const struct expr *call);
+bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out);
+
 /* ---- lower_regex.c ---- */
 /* =~ / !~ as 0/1 into a vreg: a DFA walk over the string. */
 bool lower_regex(struct lower *L, struct expr *e, ir_reg *out);

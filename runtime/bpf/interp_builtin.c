@@ -303,6 +303,20 @@ static bool u_register(ARGS)
 	return interp_errorf(I, call->tok, "register: no registers are saved at %s", I->bp->dp->pp);
 }
 
+/* _sym_format(addr, style) in user space: the kernel's symbols (ksyms.h) */
+static bool u_sym_format(ARGS)
+{
+	(void)n;
+	if (a[1].n == 4)
+		return interp_errorf(I, call->tok, "no line information for 0x%llx",
+				     (unsigned long long)a[0].n);
+	char buf[640];
+	I->u->syms.maxstringlen = I->pl->lim.maxstringlen;
+	symdefer_format(&I->u->syms, buf, sizeof(buf), (uint64_t)a[0].n, (int)a[1].n);
+	*out = interp_cstr(I, buf);
+	return true;
+}
+
 static bool u_mem_fault(ARGS)
 {
 	(void)n, (void)out;
@@ -402,6 +416,7 @@ static const struct {
 	{ "hz", u_hz },
 	{ "cpu_clock_ns", u_cpu_clock },
 	{ "stack_addrs", u_empty, true },
+	{ "sym_format", u_sym_format },
 	{ "exit", u_exit },
 	{ "abort", u_abort },
 	{ "error", u_error },

@@ -285,6 +285,7 @@ static bool eval_print(struct interp *I, struct expr *e, struct ival *out)
 		args[i] = pf->args.items[i]->type == TYPE_STRING ? fmt_arg_strn(v.s, v.len)
 								  : fmt_arg_long(v.n);
 	}
+	urt_expand_args(I->u, args, n); /* kernel addresses in strings (symdefer.h) */
 	struct outbuf sob, *ob = urt_out(I->u);
 	char *sbuf = NULL;
 	if (pf->flags & PRINT_TO_STRING) {

@@ -65,6 +65,7 @@ static void do_print(struct record_printer *rp, const struct psite *ps, const ui
 	uint32_t n = ps->nargs > 64 ? 64 : ps->nargs;
 	for (uint32_t i = 0; i < n; i++)
 		args[i] = payload_arg(&ps->args[i], p);
+	urt_expand_args(rp->u, args, n); /* addresses the handler left to name */
 	uint64_t fault;
 	urt_format(urt_out(rp->u), ps->e->u.print, args, n, &fault);
 }

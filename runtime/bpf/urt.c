@@ -23,6 +23,7 @@
 #include "diag/diag.h"
 #include "session.h"
 #include "util/arena.h"
+#include "util/strbuf.h"
 
 #define OUT_BUF (64u << 10)
 
@@ -104,6 +105,22 @@ int urt_format(struct outbuf *ob, const struct print_format *pf, const struct fm
 	return FORMAT_OK;
 }
 
+void urt_expand_args(struct urt *u, struct fmt_arg *args, uint32_t n)
+{
+	uint32_t used = 0;
+	for (uint32_t i = 0; i < n && used < URT_EXPAND_MAX; i++) {
+		if (args[i].kind != FMT_ARG_STRING || !memchr(args[i].str, SYMDEFER_MARK, args[i].len))
+			continue;
+		if (!u->expanded)
+			u->expanded = xcalloc(URT_EXPAND_MAX, sizeof(*u->expanded));
+		u->syms.maxstringlen = u->pl->lim.maxstringlen;
+		struct strbuf *x = &u->expanded[used++];
+		strbuf_reset(x);
+		symdefer_expand(&u->syms, args[i].str, args[i].len, x);
+		args[i] = fmt_arg_strn(x->buf ? x->buf : "", (uint32_t)x->len);
+	}
+}
+
 /* ------------------------------------------------------------ open/close */
 
 struct urt *urt_open(struct bpf_plan *pl, struct load_ctx *lc)
@@ -171,6 +188,11 @@ void urt_close(struct urt *u)
 	free(u->obuf);
 	free(u->pcpu);
 	urt_orders_free(u);
+	symdefer_close(&u->syms);
+	if (u->expanded)
+		for (int i = 0; i < URT_EXPAND_MAX; i++)
+			strbuf_free(&u->expanded[i]);
+	free(u->expanded);
 	free(u);
 }
 
@@ -200,6 +222,13 @@ static void put_message(struct urt *u, const char *prefix, const char *msg, uint
 			const struct token *tok)
 {
 	urt_flush(u);
+	/* kernel addresses a BPF handler left in the text (symdefer.h) */
+	struct strbuf x = STRBUF_INIT;
+	u->syms.maxstringlen = u->pl->lim.maxstringlen;
+	if (symdefer_expand(&u->syms, msg, len, &x)) {
+		msg = x.buf ? x.buf : "";
+		len = (uint32_t)x.len;
+	}
 	char where[512] = "";
 	if (tok)
 		diag_describe_token_full(&u->s->diag, tok, where, sizeof(where));
@@ -209,6 +238,7 @@ static void put_message(struct urt *u, const char *prefix, const char *msg, uint
 				    tok ? " near " : "", where);
 	write_all(2, line, k < n ? k : n - 1);
 	free(line);
+	strbuf_free(&x);
 }
 
 void urt_error(struct urt *u, const char *msg, uint32_t len, const struct token *tok, bool count)

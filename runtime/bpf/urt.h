@@ -27,6 +27,7 @@
 #include "bpf/outfile.h"
 #include "bpf/translation.h"
 #include "bpf/rtdata.h"
+#include "bpf/symdefer.h"
 #include "common/outbuf.h"
 #include "common/stats.h"
 
@@ -55,6 +56,9 @@ struct urt {
 	size_t pcpu_len;
 	/* arrays whose order a sorted foreach changed (urt_set_order) */
 	VEC(struct urt_order *) orders;
+	/* kernel addresses BPF handlers left in strings (symdefer.h) */
+	struct symdefer syms;
+	struct strbuf *expanded;      /* URT_EXPAND_MAX texts of the arguments being printed */
 };
 
 /* A value of a user-space evaluation (interp.h uses it too). */
@@ -73,6 +77,12 @@ bool urt_init_globals(struct urt *u);
 /* ---- output ---- */
 struct outbuf *urt_out(struct urt *u);
 void urt_flush(struct urt *u);
+/* The string arguments among args[0..n) that hold kernel addresses a BPF
+ * handler deferred (symdefer.h) replaced by their text, for printing; the
+ * text lives until the next call.  At most URT_EXPAND_MAX of them. */
+#define URT_EXPAND_MAX 16
+struct fmt_arg;
+void urt_expand_args(struct urt *u, struct fmt_arg *args, uint32_t n);
 
 /* A print-family call's text for already evaluated arguments (not the
  * histogram form).  Returns a format_status (FORMAT_E_FAULT: %m/%M, which

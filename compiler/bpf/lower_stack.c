@@ -1,0 +1,439 @@
+/*
+ * lower_stack: kernel stacks and kernel symbols in kernel-side handlers.
+ *
+ * A BPF program can capture the kernel stack (bpf_get_stack) but cannot
+ * name an address: the symbol table is /proc/kallsyms, which the stap
+ * process reads (runtime/bpf/ksyms.h).  So the handler only moves
+ * addresses: the strings these functions return hold the addresses
+ * themselves, marked (runtime/bpf/symdefer.h: an item per address, a group
+ * per list of lines), and the record printer of user space expands them
+ * into SystemTap's text when the string is printed.
+ *
+ * What is taken over here (the dispatcher asks lower_stack_takes first):
+ *   _stack_addrs(n, 0)      backtrace(), callers(n): frames as 'x' items,
+ *                           space separated (what the tapset builds from
+ *                           them stays script: the trailing space,
+ *                           `s == ""` for no stack)
+ *   _sym_format(a, style)   symname, symdata, modname, probemod...: one
+ *                           item of that style (style 4 raises the
+ *                           tapset's error: no line tables)
+ *   _syms(s, 0, print)      print_syms, sprint_syms, print_stack,
+ *                           sprint_stack, print_backtrace: an 'S' group
+ *                           around s (printed as a record when print)
+ *   _stack_lines(s, 0, style, print)   sprint_backtrace: an 'L' group
+ *   stack(n)                frame n as a long (caller_addr())
+ *   ppfunc()                from pp(), at pass 3 (a per-probe constant)
+ *   probefunc()             where pass 3 knows the probe cannot hit in
+ *                           user mode: tracepoints (no registers: addr()
+ *                           is 0, "0x0") and kprobes (an item of the
+ *                           saved IP); elsewhere the script (usymname)
+ *   probemod()              module("NAME") from pp(); "" without
+ *                           registers; else an item of the saved IP
+ * The user-stack variants (user = 1) are not taken: they stay with the
+ * builtin table (lower_builtin.c) and its errors.
+ *
+ * Frames: at most STACK_FRAMES (MAXBACKTRACE, 20) and as many as a string
+ * of MAXSTRINGLEN holds, marked and as text; the first is the innermost
+ * kernel frame bpf_get_stack reports (after the BPF machinery).
+ */
+#include "bpf/lower_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/symdefer.h"
+#include "util/arena.h"
+
+#define STACK_FRAMES 20
+#define FRAME_TEXT (SYMDEFER_ITEM + 1)   /* an item and its separator */
+
+static const struct expr *arg(const struct expr *call, uint32_t i)
+{
+	return call->u.call.args.items[i];
+}
+
+static bool literal(const struct expr *call, uint32_t i, int64_t *v)
+{
+	if (call->u.call.args.len <= i || arg(call, i)->kind != EXPR_NUMBER)
+		return false;
+	*v = arg(call, i)->u.num;
+	return true;
+}
+
+/* the tapset's script functions taken over, by name */
+static bool tapset_fn(const struct functiondecl *fn, const char *name)
+{
+	return !fn->embedded && fn->file && fn->file->is_tapset && !strcmp(fn->name, name);
+}
+
+/* Probes pass 3 knows never hit in user mode: 0 no registers
+ * (tracepoints), 1 kernel registers (kprobes), -1 unknown (uprobes, perf
+ * events: the script's user_mode() test decides). */
+static int kernel_only(const struct kprog *kp)
+{
+	switch (kp->attach) {
+	case KA_TP_BTF:
+	case KA_RAW_TP:
+	case KA_PERF_TP:
+		return 0;
+	case KA_KPROBE:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+bool lower_stack_takes(const struct lower *L, const struct expr *call)
+{
+	const struct functiondecl *fn = call->u.call.decl;
+	int64_t user = 1;
+	if (tapset_fn(fn, "ppfunc"))
+		return true;
+	if (tapset_fn(fn, "probemod"))
+		return true;
+	if (tapset_fn(fn, "probefunc"))
+		return kernel_only(L->kp) >= 0;
+	if (fn->bpf_builtin) {
+		if (!strcmp(fn->bpf_builtin, "sym_format"))
+			return true;
+		return !strcmp(fn->bpf_builtin, "stack_addrs") && literal(call, 1, &user) && !user;
+	}
+	if (tapset_fn(fn, "_syms") || tapset_fn(fn, "_stack_lines"))
+		return literal(call, 1, &user) && !user;
+	return tapset_fn(fn, "stack");
+}
+
+/* Frames that fit a string of MAXSTRINGLEN: as items (13 bytes each) and
+ * as the text they become ("0x" and 16 digits, a space between), which
+ * the kernel-module back end cuts before an address that does not fit. */
+static uint32_t max_frames(struct lower *L)
+{
+	uint32_t msl = L->pl->lim.maxstringlen;
+	uint32_t n = (msl - 1) / FRAME_TEXT;
+	if (n > msl / 19)
+		n = msl / 19;
+	return n < STACK_FRAMES ? n : STACK_FRAMES;
+}
+
+/*
+ * Frames of the BPF machinery on top of the stack bpf_get_stack reports,
+ * skipped (the helper's flags): a tracepoint program is called from the
+ * tracepoint through __bpf_trace_EVENT and bpf_trace_runN, and the first
+ * frame is the program itself, so the stack starts at the function that
+ * hit the tracepoint.  Programs with a pt_regs context (kprobes, perf
+ * events) get the interrupted context's stack, which starts at the probed
+ * address: nothing to skip.
+ */
+static uint32_t machinery_frames(struct lower *L)
+{
+	switch (L->kp->attach) {
+	case KA_RAW_TP:
+	case KA_TP_BTF:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+/* bpf_get_stack into *buf (scratch); returns a vreg with the number of
+ * frames, 0..nmax (0 when the helper fails) */
+static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
+{
+	struct ir *ir = L->ir;
+	/* room for 32 frames: stack(n) masks n with 31 */
+	*buf = lower_mem(L, 8 * 32, false);
+	ir_reg r = ir_new_vreg(ir);
+	ir_call_helper(ir, r, BPF_FUNC_get_stack, ir_arg_reg(ir_ctx(ir)), lower_addr_arg(L, *buf),
+		       ir_arg_imm(8 * STACK_FRAMES), ir_arg_imm(machinery_frames(L)));
+	ir_label pos = ir_new_label(ir), capped = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSGT, r, 0, pos);
+	ir_emit_mov_imm(ir, r, 0);
+	ir_bind_label(ir, pos);
+	ir_emit_alu_imm(ir, IR_RSH, r, 3);
+	ir_emit_jcc_imm(ir, IR_JLE, r, nmax, capped);
+	ir_emit_mov_imm(ir, r, nmax);
+	ir_bind_label(ir, capped);
+	return r;
+}
+
+/* item (style) of the address in a at p+off */
+static void put_item(struct ir *ir, ir_reg p, int16_t off, ir_reg a, char style)
+{
+	ir_emit_store_imm(ir, 1, p, off, SYMDEFER_MARK);
+	ir_emit_store_imm(ir, 1, p, (int16_t)(off + 1), style);
+	ir_reg t = ir_new_vreg(ir);
+	for (int j = 0; j < SYMDEFER_ADDR_BYTES; j++) {
+		ir_emit_mov(ir, t, a);
+		if (j)
+			ir_emit_alu_imm(ir, IR_RSH, t, 7 * j);
+		ir_emit_alu_imm(ir, IR_AND, t, 0x7f);
+		ir_emit_alu_imm(ir, IR_OR, t, 0x80);
+		ir_emit_store(ir, 1, p, (int16_t)(off + 2 + j), t);
+	}
+}
+
+/* stack_addrs(n, 0): the first n+1 frames (all if n < 0) as 'x' items
+ * separated by single spaces */
+static bool stack_addrs(struct lower *L, const struct expr *call, struct lval *out)
+{
+	struct ir *ir = L->ir;
+	ir_reg n;
+	if (!lower_long(L, (struct expr *)arg(call, 0), &n))
+		return false;
+	uint32_t nmax = max_frames(L);
+	struct smem dst = lower_mem(L, nmax * FRAME_TEXT + 1, false);
+	dst.width = nmax * FRAME_TEXT + 1;
+	lower_zero(L, dst, dst.width);
+	struct smem buf;
+	ir_reg k = capture(L, &buf, nmax);
+	/* k = min(k, n + 1) when n >= 0 */
+	ir_label all = ir_new_label(ir), loop = ir_new_label(ir), done = ir_new_label(ir);
+	ir_reg want = ir_new_vreg(ir);
+	ir_emit_mov(ir, want, n);
+	ir_emit_jcc_imm(ir, IR_JSLT, want, 0, all);
+	ir_emit_alu_imm(ir, IR_ADD, want, 1);
+	ir_emit_jcc(ir, IR_JGE, want, k, all);
+	ir_emit_mov(ir, k, want);
+	ir_bind_label(ir, all);
+	ir_reg p = lower_addr(L, dst), q = lower_addr(L, buf), i = ir_new_vreg(ir),
+	       a = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, i, 0);
+	ir_bind_label(ir, loop);
+	ir_emit_jcc(ir, IR_JGE, i, k, done);
+	ir_emit_load(ir, 8, a, q, 0);
+	put_item(ir, p, 0, a, SYMDEFER_HEX);
+	ir_emit_alu_imm(ir, IR_ADD, i, 1);
+	ir_emit_jcc(ir, IR_JGE, i, k, done);
+	ir_emit_store_imm(ir, 1, p, SYMDEFER_ITEM, ' ');
+	ir_emit_alu_imm(ir, IR_ADD, p, FRAME_TEXT);
+	ir_emit_alu_imm(ir, IR_ADD, q, 8);
+	ir_emit_jmp(ir, loop);
+	ir_bind_label(ir, done);
+	*out = (struct lval){ .kind = LV_STR, .str = dst };
+	return true;
+}
+
+/* sym_format(addr, style): one item */
+static bool sym_format(struct lower *L, const struct expr *call, struct lval *out)
+{
+	int64_t style;
+	if (!literal(call, 1, &style) || style < 0 || style > 5)
+		return lower_unsupported(L, call->tok, "_sym_format with a style that is not a literal 0 to 5");
+	ir_reg a;
+	if (!lower_long(L, (struct expr *)arg(call, 0), &a))
+		return false;
+	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
+	dst.width = SYMDEFER_ITEM + 1;
+	lower_zero(L, dst, dst.width);
+	if (style == 4) {
+		/* no line tables: the tapset's error, at run time as there */
+		ir_reg v = ir_new_vreg(L->ir);
+		ir_emit_mov(L->ir, v, a);
+		lower_raise(L, call->tok, "no line information for {addr}", ES_ADDR, v, IR_NOREG,
+			    NULL);
+	} else {
+		ir_reg p = lower_addr(L, dst);
+		put_item(L->ir, p, 0, a, (char)('0' + style));
+	}
+	*out = (struct lval){ .kind = LV_STR, .str = dst };
+	return true;
+}
+
+/* A print of the string in m (a record of its own, formatted as print()). */
+static void print_string(struct lower *L, const struct expr *call, struct smem m)
+{
+	struct arena *ar = L->pl->arena;
+	struct print_format *pf = arena_alloc(ar, sizeof(*pf));
+	memset(pf, 0, sizeof(*pf));
+	pf->name = "print";
+	struct expr *e = ast_expr_new(ar, EXPR_PRINT, call->tok);
+	e->u.print = pf;
+	struct psite *ps = arena_alloc(ar, sizeof(*ps));
+	memset(ps, 0, sizeof(*ps));
+	ps->e = e;
+	ps->nargs = 1;
+	ps->args = arena_alloc(ar, sizeof(*ps->args));
+	ps->args[0] = (struct psite_arg){ .type = TYPE_STRING, .off = 0, .width = m.width };
+	ps->size = lw_align8(m.width);
+	vec_push(ar, &L->t->psites, ps);
+	struct smem rec = lower_rec_open(L, RTR_PRINT, L->t->psites.len - 1, ps->size);
+	lower_str_copy(L, (struct smem){ rec.base, rec.off + RT_REC_HDR, m.width }, m);
+	lower_rec_close(L, rec);
+}
+
+/* _syms(s, 0, print) / _stack_lines(s, 0, style, print): a group around s */
+static bool group(struct lower *L, const struct expr *call, struct lval *out, char kind)
+{
+	int64_t style = 1, print;
+	uint32_t pi = kind == SYMDEFER_GROUP_LINES ? 3 : 2;
+	if ((kind == SYMDEFER_GROUP_LINES && (!literal(call, 2, &style) || style < 0 || style > 5 ||
+					       style == 4)) ||
+	    !literal(call, pi, &print))
+		return lower_unsupported(L, call->tok, "a symbol list whose style or print flag is not a literal");
+	struct smem s;
+	if (!lower_str(L, (struct expr *)arg(call, 0), &s))
+		return false;
+	uint32_t msl = L->pl->lim.maxstringlen;
+	char head[5] = { SYMDEFER_MARK, kind, (char)('0' + style),
+			 print ? SYMDEFER_NOCUT : SYMDEFER_CUT, 0 };
+	char end[2] = { SYMDEFER_END, 0 };
+	struct smem h = lower_mem(L, 8, true), t = lower_mem(L, 8, true);
+	h.width = 5;
+	t.width = 2;
+	lower_str_literal(L, h, head, 4);
+	lower_str_literal(L, t, end, 1);
+	struct smem dst = lower_mem(L, msl, false);
+	dst.width = msl;
+	lower_str_concat(L, dst, h, s);
+	lower_str_concat(L, dst, dst, t);
+	if (print) {
+		print_string(L, call, dst);
+		*out = (struct lval){ .kind = LV_STR, .str = h };
+		lower_zero(L, h, 8);
+	} else {
+		*out = (struct lval){ .kind = LV_STR, .str = dst };
+	}
+	return true;
+}
+
+/* "stack: the stack has no frame N" for a computed n (n >= 0),
+ * built in the handler (only on the error path): digits from the right
+ * into a zeroed buffer, then copied after the prefix up to their NUL. */
+static struct smem no_frame_message(struct lower *L, ir_reg n)
+{
+	static const char prefix[] = "stack: the stack has no frame ";
+	const uint32_t plen = sizeof(prefix) - 1;
+	struct ir *ir = L->ir;
+	struct smem msg = lower_mem(L, 64, false), dig = lower_mem(L, 24, true);
+	msg.width = 64;
+	dig.width = 24;
+	lower_zero(L, msg, 64);
+	lower_zero(L, dig, 24);
+	lower_str_literal(L, msg, prefix, plen);
+	ir_reg v = ir_new_vreg(ir), d = ir_new_vreg(ir), at = lower_addr(L, dig),
+	       dst = lower_addr(L, msg);
+	ir_label done = ir_new_label(ir);
+	ir_emit_mov(ir, v, n);
+	ir_emit_alu_imm(ir, IR_ADD, dst, plen);
+	/* 20 digits hold any u64; at points at the first one written */
+	ir_emit_alu_imm(ir, IR_ADD, at, 20);
+	for (int i = 0; i < 20; i++) {
+		ir_emit_mov(ir, d, v);
+		ir_emit_alu_imm(ir, IR_MOD, d, 10);
+		ir_emit_alu_imm(ir, IR_ADD, d, '0');
+		ir_emit_alu_imm(ir, IR_ADD, at, -1);
+		ir_emit_store(ir, 1, at, 0, d);
+		ir_emit_alu_imm(ir, IR_DIV, v, 10);
+		ir_emit_jcc_imm(ir, IR_JEQ, v, 0, done);
+	}
+	ir_bind_label(ir, done);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, ir_arg_reg(dst), ir_arg_imm(22),
+		       ir_arg_reg(at));
+	return msg;
+}
+
+/* stack(n): frame n as a long; the tapset's error when there is none */
+static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
+{
+	struct ir *ir = L->ir;
+	bool ok;
+	ir_reg n = lower_long_tmp(L, (struct expr *)arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	struct smem buf;
+	ir_reg k = capture(L, &buf, STACK_FRAMES);
+	ir_label have = ir_new_label(ir), end = ir_new_label(ir), nonneg = ir_new_label(ir);
+	/* the tapset walks n frames from the first: n < 0 is frame 0 */
+	ir_emit_jcc_imm(ir, IR_JSGE, n, 0, nonneg);
+	ir_emit_mov_imm(ir, n, 0);
+	ir_bind_label(ir, nonneg);
+	ir_reg v = ir_new_vreg(ir);
+	ir_emit_jcc(ir, IR_JLT, n, k, have);
+	int64_t lit;
+	if (literal(call, 0, &lit)) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "stack: the stack has no frame %lld", (long long)lit);
+		lower_raise(L, call->tok, arena_strdup(L->pl->arena, msg), ES_NONE, IR_NOREG,
+			    IR_NOREG, NULL);
+	} else {
+		struct smem msg = no_frame_message(L, n);
+		lower_raise(L, call->tok, "stack", ES_STRING, IR_NOREG, IR_NOREG, &msg);
+	}
+	ir_emit_mov_imm(ir, v, 0);
+	ir_emit_jmp(ir, end);
+	ir_bind_label(ir, have);
+	/* n < k <= STACK_FRAMES; the mask shows the verifier it is in bounds */
+	ir_reg q = lower_addr(L, buf);
+	ir_emit_alu_imm(ir, IR_AND, n, 31);
+	ir_emit_alu_imm(ir, IR_LSH, n, 3);
+	ir_emit_alu(ir, IR_ADD, q, n);
+	ir_emit_load(ir, 8, v, q, 0);
+	ir_bind_label(ir, end);
+	*out = (struct lval){ .kind = LV_REG, .reg = v };
+	return true;
+}
+
+/* A string literal result. */
+static bool literal_str(struct lower *L, const char *text, size_t len, struct lval *out)
+{
+	struct smem m = lower_mem(L, (uint32_t)len + 1, true);
+	m.width = (uint32_t)len + 1;
+	lower_str_literal(L, m, text, (uint32_t)len);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+/* ppfunc(): what follows function(" or statement(" in pp(), up to the
+ * first @ or " (the tapset's script, run here on the per-probe constant) */
+static bool ppfunc(struct lower *L, struct lval *out)
+{
+	const char *pp = L->bp->dp->pp, *f = strstr(pp, "function(\""), *st;
+	if (f)
+		f += 10;
+	else if ((st = strstr(pp, "statement(\"")))
+		f = st + 11;
+	if (!f)
+		return literal_str(L, "", 0, out);
+	return literal_str(L, f, strcspn(f, "@\""), out);
+}
+
+/* probefunc(): symname(addr()); probemod(): the module of addr(), or the
+ * one a module("NAME") point names */
+static bool probe_sym(struct lower *L, bool mod, struct lval *out)
+{
+	const char *pp = L->bp->dp->pp;
+	if (mod && !strncmp(pp, "module(\"", 8))
+		return literal_str(L, pp + 8, strcspn(pp + 8, "\""), out);
+	if (!kernel_only(L->kp))
+		return mod ? literal_str(L, "", 0, out) : literal_str(L, "0x0", 3, out);
+	/* the saved IP (struct pt_regs, x86_64; perf events' context starts
+	 * with it): for probemod, a user-mode IP is in no kernel module, so
+	 * its item prints "" as the script's user_mode() test would give */
+	ir_reg a = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, a, ir_ctx(L->ir), 128);
+	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
+	dst.width = SYMDEFER_ITEM + 1;
+	lower_zero(L, dst, dst.width);
+	put_item(L->ir, lower_addr(L, dst), 0, a, mod ? '3' : '0');
+	*out = (struct lval){ .kind = LV_STR, .str = dst };
+	return true;
+}
+
+bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out)
+{
+	const struct functiondecl *fn = call->u.call.decl;
+	if (!fn->bpf_builtin && !strcmp(fn->name, "ppfunc"))
+		return ppfunc(L, out);
+	if (!fn->bpf_builtin && !strcmp(fn->name, "probefunc"))
+		return probe_sym(L, false, out);
+	if (!fn->bpf_builtin && !strcmp(fn->name, "probemod"))
+		return probe_sym(L, true, out);
+	if (fn->bpf_builtin)
+		return !strcmp(fn->bpf_builtin, "sym_format") ? sym_format(L, call, out)
+							       : stack_addrs(L, call, out);
+	if (!strcmp(fn->name, "_syms"))
+		return group(L, call, out, SYMDEFER_GROUP_SYMS);
+	if (!strcmp(fn->name, "_stack_lines"))
+		return group(L, call, out, SYMDEFER_GROUP_LINES);
+	return stack_n(L, call, out);
+}

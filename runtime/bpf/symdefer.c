@@ -1,0 +1,130 @@
+/*
+ * symdefer: expanding the kernel addresses BPF handlers defer to user
+ * space (see symdefer.h for the encoding).
+ */
+#include "bpf/symdefer.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/ksyms.h"
+#include "util/strbuf.h"
+
+static const struct ksyms *table(struct symdefer *d)
+{
+	if (!d->tried) {
+		d->tried = 1;
+		d->ks = ksyms_open(d->path ? d->path : "/proc/kallsyms");
+	}
+	return d->ks;
+}
+
+/* An item at s (SYMDEFER_ITEM bytes available): its address. */
+static uint64_t item_addr(const char *s)
+{
+	uint64_t a = 0;
+	for (int i = SYMDEFER_ADDR_BYTES - 1; i >= 0; i--)
+		a = a << 7 | ((uint8_t)s[2 + i] & 0x7f);
+	return a;
+}
+
+static void put_sym(struct symdefer *d, struct strbuf *out, uint64_t addr, int style)
+{
+	char buf[640];
+	if (style == SYMDEFER_HEX) {
+		strbuf_printf(out, "0x%" PRIx64, addr);
+		return;
+	}
+	ksyms_format(table(d), buf, sizeof(buf), addr, style - '0');
+	strbuf_puts(out, buf);
+}
+
+/* One group: header at s[0..3], text up to SYMDEFER_END or end. */
+static size_t expand_group(struct symdefer *d, const char *s, size_t len, struct strbuf *out)
+{
+	char kind = s[1], style = s[2];
+	bool cut = s[3] == SYMDEFER_CUT;
+	size_t i = 4, start = out->len;
+	struct strbuf line;
+	strbuf_init(&line);
+	while (i < len && s[i] != SYMDEFER_END) {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		uint64_t a;
+		size_t tok = i;
+		if (s[i] == SYMDEFER_MARK && i + SYMDEFER_ITEM <= len) {
+			a = item_addr(s + i);
+			i += SYMDEFER_ITEM;
+		} else {
+			while (i < len && s[i] != ' ' && s[i] != SYMDEFER_END && s[i] != SYMDEFER_MARK)
+				i++;
+			char hex[32];
+			size_t n = i - tok < sizeof(hex) - 1 ? i - tok : sizeof(hex) - 1;
+			memcpy(hex, s + tok, n);
+			hex[n] = 0;
+			a = strtoull(hex, NULL, 16);
+			if (i == tok)
+				i++; /* a stray mark */
+		}
+		strbuf_reset(&line);
+		if (kind == SYMDEFER_GROUP_SYMS) {
+			strbuf_puts(&line, " ");
+			if (s[tok] == SYMDEFER_MARK)
+				put_sym(d, &line, a, SYMDEFER_HEX);
+			else
+				strbuf_add(&line, s + tok, i - tok);
+			strbuf_puts(&line, " : ");
+			put_sym(d, &line, a, '1');
+		} else {
+			put_sym(d, &line, a, style);
+		}
+		strbuf_putc(&line, '\n');
+		if (cut && d->maxstringlen && out->len - start + line.len > d->maxstringlen - 1)
+			break;
+		strbuf_add(out, line.buf, line.len);
+	}
+	strbuf_free(&line);
+	while (i < len && s[i] != SYMDEFER_END)
+		i++;
+	return i < len ? i + 1 : len;
+}
+
+int symdefer_expand(struct symdefer *d, const char *s, size_t len, struct strbuf *out)
+{
+	if (!memchr(s, SYMDEFER_MARK, len))
+		return 0;
+	size_t i = 0;
+	while (i < len) {
+		const char *m = memchr(s + i, SYMDEFER_MARK, len - i);
+		size_t j = m ? (size_t)(m - s) : len;
+		strbuf_add(out, s + i, j - i);
+		i = j;
+		if (i >= len)
+			break;
+		if (i + 4 <= len && (s[i + 1] == SYMDEFER_GROUP_SYMS || s[i + 1] == SYMDEFER_GROUP_LINES)) {
+			i += expand_group(d, s + i, len - i, out);
+		} else if (i + SYMDEFER_ITEM <= len) {
+			put_sym(d, out, item_addr(s + i), (uint8_t)s[i + 1]);
+			i += SYMDEFER_ITEM;
+		} else {
+			i = len; /* an item cut by MAXSTRINGLEN */
+		}
+	}
+	return 1;
+}
+
+int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style)
+{
+	return ksyms_format(table(d), dst, size, addr, style);
+}
+
+void symdefer_close(struct symdefer *d)
+{
+	ksyms_close(d->ks);
+	d->ks = NULL;
+	d->tried = 0;
+}
