@@ -160,6 +160,10 @@ ir_reg lower_str_len(struct lower *L, struct smem s);
 /* DWARF register regno (x86_64 numbering) of a uprobe into v. */
 bool lower_dwarf_register(struct lower *L, const struct token *tok, int regno, ir_reg v);
 
+/* ---- lower_ustack.c: a user stack for user space to unwind ---- */
+/* One RTR_USTACK record with op (enum rt_ustack_op). */
+bool lower_ustack_record(struct lower *L, uint32_t op);
+
 /* ---- lower.c: the dispatcher (statements, expressions) ---- */
 /* Statements (handler bodies, inlined function bodies). */
 bool lower_stmt(struct lower *L, struct stmt *s);

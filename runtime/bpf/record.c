@@ -19,6 +19,7 @@
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
 #include "bpf/urt.h"
+#include "bpf/ustack.h"
 #include "common/format.h"
 #include "common/hist_print.h"
 #include "session.h"
@@ -30,6 +31,7 @@ struct record_printer {
 	struct bpf_translation *t;
 	int64_t *buckets;
 	uint32_t nbuckets;
+	struct ustack *us;            /* made at the first user stack */
 };
 
 struct record_printer *record_printer_new(struct urt *u, struct bpf_translation *t)
@@ -45,6 +47,7 @@ void record_printer_free(struct record_printer *rp)
 	if (!rp)
 		return;
 	free(rp->buckets);
+	ustack_free(rp->us);
 	free(rp);
 }
 
@@ -231,6 +234,15 @@ void record_print(struct record_printer *rp, const void *data, size_t size)
 			}
 			free(s);
 			p += (w + 7) & ~7u;
+			break;
+		}
+		case RTR_USTACK: {
+			if (!t)
+				return;
+			if (!rp->us)
+				rp->us = ustack_new(rp->u, t);
+			ustack_record(rp->us, h.site, p, avail);
+			p += (RT_USTACK_HEAD + t->pl->lim.ustack_size + 7) & ~7u;
 			break;
 		}
 		default:

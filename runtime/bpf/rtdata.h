@@ -60,7 +60,29 @@ enum rt_rec_kind {
 	RTR_HIST = 4,         /* print a histogram from the maps; site = print site */
 	RTR_WARN = 5,         /* warn(msg); payload = string */
 	RTR_SYSTEM = 6,       /* system(cmd); payload = string */
+	RTR_USTACK = 12,      /* a user stack to unwind in user space; site =
+			       * ustack op (enum rt_ustack_op) | probe index << 8;
+			       * payload = struct rt_ustack + lim.ustack_size bytes */
 };
+
+/* What user space does with an RTR_USTACK record (runtime/bpf/ustack.h). */
+enum rt_ustack_op {
+	RTU_PRINT = 1,        /* print_ubacktrace(): " 0xADDR : symdata\n" per frame */
+	RTU_PRINT_BRIEF = 5,  /* print_ubacktrace_brief(): "name+0xOFF\n" per frame */
+};
+
+/* The head of an RTR_USTACK payload: the task, its user registers (x86_64
+ * struct pt_regs, from bpf_task_pt_regs of the current task) and how many
+ * bytes of its user stack from regs[RT_PTREGS_SP] follow. */
+#define RT_PTREGS_WORDS 21
+#define RT_PTREGS_SP 19
+struct rt_ustack {
+	uint64_t pid_tgid;
+	uint64_t size;        /* stack bytes copied (0: none could be read) */
+	uint64_t regs[RT_PTREGS_WORDS];
+};
+
+#define RT_USTACK_HEAD 184
 
 struct rt_rec {
 	uint32_t kind;        /* enum rt_rec_kind */

@@ -46,6 +46,7 @@ struct bpf_limits {
 	 * along a call chain, encoded instructions */
 	uint32_t stack_limit;
 	uint32_t insn_limit;
+	uint32_t ustack_size;      /* BPF_USTACK_SIZE: user stack bytes per RTR_USTACK */
 };
 
 /* Where a derived probe's handler runs. */

@@ -1,0 +1,384 @@
+/*
+ * ustack: unwinding and symbolizing captured user stacks (see ustack.h).
+ *
+ * One Dwfl per process (a few cached, the oldest replaced): modules from
+ * /proc/PID/maps, thread state from the record through
+ * Dwfl_Thread_Callbacks whose memory_read sees only the copied stack
+ * slice, as perf's DWARF unwinding does - the process has moved on since
+ * the hit, so its live memory would be wrong.
+ */
+#include "bpf/ustack.h"
+
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/rtdata.h"
+#include "bpf/translation.h"
+#include "bpf/urt.h"
+#include "session.h"
+#include "util/arena.h"
+#include "util/vec.h"
+
+#define USTACK_MAX_FRAMES 20 /* MAXBACKTRACE */
+#define USTACK_CACHE 8
+
+/* the record being unwound: what the thread callbacks read */
+struct ucap {
+	pid_t pid, tid;
+	uint64_t regs[RT_PTREGS_WORDS];
+	uint64_t sp, size;
+	const uint8_t *stack;
+	bool given;                   /* next_thread handed out tid */
+};
+
+struct uproc {
+	Dwfl *dwfl;
+	pid_t pid;
+	bool attached;
+	uint64_t used;                /* for replacement */
+	struct ucap cap;
+};
+
+struct ustack {
+	struct urt *u;
+	const struct bpf_translation *t;
+	VEC(char *) known;            /* real paths of probed and -d objects */
+	bool all_known;               /* --ldd */
+	struct uproc procs[USTACK_CACHE];
+	uint64_t clock;
+	Dwfl_Callbacks callbacks;     /* the Dwfls keep pointers to these */
+	char *debuginfo_path;
+};
+
+static void add_known(struct ustack *us, const char *path)
+{
+	char buf[PATH_MAX];
+	const char *p = realpath(path, buf) ? buf : path;
+	vec_foreach(&us->known, i)
+		if (!strcmp(us->known.items[i], p))
+			return;
+	vec_push_heap(&us->known, xstrdup(p));
+}
+
+struct ustack *ustack_new(struct urt *u, const struct bpf_translation *t)
+{
+	struct ustack *us = xcalloc(1, sizeof(*us));
+	us->u = u;
+	us->t = t;
+	vec_foreach(&t->progs, i) {
+		const struct kprog *kp = t->progs.items[i];
+		if ((kp->attach == KA_UPROBE || kp->attach == KA_UPROBE_MULTI) && kp->path)
+			add_known(us, kp->path);
+	}
+	vec_foreach(&u->s->opts.dash_d, i)
+		add_known(us, u->s->opts.dash_d.items[i]);
+	us->all_known = u->s->opts.ldd;
+	us->callbacks = (Dwfl_Callbacks){
+		.find_elf = dwfl_linux_proc_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.debuginfo_path = &us->debuginfo_path,
+	};
+	return us;
+}
+
+void ustack_free(struct ustack *us)
+{
+	if (!us)
+		return;
+	for (int i = 0; i < USTACK_CACHE; i++)
+		if (us->procs[i].dwfl)
+			dwfl_end(us->procs[i].dwfl);
+	vec_foreach(&us->known, i)
+		free(us->known.items[i]);
+	vec_free_heap(&us->known);
+	free(us);
+}
+
+/* ------------------------------------------------------------ thread state */
+
+static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	struct ucap *c = arg;
+	if (c->given)
+		return 0;
+	c->given = true;
+	*thread_argp = c;
+	return c->tid;
+}
+
+static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	(void)dwfl;
+	struct ucap *c = arg;
+	if (addr < c->sp || c->size < 8 || addr - c->sp > c->size - 8)
+		return false;
+	memcpy(result, c->stack + (addr - c->sp), 8);
+	return true;
+}
+
+/* pt_regs word of each DWARF register 0..16 (rax rdx rcx rbx rsi rdi rbp
+ * rsp r8..r15 rip) */
+static const uint8_t dwarf_to_ptregs[17] = { 10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6,
+					     3, 2, 1, 0, 16 };
+
+static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct ucap *c = arg;
+	Dwarf_Word v[17];
+	for (int i = 0; i < 17; i++)
+		v[i] = c->regs[dwarf_to_ptregs[i]];
+	dwfl_thread_state_register_pc(thread, v[16]);
+	return dwfl_thread_state_registers(thread, 0, 17, v);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = cb_next_thread,
+	.memory_read = cb_memory_read,
+	.set_initial_registers = cb_set_initial_registers,
+};
+
+static bool report(struct uproc *p)
+{
+	dwfl_report_begin(p->dwfl);
+	int rc = dwfl_linux_proc_report(p->dwfl, p->pid);
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	return rc == 0;
+}
+
+static struct uproc *proc_get(struct ustack *us, pid_t pid)
+{
+	struct uproc *old = &us->procs[0];
+	us->clock++;
+	for (int i = 0; i < USTACK_CACHE; i++) {
+		struct uproc *p = &us->procs[i];
+		if (p->dwfl && p->pid == pid) {
+			p->used = us->clock;
+			return p;
+		}
+		if (!p->dwfl || p->used < old->used)
+			old = p;
+	}
+	if (old->dwfl)
+		dwfl_end(old->dwfl);
+	memset(old, 0, sizeof(*old));
+	old->pid = pid;
+	old->used = us->clock;
+	old->dwfl = dwfl_begin(&us->callbacks);
+	if (!old->dwfl || !report(old)) {
+		if (old->dwfl)
+			dwfl_end(old->dwfl);
+		old->dwfl = NULL;
+		char msg[120];
+		int n = snprintf(msg, sizeof(msg),
+				 "cannot unwind the user stack of process %d: its mappings are gone",
+				 (int)pid);
+		urt_warn(us->u, msg, (uint32_t)n);
+		return NULL;
+	}
+	return old;
+}
+
+/* ------------------------------------------------------------ unwinding */
+
+struct frames {
+	Dwarf_Addr pc[USTACK_MAX_FRAMES];
+	int n;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct frames *f = arg;
+	Dwarf_Addr pc;
+	bool activation;
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	f->pc[f->n++] = pc;
+	return f->n < USTACK_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+static bool known(struct ustack *us, const char *path)
+{
+	if (us->all_known || !path || path[0] != '/')
+		return true; /* --ldd, or [vdso] and the like */
+	vec_foreach(&us->known, i)
+		if (!strcmp(us->known.items[i], path))
+			return true;
+	char buf[PATH_MAX];
+	if (realpath(path, buf))
+		vec_foreach(&us->known, i)
+			if (!strcmp(us->known.items[i], buf))
+				return true;
+	return false;
+}
+
+static void missing(struct ustack *us, const char *path)
+{
+	char msg[PATH_MAX + 80];
+	int n = snprintf(msg, sizeof(msg), "Missing unwind data for a module, rerun with 'stap -d %s'",
+			 path);
+	urt_warn(us->u, msg, (uint32_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1));
+}
+
+static bool cfi_at(Dwarf_CFI *cfi, Dwarf_Addr bias, Dwarf_Addr pc)
+{
+	Dwarf_Frame *fr;
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &fr) != 0)
+		return false;
+	free(fr);
+	return true;
+}
+
+/* Whether the object's CFI (.eh_frame or .debug_frame) covers pc. */
+static bool has_cfi(Dwfl_Module *m, Dwarf_Addr pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *eh = dwfl_module_eh_cfi(m, &bias);
+	if (cfi_at(eh, bias, pc))
+		return true;
+	Dwarf_CFI *dw = dwfl_module_dwarf_cfi(m, &bias);
+	return cfi_at(dw, bias, pc);
+}
+
+/* One frame as text: style RTU_PRINT " 0xADDR : name+0xOFF/0xSIZE [PATH]",
+ * RTU_PRINT_BRIEF "name+0xOFF"; false when the stack ends after it. */
+static bool frame_line(struct ustack *us, struct uproc *p, uint32_t op, Dwarf_Addr pc,
+		       char *out, size_t size)
+{
+	Dwfl_Module *m = dwfl_addrmodule(p->dwfl, pc);
+	const char *path = NULL;
+	Dwarf_Addr lo = 0, hi = 0;
+	if (m)
+		path = dwfl_module_info(m, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+	bool go_on = true;
+	const char *name = NULL;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	if (m && !known(us, path)) {
+		missing(us, path);
+		go_on = false;
+	} else if (m) {
+		name = dwfl_module_addrinfo(m, pc, &off, &sym, NULL, NULL, NULL);
+		if (!has_cfi(m, pc))
+			missing(us, path);
+	}
+	unsigned long long a = pc;
+	if (op == RTU_PRINT_BRIEF) {
+		if (name)
+			snprintf(out, size, "%s+0x%llx\n", name, (unsigned long long)off);
+		else
+			snprintf(out, size, "0x%llx\n", a);
+	} else if (name) {
+		snprintf(out, size, " 0x%llx : %s+0x%llx/0x%llx [%s]\n", a, name,
+			 (unsigned long long)off, (unsigned long long)sym.st_size, path);
+	} else if (m) {
+		snprintf(out, size, " 0x%llx [%s+0x%llx/0x%llx]\n", a, path,
+			 (unsigned long long)(pc - lo), (unsigned long long)(hi - lo));
+	} else {
+		snprintf(out, size, " 0x%llx\n", a);
+	}
+	return go_on;
+}
+
+static void no_stack(struct ustack *us, uint32_t op, uint32_t probe)
+{
+	if (op != RTU_PRINT)
+		return;
+	const struct bpf_plan *pl = us->t->pl;
+	const char *pp = probe < pl->probes.len ? pl->probes.items[probe]->dp->pp : "?";
+	char line[1024];
+	snprintf(line, sizeof(line), "<no user backtrace at %s>\n", pp);
+	outbuf_puts(urt_out(us->u), line);
+}
+
+/*
+ * A probe at a function's first instruction (the usual uprobe) in code
+ * without CFI: frame pointers would still describe the caller's frame
+ * and skip it.  There the return address is at sp: the caller's state
+ * (pc = [sp], sp + 8, the rest unchanged) is where unwinding starts, and
+ * the probed pc is frame 0.
+ */
+static bool entry_without_cfi(struct uproc *p, struct frames *f)
+{
+	struct ucap *c = &p->cap;
+	Dwarf_Addr pc = c->regs[16];
+	Dwfl_Module *m = dwfl_addrmodule(p->dwfl, pc);
+	GElf_Off off;
+	GElf_Sym sym;
+	if (!m || has_cfi(m, pc) || !dwfl_module_addrinfo(m, pc, &off, &sym, NULL, NULL, NULL) ||
+	    off != 0 || c->size < 8)
+		return false;
+	uint64_t ret;
+	memcpy(&ret, c->stack, 8);
+	f->pc[f->n++] = pc;
+	c->regs[16] = ret;
+	c->regs[RT_PTREGS_SP] += 8;
+	c->stack += 8;
+	c->sp += 8;
+	c->size -= 8;
+	return true;
+}
+
+static void unwind(struct ustack *us, struct uproc *p, struct frames *f)
+{
+	p->cap.given = false;
+	entry_without_cfi(p, f);
+	if (!p->attached) {
+		if (!dwfl_attach_state(p->dwfl, NULL, p->pid, &thread_callbacks, &p->cap))
+			return;
+		p->attached = true;
+	}
+	(void)us;
+	dwfl_getthread_frames(p->dwfl, p->cap.tid, frame_cb, f);
+}
+
+void ustack_record(struct ustack *us, uint32_t site, const uint8_t *payload, size_t avail)
+{
+	uint32_t op = site & 0xff, probe = site >> 8;
+	struct rt_ustack h;
+	if (avail < RT_USTACK_HEAD)
+		return;
+	memcpy(&h, payload, sizeof(h));
+	if (h.size > avail - RT_USTACK_HEAD)
+		h.size = 0;
+	/* no user context: a kernel thread (cs is not a user segment) */
+	if ((h.regs[17] & 3) != 3) {
+		no_stack(us, op, probe);
+		return;
+	}
+	pid_t pid = (pid_t)(h.pid_tgid >> 32);
+	struct uproc *p = proc_get(us, pid);
+	struct frames f = { .n = 0 };
+	if (p) {
+		p->cap = (struct ucap){ .pid = pid, .tid = (pid_t)(uint32_t)h.pid_tgid,
+					.sp = h.regs[RT_PTREGS_SP], .size = h.size,
+					.stack = payload + RT_USTACK_HEAD };
+		memcpy(p->cap.regs, h.regs, sizeof(h.regs));
+		/* the pc in no module: new mappings since the maps were read */
+		if (!dwfl_addrmodule(p->dwfl, h.regs[16]))
+			report(p);
+		unwind(us, p, &f);
+	}
+	if (f.n == 0) {
+		f.pc[0] = h.regs[16];
+		f.n = 1;
+	}
+	char line[PATH_MAX + 600];
+	struct outbuf *ob = urt_out(us->u);
+	for (int i = 0; i < f.n; i++) {
+		bool go_on = true;
+		if (p)
+			go_on = frame_line(us, p, op, f.pc[i], line, sizeof(line));
+		else if (op == RTU_PRINT_BRIEF)
+			snprintf(line, sizeof(line), "0x%llx\n", (unsigned long long)f.pc[i]);
+		else
+			snprintf(line, sizeof(line), " 0x%llx\n", (unsigned long long)f.pc[i]);
+		outbuf_puts(ob, line);
+		if (!go_on)
+			break;
+	}
+}
