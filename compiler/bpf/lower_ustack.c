@@ -55,6 +55,11 @@ bool lower_ustack_record(struct lower *L, uint32_t op)
 	struct ir *ir = L->ir;
 	uint32_t payload = RT_USTACK_HEAD + L->pl->lim.ustack_size;
 	uint32_t site = op | L->bp->index << 8;
+	if (RT_REC_HDR + payload > OUTQ_SIZE / 2 && !L->in_guard) {
+		/* it goes out on its own: what the hit queued before goes first */
+		L->need_outq = true;
+		lower_outq_flush(L);
+	}
 	struct smem rec = lower_rec_open(L, RTR_USTACK, site, payload);
 	int32_t head = rec.off + RT_REC_HDR;
 
