@@ -417,6 +417,8 @@ bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 	struct functiondecl *fn = e->u.call.decl;
 	if (fn->bpf_builtin)
 		return lower_builtin(L, e, out);
+	if (lower_ustack_arg_op(e))
+		return lower_ustack_unavailable(L, e);
 	if (fn->embedded) {
 		diag_error(L->diag, D_TRANS_BUILTIN, e->tok,
 			   "function '%s' has embedded C and no BPF implementation: it is not "

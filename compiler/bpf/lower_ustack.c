@@ -18,68 +18,140 @@
  * (0 if nothing could be read).
  *
  * The record is bigger than half the output queue, so it is built in
- * per-CPU scratch and goes out on its own (lower_rec_open); records of the
- * same hit queued before it are flushed first, so output stays in order.
+ * per-CPU scratch and goes out on its own (lower_rec_open flushes what the
+ * hit queued before it, so output stays in order).
  */
 #include "bpf/lower_int.h"
 
+#include <string.h>
+
+#include "diag/diag.h"
 #include "util/arena.h"
 
 #define USTACK_TRIES 5 /* N, N/2, N/4, N/8, N/16 */
 
-/* The stack slice at rec's payload + RT_USTACK_HEAD from sp: `size` at
- * rec+8+8 gets the bytes copied. */
-static void copy_stack(struct lower *L, struct smem rec, ir_reg sp)
+/* The stack slice at head + RT_USTACK_HEAD from sp; its size at head+8. */
+static void copy_stack(struct lower *L, ir_reg base, int32_t head, ir_reg sp)
 {
 	struct ir *ir = L->ir;
 	uint32_t n = L->pl->lim.ustack_size;
-	int32_t head = rec.off + RT_REC_HDR;
 	ir_label done = ir_new_label(ir);
 	for (int i = 0; i < USTACK_TRIES && n >= 8; i++, n = (n / 2) & ~7u) {
-		ir_reg dst = lower_addr(L, (struct smem){ rec.base, head + RT_USTACK_HEAD, n });
+		ir_reg dst = lower_addr(L, (struct smem){ base, head + RT_USTACK_HEAD, n });
 		ir_reg rc = ir_new_vreg(ir);
 		ir_call_helper(ir, rc, BPF_FUNC_probe_read_user, ir_arg_reg(dst), ir_arg_imm(n),
 			       ir_arg_reg(sp));
 		ir_label next = ir_new_label(ir);
 		ir_emit_jcc_imm(ir, IR_JNE, rc, 0, next);
-		ir_emit_store_imm(ir, 8, rec.base, (int16_t)(head + 8), (int32_t)n);
+		ir_emit_store_imm(ir, 8, base, (int16_t)(head + 8), (int32_t)n);
 		ir_emit_jmp(ir, done);
 		ir_bind_label(ir, next);
 	}
-	ir_emit_store_imm(ir, 8, rec.base, (int16_t)(head + 8), 0);
+	ir_emit_store_imm(ir, 8, base, (int16_t)(head + 8), 0);
 	ir_bind_label(ir, done);
 }
 
-bool lower_ustack_record(struct lower *L, uint32_t op)
+static void store_pid_tgid(struct lower *L, ir_reg base, int32_t at)
+{
+	ir_reg id = ir_new_vreg(L->ir);
+	ir_call_helper_n(L->ir, id, BPF_FUNC_get_current_pid_tgid, NULL, 0);
+	ir_emit_store(L->ir, 8, base, (int16_t)at, id);
+}
+
+/* struct rt_ustack and its stack slice at base+head; arg: RTU_CALLERS' n */
+static void capture(struct lower *L, ir_reg base, int32_t head, ir_reg arg)
 {
 	struct ir *ir = L->ir;
-	uint32_t payload = RT_USTACK_HEAD + L->pl->lim.ustack_size;
-	uint32_t site = op | L->bp->index << 8;
-	if (RT_REC_HDR + payload > OUTQ_SIZE / 2 && !L->in_guard) {
-		/* it goes out on its own: what the hit queued before goes first */
-		L->need_outq = true;
-		lower_outq_flush(L);
-	}
-	struct smem rec = lower_rec_open(L, RTR_USTACK, site, payload);
-	int32_t head = rec.off + RT_REC_HDR;
-
-	ir_reg id = ir_new_vreg(ir);
-	ir_call_helper_n(ir, id, BPF_FUNC_get_current_pid_tgid, NULL, 0);
-	ir_emit_store(ir, 8, rec.base, (int16_t)head, id);
+	store_pid_tgid(L, base, head);
+	if (arg != IR_NOREG)
+		ir_emit_store(ir, 8, base, (int16_t)(head + 16), arg);
+	else
+		ir_emit_store_imm(ir, 8, base, (int16_t)(head + 16), 0);
 
 	/* the registers; a failed read leaves zeros, which user space takes
 	 * as "no user context" (cs is not a user segment) */
-	int32_t regs = head + 16;
+	int32_t regs = head + 24;
 	ir_reg cur = ir_new_vreg(ir), pt = ir_new_vreg(ir), rc = ir_new_vreg(ir);
 	ir_call_helper_n(ir, cur, BPF_FUNC_get_current_task_btf, NULL, 0);
 	ir_call_helper(ir, pt, BPF_FUNC_task_pt_regs, ir_arg_reg(cur));
-	ir_reg dst = lower_addr(L, (struct smem){ rec.base, regs, 8 * RT_PTREGS_WORDS });
+	ir_reg dst = lower_addr(L, (struct smem){ base, regs, 8 * RT_PTREGS_WORDS });
 	ir_call_helper(ir, rc, BPF_FUNC_probe_read_kernel, ir_arg_reg(dst),
 		       ir_arg_imm(8 * RT_PTREGS_WORDS), ir_arg_reg(pt));
 
 	ir_reg sp = ir_new_vreg(ir);
-	ir_emit_load(ir, 8, sp, rec.base, (int16_t)(regs + 8 * RT_PTREGS_SP));
-	copy_stack(L, rec, sp);
+	ir_emit_load(ir, 8, sp, base, (int16_t)(regs + 8 * RT_PTREGS_SP));
+	copy_stack(L, base, head, sp);
+}
+
+bool lower_ustack_record(struct lower *L, uint32_t op)
+{
+	uint32_t payload = RT_USTACK_HEAD + L->pl->lim.ustack_size;
+	uint32_t site = op | L->bp->index << 8;
+	struct smem rec = lower_rec_open(L, RTR_USTACK, site, payload);
+	capture(L, rec.base, rec.off + RT_REC_HDR, IR_NOREG);
 	lower_rec_close(L, rec);
 	return true;
+}
+
+/* ------------------------------------------------------------ print arguments */
+
+/*
+ * The tapset functions whose string is a user stack or a user symbol can
+ * only be computed in user space.  As a print's argument (print, printf,
+ * println... of the call itself) the record carries what user space needs
+ * - the stack as above, or the pid and the address - and record.c makes
+ * the string there (psite_arg.ustack).  Like the capture above, this file
+ * only emits primitives: the caller evaluates the call's operand (n, addr).  Anywhere else (a variable, an
+ * array key, an operand) the value would have to exist in the kernel: a
+ * pass-3 error says so (lower_ustack_unavailable).
+ */
+static const struct {
+	const char *name;
+	uint32_t op;
+	uint32_t nargs;
+} deferred[] = {
+	{ "ubacktrace", RTU_ADDRS, 0 },
+	{ "ucallers", RTU_CALLERS, 1 },
+	{ "sprint_ubacktrace", RTU_SPRINT, 0 },
+	{ "usymname", RTU_USYMNAME, 1 },
+	{ "usymdata", RTU_USYMDATA, 1 },
+	{ "umodname", RTU_UMODNAME, 1 },
+};
+
+uint32_t lower_ustack_arg_op(const struct expr *a)
+{
+	if (a->kind != EXPR_CALL || !a->u.call.decl || a->u.call.decl->bpf_builtin)
+		return 0;
+	const struct functiondecl *fn = a->u.call.decl;
+	for (size_t i = 0; i < sizeof(deferred) / sizeof(deferred[0]); i++)
+		if (!strcmp(fn->name, deferred[i].name) && a->u.call.args.len == deferred[i].nargs)
+			return deferred[i].op;
+	return 0;
+}
+
+uint32_t lower_ustack_arg_size(struct lower *L, uint32_t op)
+{
+	if (op >= RTU_USYMNAME)
+		return (uint32_t)sizeof(struct rt_uaddr);
+	return RT_USTACK_HEAD + L->pl->lim.ustack_size;
+}
+
+void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg base, int32_t at)
+{
+	if (op >= RTU_USYMNAME) {
+		store_pid_tgid(L, base, at);
+		ir_emit_store(L->ir, 8, base, (int16_t)(at + 8), operand);
+		return;
+	}
+	capture(L, base, at, operand);
+}
+
+bool lower_ustack_unavailable(struct lower *L, const struct expr *call)
+{
+	diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
+		   "function '%s' is not available in kernel-side handlers of the BPF runtime "
+		   "(probe %s) but as an argument of a print: user stacks and symbols are "
+		   "made in user space", call->u.call.decl->name, L->bp->dp->pp);
+	L->failed = true;
+	return false;
 }

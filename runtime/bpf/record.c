@@ -65,11 +65,27 @@ static struct fmt_arg payload_arg(const struct psite_arg *a, const uint8_t *p)
 static void do_print(struct record_printer *rp, const struct psite *ps, const uint8_t *p)
 {
 	struct fmt_arg args[64];
+	char *made[64];
 	uint32_t n = ps->nargs > 64 ? 64 : ps->nargs;
-	for (uint32_t i = 0; i < n; i++)
-		args[i] = payload_arg(&ps->args[i], p);
+	for (uint32_t i = 0; i < n; i++) {
+		made[i] = NULL;
+		const struct psite_arg *a = &ps->args[i];
+		if (!a->ustack) {
+			args[i] = payload_arg(a, p);
+			continue;
+		}
+		/* a user stack or symbol, made here (ustack.h) */
+		uint32_t cap = rp->t->pl->lim.maxstringlen;
+		if (!rp->us)
+			rp->us = ustack_new(rp->u, rp->t);
+		made[i] = xmalloc(cap);
+		uint32_t len = ustack_string(rp->us, a->ustack, p + a->off, a->width, made[i], cap);
+		args[i] = fmt_arg_strn(made[i], len);
+	}
 	uint64_t fault;
 	urt_format(urt_out(rp->u), ps->e->u.print, args, n, &fault);
+	for (uint32_t i = 0; i < n; i++)
+		free(made[i]);
 }
 
 static void do_hist(struct record_printer *rp, const struct psite *ps, const uint8_t *p)

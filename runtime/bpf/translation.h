@@ -211,6 +211,8 @@ struct psite {
 		enum stap_type type;
 		uint32_t off;             /* in the payload */
 		uint32_t width;           /* strings */
+		uint32_t ustack;          /* rt_ustack_op: a string user space makes
+					   * from the payload (lower_ustack.c), or 0 */
 	} *args;
 	uint32_t size;                /* payload bytes */
 	struct expr *hist;            /* RTR_HIST: the @hist_xxx expression */

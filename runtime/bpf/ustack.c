@@ -244,44 +244,95 @@ static bool has_cfi(Dwfl_Module *m, Dwarf_Addr pc)
 	return cfi_at(dw, bias, pc);
 }
 
-/* One frame as text: style RTU_PRINT " 0xADDR : name+0xOFF/0xSIZE [PATH]",
- * RTU_PRINT_BRIEF "name+0xOFF"; false when the stack ends after it. */
-static bool frame_line(struct ustack *us, struct uproc *p, uint32_t op, Dwarf_Addr pc,
-		       char *out, size_t size)
-{
-	Dwfl_Module *m = dwfl_addrmodule(p->dwfl, pc);
-	const char *path = NULL;
-	Dwarf_Addr lo = 0, hi = 0;
-	if (m)
-		path = dwfl_module_info(m, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
-	bool go_on = true;
-	const char *name = NULL;
-	GElf_Off off = 0;
+/* What a frame's address is, by SystemTap's rules on objects. */
+struct finfo {
+	const char *path;             /* the object, or NULL */
+	Dwarf_Addr lo, hi;            /* its mapped range */
+	const char *name;             /* the symbol (known objects only), or NULL */
+	GElf_Off off;
 	GElf_Sym sym;
-	if (m && !known(us, path)) {
-		missing(us, path);
-		go_on = false;
-	} else if (m) {
-		name = dwfl_module_addrinfo(m, pc, &off, &sym, NULL, NULL, NULL);
-		if (!has_cfi(m, pc))
-			missing(us, path);
+	bool known;
+};
+
+static void frame_info(struct ustack *us, struct uproc *p, Dwarf_Addr pc, struct finfo *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	Dwfl_Module *m = p ? dwfl_addrmodule(p->dwfl, pc) : NULL;
+	if (!m)
+		return;
+	fi->path = dwfl_module_info(m, NULL, &fi->lo, &fi->hi, NULL, NULL, NULL, NULL);
+	fi->known = known(us, fi->path);
+	if (fi->known)
+		fi->name = dwfl_module_addrinfo(m, pc, &fi->off, &fi->sym, NULL, NULL, NULL);
+}
+
+/* While unwinding: false when the stack ends after this frame (an object
+ * without unwind data we may use); warns about missing unwind data. */
+static bool frame_goes_on(struct ustack *us, struct uproc *p, Dwarf_Addr pc,
+			  const struct finfo *fi)
+{
+	if (!fi->path)
+		return true;
+	if (!fi->known) {
+		missing(us, fi->path);
+		return false;
 	}
+	Dwfl_Module *m = dwfl_addrmodule(p->dwfl, pc);
+	if (m && !has_cfi(m, pc))
+		missing(us, fi->path);
+	return true;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* symdata: "name+0xOFF/0xSIZE [PATH]", "0xADDR [PATH+0xOFF/0xSIZE]", "0xADDR" */
+static int symdata(char *out, size_t size, Dwarf_Addr pc, const struct finfo *fi)
+{
 	unsigned long long a = pc;
-	if (op == RTU_PRINT_BRIEF) {
-		if (name)
-			snprintf(out, size, "%s+0x%llx\n", name, (unsigned long long)off);
+	if (fi->name)
+		return snprintf(out, size, "%s+0x%llx/0x%llx [%s]", fi->name,
+				(unsigned long long)fi->off, (unsigned long long)fi->sym.st_size,
+				fi->path);
+	if (fi->path)
+		return snprintf(out, size, "0x%llx [%s+0x%llx/0x%llx]", a, fi->path,
+				(unsigned long long)(pc - fi->lo),
+				(unsigned long long)(fi->hi - fi->lo));
+	return snprintf(out, size, "0x%llx", a);
+}
+
+/* One frame as text in style op (rt_ustack_op), '\n' included. */
+static void frame_text(uint32_t op, Dwarf_Addr pc, const struct finfo *fi, char *out,
+		       size_t size)
+{
+	unsigned long long a = pc;
+	char sd[PATH_MAX + 200];
+	switch (op) {
+	case RTU_PRINT:
+		symdata(sd, sizeof(sd), pc, fi);
+		/* SystemTap: " 0xADDR : symdata", but " 0xADDR [PATH+...]" without a symbol */
+		if (fi->name)
+			snprintf(out, size, " 0x%llx : %s\n", a, sd);
+		else
+			snprintf(out, size, " %s\n", sd);
+		break;
+	case RTU_SPRINT:
+		if (fi->name)
+			snprintf(out, size, "%s+0x%llx [%s]\n", fi->name, (unsigned long long)fi->off,
+				 base_name(fi->path));
 		else
 			snprintf(out, size, "0x%llx\n", a);
-	} else if (name) {
-		snprintf(out, size, " 0x%llx : %s+0x%llx/0x%llx [%s]\n", a, name,
-			 (unsigned long long)off, (unsigned long long)sym.st_size, path);
-	} else if (m) {
-		snprintf(out, size, " 0x%llx [%s+0x%llx/0x%llx]\n", a, path,
-			 (unsigned long long)(pc - lo), (unsigned long long)(hi - lo));
-	} else {
-		snprintf(out, size, " 0x%llx\n", a);
+		break;
+	default: /* RTU_PRINT_BRIEF */
+		if (fi->name)
+			snprintf(out, size, "%s+0x%llx\n", fi->name, (unsigned long long)fi->off);
+		else
+			snprintf(out, size, "0x%llx\n", a);
+		break;
 	}
-	return go_on;
 }
 
 static void no_stack(struct ustack *us, uint32_t op, uint32_t probe)
@@ -336,49 +387,129 @@ static void unwind(struct ustack *us, struct uproc *p, struct frames *f)
 	dwfl_getthread_frames(p->dwfl, p->cap.tid, frame_cb, f);
 }
 
-void ustack_record(struct ustack *us, uint32_t site, const uint8_t *payload, size_t avail)
+/* The frames of a captured stack (rt_ustack at payload): false if the
+ * task had no user context. */
+static bool collect(struct ustack *us, const uint8_t *payload, size_t avail, struct frames *f,
+		    struct uproc **pp, int64_t *arg)
 {
-	uint32_t op = site & 0xff, probe = site >> 8;
 	struct rt_ustack h;
+	*pp = NULL;
+	f->n = 0;
 	if (avail < RT_USTACK_HEAD)
-		return;
+		return false;
 	memcpy(&h, payload, sizeof(h));
+	*arg = h.arg;
 	if (h.size > avail - RT_USTACK_HEAD)
 		h.size = 0;
 	/* no user context: a kernel thread (cs is not a user segment) */
-	if ((h.regs[17] & 3) != 3) {
-		no_stack(us, op, probe);
-		return;
-	}
+	if ((h.regs[RT_PTREGS_CS] & 3) != 3)
+		return false;
 	pid_t pid = (pid_t)(h.pid_tgid >> 32);
 	struct uproc *p = proc_get(us, pid);
-	struct frames f = { .n = 0 };
 	if (p) {
 		p->cap = (struct ucap){ .pid = pid, .tid = (pid_t)(uint32_t)h.pid_tgid,
 					.sp = h.regs[RT_PTREGS_SP], .size = h.size,
 					.stack = payload + RT_USTACK_HEAD };
 		memcpy(p->cap.regs, h.regs, sizeof(h.regs));
 		/* the pc in no module: new mappings since the maps were read */
-		if (!dwfl_addrmodule(p->dwfl, h.regs[16]))
+		if (!dwfl_addrmodule(p->dwfl, h.regs[RT_PTREGS_IP]))
 			report(p);
-		unwind(us, p, &f);
+		unwind(us, p, f);
 	}
-	if (f.n == 0) {
-		f.pc[0] = h.regs[16];
-		f.n = 1;
+	if (f->n == 0) {
+		f->pc[0] = h.regs[RT_PTREGS_IP];
+		f->n = 1;
+	}
+	*pp = p;
+	return true;
+}
+
+void ustack_record(struct ustack *us, uint32_t site, const uint8_t *payload, size_t avail)
+{
+	uint32_t op = site & 0xff, probe = site >> 8;
+	struct frames f;
+	struct uproc *p;
+	int64_t arg;
+	if (!collect(us, payload, avail, &f, &p, &arg)) {
+		no_stack(us, op, probe);
+		return;
 	}
 	char line[PATH_MAX + 600];
 	struct outbuf *ob = urt_out(us->u);
 	for (int i = 0; i < f.n; i++) {
-		bool go_on = true;
-		if (p)
-			go_on = frame_line(us, p, op, f.pc[i], line, sizeof(line));
-		else if (op == RTU_PRINT_BRIEF)
-			snprintf(line, sizeof(line), "0x%llx\n", (unsigned long long)f.pc[i]);
-		else
-			snprintf(line, sizeof(line), " 0x%llx\n", (unsigned long long)f.pc[i]);
+		struct finfo fi;
+		frame_info(us, p, f.pc[i], &fi);
+		bool go_on = frame_goes_on(us, p, f.pc[i], &fi);
+		frame_text(op, f.pc[i], &fi, line, sizeof(line));
 		outbuf_puts(ob, line);
 		if (!go_on)
 			break;
 	}
+}
+
+/* Appends s to out (cap bytes, NUL included) if it fits whole. */
+static bool append(char *out, uint32_t cap, uint32_t *len, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n + 1 > cap)
+		return false;
+	memcpy(out + *len, s, n + 1);
+	*len += (uint32_t)n;
+	return true;
+}
+
+static uint32_t addr_string(struct ustack *us, uint32_t op, const uint8_t *payload,
+			    size_t avail, char *out, uint32_t cap)
+{
+	struct rt_uaddr a;
+	if (avail < sizeof(a))
+		return 0;
+	memcpy(&a, payload, sizeof(a));
+	struct uproc *p = proc_get(us, (pid_t)(a.pid_tgid >> 32));
+	if (p && !dwfl_addrmodule(p->dwfl, a.addr))
+		report(p);
+	struct finfo fi;
+	frame_info(us, p, a.addr, &fi);
+	char sd[PATH_MAX + 200];
+	if (op == RTU_USYMDATA)
+		symdata(sd, sizeof(sd), a.addr, &fi);
+	else if (op == RTU_UMODNAME)
+		snprintf(sd, sizeof(sd), "%s", fi.path ? fi.path : "");
+	else if (fi.name)
+		snprintf(sd, sizeof(sd), "%s", fi.name);
+	else
+		snprintf(sd, sizeof(sd), "0x%llx", (unsigned long long)a.addr);
+	snprintf(out, cap, "%s", sd);
+	return (uint32_t)strlen(out);
+}
+
+uint32_t ustack_string(struct ustack *us, uint32_t op, const uint8_t *payload, size_t avail,
+		       char *out, uint32_t cap)
+{
+	out[0] = 0;
+	if (op >= RTU_USYMNAME)
+		return addr_string(us, op, payload, avail, out, cap);
+	struct frames f;
+	struct uproc *p;
+	int64_t n;
+	if (!collect(us, payload, avail, &f, &p, &n))
+		return 0;
+	uint32_t len = 0;
+	char item[PATH_MAX + 600];
+	for (int i = 0; i < f.n; i++) {
+		if (op == RTU_CALLERS && n >= 0 && i > n)
+			break;
+		struct finfo fi;
+		frame_info(us, p, f.pc[i], &fi);
+		bool go_on = frame_goes_on(us, p, f.pc[i], &fi);
+		if (op == RTU_SPRINT)
+			frame_text(op, f.pc[i], &fi, item, sizeof(item));
+		else if (op == RTU_ADDRS)
+			snprintf(item, sizeof(item), "0x%llx ", (unsigned long long)f.pc[i]);
+		else
+			snprintf(item, sizeof(item), "%s0x%llx", i ? " " : "", (unsigned long long)f.pc[i]);
+		if (!append(out, cap, &len, item) || !go_on)
+			break;
+	}
+	return len;
 }
