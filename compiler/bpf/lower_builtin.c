@@ -237,7 +237,7 @@ static bool k_ustack_print(ARGS)
 	if (a->kind != EXPR_NUMBER || (a->u.num != RTU_PRINT && a->u.num != RTU_PRINT_BRIEF))
 		return lower_unsupported(L, call->tok, "_ustack_print with a style that is not a literal 1 or 5");
 	*out = (struct lval){ .kind = LV_IMM };
-	return lower_ustack_record(L, (uint32_t)a->u.num);
+	return lower_ustack_record(L, (uint32_t)a->u.num, IR_NOREG);
 }
 
 static bool k_strlen(ARGS)

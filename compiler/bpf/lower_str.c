@@ -102,7 +102,8 @@ static struct psite *new_psite(struct lower *L, struct expr *e, uint32_t nargs)
 static bool ustack_operand(struct lower *L, const struct expr *a, ir_reg *out)
 {
 	bool ok = true;
-	*out = a->u.call.args.len ? lower_long_tmp(L, a->u.call.args.items[0], &ok) : IR_NOREG;
+	const struct expr *x = lower_ustack_operand(a);
+	*out = x ? lower_long_tmp(L, (struct expr *)x, &ok) : IR_NOREG;
 	return ok;
 }
 

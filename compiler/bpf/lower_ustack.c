@@ -66,7 +66,7 @@ static void capture(struct lower *L, ir_reg base, int32_t head, ir_reg arg)
 	if (arg != IR_NOREG)
 		ir_emit_store(ir, 8, base, (int16_t)(head + 16), arg);
 	else
-		ir_emit_store_imm(ir, 8, base, (int16_t)(head + 16), 0);
+		ir_emit_store_imm(ir, 8, base, (int16_t)(head + 16), -1);
 
 	/* the registers; a failed read leaves zeros, which user space takes
 	 * as "no user context" (cs is not a user segment) */
@@ -83,12 +83,12 @@ static void capture(struct lower *L, ir_reg base, int32_t head, ir_reg arg)
 	copy_stack(L, base, head, sp);
 }
 
-bool lower_ustack_record(struct lower *L, uint32_t op)
+bool lower_ustack_record(struct lower *L, uint32_t op, ir_reg operand)
 {
 	uint32_t payload = RT_USTACK_HEAD + L->pl->lim.ustack_size;
 	uint32_t site = op | L->bp->index << 8;
 	struct smem rec = lower_rec_open(L, RTR_USTACK, site, payload);
-	capture(L, rec.base, rec.off + RT_REC_HDR, IR_NOREG);
+	capture(L, rec.base, rec.off + RT_REC_HDR, operand);
 	lower_rec_close(L, rec);
 	return true;
 }
@@ -116,9 +116,10 @@ static const struct {
 	{ "usymname", RTU_USYMNAME, 1 },
 	{ "usymdata", RTU_USYMDATA, 1 },
 	{ "umodname", RTU_UMODNAME, 1 },
+	/* and sprint_usyms(ubacktrace() or ucallers(n)): syms_of_stack */
 };
 
-uint32_t lower_ustack_arg_op(const struct expr *a)
+static uint32_t table_op(const struct expr *a)
 {
 	if (a->kind != EXPR_CALL || !a->u.call.decl || a->u.call.decl->bpf_builtin)
 		return 0;
@@ -127,6 +128,32 @@ uint32_t lower_ustack_arg_op(const struct expr *a)
 		if (!strcmp(fn->name, deferred[i].name) && a->u.call.args.len == deferred[i].nargs)
 			return deferred[i].op;
 	return 0;
+}
+
+/* [s]print_usyms / [s]print_ustack of ubacktrace() or ucallers(n) */
+static bool syms_of_stack(const struct expr *a)
+{
+	if (a->kind != EXPR_CALL || !a->u.call.decl || a->u.call.decl->bpf_builtin ||
+	    a->u.call.args.len != 1)
+		return false;
+	const char *n = a->u.call.decl->name;
+	if (strcmp(n, "print_usyms") && strcmp(n, "sprint_usyms") && strcmp(n, "print_ustack") &&
+	    strcmp(n, "sprint_ustack"))
+		return false;
+	uint32_t inner = table_op(a->u.call.args.items[0]);
+	return inner == RTU_ADDRS || inner == RTU_CALLERS;
+}
+
+uint32_t lower_ustack_arg_op(const struct expr *a)
+{
+	return syms_of_stack(a) ? RTU_SYMS : table_op(a);
+}
+
+const struct expr *lower_ustack_operand(const struct expr *a)
+{
+	if (syms_of_stack(a))
+		a = a->u.call.args.items[0];
+	return a->u.call.args.len ? a->u.call.args.items[0] : NULL;
 }
 
 uint32_t lower_ustack_arg_size(struct lower *L, uint32_t op)

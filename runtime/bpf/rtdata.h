@@ -74,6 +74,8 @@ enum rt_ustack_op {
 	RTU_CALLERS = 3,      /* ucallers(arg): arg+1 (arg < 0: all) "0xADDR" space separated */
 	RTU_SPRINT = 4,       /* sprint_ubacktrace(): "name+0xOFF [OBJECT]\n" per frame */
 	RTU_PRINT_BRIEF = 5,  /* print_ubacktrace_brief(): "name+0xOFF\n" per frame */
+	RTU_SYMS = 6,         /* [s]print_usyms(ucallers(arg)) or of ubacktrace() (arg -1):
+			       * " 0xADDR : symdata\n" per frame */
 	/* one address (struct rt_uaddr), no stack */
 	RTU_USYMNAME = 16,    /* usymname(addr) */
 	RTU_USYMDATA = 17,    /* usymdata(addr) */
@@ -90,7 +92,7 @@ enum rt_ustack_op {
 struct rt_ustack {
 	uint64_t pid_tgid;
 	uint64_t size;        /* stack bytes copied (0: none could be read) */
-	int64_t arg;          /* RTU_CALLERS: n */
+	int64_t arg;          /* RTU_CALLERS, RTU_SYMS: n (-1: all frames) */
 	uint64_t regs[RT_PTREGS_WORDS];
 };
 

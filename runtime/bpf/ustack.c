@@ -312,6 +312,7 @@ static void frame_text(uint32_t op, Dwarf_Addr pc, const struct finfo *fi, char 
 	char sd[PATH_MAX + 200];
 	switch (op) {
 	case RTU_PRINT:
+	case RTU_SYMS:
 		symdata(sd, sizeof(sd), pc, fi);
 		/* SystemTap: " 0xADDR : symdata", but " 0xADDR [PATH+...]" without a symbol */
 		if (fi->name)
@@ -437,6 +438,8 @@ void ustack_record(struct ustack *us, uint32_t site, const uint8_t *payload, siz
 	char line[PATH_MAX + 600];
 	struct outbuf *ob = urt_out(us->u);
 	for (int i = 0; i < f.n; i++) {
+		if (op == RTU_SYMS && arg >= 0 && i > arg)
+			break;
 		struct finfo fi;
 		frame_info(us, p, f.pc[i], &fi);
 		bool go_on = frame_goes_on(us, p, f.pc[i], &fi);
@@ -497,12 +500,12 @@ uint32_t ustack_string(struct ustack *us, uint32_t op, const uint8_t *payload, s
 	uint32_t len = 0;
 	char item[PATH_MAX + 600];
 	for (int i = 0; i < f.n; i++) {
-		if (op == RTU_CALLERS && n >= 0 && i > n)
+		if ((op == RTU_CALLERS || op == RTU_SYMS) && n >= 0 && i > n)
 			break;
 		struct finfo fi;
 		frame_info(us, p, f.pc[i], &fi);
 		bool go_on = frame_goes_on(us, p, f.pc[i], &fi);
-		if (op == RTU_SPRINT)
+		if (op == RTU_SPRINT || op == RTU_SYMS)
 			frame_text(op, f.pc[i], &fi, item, sizeof(item));
 		else if (op == RTU_ADDRS)
 			snprintf(item, sizeof(item), "0x%llx ", (unsigned long long)f.pc[i]);
