@@ -260,8 +260,11 @@ static void frame_info(struct ustack *us, struct uproc *p, Dwarf_Addr pc, struct
 	Dwfl_Module *m = p ? dwfl_addrmodule(p->dwfl, pc) : NULL;
 	if (!m)
 		return;
-	fi->path = dwfl_module_info(m, NULL, &fi->lo, &fi->hi, NULL, NULL, NULL, NULL);
-	fi->known = known(us, fi->path);
+	void **verdict; /* the module's userdata: known(), asked once (realpath) */
+	fi->path = dwfl_module_info(m, &verdict, &fi->lo, &fi->hi, NULL, NULL, NULL, NULL);
+	if (!*verdict)
+		*verdict = known(us, fi->path) ? (void *)&us->known : (void *)us;
+	fi->known = *verdict == (void *)&us->known;
 	if (fi->known)
 		fi->name = dwfl_module_addrinfo(m, pc, &fi->off, &fi->sym, NULL, NULL, NULL);
 }
