@@ -13,9 +13,9 @@
  *
  * A read that crosses the end of the stack's mapping fails as a whole, and
  * near the top of a stack (main's frame lies a few KiB below the
- * environment) the full slice may cross it: the copy is retried with half
- * the size, down to a sixteenth, and the size copied rides in the record
- * (0 if nothing could be read).
+ * environment) the full slice may cross it: the copy is retried up to each
+ * page boundary below, and the size copied rides in the record (0 if
+ * nothing could be read).
  *
  * The record is bigger than half the output queue, so it is built in
  * per-CPU scratch and goes out on its own (lower_rec_open flushes what the
@@ -28,25 +28,54 @@
 #include "diag/diag.h"
 #include "util/arena.h"
 
-#define USTACK_TRIES 5 /* N, N/2, N/4, N/8, N/16 */
+#define USTACK_PAGE 4096
 
-/* The stack slice at head + RT_USTACK_HEAD from sp; its size at head+8. */
+/*
+ * The stack slice at head + RT_USTACK_HEAD from sp; its size at head+8.
+ * The whole slice first (a deep stack); when that read fails it crossed
+ * the end of the stack's mapping, which is page aligned: then the slices
+ * that end at the page boundaries below sp + N, from the highest down.
+ */
 static void copy_stack(struct lower *L, ir_reg base, int32_t head, ir_reg sp)
 {
 	struct ir *ir = L->ir;
 	uint32_t n = L->pl->lim.ustack_size;
-	ir_label done = ir_new_label(ir);
-	for (int i = 0; i < USTACK_TRIES && n >= 8; i++, n = (n / 2) & ~7u) {
-		ir_reg dst = lower_addr(L, (struct smem){ base, head + RT_USTACK_HEAD, n });
-		ir_reg rc = ir_new_vreg(ir);
-		ir_call_helper(ir, rc, BPF_FUNC_probe_read_user, ir_arg_reg(dst), ir_arg_imm(n),
+	ir_label done = ir_new_label(ir), none = ir_new_label(ir);
+	ir_reg dst = lower_addr(L, (struct smem){ base, head + RT_USTACK_HEAD, n });
+	ir_reg rc = ir_new_vreg(ir);
+	ir_call_helper(ir, rc, BPF_FUNC_probe_read_user, ir_arg_reg(dst), ir_arg_imm(n),
+		       ir_arg_reg(sp));
+	ir_label partial = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JNE, rc, 0, partial);
+	ir_emit_store_imm(ir, 8, base, (int16_t)(head + 8), (int32_t)n);
+	ir_emit_jmp(ir, done);
+
+	ir_bind_label(ir, partial);
+	/* size = page_floor(sp + n) - sp, less a page a try */
+	ir_reg end = ir_new_vreg(ir);
+	ir_emit_mov(ir, end, sp);
+	ir_emit_alu_imm(ir, IR_ADD, end, n);
+	ir_emit_alu_imm(ir, IR_AND, end, -(int64_t)USTACK_PAGE);
+	ir_emit_alu(ir, IR_SUB, end, sp);
+	for (uint32_t k = 0; k <= n / USTACK_PAGE; k++) {
+		ir_reg size = ir_new_vreg(ir), rc2 = ir_new_vreg(ir);
+		ir_emit_mov(ir, size, end);
+		if (k)
+			ir_emit_alu_imm(ir, IR_SUB, size, (int64_t)k * USTACK_PAGE);
+		/* 1 .. n - 1, unsigned: also what the verifier checks the
+		 * destination against */
+		ir_emit_jcc_imm(ir, IR_JEQ, size, 0, none);
+		ir_emit_jcc_imm(ir, IR_JGE, size, n, none);
+		ir_reg d = lower_addr(L, (struct smem){ base, head + RT_USTACK_HEAD, n });
+		ir_call_helper(ir, rc2, BPF_FUNC_probe_read_user, ir_arg_reg(d), ir_arg_reg(size),
 			       ir_arg_reg(sp));
 		ir_label next = ir_new_label(ir);
-		ir_emit_jcc_imm(ir, IR_JNE, rc, 0, next);
-		ir_emit_store_imm(ir, 8, base, (int16_t)(head + 8), (int32_t)n);
+		ir_emit_jcc_imm(ir, IR_JNE, rc2, 0, next);
+		ir_emit_store(ir, 8, base, (int16_t)(head + 8), size);
 		ir_emit_jmp(ir, done);
 		ir_bind_label(ir, next);
 	}
+	ir_bind_label(ir, none);
 	ir_emit_store_imm(ir, 8, base, (int16_t)(head + 8), 0);
 	ir_bind_label(ir, done);
 }
