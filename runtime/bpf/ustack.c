@@ -24,6 +24,8 @@
 #include "util/vec.h"
 
 #define USTACK_MAX_FRAMES 20 /* MAXBACKTRACE */
+
+_Static_assert(sizeof(struct rt_ustack) == RT_USTACK_HEAD, "rtdata.h: RT_USTACK_HEAD");
 #define USTACK_CACHE 8
 
 /* the record being unwound: what the thread callbacks read */
