@@ -129,10 +129,11 @@ bool lower_ustack_record(struct lower *L, uint32_t op, ir_reg operand)
  * only be computed in user space.  As a print's argument (print, printf,
  * println... of the call itself) the record carries what user space needs
  * - the stack as above, or the pid and the address - and record.c makes
- * the string there (psite_arg.ustack).  Like the capture above, this file
- * only emits primitives: the caller evaluates the call's operand (n, addr).  Anywhere else (a variable, an
+ * the string there (psite_arg.ustack).  Anywhere else (a variable, an
  * array key, an operand) the value would have to exist in the kernel: a
- * pass-3 error says so (lower_ustack_unavailable).
+ * pass-3 error says so (lower_ustack_unavailable).  Like the capture
+ * above, this file only emits primitives: the caller evaluates the call's
+ * operand (n, addr).
  */
 static const struct {
 	const char *name;
@@ -148,9 +149,17 @@ static const struct {
 	/* and sprint_usyms(ubacktrace() or ucallers(n)): syms_of_stack */
 };
 
+/* a call of the tapset's function (a script may define its own of the
+ * same name, which is then the one called) */
+static bool tapset_call(const struct expr *a)
+{
+	return a->kind == EXPR_CALL && a->u.call.decl && !a->u.call.decl->bpf_builtin &&
+	       a->u.call.decl->file && a->u.call.decl->file->is_tapset;
+}
+
 static uint32_t table_op(const struct expr *a)
 {
-	if (a->kind != EXPR_CALL || !a->u.call.decl || a->u.call.decl->bpf_builtin)
+	if (!tapset_call(a))
 		return 0;
 	const struct functiondecl *fn = a->u.call.decl;
 	for (size_t i = 0; i < sizeof(deferred) / sizeof(deferred[0]); i++)
@@ -162,8 +171,7 @@ static uint32_t table_op(const struct expr *a)
 /* [s]print_usyms / [s]print_ustack of ubacktrace() or ucallers(n) */
 static bool syms_of_stack(const struct expr *a)
 {
-	if (a->kind != EXPR_CALL || !a->u.call.decl || a->u.call.decl->bpf_builtin ||
-	    a->u.call.args.len != 1)
+	if (!tapset_call(a) || a->u.call.args.len != 1)
 		return false;
 	const char *n = a->u.call.decl->name;
 	if (strcmp(n, "print_usyms") && strcmp(n, "sprint_usyms") && strcmp(n, "print_ustack") &&
