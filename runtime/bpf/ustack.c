@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpf/rtdata.h"
 #include "bpf/translation.h"
@@ -42,6 +43,7 @@ struct uproc {
 	pid_t pid;
 	bool attached;
 	uint64_t used;                /* for replacement */
+	uint64_t reported_ns;         /* CLOCK_MONOTONIC of the last /proc/PID/maps read */
 	struct ucap cap;
 };
 
@@ -144,8 +146,16 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = cb_set_initial_registers,
 };
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static bool report(struct uproc *p)
 {
+	p->reported_ns = now_ns();
 	dwfl_report_begin(p->dwfl);
 	int rc = dwfl_linux_proc_report(p->dwfl, p->pid);
 	dwfl_report_end(p->dwfl, NULL, NULL);
@@ -417,10 +427,25 @@ static bool collect(struct ustack *us, const uint8_t *payload, size_t avail, str
 					.sp = h.regs[RT_PTREGS_SP], .size = h.size,
 					.stack = payload + RT_USTACK_HEAD };
 		memcpy(p->cap.regs, h.regs, sizeof(h.regs));
-		/* the pc in no module: new mappings since the maps were read */
-		if (!dwfl_addrmodule(p->dwfl, h.regs[RT_PTREGS_IP]))
+		/* a pc in no module: new mappings (exec, dlopen) since the maps
+		 * were read; read them again and unwind once more */
+		bool fresh = false;
+		if (!dwfl_addrmodule(p->dwfl, h.regs[RT_PTREGS_IP])) {
 			report(p);
+			fresh = true;
+		}
+		struct ucap saved = p->cap;
 		unwind(us, p, f);
+		/* (at most once a second: a stack may end in code no object
+		 * holds, JIT code, which a new read would not find either) */
+		if (!fresh && f->n > 0 && f->n < USTACK_MAX_FRAMES &&
+		    !dwfl_addrmodule(p->dwfl, f->pc[f->n - 1]) &&
+		    now_ns() - p->reported_ns > 1000000000u) {
+			report(p);
+			p->cap = saved;
+			f->n = 0;
+			unwind(us, p, f);
+		}
 	}
 	if (f->n == 0) {
 		f->pc[0] = h.regs[RT_PTREGS_IP];
