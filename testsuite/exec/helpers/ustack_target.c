@@ -5,6 +5,8 @@
  * pointer fallback and its warning).
  *
  *   main -> a -> b -> c -> d     N times (argument, default 1), then exit
+ *   qsort: main -> qsort (libc) -> cmp -> a -> b -> c -> d, once (a stack
+ *          through libc in its middle)
  *
  * Every function keeps a frame of its own (a volatile buffer moves the
  * stack pointer, so "the return address is at sp" guesses fail) and uses
@@ -13,6 +15,7 @@
  * can read its mappings (/proc/PID/maps) while it unwinds.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline, noipa, used))
@@ -47,8 +50,23 @@ NOINLINE int a(int x)
 	return buf[x & 7] * 7 + 3;
 }
 
+static int once;
+
+static int cmp(const void *x, const void *y)
+{
+	if (!once++)
+		sink += a(1);
+	return *(const int *)x - *(const int *)y;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "qsort")) {
+		int v[2] = { 2, 1 };
+		qsort(v, 2, sizeof(v[0]), cmp);
+		usleep(200000);
+		return v[0] != 1;
+	}
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	for (int i = 0; i < n; i++)
 		sink += a(i);
