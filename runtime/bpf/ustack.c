@@ -34,8 +34,10 @@ struct ucap {
 	pid_t pid, tid;
 	uint64_t regs[RT_PTREGS_WORDS];
 	uint64_t sp, size;
+	uint64_t full;                /* BPF_USTACK_SIZE: size when nothing was cut */
 	const uint8_t *stack;
 	bool given;                   /* next_thread handed out tid */
+	bool beyond;                  /* a read above the copied slice */
 };
 
 struct uproc {
@@ -119,8 +121,11 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 {
 	(void)dwfl;
 	struct ucap *c = arg;
-	if (addr < c->sp || c->size < 8 || addr - c->sp > c->size - 8)
+	if (addr < c->sp || c->size < 8 || addr - c->sp > c->size - 8) {
+		if (addr >= c->sp && c->size == c->full)
+			c->beyond = true;
 		return false;
+	}
 	memcpy(result, c->stack + (addr - c->sp), 8);
 	return true;
 }
@@ -390,17 +395,38 @@ static bool entry_without_cfi(struct uproc *p, struct frames *f)
 	return true;
 }
 
+/* A failure before the first return address is said (else the stack
+ * would silently be its probed address alone); later ones end stacks in
+ * the ordinary way (garbage past the outermost frame). */
+static void unwind_failed(struct ustack *us, struct uproc *p)
+{
+	char msg[300];
+	int n = snprintf(msg, sizeof(msg), "cannot unwind the user stack of process %d: %s",
+			 (int)p->pid, dwfl_errmsg(-1));
+	urt_warn(us->u, msg, (uint32_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1));
+}
+
 static void unwind(struct ustack *us, struct uproc *p, struct frames *f)
 {
 	p->cap.given = false;
 	entry_without_cfi(p, f);
 	if (!p->attached) {
-		if (!dwfl_attach_state(p->dwfl, NULL, p->pid, &thread_callbacks, &p->cap))
+		if (!dwfl_attach_state(p->dwfl, NULL, p->pid, &thread_callbacks, &p->cap)) {
+			unwind_failed(us, p);
 			return;
+		}
 		p->attached = true;
 	}
-	(void)us;
-	dwfl_getthread_frames(p->dwfl, p->cap.tid, frame_cb, f);
+	if (dwfl_getthread_frames(p->dwfl, p->cap.tid, frame_cb, f) == -1 && f->n <= 1)
+		unwind_failed(us, p);
+	if (p->cap.beyond && f->n < USTACK_MAX_FRAMES) {
+		/* the stack goes on above the slice copied: not the end of it */
+		char msg[200];
+		int n = snprintf(msg, sizeof(msg),
+				 "user stacks are cut at the %llu bytes copied (-D BPF_USTACK_SIZE)",
+				 (unsigned long long)p->cap.full);
+		urt_warn(us->u, msg, (uint32_t)n);
+	}
 }
 
 /* The frames of a captured stack (rt_ustack at payload): false if the
@@ -425,6 +451,7 @@ static bool collect(struct ustack *us, const uint8_t *payload, size_t avail, str
 	if (p) {
 		p->cap = (struct ucap){ .pid = pid, .tid = (pid_t)(uint32_t)h.pid_tgid,
 					.sp = h.regs[RT_PTREGS_SP], .size = h.size,
+					.full = us->t->pl->lim.ustack_size,
 					.stack = payload + RT_USTACK_HEAD };
 		memcpy(p->cap.regs, h.regs, sizeof(h.regs));
 		/* a pc in no module: new mappings (exec, dlopen) since the maps
