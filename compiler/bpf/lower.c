@@ -412,6 +412,20 @@ static bool uses_next(struct stmt *s)
 	return ns.found;
 }
 
+/* A user stack or symbol function outside a print's arguments
+ * (lower_ustack.c): print_usyms(ubacktrace()) prints from user space,
+ * the others would need their value in the kernel. */
+static bool ustack_call(struct lower *L, struct expr *e, struct lval *out)
+{
+	if (lower_ustack_arg_op(e) != RTU_SYMS || e->type == TYPE_STRING)
+		return lower_ustack_unavailable(L, e);
+	const struct expr *x = lower_ustack_operand(e);
+	bool ok = true;
+	ir_reg n = x ? lower_long_tmp(L, (struct expr *)x, &ok) : IR_NOREG;
+	*out = (struct lval){ .kind = LV_IMM };
+	return ok && lower_ustack_record(L, RTU_SYMS, n);
+}
+
 bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 {
 	struct functiondecl *fn = e->u.call.decl;
@@ -419,6 +433,8 @@ bool lower_call(struct lower *L, struct expr *e, struct lval *out)
 		return lower_stack_call(L, e, out);
 	if (fn->bpf_builtin)
 		return lower_builtin(L, e, out);
+	if (lower_ustack_arg_op(e))
+		return ustack_call(L, e, out);
 	if (fn->embedded) {
 		diag_error(L->diag, D_TRANS_BUILTIN, e->tok,
 			   "function '%s' has embedded C and no BPF implementation: it is not "

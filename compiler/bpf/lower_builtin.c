@@ -230,6 +230,16 @@ static bool string_record(struct lower *L, const struct expr *call, uint32_t kin
 static bool k_warn(ARGS) { return string_record(L, call, RTR_WARN, out); }
 static bool k_system(ARGS) { return string_record(L, call, RTR_SYSTEM, out); }
 
+/* _ustack_print(style): the stack goes to user space (lower_ustack.c) */
+static bool k_ustack_print(ARGS)
+{
+	struct expr *a = arg(call, 0);
+	if (a->kind != EXPR_NUMBER || (a->u.num != RTU_PRINT && a->u.num != RTU_PRINT_BRIEF))
+		return lower_unsupported(L, call->tok, "_ustack_print with a style that is not a literal 1 or 5");
+	*out = (struct lval){ .kind = LV_IMM };
+	return lower_ustack_record(L, (uint32_t)a->u.num, IR_NOREG);
+}
+
 static bool k_strlen(ARGS)
 {
 	struct smem s;
@@ -702,6 +712,7 @@ static const struct {
 	{ "error", k_error },
 	{ "warn", k_warn },
 	{ "system", k_system },
+	{ "ustack_print", k_ustack_print },
 	{ "strlen", k_strlen },
 	{ "randint", k_randint },
 	{ "kernel_string", k_kernel_string },

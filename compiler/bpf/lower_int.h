@@ -160,6 +160,21 @@ ir_reg lower_str_len(struct lower *L, struct smem s);
 /* DWARF register regno (x86_64 numbering) of a uprobe into v. */
 bool lower_dwarf_register(struct lower *L, const struct token *tok, int regno, ir_reg v);
 
+/* ---- lower_ustack.c: a user stack for user space to unwind ---- */
+/* One RTR_USTACK record with op (enum rt_ustack_op) and its operand
+ * (RTU_SYMS: n; IR_NOREG: -1). */
+bool lower_ustack_record(struct lower *L, uint32_t op, ir_reg operand);
+/* A print argument whose string user space makes (ubacktrace(),
+ * usymname(a), ...): its rt_ustack_op, else 0; the payload bytes it takes;
+ * the payload written at base+at, with the call's operand (n, addr: its
+ * only argument, evaluated by the caller; IR_NOREG if none). */
+uint32_t lower_ustack_arg_op(const struct expr *a);
+const struct expr *lower_ustack_operand(const struct expr *a);   /* NULL: none */
+uint32_t lower_ustack_arg_size(struct lower *L, uint32_t op);
+void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg base, int32_t at);
+/* The error for such a function anywhere but as a print's argument. */
+bool lower_ustack_unavailable(struct lower *L, const struct expr *call);
+
 /* ---- lower.c: the dispatcher (statements, expressions) ---- */
 /* Statements (handler bodies, inlined function bodies). */
 bool lower_stmt(struct lower *L, struct stmt *s);

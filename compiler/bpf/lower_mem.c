@@ -160,7 +160,9 @@ struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32
 		rec = (struct smem){ IR_FP, lower_stack(L, size), size };
 		L->rec_direct = true;
 	} else if (size > OUTQ_SIZE / 2) {
-		/* too big to queue: on its own */
+		/* too big to queue: on its own, after what the hit queued */
+		L->need_outq = true;
+		lower_outq_flush(L);
 		rec = lower_mem(L, size, false);
 		rec.width = size;
 		L->rec_direct = true;

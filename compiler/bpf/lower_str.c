@@ -97,6 +97,16 @@ static struct psite *new_psite(struct lower *L, struct expr *e, uint32_t nargs)
 	return ps;
 }
 
+/* The operand (n, addr) of a print argument user space makes a string of
+ * (lower_ustack.c), IR_NOREG if it has none. */
+static bool ustack_operand(struct lower *L, const struct expr *a, ir_reg *out)
+{
+	bool ok = true;
+	const struct expr *x = lower_ustack_operand(a);
+	*out = x ? lower_long_tmp(L, (struct expr *)x, &ok) : IR_NOREG;
+	return ok;
+}
+
 /* Evaluates args into a record payload after its header. */
 static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struct smem rec)
 {
@@ -104,7 +114,13 @@ static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struc
 	for (uint32_t i = 0; i < ps->nargs; i++) {
 		struct expr *a = args->items[i];
 		struct psite_arg *pa = &ps->args[i];
-		if (pa->type == TYPE_STRING) {
+		if (pa->ustack) {
+			ir_reg v;
+			if (!ustack_operand(L, a, &v))
+				return false;
+			lower_ustack_arg_fill(L, pa->ustack, v, rec.base,
+					      rec.off + RT_REC_HDR + (int32_t)pa->off);
+		} else if (pa->type == TYPE_STRING) {
 			struct smem dst = { rec.base, rec.off + RT_REC_HDR + (int32_t)pa->off, pa->width };
 			if (!lower_str_into(L, a, dst))
 				return false;
@@ -118,7 +134,8 @@ static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struc
 	return true;
 }
 
-static void layout_args(struct lower *L, struct psite *ps, expr_vec *args)
+/* deferred: print arguments may be strings user space makes */
+static void layout_args(struct lower *L, struct psite *ps, expr_vec *args, bool deferred)
 {
 	uint32_t off = 0;
 	for (uint32_t i = 0; i < ps->nargs; i++) {
@@ -127,6 +144,9 @@ static void layout_args(struct lower *L, struct psite *ps, expr_vec *args)
 		pa->type = a->type == TYPE_STRING ? TYPE_STRING : TYPE_LONG;
 		pa->off = off;
 		pa->width = pa->type == TYPE_STRING ? plan_width(L->pl, a) : 8;
+		pa->ustack = deferred ? lower_ustack_arg_op(a) : 0;
+		if (pa->ustack)
+			pa->width = lower_ustack_arg_size(L, pa->ustack);
 		off += lw_align8(pa->width);
 	}
 	ps->size = off;
@@ -177,7 +197,10 @@ static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, e
 	for (uint32_t i = 0; i < ps->nargs; i++) {
 		struct expr *a = args->items[i];
 		bool ok = true;
-		if (ps->args[i].type == TYPE_STRING) {
+		if (ps->args[i].ustack) {
+			vals[i] = (struct lval){ .kind = LV_IMM };
+			ok = ustack_operand(L, a, &vals[i].reg);
+		} else if (ps->args[i].type == TYPE_STRING) {
 			struct smem t = lower_mem(L, ps->args[i].width, false);
 			t.width = ps->args[i].width;
 			ok = lower_str_into(L, a, t);
@@ -191,7 +214,9 @@ static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, e
 	struct smem rec = lower_rec_open(L, kind, site, ps->size);
 	for (uint32_t i = 0; i < ps->nargs; i++) {
 		int32_t off = rec.off + RT_REC_HDR + (int32_t)ps->args[i].off;
-		if (vals[i].kind == LV_STR)
+		if (ps->args[i].ustack)
+			lower_ustack_arg_fill(L, ps->args[i].ustack, vals[i].reg, rec.base, off);
+		else if (vals[i].kind == LV_STR)
 			lower_str_copy(L, (struct smem){ rec.base, off, ps->args[i].width }, vals[i].str);
 		else
 			ir_emit_store(L->ir, 8, rec.base, (int16_t)off, vals[i].reg);
@@ -206,7 +231,7 @@ bool lower_print(struct lower *L, struct expr *e)
 	if (pf->hist)
 		return lower_hist_print(L, e, pf->hist);
 	struct psite *ps = new_psite(L, e, pf->args.len);
-	layout_args(L, ps, &pf->args);
+	layout_args(L, ps, &pf->args, true);
 	return emit_args_record(L, RTR_PRINT, ps, &pf->args);
 }
 
@@ -219,6 +244,6 @@ bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist)
 	expr_vec *keys = op->kind == EXPR_INDEX ? &op->u.index.keys : &none;
 	struct psite *ps = new_psite(L, print, keys->len);
 	ps->hist = hist;
-	layout_args(L, ps, keys);
+	layout_args(L, ps, keys, false);
 	return emit_args_record(L, RTR_HIST, ps, keys);
 }

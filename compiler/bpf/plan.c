@@ -83,6 +83,9 @@ static int64_t define_num(struct session *s, const char *name, int64_t dflt)
  * runtime's own messages do not fit. */
 #define BPF_MAXSTRINGLEN_MIN 8
 #define BPF_MAXSTRINGLEN_MAX 4096
+#define BPF_USTACK_SIZE_DEFAULT 8192
+#define BPF_USTACK_SIZE_MIN 64
+#define BPF_USTACK_SIZE_MAX 16384
 
 static void limits_init(struct bpf_plan *pl)
 {
@@ -109,6 +112,11 @@ static void limits_init(struct bpf_plan *pl)
 						 BUDGET_STACK_MAX);
 	l->insn_limit = (uint32_t)define_range(s, "BPF_INSN_LIMIT", BUDGET_INSNS_MAX, 16,
 						BUDGET_INSNS_MAX);
+	/* the slice of user stack a user backtrace copies (lower_ustack.c):
+	 * a record lives in per-CPU scratch, whose temporaries stop at 32000 */
+	l->ustack_size = (uint32_t)define_range(s, "BPF_USTACK_SIZE", BPF_USTACK_SIZE_DEFAULT,
+						 BPF_USTACK_SIZE_MIN, BPF_USTACK_SIZE_MAX);
+	l->ustack_size = (l->ustack_size + 7) & ~7u;
 	int mb = s->opts.bufsize_mb > 0 ? s->opts.bufsize_mb : 1;
 	l->ringbuf_bytes = (uint32_t)(mb > 1024 ? 1024 : mb) << 20;
 }

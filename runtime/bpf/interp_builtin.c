@@ -128,6 +128,18 @@ static bool u_jiffies(ARGS)
 
 static bool u_hz(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = I->pl->hz }; return true; }
 
+/* _ustack_print(style) where no task is probed: nothing to unwind */
+static bool u_ustack_print(ARGS)
+{
+	(void)call, (void)n, (void)out;
+	if (a[0].n == 1) {
+		char line[1024];
+		snprintf(line, sizeof(line), "<no user backtrace at %s>\n", I->bp->dp->pp);
+		outbuf_puts(urt_out(I->u), line);
+	}
+	return true;
+}
+
 static bool u_pp(ARGS)
 {
 	UNUSED_ARGS;
@@ -417,6 +429,7 @@ static const struct {
 	{ "cpu_clock_ns", u_cpu_clock },
 	{ "stack_addrs", u_empty, true },
 	{ "sym_format", u_sym_format },
+	{ "ustack_print", u_ustack_print, true },
 	{ "exit", u_exit },
 	{ "abort", u_abort },
 	{ "error", u_error },

@@ -19,6 +19,7 @@
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
 #include "bpf/urt.h"
+#include "bpf/ustack.h"
 #include "common/format.h"
 #include "common/hist_print.h"
 #include "session.h"
@@ -30,6 +31,7 @@ struct record_printer {
 	struct bpf_translation *t;
 	int64_t *buckets;
 	uint32_t nbuckets;
+	struct ustack *us;            /* made at the first user stack */
 };
 
 struct record_printer *record_printer_new(struct urt *u, struct bpf_translation *t)
@@ -45,6 +47,7 @@ void record_printer_free(struct record_printer *rp)
 	if (!rp)
 		return;
 	free(rp->buckets);
+	ustack_free(rp->us);
 	free(rp);
 }
 
@@ -62,12 +65,28 @@ static struct fmt_arg payload_arg(const struct psite_arg *a, const uint8_t *p)
 static void do_print(struct record_printer *rp, const struct psite *ps, const uint8_t *p)
 {
 	struct fmt_arg args[64];
+	char *made[64];
 	uint32_t n = ps->nargs > 64 ? 64 : ps->nargs;
-	for (uint32_t i = 0; i < n; i++)
-		args[i] = payload_arg(&ps->args[i], p);
+	for (uint32_t i = 0; i < n; i++) {
+		made[i] = NULL;
+		const struct psite_arg *a = &ps->args[i];
+		if (!a->ustack) {
+			args[i] = payload_arg(a, p);
+			continue;
+		}
+		/* a user stack or symbol, made here (ustack.h) */
+		uint32_t cap = rp->t->pl->lim.maxstringlen;
+		if (!rp->us)
+			rp->us = ustack_new(rp->u, rp->t);
+		made[i] = xmalloc(cap);
+		uint32_t len = ustack_string(rp->us, a->ustack, p + a->off, a->width, made[i], cap);
+		args[i] = fmt_arg_strn(made[i], len);
+	}
 	urt_expand_args(rp->u, args, n); /* addresses the handler left to name */
 	uint64_t fault;
 	urt_format(urt_out(rp->u), ps->e->u.print, args, n, &fault);
+	for (uint32_t i = 0; i < n; i++)
+		free(made[i]);
 }
 
 static void do_hist(struct record_printer *rp, const struct psite *ps, const uint8_t *p)
@@ -232,6 +251,15 @@ void record_print(struct record_printer *rp, const void *data, size_t size)
 			}
 			free(s);
 			p += (w + 7) & ~7u;
+			break;
+		}
+		case RTR_USTACK: {
+			if (!t)
+				return;
+			if (!rp->us)
+				rp->us = ustack_new(rp->u, t);
+			ustack_record(rp->us, h.site, p, avail);
+			p += (RT_USTACK_HEAD + t->pl->lim.ustack_size + 7) & ~7u;
 			break;
 		}
 		default:

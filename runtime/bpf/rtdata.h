@@ -60,6 +60,48 @@ enum rt_rec_kind {
 	RTR_HIST = 4,         /* print a histogram from the maps; site = print site */
 	RTR_WARN = 5,         /* warn(msg); payload = string */
 	RTR_SYSTEM = 6,       /* system(cmd); payload = string */
+	RTR_USTACK = 12,      /* a user stack to unwind in user space; site =
+			       * ustack op (enum rt_ustack_op) | probe index << 8;
+			       * payload = struct rt_ustack + lim.ustack_size bytes */
+};
+
+/* What user space does with a user stack (runtime/bpf/ustack.h): an
+ * RTR_USTACK record prints it; a print argument (psite_arg.ustack) holding
+ * one becomes the string of a tapset function. */
+enum rt_ustack_op {
+	RTU_PRINT = 1,        /* print_ubacktrace(): " 0xADDR : symdata\n" per frame */
+	RTU_ADDRS = 2,        /* ubacktrace(): "0xADDR " per frame */
+	RTU_CALLERS = 3,      /* ucallers(arg): arg+1 (arg < 0: all) "0xADDR" space separated */
+	RTU_SPRINT = 4,       /* sprint_ubacktrace(): "name+0xOFF [OBJECT]\n" per frame */
+	RTU_PRINT_BRIEF = 5,  /* print_ubacktrace_brief(): "name+0xOFF\n" per frame */
+	RTU_SYMS = 6,         /* [s]print_usyms(ucallers(arg)) or of ubacktrace() (arg -1):
+			       * " 0xADDR : symdata\n" per frame */
+	/* one address (struct rt_uaddr), no stack */
+	RTU_USYMNAME = 16,    /* usymname(addr) */
+	RTU_USYMDATA = 17,    /* usymdata(addr) */
+	RTU_UMODNAME = 18,    /* umodname(addr) */
+};
+
+/* A user stack: the task, its user registers (x86_64 struct pt_regs, from
+ * bpf_task_pt_regs of the current task) and how many bytes of its user
+ * stack from regs[RT_PTREGS_SP] follow (BPF_USTACK_SIZE are reserved). */
+#define RT_PTREGS_WORDS 21
+#define RT_PTREGS_SP 19
+#define RT_PTREGS_IP 16
+#define RT_PTREGS_CS 17
+struct rt_ustack {
+	uint64_t pid_tgid;
+	uint64_t size;        /* stack bytes copied (0: none could be read) */
+	int64_t arg;          /* RTU_CALLERS, RTU_SYMS: n (-1: all frames) */
+	uint64_t regs[RT_PTREGS_WORDS];
+};
+
+#define RT_USTACK_HEAD 192
+
+/* An address of the current process, to symbolize in user space. */
+struct rt_uaddr {
+	uint64_t pid_tgid;
+	uint64_t addr;
 };
 
 struct rt_rec {

@@ -46,6 +46,7 @@ struct bpf_limits {
 	 * along a call chain, encoded instructions */
 	uint32_t stack_limit;
 	uint32_t insn_limit;
+	uint32_t ustack_size;      /* BPF_USTACK_SIZE: user stack bytes per RTR_USTACK */
 };
 
 /* Where a derived probe's handler runs. */
@@ -212,6 +213,8 @@ struct psite {
 		enum stap_type type;
 		uint32_t off;             /* in the payload */
 		uint32_t width;           /* strings */
+		uint32_t ustack;          /* rt_ustack_op: a string user space makes
+					   * from the payload (lower_ustack.c), or 0 */
 	} *args;
 	uint32_t size;                /* payload bytes */
 	struct expr *hist;            /* RTR_HIST: the @hist_xxx expression */
