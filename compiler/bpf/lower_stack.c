@@ -26,7 +26,8 @@
  *   probefunc()             where pass 3 knows the probe cannot hit in
  *                           user mode: tracepoints (no registers: addr()
  *                           is 0, "0x0") and kprobes (an item of the
- *                           saved IP); elsewhere the script (usymname)
+ *                           saved IP); function uprobes: ppfunc();
+ *                           elsewhere the script (usymname)
  *   probemod()              module("NAME") from pp(); "" without
  *                           registers; else an item of the saved IP
  * The user-stack variants (user = 1) are not taken: they stay with the
@@ -83,6 +84,16 @@ static int kernel_only(const struct kprog *kp)
 	}
 }
 
+/* A uprobe on a function's entry or return: it hits in that function (at
+ * its entry or, for .return, on behalf of it), which its pp names, so
+ * probefunc() is ppfunc(), known at pass 3, as SystemTap reads it from
+ * the probe point first. */
+static bool user_function_probe(const struct lower *L)
+{
+	return (L->kp->attach == KA_UPROBE || L->kp->attach == KA_UPROBE_MULTI) &&
+	       strstr(L->bp->dp->pp, ").function(\"");
+}
+
 bool lower_stack_takes(const struct lower *L, const struct expr *call)
 {
 	const struct functiondecl *fn = call->u.call.decl;
@@ -92,7 +103,7 @@ bool lower_stack_takes(const struct lower *L, const struct expr *call)
 	if (tapset_fn(fn, "probemod"))
 		return true;
 	if (tapset_fn(fn, "probefunc"))
-		return kernel_only(L->kp) >= 0;
+		return kernel_only(L->kp) >= 0 || user_function_probe(L);
 	if (fn->bpf_builtin) {
 		if (!strcmp(fn->bpf_builtin, "sym_format"))
 			return true;
@@ -425,7 +436,7 @@ bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out)
 	if (!fn->bpf_builtin && !strcmp(fn->name, "ppfunc"))
 		return ppfunc(L, out);
 	if (!fn->bpf_builtin && !strcmp(fn->name, "probefunc"))
-		return probe_sym(L, false, out);
+		return user_function_probe(L) ? ppfunc(L, out) : probe_sym(L, false, out);
 	if (!fn->bpf_builtin && !strcmp(fn->name, "probemod"))
 		return probe_sym(L, true, out);
 	if (fn->bpf_builtin)
