@@ -70,6 +70,14 @@ struct lloop {
 	ir_label brk, cont;
 };
 
+/* A deferred string local (lower_defer.c): the arguments of its call. */
+struct ldefer {
+	const struct vardecl *decl;
+	const struct functiondecl *fn;
+	uint32_t nargs;
+	ir_reg regs[5];
+};
+
 struct lower {
 	struct bpf_translation *t;
 	struct bpf_plan *pl;
@@ -104,6 +112,7 @@ struct lower {
 	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
+	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many
@@ -229,6 +238,17 @@ bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp);
 
 /* ---- lower_builtin.c ---- */
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
+
+/* ---- lower_defer.c: strings formatted in user space ---- */
+/* Finds the handler's deferred string locals (before any is allocated). */
+void lower_defer_scan(struct lower *L, struct derived_probe *dp);
+/* d's deferred state if d is one of them (in the probe's own scope; an
+ * assignment `d = f(...)` sets its vregs to f's arguments), else NULL. */
+struct ldefer *lower_defer_local(struct lower *L, const struct vardecl *d);
+/* If print argument a is formatted in user space: its function, and in
+ * *nargs how many longs the record carries for it (a deferred local's
+ * vregs, or the call's arguments evaluated); else NULL. */
+const struct functiondecl *lower_defer_arg(struct lower *L, const struct expr *a, uint32_t *nargs);
 
 /* ---- lower_regex.c ---- */
 /* =~ / !~ as 0/1 into a vreg: a DFA walk over the string. */

@@ -259,8 +259,10 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
 	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, L->hskip);
 	L->prologue_at = ir_pos(ir);
+	lower_defer_scan(L, dp);
 	vec_foreach(&dp->locals, i)
-		lower_local(L, dp->locals.items[i]);
+		if (!lower_defer_local(L, dp->locals.items[i]))
+			lower_local(L, dp->locals.items[i]);
 
 	bool ok = true;
 	if (dp->condition)

@@ -210,6 +210,10 @@ struct psite {
 		enum stap_type type;
 		uint32_t off;             /* in the payload */
 		uint32_t width;           /* strings */
+		/* a string formatted in user space: defer_fn(the defer_nargs
+		 * longs at off) run by the interpreter (compiler/bpf/lower_defer.c) */
+		const struct functiondecl *defer_fn;
+		uint32_t defer_nargs;
 	} *args;
 	uint32_t size;                /* payload bytes */
 	struct expr *hist;            /* RTR_HIST: the @hist_xxx expression */
