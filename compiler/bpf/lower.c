@@ -334,7 +334,11 @@ bool lower_cond_jump(struct lower *L, struct expr *e, bool jump_if, ir_label l)
 	struct ir *ir = L->ir;
 	const void *saved = ir_set_tag(ir, e->tok);
 	bool ok = true;
-	if (e->kind == EXPR_COMPARE && e->u.binary.lhs->type == TYPE_LONG) {
+	if (e == L->known_false) {
+		/* the syscall number test the program's dispatch already made */
+		if (!jump_if)
+			ir_emit_jmp(ir, l);
+	} else if (e->kind == EXPR_COMPARE && e->u.binary.lhs->type == TYPE_LONG) {
 		ir_reg a, b;
 		enum ir_cond c = cmp_cond(e->u.binary.op, !jump_if);
 		if (e->u.binary.rhs->kind == EXPR_NUMBER) {

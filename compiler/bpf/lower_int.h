@@ -110,6 +110,7 @@ struct lower {
 	bool failed;
 	uint32_t inline_depth;
 	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
+	const struct expr *known_false;   /* a guard's number test the dispatch made (lower_prog.c) */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
 	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */

@@ -176,7 +176,7 @@ static struct stmt *leading_guard(struct stmt *body, struct expr **cond)
 }
 
 static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr,
-			  int64_t pid_filter, bool target_filter)
+			  int64_t pid_filter, bool target_filter, bool dispatched)
 {
 	struct ir *ir = L->ir;
 	struct derived_probe *dp = bp->dp;
@@ -240,7 +240,13 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	}
 	struct expr *gcond = NULL;
 	L->hoisted = leading_guard(dp->body, &gcond);
-	if (L->hoisted) {
+	L->known_false = NULL;
+	if (L->hoisted && dispatched) {
+		/* syscall_dispatch came here on the number this test compares
+		 * (syscall_key): it is false, here and in the body */
+		L->known_false = gcond;
+		L->hoisted = NULL;  /* the body's `if` tests what is left */
+	} else if (L->hoisted) {
 		const void *t0 = ir_set_tag(ir, L->hoisted->tok);
 		/* before the prologue: errors in the guard have no queue yet */
 		ir_label saved_end = L->hend;
@@ -450,7 +456,7 @@ static bool syscall_dispatch(struct lower *L, struct kprog *kp, bool *ok)
 		for (uint32_t i = 0; i < n; i++)
 			if (key[i] == keys[j])
 				*ok &= lower_handler(L, kp->probes.items[i], -1, kp->pid_filter[i],
-						     kp->target_filter[i]);
+						     kp->target_filter[i], kp->syscall_nr[i] < 0);
 		ir_emit_jmp(ir, out);
 	}
 	ir_bind_label(ir, out);
@@ -476,7 +482,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 		for (uint32_t i = 0; i < n; i++) {
 			ir_bind_label(L.ir, start[i]);
 			ok &= lower_handler(&L, kp->probes.items[i], -1, kp->pid_filter[i],
-					    kp->target_filter[i]);
+					    kp->target_filter[i], false);
 			ir_emit_jmp(L.ir, out);
 		}
 		ir_bind_label(L.ir, out);
@@ -484,7 +490,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 		vec_foreach(&kp->probes, i)
 			ok &= lower_handler(&L, kp->probes.items[i],
 					    kp->syscall_group ? kp->syscall_nr[i] : -1,
-					    kp->pid_filter[i], kp->target_filter[i]);
+					    kp->pid_filter[i], kp->target_filter[i], false);
 	}
 	ir_emit_exit_imm(L.ir, 0);
 	if (!ok || ir_failed(L.ir))
