@@ -114,6 +114,7 @@ struct lower {
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
 	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */
+	struct ir_func *flush_fn;         /* the program's output queue flush (lower_mem.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many

@@ -113,22 +113,40 @@ ir_reg lower_head(struct lower *L)
 
 static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key);
 
-void lower_outq_flush(struct lower *L)
+/* The program's queue flush, a sub-function made on first use and called
+ * from every handler's end and every record that finds the queue full
+ * (360 syscall handlers in a program used to carry three copies each). */
+static struct ir_func *flush_func(struct lower *L)
 {
+	if (L->flush_fn)
+		return L->flush_fn;
 	struct ir *ir = L->ir;
-	ir_reg pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
-	ir_label done = ir_new_label(ir);
-	ir_emit_load(ir, 8, pos, L->outq, 0);
+	struct ir_func *f = ir_func_new(ir, "outq_flush", 1);
+	struct ir_func *prev = ir_func_select(ir, f);
+	const void *tag = ir_set_tag(ir, L->kp->tok);  /* the program's, not a site's */
+	ir_reg q = ir_new_vreg(ir), pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
+	ir_emit_mov(ir, q, ir_func_arg(ir, 0));
+	ir_label done = ir_new_label(ir), ok = ir_new_label(ir);
+	ir_emit_load(ir, 8, pos, q, 0);
 	ir_emit_jcc_imm(ir, IR_JEQ, pos, 0, done);
-	ir_label ok = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE, ok);
 	ir_emit_mov_imm(ir, pos, OUTQ_SIZE);
 	ir_bind_label(ir, ok);
-	ir_emit_mov(ir, data, L->outq);
+	ir_emit_mov(ir, data, q);
 	ir_emit_alu_imm(ir, IR_ADD, data, 8);
-	ir_emit_store_imm(ir, 8, L->outq, 0, 0);
+	ir_emit_store_imm(ir, 8, q, 0, 0);
 	emit_output(L, ir_arg_reg(data), ir_arg_reg(pos), (struct smem){ data, 0, 8 });
 	ir_bind_label(ir, done);
+	ir_emit_exit_imm(ir, 0);
+	ir_set_tag(ir, tag);
+	ir_func_select(ir, prev);
+	L->flush_fn = f;
+	return f;
+}
+
+void lower_outq_flush(struct lower *L)
+{
+	ir_call_func(L->ir, IR_NOREG, flush_func(L), ir_arg_reg(L->outq));
 }
 
 static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key)
