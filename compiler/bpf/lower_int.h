@@ -120,6 +120,8 @@ struct lower {
 /* The hit's output queue (per-CPU map value: position, then this many
  * bytes), sent as one ring-buffer record at the handler's end. */
 #define OUTQ_SIZE 8192   /* STP_BUFFER_SIZE */
+/* after the queue: where the statement count passes through (lower_mem.c) */
+#define OUTQ_ACTIONS (8 + OUTQ_SIZE)
 
 static inline uint32_t lw_align8(uint32_t x)
 {

@@ -369,6 +369,17 @@ void lower_charge_flush(struct lower *L, const struct token *tok, bool check)
 		ir_emit_jcc_imm(L->ir, IR_JSLE, L->actions, L->pl->lim.maxaction, ok);
 		lower_raise(L, tok, "MAXACTION exceeded", ES_NONE, IR_NOREG, IR_NOREG, NULL);
 		ir_bind_label(L->ir, ok);
+		if (!L->in_guard) {
+			/* The count goes through the queue's map value and back,
+			 * which makes it a number the verifier does not know: paths
+			 * of a loop body that charged different amounts then meet
+			 * in one state at the back edge instead of multiplying the
+			 * states of every later iteration (an argv loop with
+			 * user_long and user_string_n was E2BIG, "1000001 insns"). */
+			L->need_outq = true;
+			ir_emit_store(L->ir, 8, L->outq, OUTQ_ACTIONS, L->actions);
+			ir_emit_load(L->ir, 8, L->actions, L->outq, OUTQ_ACTIONS);
+		}
 	}
 }
 

@@ -596,7 +596,7 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		pl->lost = ringbuf_lost_map_new(pl->arena, "lost");
 		pl->rodata = ir_map_rodata(pl->arena, "rodata");
 		pl->scratch = ir_map_new(pl->arena, "scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
-		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 + OUTQ_SIZE,
+		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, OUTQ_ACTIONS + 8,
 				      1, 0);
 	}
 	for (uint32_t i = 0; i < t->progs.len; i++) {
