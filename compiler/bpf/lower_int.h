@@ -115,6 +115,7 @@ struct lower {
 	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
 	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */
 	struct ir_func *flush_fn;         /* the program's output queue flush (lower_mem.c) */
+	struct ir_func *raise_fn;         /* its error raise (lower_mem.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many
