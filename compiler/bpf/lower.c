@@ -334,7 +334,11 @@ bool lower_cond_jump(struct lower *L, struct expr *e, bool jump_if, ir_label l)
 	struct ir *ir = L->ir;
 	const void *saved = ir_set_tag(ir, e->tok);
 	bool ok = true;
-	if (e->kind == EXPR_COMPARE && e->u.binary.lhs->type == TYPE_LONG) {
+	if (e == L->known_false) {
+		/* the syscall number test the program's dispatch already made */
+		if (!jump_if)
+			ir_emit_jmp(ir, l);
+	} else if (e->kind == EXPR_COMPARE && e->u.binary.lhs->type == TYPE_LONG) {
 		ir_reg a, b;
 		enum ir_cond c = cmp_cond(e->u.binary.op, !jump_if);
 		if (e->u.binary.rhs->kind == EXPR_NUMBER) {
@@ -638,6 +642,21 @@ bool lower_long(struct lower *L, struct expr *e, ir_reg *out)
 	return ok;
 }
 
+/* `d = f(...)` of a deferred string local (lower_defer.c): only f's
+ * arguments are evaluated, into d's vregs. */
+static bool defer_assign(struct lower *L, struct expr *e)
+{
+	struct ldefer *df = lower_defer_local(L, e->u.assign.lhs->u.sym.decl);
+	expr_vec *args = &e->u.assign.rhs->u.call.args;
+	ir_reg tmp[5];
+	for (uint32_t k = 0; k < df->nargs; k++)
+		if (!lower_long(L, args->items[k], &tmp[k]))
+			return false;
+	for (uint32_t k = 0; k < df->nargs; k++)
+		ir_emit_mov(L->ir, df->regs[k], tmp[k]);
+	return true;
+}
+
 bool lower_expr_effect(struct lower *L, struct expr *e)
 {
 	const void *saved = ir_set_tag(L->ir, e->tok);
@@ -645,7 +664,11 @@ bool lower_expr_effect(struct lower *L, struct expr *e)
 	bool ok;
 	switch (e->kind) {
 	case EXPR_ASSIGN:
-		ok = lower_assign(L, e, &v, false);
+		if (e->u.assign.lhs->kind == EXPR_SYMBOL &&
+		    lower_defer_local(L, e->u.assign.lhs->u.sym.decl))
+			ok = defer_assign(L, e);
+		else
+			ok = lower_assign(L, e, &v, false);
 		break;
 	case EXPR_INCDEC:
 		ok = lower_incdec(L, e, &v, false);

@@ -70,6 +70,14 @@ struct lloop {
 	ir_label brk, cont;
 };
 
+/* A deferred string local (lower_defer.c): the arguments of its call. */
+struct ldefer {
+	const struct vardecl *decl;
+	const struct functiondecl *fn;
+	uint32_t nargs;
+	ir_reg regs[5];
+};
+
 struct lower {
 	struct bpf_translation *t;
 	struct bpf_plan *pl;
@@ -102,13 +110,19 @@ struct lower {
 	bool failed;
 	uint32_t inline_depth;
 	struct stmt *hoisted;             /* leading `if (c) next` tested before the prologue */
+	const struct expr *known_false;   /* a guard's number test the dispatch made (lower_prog.c) */
 	ir_label dead_absent;             /* last key path nothing jumps to (lower_map.c) */
 	struct lfmt *fmt;                 /* formatting helpers imported (lower_fmt.c) */
+	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */
+	struct ir_func *flush_fn;         /* the program's output queue flush (lower_mem.c) */
+	struct ir_func *raise_fn;         /* its error raise (lower_mem.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many
  * bytes), sent as one ring-buffer record at the handler's end. */
 #define OUTQ_SIZE 8192   /* STP_BUFFER_SIZE */
+/* after the queue: where the statement count passes through (lower_mem.c) */
+#define OUTQ_ACTIONS (8 + OUTQ_SIZE)
 
 static inline uint32_t lw_align8(uint32_t x)
 {
@@ -249,6 +263,17 @@ bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 /* Whether call is one lower_stack_call lowers (asked before builtins). */
 bool lower_stack_takes(const struct lower *L, const struct expr *call);
 bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out);
+
+/* ---- lower_defer.c: strings formatted in user space ---- */
+/* Finds the handler's deferred string locals (before any is allocated). */
+void lower_defer_scan(struct lower *L, struct derived_probe *dp);
+/* d's deferred state if d is one of them (in the probe's own scope; an
+ * assignment `d = f(...)` sets its vregs to f's arguments), else NULL. */
+struct ldefer *lower_defer_local(struct lower *L, const struct vardecl *d);
+/* If print argument a is formatted in user space: its function, and in
+ * *nargs how many longs the record carries for it (a deferred local's
+ * vregs, or the call's arguments evaluated); else NULL. */
+const struct functiondecl *lower_defer_arg(struct lower *L, const struct expr *a, uint32_t *nargs);
 
 /* ---- lower_regex.c ---- */
 /* =~ / !~ as 0/1 into a vreg: a DFA walk over the string. */

@@ -112,23 +112,42 @@ ir_reg lower_head(struct lower *L)
  */
 
 static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key);
+static struct ir_func *flush_func(struct lower *L);
 
-void lower_outq_flush(struct lower *L)
+/* The program's queue flush, a sub-function made on first use and called
+ * from every handler's end and every record that finds the queue full
+ * (360 syscall handlers in a program used to carry three copies each). */
+static struct ir_func *flush_func(struct lower *L)
 {
+	if (L->flush_fn)
+		return L->flush_fn;
 	struct ir *ir = L->ir;
-	ir_reg pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
-	ir_label done = ir_new_label(ir);
-	ir_emit_load(ir, 8, pos, L->outq, 0);
+	struct ir_func *f = ir_func_new(ir, "outq_flush", 1);
+	struct ir_func *prev = ir_func_select(ir, f);
+	const void *tag = ir_set_tag(ir, L->kp->tok);  /* the program's, not a site's */
+	ir_reg q = ir_new_vreg(ir), pos = ir_new_vreg(ir), data = ir_new_vreg(ir);
+	ir_emit_mov(ir, q, ir_func_arg(ir, 0));
+	ir_label done = ir_new_label(ir), ok = ir_new_label(ir);
+	ir_emit_load(ir, 8, pos, q, 0);
 	ir_emit_jcc_imm(ir, IR_JEQ, pos, 0, done);
-	ir_label ok = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE, ok);
 	ir_emit_mov_imm(ir, pos, OUTQ_SIZE);
 	ir_bind_label(ir, ok);
-	ir_emit_mov(ir, data, L->outq);
+	ir_emit_mov(ir, data, q);
 	ir_emit_alu_imm(ir, IR_ADD, data, 8);
-	ir_emit_store_imm(ir, 8, L->outq, 0, 0);
+	ir_emit_store_imm(ir, 8, q, 0, 0);
 	emit_output(L, ir_arg_reg(data), ir_arg_reg(pos), (struct smem){ data, 0, 8 });
 	ir_bind_label(ir, done);
+	ir_emit_exit_imm(ir, 0);
+	ir_set_tag(ir, tag);
+	ir_func_select(ir, prev);
+	L->flush_fn = f;
+	return f;
+}
+
+void lower_outq_flush(struct lower *L)
+{
+	ir_call_func(L->ir, IR_NOREG, flush_func(L), ir_arg_reg(L->outq));
 }
 
 static void emit_output(struct lower *L, struct ir_arg data, struct ir_arg size, struct smem key)
@@ -279,6 +298,61 @@ static void catch_message(struct lower *L, struct smem dst, const char *msg,
 	lower_str_concat(L, dst, dst, rest);
 }
 
+/* The program's error raise for records of at most two longs, a
+ * sub-function made on first use: raise_err(queue, site, a, b, record
+ * size) queues the error record (room for 24 bytes is made, the queue
+ * advances by the size), counts the error and, past MAXERRORS, puts the
+ * session in error.  Each fault site (a $var, a user_string, the syscall
+ * aliases' compat test) of the 362 syscall handlers in a program used to
+ * carry all of it. */
+static struct ir_func *raise_func(struct lower *L)
+{
+	if (L->raise_fn)
+		return L->raise_fn;
+	struct ir *ir = L->ir;
+	struct ir_func *flush = flush_func(L);
+	struct ir_func *f = ir_func_new(ir, "raise_err", 5);
+	struct ir_func *prev = ir_func_select(ir, f);
+	const void *tag = ir_set_tag(ir, L->kp->tok);
+	ir_reg q = ir_new_vreg(ir), site = ir_new_vreg(ir), a = ir_new_vreg(ir),
+	       b = ir_new_vreg(ir), size = ir_new_vreg(ir), pos = ir_new_vreg(ir),
+	       p = ir_new_vreg(ir);
+	ir_emit_mov(ir, q, ir_func_arg(ir, 0));
+	ir_emit_mov(ir, site, ir_func_arg(ir, 1));
+	ir_emit_mov(ir, a, ir_func_arg(ir, 2));
+	ir_emit_mov(ir, b, ir_func_arg(ir, 3));
+	ir_emit_mov(ir, size, ir_func_arg(ir, 4));
+	ir_label fits = ir_new_label(ir);
+	ir_emit_load(ir, 8, pos, q, 0);
+	ir_emit_jcc_imm(ir, IR_JLE, pos, OUTQ_SIZE - 24, fits);
+	ir_call_func(ir, IR_NOREG, flush, ir_arg_reg(q));
+	ir_emit_mov_imm(ir, pos, 0);
+	ir_bind_label(ir, fits);
+	ir_emit_mov(ir, p, q);
+	ir_emit_alu_imm(ir, IR_ADD, p, 8);
+	ir_emit_alu(ir, IR_ADD, p, pos);
+	ir_emit_store_imm(ir, 4, p, 0, RTR_ERROR);
+	ir_emit_store(ir, 4, p, 4, site);
+	ir_emit_store(ir, 8, p, 8, a);
+	ir_emit_store(ir, 8, p, 16, b);
+	ir_emit_alu(ir, IR_ADD, pos, size);
+	ir_emit_store(ir, 8, q, 0, pos);
+	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, n, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_ERRORS, n, true);
+	ir_label fine = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLT, n, L->pl->lim.maxerrors, fine);
+	ir_reg st = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, st, RT_ERROR);
+	ir_emit_store(ir, 8, h, RT_OFF_STATE, st);
+	ir_bind_label(ir, fine);
+	ir_emit_exit_imm(ir, 0);
+	ir_set_tag(ir, tag);
+	ir_func_select(ir, prev);
+	L->raise_fn = f;
+	return f;
+}
+
 void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str)
 {
@@ -291,6 +365,21 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		return;
 	}
 	struct ir *ir = L->ir;
+	/* shared when handlers share the program (one handler's few fault
+	 * sites cost less inline than the function) */
+	if (!L->s->opts.suppress_handler_errors && !L->in_guard && L->kp->probes.len > 1 &&
+	    (detail == ES_NONE || detail == ES_ADDR || detail == ES_ERRNO_ADDR)) {
+		uint32_t payload = detail == ES_ADDR ? 8 : detail == ES_ERRNO_ADDR ? 16 : 0;
+		uint32_t site = new_esite(L, tok, msg, detail, 0);
+		L->need_outq = true;
+		ir_call_func(ir, IR_NOREG, raise_func(L), ir_arg_reg(L->outq), ir_arg_imm(site),
+			     a != IR_NOREG ? ir_arg_reg(a) : ir_arg_imm(0),
+			     b != IR_NOREG ? ir_arg_reg(b) : ir_arg_imm(0),
+			     ir_arg_imm((int32_t)(RT_REC_HDR + payload)));
+		L->pending = 0;
+		ir_emit_jmp(ir, L->hend);
+		return;
+	}
 	if (!L->s->opts.suppress_handler_errors) {
 		uint32_t payload = detail == ES_ADDR ? 8 : detail == ES_ERRNO_ADDR ? 16
 				   : detail == ES_STRING && str ? lw_align8(str->width) : 0;
@@ -353,6 +442,17 @@ void lower_charge_flush(struct lower *L, const struct token *tok, bool check)
 		ir_emit_jcc_imm(L->ir, IR_JSLE, L->actions, L->pl->lim.maxaction, ok);
 		lower_raise(L, tok, "MAXACTION exceeded", ES_NONE, IR_NOREG, IR_NOREG, NULL);
 		ir_bind_label(L->ir, ok);
+		if (!L->in_guard) {
+			/* The count goes through the queue's map value and back,
+			 * which makes it a number the verifier does not know: paths
+			 * of a loop body that charged different amounts then meet
+			 * in one state at the back edge instead of multiplying the
+			 * states of every later iteration (an argv loop with
+			 * user_long and user_string_n was E2BIG, "1000001 insns"). */
+			L->need_outq = true;
+			ir_emit_store(L->ir, 8, L->outq, OUTQ_ACTIONS, L->actions);
+			ir_emit_load(L->ir, 8, L->actions, L->outq, OUTQ_ACTIONS);
+		}
 	}
 }
 

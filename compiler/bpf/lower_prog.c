@@ -176,7 +176,7 @@ static struct stmt *leading_guard(struct stmt *body, struct expr **cond)
 }
 
 static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr,
-			  int64_t pid_filter, bool target_filter)
+			  int64_t pid_filter, bool target_filter, bool dispatched)
 {
 	struct ir *ir = L->ir;
 	struct derived_probe *dp = bp->dp;
@@ -240,7 +240,13 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	}
 	struct expr *gcond = NULL;
 	L->hoisted = leading_guard(dp->body, &gcond);
-	if (L->hoisted) {
+	L->known_false = NULL;
+	if (L->hoisted && dispatched) {
+		/* syscall_dispatch came here on the number this test compares
+		 * (syscall_key): it is false, here and in the body */
+		L->known_false = gcond;
+		L->hoisted = NULL;  /* the body's `if` tests what is left */
+	} else if (L->hoisted) {
 		const void *t0 = ir_set_tag(ir, L->hoisted->tok);
 		/* before the prologue: errors in the guard have no queue yet */
 		ir_label saved_end = L->hend;
@@ -259,8 +265,10 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	ir_emit_load(ir, 8, st, h, RT_OFF_STATE);
 	ir_emit_jcc_imm(ir, IR_JNE, st, RT_RUNNING, L->hskip);
 	L->prologue_at = ir_pos(ir);
+	lower_defer_scan(L, dp);
 	vec_foreach(&dp->locals, i)
-		lower_local(L, dp->locals.items[i]);
+		if (!lower_defer_local(L, dp->locals.items[i]))
+			lower_local(L, dp->locals.items[i]);
 
 	bool ok = true;
 	if (dp->condition)
@@ -448,7 +456,7 @@ static bool syscall_dispatch(struct lower *L, struct kprog *kp, bool *ok)
 		for (uint32_t i = 0; i < n; i++)
 			if (key[i] == keys[j])
 				*ok &= lower_handler(L, kp->probes.items[i], -1, kp->pid_filter[i],
-						     kp->target_filter[i]);
+						     kp->target_filter[i], kp->syscall_nr[i] < 0);
 		ir_emit_jmp(ir, out);
 	}
 	ir_bind_label(ir, out);
@@ -474,7 +482,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 		for (uint32_t i = 0; i < n; i++) {
 			ir_bind_label(L.ir, start[i]);
 			ok &= lower_handler(&L, kp->probes.items[i], -1, kp->pid_filter[i],
-					    kp->target_filter[i]);
+					    kp->target_filter[i], false);
 			ir_emit_jmp(L.ir, out);
 		}
 		ir_bind_label(L.ir, out);
@@ -482,7 +490,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 		vec_foreach(&kp->probes, i)
 			ok &= lower_handler(&L, kp->probes.items[i],
 					    kp->syscall_group ? kp->syscall_nr[i] : -1,
-					    kp->pid_filter[i], kp->target_filter[i]);
+					    kp->pid_filter[i], kp->target_filter[i], false);
 	}
 	ir_emit_exit_imm(L.ir, 0);
 	if (!ok || ir_failed(L.ir))
@@ -588,7 +596,7 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		pl->lost = ringbuf_lost_map_new(pl->arena, "lost");
 		pl->rodata = ir_map_rodata(pl->arena, "rodata");
 		pl->scratch = ir_map_new(pl->arena, "scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
-		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 + OUTQ_SIZE,
+		pl->outq = ir_map_new(pl->arena, "outq", BPF_MAP_TYPE_PERCPU_ARRAY, 4, OUTQ_ACTIONS + 8,
 				      1, 0);
 	}
 	for (uint32_t i = 0; i < t->progs.len; i++) {

@@ -107,6 +107,25 @@ static bool ustack_operand(struct lower *L, const struct expr *a, ir_reg *out)
 	return ok;
 }
 
+/* The longs of a deferred argument (lower_defer.c): a deferred local's
+ * vregs, or the call's arguments. */
+static bool defer_eval(struct lower *L, struct expr *a, ir_reg *regs)
+{
+	struct ldefer *df;
+	if (a->kind == EXPR_SYMBOL && (df = lower_defer_local(L, a->u.sym.decl))) {
+		for (uint32_t k = 0; k < df->nargs; k++)
+			regs[k] = df->regs[k];
+		return true;
+	}
+	vec_foreach(&a->u.call.args, k) {
+		bool ok = true;
+		regs[k] = lower_long_tmp(L, a->u.call.args.items[k], &ok);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* Evaluates args into a record payload after its header. */
 static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struct smem rec)
 {
@@ -120,6 +139,14 @@ static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struc
 				return false;
 			lower_ustack_arg_fill(L, pa->ustack, v, rec.base,
 					      rec.off + RT_REC_HDR + (int32_t)pa->off);
+		} else if (pa->defer_fn) {
+			ir_reg r[5];
+			if (!defer_eval(L, a, r))
+				return false;
+			for (uint32_t k = 0; k < pa->defer_nargs; k++)
+				ir_emit_store(ir, 8, rec.base,
+					      (int16_t)(rec.off + RT_REC_HDR + (int32_t)(pa->off + 8 * k)),
+					      r[k]);
 		} else if (pa->type == TYPE_STRING) {
 			struct smem dst = { rec.base, rec.off + RT_REC_HDR + (int32_t)pa->off, pa->width };
 			if (!lower_str_into(L, a, dst))
@@ -134,7 +161,9 @@ static bool record_args(struct lower *L, struct psite *ps, expr_vec *args, struc
 	return true;
 }
 
-/* deferred: print arguments may be strings user space makes */
+/* deferred: print arguments may be strings user space makes, a user
+ * stack or symbol (lower_ustack.c) or a string it computes from longs,
+ * carried as those longs (lower_defer.c) */
 static void layout_args(struct lower *L, struct psite *ps, expr_vec *args, bool deferred)
 {
 	uint32_t off = 0;
@@ -145,8 +174,13 @@ static void layout_args(struct lower *L, struct psite *ps, expr_vec *args, bool 
 		pa->off = off;
 		pa->width = pa->type == TYPE_STRING ? plan_width(L->pl, a) : 8;
 		pa->ustack = deferred ? lower_ustack_arg_op(a) : 0;
+		pa->defer_fn = NULL;
+		pa->defer_nargs = 0;
 		if (pa->ustack)
 			pa->width = lower_ustack_arg_size(L, pa->ustack);
+		else if (deferred && pa->type == TYPE_STRING &&
+			 (pa->defer_fn = lower_defer_arg(L, a, &pa->defer_nargs)))
+			pa->width = 8 * pa->defer_nargs;
 		off += lw_align8(pa->width);
 	}
 	ps->size = off;
@@ -170,14 +204,24 @@ static enum walk_result emits_expr(struct ast_walker *w, struct expr *e)
 	return WALK_NEXT;
 }
 
-static bool args_emit(expr_vec *args)
+static bool args_emit(const struct psite *ps, expr_vec *args)
 {
 	struct emits_scan es = { 0 };
 	es.w.expr_pre = emits_expr;
 	es.w.data = &es;
-	for (uint32_t i = 0; i < args->len && !es.found; i++)
-		if (args->items[i])
-			ast_walk_expr(&es.w, args->items[i]);
+	for (uint32_t i = 0; i < args->len && !es.found; i++) {
+		struct expr *a = args->items[i];
+		if (!a)
+			continue;
+		if (i < ps->nargs && ps->args[i].defer_fn) {
+			/* runs in user space: only its arguments run here */
+			if (a->kind == EXPR_CALL)
+				vec_foreach(&a->u.call.args, k)
+					ast_walk_expr(&es.w, a->u.call.args.items[k]);
+			continue;
+		}
+		ast_walk_expr(&es.w, a);
+	}
 	return es.found;
 }
 
@@ -185,7 +229,7 @@ static bool args_emit(expr_vec *args)
 static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, expr_vec *args)
 {
 	uint32_t site = L->t->psites.len - 1;
-	if (!args_emit(args)) {
+	if (!args_emit(ps, args)) {
 		struct smem rec = lower_rec_open(L, kind, site, ps->size);
 		if (!record_args(L, ps, args, rec))
 			return false;
@@ -194,12 +238,15 @@ static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, e
 	}
 	/* arguments first, into temporaries */
 	struct lval *vals = arena_alloc(L->pl->arena, sizeof(*vals) * (ps->nargs + 1));
+	ir_reg (*dregs)[5] = arena_alloc(L->pl->arena, sizeof(*dregs) * (ps->nargs + 1));
 	for (uint32_t i = 0; i < ps->nargs; i++) {
 		struct expr *a = args->items[i];
 		bool ok = true;
 		if (ps->args[i].ustack) {
 			vals[i] = (struct lval){ .kind = LV_IMM };
 			ok = ustack_operand(L, a, &vals[i].reg);
+		} else if (ps->args[i].defer_fn) {
+			ok = defer_eval(L, a, dregs[i]);
 		} else if (ps->args[i].type == TYPE_STRING) {
 			struct smem t = lower_mem(L, ps->args[i].width, false);
 			t.width = ps->args[i].width;
@@ -216,6 +263,10 @@ static bool emit_args_record(struct lower *L, uint32_t kind, struct psite *ps, e
 		int32_t off = rec.off + RT_REC_HDR + (int32_t)ps->args[i].off;
 		if (ps->args[i].ustack)
 			lower_ustack_arg_fill(L, ps->args[i].ustack, vals[i].reg, rec.base, off);
+		else if (ps->args[i].defer_fn)
+			for (uint32_t k = 0; k < ps->args[i].defer_nargs; k++)
+				ir_emit_store(L->ir, 8, rec.base, (int16_t)(off + 8 * (int32_t)k),
+					      dregs[i][k]);
 		else if (vals[i].kind == LV_STR)
 			lower_str_copy(L, (struct smem){ rec.base, off, ps->args[i].width }, vals[i].str);
 		else

@@ -720,8 +720,12 @@ static bool insert_spill_code(struct ra *ra)
 				break;
 			}
 		if (pick == nslots) {
+			/* in f's own frame, whichever function the builders
+			 * left selected */
 			bool was_failed = ir->failed;
+			struct ir_func *prev = ir_func_select(ir, f);
 			slots[nslots++] = ir_stack_alloc(ir, 8, 8);
+			ir_func_select(ir, prev);
 			ok = ir->failed == was_failed;
 		}
 		slot[v] = slots[pick];

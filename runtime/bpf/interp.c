@@ -543,6 +543,35 @@ bool interp_call(struct interp *I, struct expr *call, struct ival *out)
 	return interp_error(I, call->tok, "all functions exhausted");
 }
 
+/* A pure script function applied to longs, for a record's deferred
+ * argument (compiler/bpf/lower_defer.c): it reads only its parameters, so
+ * no probe, frame or budget of a hit is involved. */
+bool interp_apply(struct interp *I, const struct functiondecl *fn, const int64_t *args,
+		  uint32_t nargs, struct ival *out)
+{
+	struct bfunc *bf = plan_func(fn);
+	struct iframe *fr = frame_new(I, fn, bf->nslots);
+	frame_init_locals(fr, &fn->params);
+	frame_init_locals(fr, &fn->locals);
+	for (uint32_t i = 0; i < nargs && i < fn->params.len; i++)
+		fr->slots[plan_var(fn->params.items[i])->slot] = (struct ival){ .n = args[i] };
+	fr->ret = (struct ival){ .s = "", .len = 0 };
+	I->fr = fr;
+	I->depth = 1;
+	I->actions = I->pending = 0;
+	clear_error(I);
+	enum flow fl = interp_exec(I, fn->body);
+	I->fr = NULL;
+	I->depth = 0;
+	*out = fl == F_ERROR ? (struct ival){ .s = "", .len = 0 } : fr->ret;
+	return fl != F_ERROR;
+}
+
+void interp_release(struct interp *I)
+{
+	pool_reset(I);
+}
+
 /* ------------------------------------------------------------ hits */
 
 struct interp *interp_new(struct urt *u)

@@ -60,4 +60,12 @@ void interp_free(struct interp *I);
  * reported and counted). */
 bool interp_run(struct interp *I, struct bprobe *bp);
 
+/* A script function that reads nothing but its long parameters (a
+ * deferred print argument, psite_arg.defer_fn) applied to args; the
+ * result lives until interp_release. */
+bool interp_apply(struct interp *I, const struct functiondecl *fn, const int64_t *args,
+		  uint32_t nargs, struct ival *out);
+/* Frees the strings of interp_apply results. */
+void interp_release(struct interp *I);
+
 #endif

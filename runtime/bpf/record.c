@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bpf/translation.h"
+#include "bpf/interp.h"
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
 #include "bpf/urt.h"
@@ -28,6 +29,7 @@
 
 struct record_printer {
 	struct urt *u;
+	struct interp *I;             /* deferred arguments (psite_arg.defer_fn) */
 	struct bpf_translation *t;
 	int64_t *buckets;
 	uint32_t nbuckets;
@@ -39,6 +41,7 @@ struct record_printer *record_printer_new(struct urt *u, struct bpf_translation 
 	struct record_printer *rp = xcalloc(1, sizeof(*rp));
 	rp->u = u;
 	rp->t = t;
+	rp->I = interp_new(u);
 	return rp;
 }
 
@@ -48,11 +51,21 @@ void record_printer_free(struct record_printer *rp)
 		return;
 	free(rp->buckets);
 	ustack_free(rp->us);
+	interp_free(rp->I);
 	free(rp);
 }
 
-static struct fmt_arg payload_arg(const struct psite_arg *a, const uint8_t *p)
+static struct fmt_arg payload_arg(struct record_printer *rp, const struct psite_arg *a,
+				  const uint8_t *p)
 {
+	if (a->defer_fn && rp) {
+		int64_t v[8];
+		uint32_t n = a->defer_nargs < 8 ? a->defer_nargs : 8;
+		memcpy(v, p + a->off, 8 * n);
+		struct ival r;
+		interp_apply(rp->I, a->defer_fn, v, n, &r);
+		return fmt_arg_strn(r.s, r.len);
+	}
 	if (a->type == TYPE_STRING) {
 		const char *s = (const char *)p + a->off;
 		return fmt_arg_strn(s, (uint32_t)strnlen(s, a->width));
@@ -71,7 +84,7 @@ static void do_print(struct record_printer *rp, const struct psite *ps, const ui
 		made[i] = NULL;
 		const struct psite_arg *a = &ps->args[i];
 		if (!a->ustack) {
-			args[i] = payload_arg(a, p);
+			args[i] = payload_arg(rp, a, p);
 			continue;
 		}
 		/* a user stack or symbol, made here (ustack.h) */
@@ -87,6 +100,7 @@ static void do_print(struct record_printer *rp, const struct psite *ps, const ui
 	urt_format(urt_out(rp->u), ps->e->u.print, args, n, &fault);
 	for (uint32_t i = 0; i < n; i++)
 		free(made[i]);
+	interp_release(rp->I);
 }
 
 static void do_hist(struct record_printer *rp, const struct psite *ps, const uint8_t *p)
@@ -100,7 +114,7 @@ static void do_hist(struct record_printer *rp, const struct psite *ps, const uin
 		v = plan_var(op->u.index.base->u.sym.decl);
 		struct ival keys[BPF_MAX_KEYS];
 		for (uint32_t i = 0; i < v->nkeys && i < ps->nargs; i++) {
-			struct fmt_arg a = payload_arg(&ps->args[i], p);
+			struct fmt_arg a = payload_arg(rp, &ps->args[i], p);
 			keys[i] = (struct ival){ .n = a.num, .s = a.str, .len = a.len };
 		}
 		if (v->key_size > sizeof(key) || !urt_key(v, keys, key))

@@ -215,6 +215,10 @@ struct psite {
 		uint32_t width;           /* strings */
 		uint32_t ustack;          /* rt_ustack_op: a string user space makes
 					   * from the payload (lower_ustack.c), or 0 */
+		/* a string formatted in user space: defer_fn(the defer_nargs
+		 * longs at off) run by the interpreter (compiler/bpf/lower_defer.c) */
+		const struct functiondecl *defer_fn;
+		uint32_t defer_nargs;
 	} *args;
 	uint32_t size;                /* payload bytes */
 	struct expr *hist;            /* RTR_HIST: the @hist_xxx expression */

@@ -292,6 +292,62 @@ out:
 	t_close(&t);
 }
 
+/* A sub-function's spill slots are in its own frame: they were taken from
+ * whichever function the builders had selected (main, after lowering), so
+ * the sub-function's frame did not count them and main's grew instead, and
+ * a slot could land on the sub-function's own stack data. */
+static void case_spill_subfunc(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ir *ir = ir_new(t.a, &t.diag, &t.tagger, "subspill", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	struct ir_func *f = ir_func_new(ir, "spiller", 1);
+	struct ir_func *m = ir_func_select(ir, f);
+	int16_t own = ir_stack_alloc(ir, 16, 8);
+	ir_emit_stack_zero(ir, own, 16);
+	ir_reg a = ir_new_vreg(ir);
+	ir_emit_mov(ir, a, ir_func_arg(ir, 0));
+	ir_reg v[12];
+	for (int i = 0; i < 12; i++) {
+		v[i] = ir_new_vreg(ir);
+		ir_emit_mov(ir, v[i], a);
+		ir_emit_alu_imm(ir, IR_ADD, v[i], i);
+	}
+	ir_reg ts = ir_new_vreg(ir);
+	ir_call_helper(ir, ts, BPF_FUNC_ktime_get_ns);
+	ir_reg sum = ir_new_vreg(ir);
+	ir_emit_mov(ir, sum, ts);
+	for (int i = 0; i < 12; i++)
+		ir_emit_alu(ir, IR_ADD, sum, v[i]);
+	ir_emit_store(ir, 8, IR_FP, own, sum);
+	ir_emit_load(ir, 8, sum, IR_FP, own);
+	ir_emit_exit(ir, sum);
+	ir_func_select(ir, m);
+	int16_t mine = ir_stack_alloc(ir, 8, 8);
+	ir_emit_stack_zero(ir, mine, 8);
+	ir_call_func(ir, IR_NOREG, f, ir_arg_imm(3));
+	ir_emit_exit_imm(ir, 0);
+	struct ir_func *mainf = ir->funcs.items[0];
+	CHECK(mainf != f, "main is not the first function");
+	uint32_t main_stack = mainf->stack;
+	CHECK(regalloc_run(ir), "regalloc: %s", t_diag(&t));
+	CHECK(f->nspills > 0, "nothing spilled in the sub-function");
+	CHECK(mainf->stack == main_stack, "main's frame grew from %u to %u bytes",
+	      main_stack, mainf->stack);
+	CHECK(f->stack >= 16 + 8, "the sub-function's frame is %u bytes with %u spills",
+	      f->stack, f->nspills);
+	/* every 8-byte access below its own 16 bytes is a spill slot it counts */
+	vec_foreach(&f->insns, i) {
+		const struct ir_insn *in = &f->insns.items[i];
+		int32_t off = in->kind == IRK_STORE && in->dst == IR_FP   ? in->off
+			      : in->kind == IRK_LOAD && in->src == IR_FP ? in->off
+									 : 0;
+		CHECK(off >= -(int32_t)f->stack, "slot at %d outside a %u-byte frame", off, f->stack);
+	}
+out:
+	t_close(&t);
+}
+
 /* Calls nested deeper than the verifier's eight frames are refused, and
  * the chain kept for the listing stays within its arrays. */
 static void case_call_depth_budget(void)
@@ -1682,6 +1738,7 @@ int main(void)
 	run_case("spill_budget", case_spill_budget, false);
 	run_case("call_chain_budget", case_call_chain_budget, false);
 	run_case("call_depth_budget", case_call_depth_budget, false);
+	run_case("spill_subfunc", case_spill_subfunc, false);
 	run_case("jump_range", case_jump_range, false);
 	run_case("builder_checks", case_builder_checks, false);
 	run_case("undefined_vreg", case_undefined_vreg, false);
