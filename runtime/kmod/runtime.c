@@ -31,5 +31,6 @@
 #include "kmod/str.c"
 #include "kmod/memread.c"
 #include "kmod/sym.c"
+#include "kmod/usym.c"
 #include "kmod/timing.c"
 #include "kmod/module.c"

@@ -44,6 +44,7 @@
 #include "kmod/clock.h"
 #include "kmod/print.h"
 #include "kmod/sym.h"
+#include "kmod/usym.h"
 
 /* -G NAME=VALUE: a scalar global settable at load. */
 #define CTAP_PARAM_LONG(name, var) module_param_named(name, var, long, 0)
