@@ -298,6 +298,24 @@ static void catch_message(struct lower *L, struct smem dst, const char *msg,
 	lower_str_concat(L, dst, dst, rest);
 }
 
+/* One more run-time error; past MAXERRORS (when fail_session) the
+ * session is in error. */
+static void count_error(struct lower *L, bool fail_session)
+{
+	struct ir *ir = L->ir;
+	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, n, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_ERRORS, n, true);
+	if (!fail_session)
+		return;
+	ir_label fine = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSLT, n, L->pl->lim.maxerrors, fine);
+	ir_reg st = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, st, RT_ERROR);
+	ir_emit_store(ir, 8, h, RT_OFF_STATE, st);
+	ir_bind_label(ir, fine);
+}
+
 /* The program's error raise for records of at most two longs, a
  * sub-function made on first use: raise_err(queue, site, a, b, record
  * size) queues the error record (room for 24 bytes is made, the queue
@@ -337,15 +355,7 @@ static struct ir_func *raise_func(struct lower *L)
 	ir_emit_store(ir, 8, p, 16, b);
 	ir_emit_alu(ir, IR_ADD, pos, size);
 	ir_emit_store(ir, 8, q, 0, pos);
-	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
-	ir_emit_mov_imm(ir, n, 1);
-	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_ERRORS, n, true);
-	ir_label fine = ir_new_label(ir);
-	ir_emit_jcc_imm(ir, IR_JSLT, n, L->pl->lim.maxerrors, fine);
-	ir_reg st = ir_new_vreg(ir);
-	ir_emit_mov_imm(ir, st, RT_ERROR);
-	ir_emit_store(ir, 8, h, RT_OFF_STATE, st);
-	ir_bind_label(ir, fine);
+	count_error(L, true);
 	ir_emit_exit_imm(ir, 0);
 	ir_set_tag(ir, tag);
 	ir_func_select(ir, prev);
@@ -410,17 +420,7 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		L->rec_direct = outer_direct;
 	}
 	/* count; past MAXERRORS the session is in error */
-	ir_reg h = lower_head(L), n = ir_new_vreg(ir);
-	ir_emit_mov_imm(ir, n, 1);
-	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_ERRORS, n, true);
-	if (!L->s->opts.suppress_handler_errors) {
-		ir_label fine = ir_new_label(ir);
-		ir_emit_jcc_imm(ir, IR_JSLT, n, L->pl->lim.maxerrors, fine);
-		ir_reg st = ir_new_vreg(ir);
-		ir_emit_mov_imm(ir, st, RT_ERROR);
-		ir_emit_store(ir, 8, h, RT_OFF_STATE, st);
-		ir_bind_label(ir, fine);
-	}
+	count_error(L, !L->s->opts.suppress_handler_errors);
 	L->pending = 0;
 	ir_emit_jmp(ir, L->hend);
 }
