@@ -672,6 +672,55 @@ static void replace_in(struct ir_insn *in, ir_reg from, ir_reg to)
 		in->src = to;
 }
 
+/*
+ * A conditional jump on spilled values compares fresh loads of them; what
+ * the comparison proves holds for that temporary only.  Linux 6.1's
+ * verifier keeps no link between a slot and a load of it when the spilled
+ * scalar was unbounded (newer ones give both one id), so a later load of
+ * the slot is unbounded again and "map value + offset" is refused even
+ * right after the range check.  Each still-live compared value is
+ * therefore stored back on both edges, where it carries the proven
+ * bounds:  if (t op x) goto T'; slot = t; goto F; T': slot = t; goto T; F:
+ */
+static void write_back_compared(struct ra *ra, struct ir_func *f, struct ir_insn **out,
+				uint32_t *n, uint32_t *cap, struct ir_insn jcc, uint32_t i,
+				const ir_reg *seen, const ir_reg *temp, const int16_t *slot,
+				uint32_t nseen)
+{
+	struct ir_insn back[3];
+	uint32_t nback = 0;
+	for (uint32_t q = 0; q < nseen; q++) {
+		uint32_t v = lv(ra, seen[q]);
+		if (ra->end[v] <= (int32_t)(2 * i + 2))
+			continue;	/* dead past the jump */
+		back[nback++] = (struct ir_insn){ .kind = IRK_STORE, .size = 8, .dst = IR_FP,
+			.src = temp[q], .off = slot[v], .tag = jcc.tag };
+	}
+	if (!nback) {
+		push(out, n, cap, jcc);
+		return;
+	}
+	/* labels bound here, not by ir_bind_label: say whose they are */
+	ir_label taken = ir_new_label(ra->ir), fall = ir_new_label(ra->ir);
+	ra->ir->label_func.items[taken] = (int32_t)f->index;
+	ra->ir->label_func.items[fall] = (int32_t)f->index;
+	ir_label target = jcc.label;
+	jcc.label = taken;
+	push(out, n, cap, jcc);
+	for (uint32_t q = 0; q < nback; q++)
+		push(out, n, cap, back[q]);
+	push(out, n, cap, (struct ir_insn){ .kind = IRK_JA, .label = fall, .dst = IR_NOREG,
+		.src = IR_NOREG, .tag = jcc.tag });
+	push(out, n, cap, (struct ir_insn){ .kind = IRK_LABEL, .label = taken, .dst = IR_NOREG,
+		.src = IR_NOREG, .tag = jcc.tag });
+	for (uint32_t q = 0; q < nback; q++)
+		push(out, n, cap, back[q]);
+	push(out, n, cap, (struct ir_insn){ .kind = IRK_JA, .label = target, .dst = IR_NOREG,
+		.src = IR_NOREG, .tag = jcc.tag });
+	push(out, n, cap, (struct ir_insn){ .kind = IRK_LABEL, .label = fall, .dst = IR_NOREG,
+		.src = IR_NOREG, .tag = jcc.tag });
+}
+
 /* Rewrites every spilled vreg to go through its stack slot. */
 static bool insert_spill_code(struct ra *ra)
 {
@@ -804,6 +853,10 @@ static bool insert_spill_code(struct ra *ra)
 				after[nafter++] = (struct ir_insn){ .kind = IRK_STORE, .size = 8,
 					.dst = IR_FP, .src = temp[q], .off = slot[v], .tag = in.tag };
 			replace_in(&in, seen[q], temp[q]);
+		}
+		if (in.kind == IRK_JCC && nseen) {
+			write_back_compared(ra, f, &out, &n, &cap, in, i, seen, temp, slot, nseen);
+			continue;
 		}
 		push(&out, &n, &cap, in);
 		for (uint32_t q = 0; q < nafter; q++)
