@@ -87,6 +87,10 @@ static bool k_execname(ARGS)
 	(void)call;
 	struct smem m = lower_mem(L, 16, true);
 	m.width = 16;
+	/* older kernels (6.1 among them) copy comm with strscpy, which does
+	 * not pad: keep the zero tail that word-wise comparison and hashing
+	 * rely on */
+	lower_zero(L, m, 16);
 	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_get_current_comm, lower_addr_arg(L, m),
 		       ir_arg_imm(16));
 	*out = (struct lval){ .kind = LV_STR, .str = m };
