@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "kmod/transport_proto.h"
 #include "staprun.h"
@@ -64,8 +65,13 @@ static void *reader_main(void *arg)
 		ssize_t n = read(data_fd, buf, sizeof(buf));
 
 		if (n > 0) {
+			int old;
+
+			/* a cancel (reader_stop) never cuts a record in two */
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 			if (output_write(buf, n))
 				reader_error = 1;
+			pthread_setcancelstate(old, NULL);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -92,6 +98,29 @@ static int reader_start(pthread_t *t)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Ends the reader before its descriptor is closed (a read of a closed
+ * descriptor fails with EBADF, or reads whatever reuses the number).
+ * After DONE the module gives EOF once drained; otherwise (the module
+ * vanished, or cannot stop) the read ends with EIO when the module is
+ * removed, and a reader still blocked after a second is cancelled.
+ */
+static void reader_stop(pthread_t reader, bool until_eof)
+{
+	struct timespec deadline;
+
+	if (until_eof) {
+		pthread_join(reader, NULL);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 1;
+	if (pthread_timedjoin_np(reader, NULL, &deadline) == 0)
+		return;
+	pthread_cancel(reader);
+	pthread_join(reader, NULL);
 }
 
 enum wake {
@@ -262,10 +291,7 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	}
 	close(s.fd);
 	s.fd = -1;
-	/* The output ends (EOF) only after DONE; otherwise the reader dies
-	 * with the process, or ends when the module is removed. */
-	if (s.done && !s.broken)
-		pthread_join(reader, NULL);
+	reader_stop(reader, s.done && !s.broken);
 	finish_child();
 	close(data_fd);
 	output_close();
