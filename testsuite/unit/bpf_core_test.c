@@ -348,6 +348,68 @@ out:
 	t_close(&t);
 }
 
+/* A range check on a spilled value must leave its bounds in the slot:
+ * Linux 6.1 forgets them between a load of an unbounded spilled scalar and
+ * the slot, so the allocator stores the compared value back on both edges
+ * (the later "pointer + value" reloads it from the slot). */
+static void case_spill_compare_writeback(void)
+{
+	struct t t;
+	t_open(&t);
+	struct ir *ir = ir_new(t.a, &t.diag, &t.tagger, "cmpspill", BPF_PROG_TYPE_RAW_TRACEPOINT);
+	int16_t cell = ir_stack_alloc(ir, 8, 8);
+	ir_emit_stack_zero(ir, cell, 8);
+	ir_reg pos = ir_new_vreg(ir);
+	ir_emit_load(ir, 8, pos, IR_FP, cell);
+	ir_reg v[12];
+	for (int i = 0; i < 12; i++) {
+		v[i] = ir_new_vreg(ir);
+		ir_emit_mov_imm(ir, v[i], i);
+	}
+	ir_reg ts = ir_new_vreg(ir);
+	ir_call_helper(ir, ts, BPF_FUNC_ktime_get_ns);
+	ir_label in_range = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JLE, pos, 100, in_range);
+	ir_emit_mov_imm(ir, pos, 100);
+	ir_bind_label(ir, in_range);
+	ir_reg sum = ir_new_vreg(ir);
+	ir_emit_mov(ir, sum, ts);
+	for (int i = 0; i < 12; i++)
+		ir_emit_alu(ir, IR_ADD, sum, v[i]);
+	ir_emit_alu(ir, IR_ADD, sum, pos);
+	ir_emit_exit(ir, sum);
+	CHECK(regalloc_run(ir), "regalloc: %s", t_diag(&t));
+	struct ir_func *f = ir->funcs.items[0];
+	CHECK(f->nspills > 0, "nothing spilled");
+	uint32_t checked = 0;
+	vec_foreach(&f->insns, i) {
+		const struct ir_insn *in = &f->insns.items[i];
+		if (in->kind != IRK_JCC || !(in->flags & IRF_IMM) || in->imm != 100 || i == 0)
+			continue;
+		const struct ir_insn *ld = &f->insns.items[i - 1];
+		CHECK(ld->kind == IRK_LOAD && ld->src == IR_FP && ld->dst == in->dst,
+		      "the compared value is not a fresh load of its slot");
+		const struct ir_insn *fall = &f->insns.items[i + 1];
+		CHECK(fall->kind == IRK_STORE && fall->dst == IR_FP && fall->off == ld->off &&
+			      fall->src == in->dst,
+		      "no store back to slot %d on the fall-through edge", ld->off);
+		bool taken = false;
+		vec_foreach(&f->insns, j) {
+			const struct ir_insn *lb = &f->insns.items[j];
+			if (lb->kind == IRK_LABEL && lb->label == in->label && j + 1 < f->insns.len) {
+				const struct ir_insn *st = &f->insns.items[j + 1];
+				taken = st->kind == IRK_STORE && st->dst == IR_FP &&
+					st->off == ld->off && st->src == in->dst;
+			}
+		}
+		CHECK(taken, "no store back to slot %d on the taken edge", ld->off);
+		checked++;
+	}
+	CHECK(checked == 1, "%u range checks on the spilled value, expected 1", checked);
+out:
+	t_close(&t);
+}
+
 /* Calls nested deeper than the verifier's eight frames are refused, and
  * the chain kept for the listing stays within its arrays. */
 static void case_call_depth_budget(void)
@@ -1739,6 +1801,7 @@ int main(void)
 	run_case("call_chain_budget", case_call_chain_budget, false);
 	run_case("call_depth_budget", case_call_depth_budget, false);
 	run_case("spill_subfunc", case_spill_subfunc, false);
+	run_case("spill_compare_writeback", case_spill_compare_writeback, false);
 	run_case("jump_range", case_jump_range, false);
 	run_case("builder_checks", case_builder_checks, false);
 	run_case("undefined_vreg", case_undefined_vreg, false);
