@@ -211,6 +211,9 @@ static bool stack_addrs(struct lower *L, const struct expr *call, struct lval *o
 	ir_emit_mov_imm(ir, i, 0);
 	ir_bind_label(ir, loop);
 	ir_emit_jcc(ir, IR_JGE, i, k, done);
+	/* k <= nmax, but a verifier that loses k's bound (6.1 does, through
+	 * want's path) must still see every item inside dst */
+	ir_emit_jcc_imm(ir, IR_JGE, i, nmax, done);
 	ir_emit_load(ir, 8, a, q, 0);
 	put_item(ir, p, 0, a, SYMDEFER_HEX);
 	ir_emit_alu_imm(ir, IR_ADD, i, 1);
