@@ -682,6 +682,13 @@ static void replace_in(struct ir_insn *in, ir_reg from, ir_reg to)
  * therefore stored back on both edges, where it carries the proven
  * bounds:  if (t op x) goto T'; slot = t; goto F; T': slot = t; goto T; F:
  */
+/* a jump or a label of the rewritten list (no registers) */
+static struct ir_insn control_insn(enum ir_kind kind, ir_label l, const void *tag)
+{
+	return (struct ir_insn){ .kind = kind, .label = l, .dst = IR_NOREG, .src = IR_NOREG,
+				 .tag = tag };
+}
+
 static void write_back_compared(struct ra *ra, struct ir_func *f, struct ir_insn **out,
 				uint32_t *n, uint32_t *cap, struct ir_insn jcc, uint32_t i,
 				const ir_reg *seen, const ir_reg *temp, const int16_t *slot,
@@ -709,16 +716,12 @@ static void write_back_compared(struct ra *ra, struct ir_func *f, struct ir_insn
 	push(out, n, cap, jcc);
 	for (uint32_t q = 0; q < nback; q++)
 		push(out, n, cap, back[q]);
-	push(out, n, cap, (struct ir_insn){ .kind = IRK_JA, .label = fall, .dst = IR_NOREG,
-		.src = IR_NOREG, .tag = jcc.tag });
-	push(out, n, cap, (struct ir_insn){ .kind = IRK_LABEL, .label = taken, .dst = IR_NOREG,
-		.src = IR_NOREG, .tag = jcc.tag });
+	push(out, n, cap, control_insn(IRK_JA, fall, jcc.tag));
+	push(out, n, cap, control_insn(IRK_LABEL, taken, jcc.tag));
 	for (uint32_t q = 0; q < nback; q++)
 		push(out, n, cap, back[q]);
-	push(out, n, cap, (struct ir_insn){ .kind = IRK_JA, .label = target, .dst = IR_NOREG,
-		.src = IR_NOREG, .tag = jcc.tag });
-	push(out, n, cap, (struct ir_insn){ .kind = IRK_LABEL, .label = fall, .dst = IR_NOREG,
-		.src = IR_NOREG, .tag = jcc.tag });
+	push(out, n, cap, control_insn(IRK_JA, target, jcc.tag));
+	push(out, n, cap, control_insn(IRK_LABEL, fall, jcc.tag));
 }
 
 /* Rewrites every spilled vreg to go through its stack slot. */
