@@ -810,10 +810,7 @@ bool lower_str_into(struct lower *L, struct expr *e, struct smem dst)
 		/* execname() straight into its destination (hash keys, records) */
 		if (e->u.call.decl->bpf_builtin && !strcmp(e->u.call.decl->bpf_builtin, "execname") &&
 		    dst.width >= 16) {
-			/* zeroed first: older kernels do not pad comm (k_execname) */
-			lower_zero(L, dst, lw_align8(dst.width));
-			ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_get_current_comm, lower_addr_arg(L, dst),
-				       ir_arg_imm(16));
+			lower_execname_into(L, dst);
 			break;
 		}
 		/* fall through */

@@ -82,17 +82,23 @@ static bool k_cpu(ARGS)
 	return true;
 }
 
+/* execname() into dst (16 bytes or more, zero-padded to its width) */
+void lower_execname_into(struct lower *L, struct smem dst)
+{
+	/* zeroed first: older kernels (6.1 among them) copy comm with
+	 * strscpy, which does not pad, and word-wise comparison and hashing
+	 * rely on the zero tail */
+	lower_zero(L, dst, lw_align8(dst.width));
+	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_get_current_comm, lower_addr_arg(L, dst),
+		       ir_arg_imm(16));
+}
+
 static bool k_execname(ARGS)
 {
 	(void)call;
 	struct smem m = lower_mem(L, 16, true);
 	m.width = 16;
-	/* older kernels (6.1 among them) copy comm with strscpy, which does
-	 * not pad: keep the zero tail that word-wise comparison and hashing
-	 * rely on */
-	lower_zero(L, m, 16);
-	ir_call_helper(L->ir, IR_NOREG, BPF_FUNC_get_current_comm, lower_addr_arg(L, m),
-		       ir_arg_imm(16));
+	lower_execname_into(L, m);
 	*out = (struct lval){ .kind = LV_STR, .str = m };
 	return true;
 }

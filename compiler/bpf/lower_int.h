@@ -145,6 +145,7 @@ int16_t lower_stack(struct lower *L, uint32_t size);
 /* Memory for `size` bytes (8-aligned): stack when small, else scratch. */
 struct smem lower_mem(struct lower *L, uint32_t size, bool prefer_stack);
 void lower_zero(struct lower *L, struct smem m, uint32_t size);
+void lower_execname_into(struct lower *L, struct smem dst);
 struct ir_arg lower_addr_arg(struct lower *L, struct smem m);
 ir_reg lower_addr(struct lower *L, struct smem m);
 ir_reg lower_head(struct lower *L);              /* &globals value (rt_head first) */
