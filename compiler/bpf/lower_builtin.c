@@ -675,6 +675,37 @@ static bool k_buffer_quoted(ARGS)
 	return true;
 }
 
+static bool k_argv_text(ARGS)
+{
+	bool ok;
+	ir_reg argv = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct smem m = lower_mem(L, w, false);
+	m.width = w;
+	if (!lower_argv_text(L, call->tok, argv, m))
+		return false;
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_argv_count(ARGS)
+{
+	bool ok;
+	ir_reg argv = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	ir_reg max = lower_long_tmp(L, arg(call, 1), &ok);
+	if (!ok)
+		return false;
+	ir_reg n = lower_argv_count(L, call->tok, argv, max);
+	if (n == IR_NOREG)
+		return false;
+	*out = reg_val(n);
+	return true;
+}
+
 /* A builtin with no kernel-side lowering may say why (fn NULL, why set). */
 static const struct {
 	const char *name;
@@ -684,6 +715,8 @@ static const struct {
 	{ "matched", NULL, "the DFA that =~ walks there does not track submatches" },
 	{ "ngroups", NULL, "the DFA that =~ walks there does not track submatches" },
 	{ "buffer_quoted", k_buffer_quoted },
+	{ "argv_text", k_argv_text },
+	{ "argv_count", k_argv_count },
 	{ "text_strn", k_text_strn },
 	{ "maxstringlen", k_maxstringlen },
 	{ "is_return", k_is_return },

@@ -184,17 +184,7 @@ bool lower_format_into(struct lower *L, struct expr *e, struct smem dst)
 		}
 	}
 finished:
-	lower_fb_clamp_pos(L, pos);
-	{
-		ir_reg z = ir_new_vreg(ir), q = ir_new_vreg(ir);
-		ir_emit_mov_imm(ir, z, 0);
-		ir_emit_mov(ir, q, out);
-		ir_emit_alu(ir, IR_ADD, q, pos);
-		ir_emit_store(ir, 1, q, 0, z);
-	}
-	lower_zero(L, dst, dst.width);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
-		       ir_arg_imm(dst.width), ir_arg_reg(out));
+	lower_fb_copy_out(L, out, pos, dst);
 	ir_emit_jmp(ir, done);
 	ir_bind_label(ir, fail);
 	lower_zero(L, dst, dst.width);

@@ -24,7 +24,10 @@
 #include "session.h"
 #include "util/arena.h"
 
-_Static_assert(FMT_HELPERS_PROBE_READ_KERNEL == BPF_FUNC_probe_read_kernel,
+_Static_assert(FMT_HELPERS_PROBE_READ_KERNEL == BPF_FUNC_probe_read_kernel &&
+		       FMT_HELPERS_PROBE_READ_USER == BPF_FUNC_probe_read_user &&
+		       FMT_HELPERS_PROBE_READ_USER_STR == BPF_FUNC_probe_read_user_str &&
+		       FMT_HELPERS_LOOP == BPF_FUNC_loop,
 	       "fmt_helpers.h names the wrong helper");
 
 /* This program's view of the helpers: the object, parsed once per
@@ -164,6 +167,21 @@ void lower_fb_append_literal(struct lower *L, ir_reg out, ir_reg pos, const char
 	lower_fb_append_ptr(L, out, pos, src, len);
 }
 
+/* dst = the text out[0..pos) */
+void lower_fb_copy_out(struct lower *L, ir_reg out, ir_reg pos, struct smem dst)
+{
+	struct ir *ir = L->ir;
+	lower_fb_clamp_pos(L, pos);
+	ir_reg z = ir_new_vreg(ir), q = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, z, 0);
+	ir_emit_mov(ir, q, out);
+	ir_emit_alu(ir, IR_ADD, q, pos);
+	ir_emit_store(ir, 1, q, 0, z);
+	lower_zero(L, dst, dst.width);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
+		       ir_arg_imm(dst.width), ir_arg_reg(out));
+}
+
 /* ------------------------------------------------------------ helpers */
 
 /* Helper `name` of fmt_helpers.bpf.c in this program (imported with what
@@ -204,6 +222,37 @@ void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos
 
 /* ------------------------------------------------------------ sprintf */
 
+/*
+ * The shape of a helper that runs as a bpf_loop: begin(fb, arg) has been
+ * called; `unit` runs up to `count` times, its context the stack slot
+ * holding fb; end(fb) closes; the NUL-terminated text at fb + text_off
+ * becomes dst.  The callback's state lives in fmtbuf, so the verifier
+ * checks one iteration, not all of them.
+ */
+static void helper_loop(struct lower *L, ir_reg fb, int16_t slot, struct ir_func *unit,
+			uint32_t count, struct ir_func *end, uint32_t text_off, ir_label fail,
+			struct smem dst)
+{
+	struct ir *ir = L->ir;
+	ir_label done = ir_new_label(ir);
+	/* the callback finds fmtbuf through its context: the key's slot,
+	 * which now holds the value's address */
+	ir_emit_store(ir, 8, IR_FP, slot, fb);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_imm(count), ir_arg_func(unit),
+		       ir_arg_stack(slot), ir_arg_imm(0));
+	ir_call_func(ir, IR_NOREG, end, ir_arg_reg(fb));
+	ir_reg text = ir_new_vreg(ir);
+	ir_emit_mov(ir, text, fb);
+	ir_emit_alu_imm(ir, IR_ADD, text, text_off);
+	lower_zero(L, dst, dst.width);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
+		       ir_arg_imm(dst.width), ir_arg_reg(text));
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, fail);
+	lower_zero(L, dst, dst.width);
+	ir_bind_label(ir, done);
+}
+
 /* fmtbuf.in holds the input (what load() put there, or "" when it fails
  * after reporting); escape it with flags into dst */
 static bool escape_run(struct lower *L, const struct token *tok, ir_reg outlen, ir_reg flags,
@@ -217,7 +266,7 @@ static bool escape_run(struct lower *L, const struct token *tok, ir_reg outlen, 
 		       *end = lower_fb_helper(L, "fmt_esc_end");
 	if (!begin || !unit || !end)
 		return false;
-	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
+	ir_label fail = ir_new_label(ir);
 	int16_t slot;
 	ir_reg fb = lower_fb_lookup(L, fail, &slot);
 	ir_reg in = ir_new_vreg(ir);
@@ -225,22 +274,26 @@ static bool escape_run(struct lower *L, const struct token *tok, ir_reg outlen, 
 	ir_emit_alu_imm(ir, IR_ADD, in, FMT_HELPERS_IN(L->pl->lim.maxstringlen));
 	load(L, in, arg);
 	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(outlen), ir_arg_reg(flags));
-	/* the callback finds fmtbuf through its context: the key's slot,
-	 * which now holds the value's address */
-	ir_emit_store(ir, 8, IR_FP, slot, fb);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_imm(L->pl->lim.maxstringlen),
-		       ir_arg_func(unit), ir_arg_stack(slot), ir_arg_imm(0));
-	ir_call_func(ir, IR_NOREG, end, ir_arg_reg(fb));
-	ir_reg out = ir_new_vreg(ir);
-	ir_emit_mov(ir, out, fb);
-	ir_emit_alu_imm(ir, IR_ADD, out, FB_OUT(L->pl));
-	lower_zero(L, dst, dst.width);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
-		       ir_arg_imm(dst.width), ir_arg_reg(out));
-	ir_emit_jmp(ir, done);
-	ir_bind_label(ir, fail);
-	lower_zero(L, dst, dst.width);
-	ir_bind_label(ir, done);
+	helper_loop(L, fb, slot, unit, L->pl->lim.maxstringlen, end, FB_OUT(L->pl), fail, dst);
+	return true;
+}
+
+bool lower_argv_text(struct lower *L, const struct token *tok, ir_reg argv, struct smem dst)
+{
+	struct ir *ir = L->ir;
+	uint32_t msl = L->pl->lim.maxstringlen;
+	if (!feature_available(FEATURE_BPF_LOOP))
+		return lower_unsupported(L, tok, "an argv array's text without bpf_loop (kernel before 5.17)");
+	struct ir_func *begin = lower_fb_helper(L, "fmt_argv_begin"),
+		       *unit = lower_fb_helper(L, "fmt_argv_unit"), *end = lower_fb_helper(L, "fmt_argv_end");
+	if (!begin || !unit || !end)
+		return false;
+	ir_label fail = ir_new_label(ir);
+	int16_t slot;
+	ir_reg fb = lower_fb_lookup(L, fail, &slot);
+	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(argv));
+	helper_loop(L, fb, slot, unit, FMT_HELPERS_ARGV_MAX + 1, end,
+		    FMT_HELPERS_ARGV_OUT(msl), fail, dst);
 	return true;
 }
 
@@ -304,4 +357,40 @@ bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, 
 	ir_emit_alu_imm(ir, IR_OR, flags, ESCAPE_F_QUOTED | ESCAPE_F_BUFFER);
 	struct buffer_in b = { tok, addr, inlen, user };
 	return escape_run(L, tok, outlen, flags, dst, load_buffer, &b);
+}
+
+ir_reg lower_argv_count(struct lower *L, const struct token *tok, ir_reg argv, ir_reg max)
+{
+	struct ir *ir = L->ir;
+	if (!feature_available(FEATURE_BPF_LOOP)) {
+		lower_unsupported(L, tok, "counting an argv array without bpf_loop (kernel before 5.17)");
+		return IR_NOREG;
+	}
+	struct ir_func *begin = lower_fb_helper(L, "fmt_argv_count_begin"),
+		       *unit = lower_fb_helper(L, "fmt_argv_count_unit"),
+		       *end = lower_fb_helper(L, "fmt_argv_count_end");
+	if (!begin || !unit || !end)
+		return IR_NOREG;
+	/* max outside 0 .. bpf_loop's limit (1 << 23): the nearest bound */
+	ir_label low = ir_new_label(ir), high = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JSGE, max, 0, low);
+	ir_emit_mov_imm(ir, max, 0);
+	ir_bind_label(ir, low);
+	ir_emit_jcc_imm(ir, IR_JSLE, max, 1 << 23, high);
+	ir_emit_mov_imm(ir, max, 1 << 23);
+	ir_bind_label(ir, high);
+	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
+	int16_t slot;
+	ir_reg n = ir_new_vreg(ir);
+	ir_reg fb = lower_fb_lookup(L, fail, &slot);
+	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(argv));
+	ir_emit_store(ir, 8, IR_FP, slot, fb);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_reg(max), ir_arg_func(unit),
+		       ir_arg_stack(slot), ir_arg_imm(0));
+	ir_call_func(ir, n, end, ir_arg_reg(fb));
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, fail);
+	ir_emit_mov_imm(ir, n, -1);
+	ir_bind_label(ir, done);
+	return n;
 }

@@ -223,6 +223,8 @@ void lower_fb_append_ptr(struct lower *L, ir_reg out, ir_reg pos, ir_reg src, ir
 void lower_fb_append_fill(struct lower *L, ir_reg out, ir_reg pos, char c, ir_reg n);
 void lower_fb_append_imm_byte(struct lower *L, ir_reg out, ir_reg pos, char c);
 void lower_fb_append_literal(struct lower *L, ir_reg out, ir_reg pos, const char *s, uint32_t n);
+/* dst = the text out[0..pos) (pos clamped, the NUL written at it) */
+void lower_fb_copy_out(struct lower *L, ir_reg out, ir_reg pos, struct smem dst);
 /* One conversion by the imported helper `name` (fmt_int, fmt_char) of v
  * with the spec word `spec`, appended at pos of fmtbuf fb. */
 void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos, ir_reg v,
@@ -234,6 +236,11 @@ bool lower_escape(struct lower *L, const struct token *tok, struct smem s, ir_re
  * clamped in place) escaped quoted, NULs as data, budget outlen */
 bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, ir_reg inlen,
 			 ir_reg outlen, bool user, struct smem dst);
+/* _argv_text: the user argv array at argv as ["a", "b"] (fmt_helpers.h) */
+bool lower_argv_text(struct lower *L, const struct token *tok, ir_reg argv, struct smem dst);
+/* _argv_count: the non-NULL pointers of the user array at argv before
+ * its NULL, at most max (clamped in place); -1 if it cannot be read */
+ir_reg lower_argv_count(struct lower *L, const struct token *tok, ir_reg argv, ir_reg max);
 
 /* ---- lower_fmt.c: sprintf ---- */
 /* sprintf / sprint forms into dst: bpf_snprintf where it formats the same */

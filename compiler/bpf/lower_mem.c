@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpf/fmt_helpers.h"
 #include "bpf/ringbuf.h"
 #include "diag/diag.h"
 #include "session.h"
@@ -235,67 +236,70 @@ static uint32_t new_esite(struct lower *L, const struct token *tok, const char *
 	return L->t->esites.len - 1;
 }
 
-/* The message a catch variable receives: the text, with an address in
- * hex where the message has one. */
+/* The message a catch variable receives: the text with its values filled
+ * in, as the uncaught error's record would print it. */
 static void catch_message(struct lower *L, struct smem dst, const char *msg,
-			  enum esite_detail d, ir_reg a, const struct smem *str)
+			  enum esite_detail d, ir_reg a, ir_reg b, const struct smem *str)
 {
-	lower_zero(L, dst, dst.width);
+	struct ir *ir = L->ir;
 	if (d == ES_STRING && str) {
+		lower_zero(L, dst, dst.width);
 		lower_str_copy(L, dst, *str);
 		return;
 	}
-	const char *at = strstr(msg, "{addr}");
-	if (!at || a == IR_NOREG) {
+	if (d == ES_ADDR) {
+		/* one value: the address */
+		b = a;
+		a = IR_NOREG;
+	}
+	if (!strchr(msg, '{') || (a == IR_NOREG && b == IR_NOREG)) {
+		lower_zero(L, dst, dst.width);
 		lower_str_literal(L, dst, msg, (uint32_t)strlen(msg));
 		return;
 	}
-	/* prefix, then 0x + hex digits, then the rest */
-	char pre[256];
-	snprintf(pre, sizeof(pre), "%.*s0x", (int)(at - msg), msg);
-	struct smem p = lower_mem(L, (uint32_t)strlen(pre) + 1, true);
-	lower_zero(L, p, p.width);
-	lower_str_literal(L, p, pre, (uint32_t)strlen(pre));
-	struct smem hex = lower_mem(L, 24, true);
-	lower_zero(L, hex, 24);
-	/* digits from the most significant non-zero nibble */
-	ir_reg v = ir_new_vreg(L->ir), n = ir_new_vreg(L->ir), pos = ir_new_vreg(L->ir);
-	ir_emit_mov(L->ir, v, a);
-	ir_emit_mov_imm(L->ir, pos, 0);
-	bool started_const = false;
-	(void)started_const;
-	ir_reg addr = lower_addr(L, hex);
-	for (int sh = 60; sh >= 0; sh -= 4) {
-		ir_label skip = ir_new_label(L->ir), digit = ir_new_label(L->ir);
-		ir_emit_mov(L->ir, n, v);
-		ir_emit_alu_imm(L->ir, IR_RSH, n, sh);
-		ir_emit_alu_imm(L->ir, IR_AND, n, 15);
-		if (sh) {
-			/* leading zeros are skipped while nothing is written */
-			ir_emit_jcc_imm(L->ir, IR_JNE, n, 0, digit);
-			ir_emit_jcc_imm(L->ir, IR_JEQ, pos, 0, skip);
+	/* record.c's expand() in the kernel: {err} is the first value in
+	 * decimal, {addr} the second in hex, {len} the second in decimal */
+	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
+	int16_t slot;
+	ir_reg fb = lower_fb_lookup(L, fail, &slot), out = ir_new_vreg(ir), pos = ir_new_vreg(ir);
+	ir_emit_mov(ir, out, fb);
+	ir_emit_alu_imm(ir, IR_ADD, out, FB_OUT(L->pl));
+	ir_emit_mov_imm(ir, pos, 0);
+	const char *lit = msg;
+	for (const char *t = msg; *t;) {
+		ir_reg v = IR_NOREG;
+		enum fmt_conv conv = FMT_SIGNED;
+		uint32_t skip = 0;
+		if (!strncmp(t, "{err}", 5)) {
+			v = a, skip = 5;
+		} else if (!strncmp(t, "{len}", 5)) {
+			v = b, skip = 5;
+		} else if (!strncmp(t, "{addr}", 6)) {
+			v = b, skip = 6, conv = FMT_HEX;
 		}
-		ir_bind_label(L->ir, digit);
-		ir_label lo = ir_new_label(L->ir), store = ir_new_label(L->ir);
-		ir_emit_jcc_imm(L->ir, IR_JLT, n, 10, lo);
-		ir_emit_alu_imm(L->ir, IR_ADD, n, 'a' - 10);
-		ir_emit_jmp(L->ir, store);
-		ir_bind_label(L->ir, lo);
-		ir_emit_alu_imm(L->ir, IR_ADD, n, '0');
-		ir_bind_label(L->ir, store);
-		ir_reg q = ir_new_vreg(L->ir);
-		ir_emit_mov(L->ir, q, addr);
-		ir_emit_alu_imm(L->ir, IR_AND, pos, 15);
-		ir_emit_alu(L->ir, IR_ADD, q, pos);
-		ir_emit_store(L->ir, 1, q, 0, n);
-		ir_emit_alu_imm(L->ir, IR_ADD, pos, 1);
-		ir_bind_label(L->ir, skip);
+		if (!skip) {
+			t++;
+			continue;
+		}
+		lower_fb_append_literal(L, out, pos, lit, (uint32_t)(t - lit));
+		if (conv == FMT_HEX)
+			lower_fb_append_literal(L, out, pos, "0x", 2);
+		ir_reg val = ir_new_vreg(ir), spec = ir_new_vreg(ir);
+		if (v == IR_NOREG)
+			ir_emit_mov_imm(ir, val, 0);
+		else
+			ir_emit_mov(ir, val, v);
+		ir_emit_mov_imm(ir, spec, (int64_t)FMT_HELPERS_SPEC(conv, 0, 0, -1));
+		lower_fb_call_conv(L, "fmt_int", fb, pos, val, spec);
+		t += skip;
+		lit = t;
 	}
-	struct smem rest = lower_mem(L, (uint32_t)strlen(at + 6) + 1, true);
-	lower_zero(L, rest, rest.width);
-	lower_str_literal(L, rest, at + 6, (uint32_t)strlen(at + 6));
-	lower_str_concat(L, dst, p, hex);
-	lower_str_concat(L, dst, dst, rest);
+	lower_fb_append_literal(L, out, pos, lit, (uint32_t)strlen(lit));
+	lower_fb_copy_out(L, out, pos, dst);
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, fail);
+	lower_zero(L, dst, dst.width);
+	ir_bind_label(ir, done);
 }
 
 /* One more run-time error; past MAXERRORS (when fail_session) the
@@ -369,7 +373,7 @@ void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 	bool uncatchable = !strcmp(msg, "MAXACTION exceeded");
 	if (L->try_ && !uncatchable) {
 		if (L->try_->want_msg)
-			catch_message(L, L->try_->msg, msg, detail, a, str);
+			catch_message(L, L->try_->msg, msg, detail, a, b, str);
 		lower_charge_flush(L, tok, false);
 		ir_emit_jmp(L->ir, L->try_->catch_label);
 		return;

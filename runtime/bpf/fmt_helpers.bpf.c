@@ -28,6 +28,10 @@ extern const char ctap_fmt_zeros[];
  * 4-byte halves of 8-byte slots.
  */
 #define FMT_HELPER __attribute__((flatten))
+/* A piece of a helper: clang's flatten inlines the calls written in the
+ * flattened function's own body, not those of the functions it inlines,
+ * so a piece that calls runtime/common is flattened itself. */
+#define FMT_PIECE static __attribute__((always_inline, flatten))
 
 static long (*const fmt_probe_read_kernel)(void *dst, uint32_t size, const void *src) =
 	(void *)FMT_HELPERS_PROBE_READ_KERNEL;
@@ -84,12 +88,11 @@ static __attribute__((always_inline)) void fmt_spec(uint64_t spec, enum fmt_conv
 	*prec = (int)((spec >> 32) & 0xffff) - 1;
 }
 
-FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
+/* format_integer() of v at out[pos...] (the layout in fb's area for it) */
+FMT_PIECE uint32_t fmt_int_at(char *fb, char *out, uint32_t pos, int64_t v, uint64_t spec,
+			      uint32_t msl)
 {
-	uint32_t msl = ctap_fmt_msl;
 	struct format_int_layout *l = (struct format_int_layout *)(fb + FMT_HELPERS_LAYOUT(msl));
-	char *out = fb + FMT_HELPERS_OUT(msl);
-	uint32_t pos = pos64 > msl ? msl : (uint32_t)pos64;
 	uint32_t ndig, skip;
 	enum fmt_conv conv;
 	unsigned flags;
@@ -117,6 +120,14 @@ FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
 	skip &= 31;
 	pos = fmt_put(out, pos, l->digits + skip, ndig, msl);
 	return fmt_put(out, pos, ctap_fmt_spaces, l->trail, msl);
+}
+
+FMT_HELPER long fmt_int(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
+{
+	uint32_t msl = ctap_fmt_msl;
+
+	return fmt_int_at(fb, fb + FMT_HELPERS_OUT(msl), pos64 > msl ? msl : (uint32_t)pos64, v,
+			  spec, msl);
 }
 
 FMT_HELPER long fmt_char(char *fb, uint64_t pos64, int64_t v, uint64_t spec)
@@ -157,26 +168,23 @@ FMT_HELPER long fmt_esc_begin(char *fb, int64_t outlen, uint64_t flags)
 	return 0;
 }
 
-FMT_HELPER long fmt_esc_unit(uint64_t index, void *ctx)
+/* one escape_step() of in[] into out[]; 0 when the text is done */
+FMT_PIECE int fmt_esc_step(char *fb, uint32_t msl)
 {
-	char *fb = *(char **)ctx;
-	uint32_t msl = ctap_fmt_msl;
 	struct escape_state *mst = (struct escape_state *)(fb + FMT_HELPERS_STATE(msl));
 	struct escape_state st = *mst;
 	int more;
 
-	(void)index;
 	/* never true; tells the verifier where in[] and out[] are touched */
 	if (st.in_pos >= msl || st.pos >= msl)
-		return 1;
+		return 0;
 	more = escape_step(&st, fb + FMT_HELPERS_OUT(msl), fb + FMT_HELPERS_IN(msl));
 	*mst = st;
-	return more ? 0 : 1;
+	return more;
 }
 
-FMT_HELPER long fmt_esc_end(char *fb)
+FMT_PIECE uint32_t fmt_esc_finish(char *fb, uint32_t msl)
 {
-	uint32_t msl = ctap_fmt_msl;
 	struct escape_state st = *(struct escape_state *)(fb + FMT_HELPERS_STATE(msl));
 
 	if (st.pos > msl - 1)
@@ -186,4 +194,178 @@ FMT_HELPER long fmt_esc_end(char *fb)
 	if (st.esc > msl)
 		st.esc = msl;
 	return escape_end(&st, fb + FMT_HELPERS_OUT(msl));
+}
+
+FMT_HELPER long fmt_esc_unit(uint64_t index, void *ctx)
+{
+	(void)index;
+	return fmt_esc_step(*(char **)ctx, ctap_fmt_msl) ? 0 : 1;
+}
+
+FMT_HELPER long fmt_esc_end(char *fb)
+{
+	return fmt_esc_finish(fb, ctap_fmt_msl);
+}
+
+/* ------------------------------------------------------------ argv */
+
+static long (*const fmt_probe_read_user)(void *dst, uint32_t size, const void *src) =
+	(void *)FMT_HELPERS_PROBE_READ_USER;
+static long (*const fmt_probe_read_user_str)(void *dst, uint32_t size, const void *src) =
+	(void *)FMT_HELPERS_PROBE_READ_USER_STR;
+static long (*const fmt_loop)(uint32_t n, long (*callback)(uint64_t, void *), void *ctx,
+			      uint64_t flags) = (void *)FMT_HELPERS_LOOP;
+
+/* out[pos...] = the n (<= 4) bytes of the little-endian word w: text
+ * without data of our own, placed by fmt_put's checked clamps (the
+ * positions here come from the map, where the verifier knows nothing) */
+static __attribute__((always_inline)) uint32_t fmt_put_word(char *out, uint32_t pos, uint32_t w,
+							     uint32_t n, uint32_t msl)
+{
+	return fmt_put(out, pos, (const char *)&w, n, msl);
+}
+
+#define FMT_WORD(a, b, c, d) \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* "0x%x" of v at out[pos...] */
+FMT_PIECE uint32_t fmt_hex_at(char *fb, char *out, uint32_t pos, uint64_t v, uint32_t msl)
+{
+	pos = fmt_put_word(out, pos, FMT_WORD('0', 'x', 0, 0), 2, msl);
+	return fmt_int_at(fb, out, pos, (int64_t)v, FMT_HELPERS_SPEC(FMT_HEX, 0, 0, -1), msl);
+}
+
+FMT_HELPER long fmt_argv_begin(char *fb, uint64_t argv)
+{
+	uint32_t msl = ctap_fmt_msl;
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(msl));
+
+	ast->argv = argv;
+	ast->len = fmt_put_word(fb + FMT_HELPERS_ARGV_OUT(msl), 0, '[', 1, msl);
+	ast->status = FMT_ARGV_RUNNING;
+	return 0;
+}
+
+/*
+ * escape_end() of the argument, its length into the argv state: the
+ * callback of a one-iteration bpf_loop, because a callback is never
+ * inlined, so escape_end() reads the state from the map, where
+ * escape_step() left it.  Inlined into fmt_argv_unit(), clang keeps parts
+ * of the state in registers or spills them to 4-byte stack halves, where
+ * the verifier loses the clamps' bounds.
+ */
+FMT_HELPER long fmt_argv_close(uint64_t index, void *ctx)
+{
+	char *fb = *(char **)ctx;
+	uint32_t msl = ctap_fmt_msl;
+
+	(void)index;
+	((struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(msl)))->plen = fmt_esc_finish(fb, msl);
+	return 1;
+}
+
+/*
+ * One callback per argument: read it (its text into in[], escaped into
+ * out[] by a nested bpf_loop of fmt_esc_unit; or, unreadable, its address
+ * into out[]), then append it, or end the text with ...] when it does not
+ * fit.  Returns 1 when the array is done.
+ */
+FMT_HELPER long fmt_argv_unit(uint64_t index, void *ctx)
+{
+	char *fb = *(char **)ctx;
+	uint32_t msl = ctap_fmt_msl;
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(msl));
+	char *text = fb + FMT_HELPERS_ARGV_OUT(msl);
+	uint32_t len, plen;
+	uint64_t p = 0;
+
+	if (index >= FMT_HELPERS_ARGV_MAX) {
+		ast->status = FMT_ARGV_END;
+		return 1;
+	}
+	if (fmt_probe_read_user(&p, sizeof(p), (const void *)(ast->argv + index * 8u))) {
+		ast->status = FMT_ARGV_FAULT;
+		return 1;
+	}
+	if (!p) {
+		ast->status = FMT_ARGV_END;
+		return 1;
+	}
+	if (fmt_probe_read_user_str(fb + FMT_HELPERS_IN(msl), msl, (const void *)p) >= 0) {
+		escape_begin((struct escape_state *)(fb + FMT_HELPERS_STATE(msl)), 0, 0,
+			     ESCAPE_F_QUOTED, msl);
+		fmt_loop(msl, fmt_esc_unit, ctx, 0);
+		fmt_loop(1, fmt_argv_close, ctx, 0);
+		plen = ast->plen;
+	} else {
+		plen = fmt_hex_at(fb, fb + FMT_HELPERS_OUT(msl), 0, p, msl);
+	}
+	len = ast->len;
+	if (len > msl - 1)
+		len = msl - 1;
+	if (plen > msl - 1)
+		plen = msl - 1;
+	if (len + (index ? 2 : 0) + plen > msl - 5) {
+		ast->len = fmt_put_word(text, len, FMT_WORD('.', '.', '.', ']'), 4, msl);
+		ast->status = FMT_ARGV_CUT;
+		return 1;
+	}
+	if (index)
+		len = fmt_put_word(text, len, FMT_WORD(',', ' ', 0, 0), 2, msl);
+	ast->len = fmt_put(text, len, fb + FMT_HELPERS_OUT(msl), plen, msl);
+	return 0;
+}
+
+FMT_HELPER long fmt_argv_end(char *fb)
+{
+	uint32_t msl = ctap_fmt_msl;
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(msl));
+	char *text = fb + FMT_HELPERS_ARGV_OUT(msl);
+	uint32_t len = ast->len;
+
+	if (ast->status == FMT_ARGV_FAULT)
+		len = fmt_hex_at(fb, text, 0, ast->argv, msl);
+	else if (ast->status != FMT_ARGV_CUT)
+		len = fmt_put_word(text, len, ']', 1, msl);
+	/* the NUL (not needed at msl - 1: the copy out stops there) */
+	fmt_put_word(text, len, 0, 1, msl);
+	return len;
+}
+
+/* ------------------------------------------------------------ argv count */
+
+FMT_HELPER long fmt_argv_count_begin(char *fb, uint64_t argv)
+{
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(ctap_fmt_msl));
+
+	ast->argv = argv;
+	ast->len = 0;
+	ast->status = FMT_ARGV_RUNNING;
+	return 0;
+}
+
+/* bpf_loop callback: pointer `index` of the array; 1 at the NULL one */
+FMT_HELPER long fmt_argv_count_unit(uint64_t index, void *ctx)
+{
+	char *fb = *(char **)ctx;
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(ctap_fmt_msl));
+	uint64_t p = 0;
+
+	if (fmt_probe_read_user(&p, sizeof(p), (const void *)(ast->argv + index * 8u))) {
+		ast->status = FMT_ARGV_FAULT;
+		return 1;
+	}
+	if (!p) {
+		ast->status = FMT_ARGV_END;
+		return 1;
+	}
+	ast->len = (uint32_t)index + 1;
+	return 0;
+}
+
+FMT_HELPER long fmt_argv_count_end(char *fb)
+{
+	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(ctap_fmt_msl));
+
+	return ast->status == FMT_ARGV_FAULT ? -1 : (long)ast->len;
 }

@@ -24,6 +24,25 @@
  *                                     ctx points at a stack slot holding fb;
  *                                     returns 1 when the text is done
  *   fmt_esc_end(fb)                   escape_end(); returns the length
+ *   fmt_argv_begin(fb, argv)          starts the rendering of a user argv
+ *                                     array into argv_out[] (see below)
+ *   fmt_argv_unit(index, ctx)         bpf_loop callback: reads argument
+ *                                     `index`, escapes it (a nested bpf_loop
+ *                                     of fmt_esc_unit) and appends it;
+ *                                     returns 1 when the array is done
+ *   fmt_argv_end(fb)                  closes the rendering; returns its
+ *                                     length (argv_out[] is NUL-terminated)
+ *   fmt_argv_count_begin(fb, argv)    counts the pointers of an argv array
+ *   fmt_argv_count_unit(index, ctx)   bpf_loop callback: pointer `index`;
+ *                                     returns 1 at the NULL one or a fault
+ *   fmt_argv_count_end(fb)            the count, -1 if the array faulted
+ *
+ * The argv rendering is the execve argstr's (tapset _argv_text):
+ * ["a", "b"], each argument as user_string_quoted() gives it (its
+ * address 0x... when it cannot be read), at most FMT_HELPERS_ARGV_MAX
+ * arguments; when the next one would take the text past msl - 5 bytes
+ * the text ends in ...] instead; the array itself unreadable: 0x... of
+ * its address.
  *
  * Extern data the lowering binds (read-only map offsets): ctap_fmt_msl
  * (u32), ctap_fmt_spaces and ctap_fmt_zeros (msl bytes of ' ' and '0').
@@ -41,8 +60,28 @@
 #define FMT_HELPERS_OUT(msl) (FMT_HELPERS_ALIGN8(msl) + 8u)
 #define FMT_HELPERS_STATE(msl) (FMT_HELPERS_OUT(msl) + 2u * FMT_HELPERS_ALIGN8(msl) + 32u)
 #define FMT_HELPERS_LAYOUT(msl) (FMT_HELPERS_STATE(msl) + (uint32_t)sizeof(struct escape_state))
-#define FMT_HELPERS_SIZE(msl) \
+#define FMT_HELPERS_ARGV(msl) \
 	FMT_HELPERS_ALIGN8(FMT_HELPERS_LAYOUT(msl) + (uint32_t)sizeof(struct format_int_layout))
+#define FMT_HELPERS_ARGV_OUT(msl) (FMT_HELPERS_ARGV(msl) + (uint32_t)sizeof(struct fmt_argv_state))
+#define FMT_HELPERS_SIZE(msl) (FMT_HELPERS_ARGV_OUT(msl) + 2u * FMT_HELPERS_ALIGN8(msl))
+
+/* fmt_argv_*: the most arguments shown */
+#define FMT_HELPERS_ARGV_MAX 64u
+
+struct fmt_argv_state {
+	uint64_t argv;		/* user address of the pointer array */
+	uint32_t len;		/* argv_out[] bytes so far */
+	uint32_t status;	/* enum fmt_argv_status */
+	uint32_t plen;		/* the escaped argument's length in out[] */
+	uint32_t pad;
+};
+
+enum fmt_argv_status {
+	FMT_ARGV_RUNNING,
+	FMT_ARGV_END,		/* the NULL pointer, or FMT_HELPERS_ARGV_MAX reached */
+	FMT_ARGV_CUT,		/* ...] appended */
+	FMT_ARGV_FAULT,		/* the array could not be read */
+};
 
 /*
  * The spec word of fmt_int and fmt_char: conversion (4 bits), FMT_F_*
@@ -53,9 +92,12 @@
 	((uint64_t)(conv) | (uint64_t)(flags) << 4 | (uint64_t)(width) << 16 | \
 	 (uint64_t)((prec) < 0 ? 0 : (prec) + 1) << 32)
 
-/* The one BPF helper the helpers call (linux/bpf.h's number; lower_fmt.c
- * checks it against the header, which clang -target bpf cannot include). */
+/* The BPF helpers the helpers call (linux/bpf.h's numbers; lower_fmtbuf.c
+ * checks them against the header, which clang -target bpf cannot include). */
+#define FMT_HELPERS_PROBE_READ_USER 112
 #define FMT_HELPERS_PROBE_READ_KERNEL 113
+#define FMT_HELPERS_PROBE_READ_USER_STR 114
+#define FMT_HELPERS_LOOP 181
 
 #ifndef __bpf__
 #include <stddef.h>

@@ -402,6 +402,24 @@ static bool u_stringat_err(ARGS)
 	*out = (struct ival){ .n = (unsigned char)a[0].s[a[1].n] };
 	return true;
 }
+/* _argv_text: the array is unreadable from here, which renders as its
+ * address */
+static bool u_argv_text(ARGS)
+{
+	(void)n;
+	char buf[24];
+	int len = snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a[0].n);
+	*out = interp_str(I, buf, (uint32_t)len);
+	return true;
+}
+
+/* _argv_count: unreadable from here */
+static bool u_argv_count(ARGS)
+{
+	UNUSED_ARGS;
+	*out = (struct ival){ .n = -1 };
+	return true;
+}
 
 static const struct {
 	const char *name;
@@ -421,6 +439,8 @@ static const struct {
 	{ "kernel_string_n", u_kstring_fault, true },
 	{ "user_string_n", u_ustring_fault, true },
 	{ "buffer_quoted", u_kstring_fault, true },
+	{ "argv_text", u_argv_text, true },
+	{ "argv_count", u_argv_count, true },
 	{ "maxstringlen", u_maxstringlen },
 	{ "str_find", u_str_find },
 	{ "text_strn", u_text_strn },

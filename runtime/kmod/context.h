@@ -66,6 +66,8 @@ struct _ctap_context {
 	char error_buf[MAXSTRINGLEN];	/* formatted last_error */
 	char msg_buf[CTAP_MSG_MAX];	/* formatting of ERROR records */
 	char sym_buf[KSYM_SYMBOL_LEN];	/* sym.c scratch */
+	char quote_in[MAXSTRINGLEN];	/* quote.c: memory read for escaping */
+	char quote_piece[MAXSTRINGLEN];	/* quote.c: one argument's rendering */
 	char print_buf[STP_BUFFER_SIZE];
 };
 

@@ -30,6 +30,7 @@
 #include "kmod/pmap.c"
 #include "kmod/str.c"
 #include "kmod/memread.c"
+#include "kmod/quote.c"
 #include "kmod/sym.c"
 #include "kmod/usym.c"
 #include "kmod/timing.c"

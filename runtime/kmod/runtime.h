@@ -41,6 +41,7 @@
 #include "kmod/pmap.h"
 #include "kmod/str.h"
 #include "kmod/memread.h"
+#include "kmod/quote.h"
 #include "kmod/clock.h"
 #include "kmod/print.h"
 #include "kmod/sym.h"

@@ -9,6 +9,10 @@
  *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
  *   trigger exit N        exit with status N
  *   trigger kill SIG      kill itself with SIG
+ *   trigger execve KIND   a failing execve("/nonexistent/ctap-exec") whose
+ *                         argv is KIND: bad (an unreadable argument),
+ *                         badarray (unreadable arrays), null (NULL arrays),
+ *                         many (70 arguments), long (200-byte arguments)
  *
  * Steps can follow each other: `trigger getppid 10 exit 3`.
  */
@@ -19,6 +23,36 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* execve() with an argv of the given kind; it fails (no such file, or a
+ * fault on the arrays: which comes first differs between kernels), and
+ * the caller goes on */
+static void exec_kind(const char *kind)
+{
+	static char arg_long[201], arg_x[] = "x", tab[] = "a\tb", c[] = "c";
+	static char env1[] = "X=1";
+	char *args[72] = { 0 }, *env[] = { env1, NULL };
+	char **argv = args, **envp = env;
+
+	if (!strcmp(kind, "bad")) {
+		args[0] = tab;
+		args[1] = (char *)1;
+		args[2] = c;
+	} else if (!strcmp(kind, "badarray")) {
+		argv = (char **)8;
+		envp = (char **)16;
+	} else if (!strcmp(kind, "null")) {
+		argv = envp = NULL;
+	} else if (!strcmp(kind, "many")) {
+		for (int k = 0; k < 70; k++)
+			args[k] = arg_x;
+	} else if (!strcmp(kind, "long")) {
+		memset(arg_long, 'y', sizeof(arg_long) - 1);
+		for (int k = 0; k < 4; k++)
+			args[k] = arg_long;
+	}
+	syscall(SYS_execve, "/nonexistent/ctap-exec", argv, envp);
+}
 
 static long now_ms(void)
 {
@@ -68,6 +102,8 @@ int main(int argc, char **argv)
 			i += 2;
 		} else if (!strcmp(op, "exit")) {
 			return (int)a;
+		} else if (!strcmp(op, "execve") && i + 1 < argc) {
+			exec_kind(argv[++i]);
 		} else if (!strcmp(op, "kill")) {
 			kill(getpid(), (int)a);
 			i++;
