@@ -52,12 +52,14 @@ run_with() {
 		>"$out" 2>&1 & pid=$!; wait_for "$out" "probes are live" || return 1 ;;
 	bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); } END { clear(@); }' \
 		>"$out" 2>&1 & pid=$!; wait_for "$out" "Attaching" || return 1; sleep 1 ;;
-	hand-tp|hand-raw) sleep 100 | "$eb" hand "${name#hand-}" >"$out" 2>&1 & pid=$!
+	# stdin from a process substitution, not a pipe: `wait` on a
+	# pipeline's $! waits for the whole pipeline, sleep included
+	hand-tp|hand-raw) "$eb" hand "${name#hand-}" < <(exec sleep 100) >"$out" 2>&1 & pid=$!
 		wait_for "$out" live || return 1 ;;
 	esac
 	"$eb" loop "$N"
 	if [ "$name" = hand-tp ] || [ "$name" = hand-raw ]; then
-		pkill -P "$pid" sleep 2>/dev/null; kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
 		kill $(pgrep -f "$eb hand") 2>/dev/null
 	else
 		kill -INT "$pid"
