@@ -24,7 +24,8 @@
 #include "session.h"
 #include "util/arena.h"
 
-_Static_assert(FMT_HELPERS_PROBE_READ_KERNEL == BPF_FUNC_probe_read_kernel &&
+_Static_assert(FMT_HELPERS_MAP_DELETE_ELEM == BPF_FUNC_map_delete_elem &&
+		       FMT_HELPERS_PROBE_READ_KERNEL == BPF_FUNC_probe_read_kernel &&
 		       FMT_HELPERS_PROBE_READ_USER == BPF_FUNC_probe_read_user &&
 		       FMT_HELPERS_PROBE_READ_USER_STR == BPF_FUNC_probe_read_user_str &&
 		       FMT_HELPERS_LOOP == BPF_FUNC_loop,
@@ -393,4 +394,23 @@ ir_reg lower_argv_count(struct lower *L, const struct token *tok, ir_reg argv, i
 	ir_emit_mov_imm(ir, n, -1);
 	ir_bind_label(ir, done);
 	return n;
+}
+
+bool lower_wrap_evict(struct lower *L, const struct token *tok, const struct ir_map *map)
+{
+	struct ir *ir = L->ir;
+	/* bpf_for_each_map_elem (5.13) is older than bpf_loop (5.17), and
+	 * both need what FEATURE_BPF_LOOP probes: callbacks with program BTF */
+	if (!feature_available(FEATURE_BPF_LOOP))
+		return lower_unsupported(L, tok, "a full wrap-around (%) array without bpf_for_each_map_elem (kernel before 5.13)");
+	struct ir_func *oldest = lower_fb_helper(L, "wrap_oldest"), *evict = lower_fb_helper(L, "wrap_evict");
+	if (!oldest || !evict)
+		return false;
+	int16_t slot = lower_stack(L, 8);
+	ir_emit_store_imm(ir, 8, IR_FP, slot, -1);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_for_each_map_elem, ir_arg_map(map), ir_arg_func(oldest),
+		       ir_arg_stack(slot), ir_arg_imm(0));
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_for_each_map_elem, ir_arg_map(map), ir_arg_func(evict),
+		       ir_arg_stack(slot), ir_arg_imm(0));
+	return true;
 }

@@ -238,6 +238,9 @@ bool lower_escape_buffer(struct lower *L, const struct token *tok, ir_reg addr, 
 			 ir_reg outlen, bool user, struct smem dst);
 /* _argv_text: the user argv array at argv as ["a", "b"] (fmt_helpers.h) */
 bool lower_argv_text(struct lower *L, const struct token *tok, ir_reg argv, struct smem dst);
+/* Deletes the element of the (full, wrap-around) array map whose
+ * insertion sequence is the smallest: two bpf_for_each_map_elem passes */
+bool lower_wrap_evict(struct lower *L, const struct token *tok, const struct ir_map *map);
 /* _argv_count: the non-NULL pointers of the user array at argv before
  * its NULL, at most max (clamped in place); -1 if it cannot be read */
 ir_reg lower_argv_count(struct lower *L, const struct token *tok, ir_reg argv, ir_reg max);

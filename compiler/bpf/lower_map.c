@@ -6,7 +6,9 @@
  * hash-map values { seq; value }: a store into a missing element creates
  * it with the next insertion sequence number (BPF_NOEXIST, so two CPUs
  * racing create it once), a full map is SystemTap's "Array overflow"
- * error.  `a[k]++` on an existing element is a lookup and an atomic add.
+ * error, or for a wrap-around (`%`) array the deletion of its oldest
+ * element (the smallest sequence) and a second try.  `a[k]++` on an
+ * existing element is a lookup and an atomic add.
  * Statistics are per-CPU accumulators laid out as runtime/common's
  * struct stats_acc, updated as stats_add() does; extractors sum the CPUs
  * with bpf_map_lookup_percpu_elem.
@@ -147,6 +149,18 @@ static void overflow(struct lower *L, const struct bvar *av, const struct token 
 }
 
 /*
+ * r = the int a map operation returned, sign-extended: the verifier may
+ * turn the helper call into a direct call of the map's int-returning
+ * update, and on 6.1 the upper half of r0 is then zero (-E2BIG read as
+ * 4294967289).
+ */
+static void map_result(struct lower *L, ir_reg r)
+{
+	ir_emit_alu_imm(L->ir, IR_LSH, r, 32);
+	ir_emit_alu_imm(L->ir, IR_ARSH, r, 32);
+}
+
+/*
  * Creates the element (value zero, or `init` stored by the callback) with
  * the next sequence number unless it exists.  Jumps to `created` when the
  * new element already holds the right value, falls through to `again`
@@ -166,8 +180,24 @@ static void create_elem(struct lower *L, const struct bvar *av, struct smem key,
 	ir_reg r = vreg(L);
 	ir_call_helper(ir, r, BPF_FUNC_map_update_elem, ir_arg_map(av->map), lower_addr_arg(L, key),
 		       lower_addr_arg(L, val), ir_arg_imm(BPF_NOEXIST));
+	map_result(L, r);
 	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, again);
 	ir_emit_jcc_imm(ir, IR_JEQ, r, -EEXIST, again);
+	if (av->wrap && !av->percpu) {
+		/* full: the oldest element makes room (SystemTap's wrap-around;
+		 * an LRU map evicts approximately, and on 6.1 whole batches) */
+		ir_label full = ir_new_label(ir);
+		ir_emit_jcc_imm(ir, IR_JNE, r, -E2BIG, full);
+		if (lower_wrap_evict(L, tok, av->map)) {
+			ir_call_helper(ir, r, BPF_FUNC_map_update_elem, ir_arg_map(av->map),
+				       lower_addr_arg(L, key), lower_addr_arg(L, val),
+				       ir_arg_imm(BPF_NOEXIST));
+			map_result(L, r);
+			ir_emit_jcc_imm(ir, IR_JEQ, r, 0, again);
+			ir_emit_jcc_imm(ir, IR_JEQ, r, -EEXIST, again);
+		}
+		ir_bind_label(ir, full);
+	}
 	overflow(L, av, tok);
 }
 

@@ -619,12 +619,15 @@ static void layout_finish(struct bpf_plan *pl)
 			uint32_t vs = b->type == TYPE_STRING ? align8(b->width)
 				      : b->type == TYPE_STATS ? stats_acc_size(&b->sdesc) : 8;
 			b->value_size = BV_VALUE_OFF + vs;
-			enum bpf_map_type t = b->percpu ? BPF_MAP_TYPE_PERCPU_HASH
-					      : b->wrap ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
+			/* a wrap-around array is a plain hash too: inserting into
+			 * a full one deletes the element with the smallest
+			 * sequence (lower_map.c, urt.c); an LRU map would evict
+			 * approximately */
+			enum bpf_map_type t = b->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
 			uint32_t flags = 0;
 			uint64_t bytes = (uint64_t)(b->key_size + b->value_size) * b->capacity *
 					 (b->percpu ? (uint64_t)pl->ncpus : 1);
-			if (!b->wrap && bytes > (16u << 20))
+			if (bytes > (16u << 20))
 				flags |= BPF_F_NO_PREALLOC;
 			b->map = ir_map_new(pl->arena, b->decl->name, t, b->key_size, b->value_size,
 					    b->capacity, flags);

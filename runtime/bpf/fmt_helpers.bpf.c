@@ -369,3 +369,28 @@ FMT_HELPER long fmt_argv_count_end(char *fb)
 
 	return ast->status == FMT_ARGV_FAULT ? -1 : (long)ast->len;
 }
+
+/* ------------------------------------------------------------ wrap arrays */
+
+static long (*const fmt_map_delete_elem)(void *map, const void *key) =
+	(void *)FMT_HELPERS_MAP_DELETE_ELEM;
+
+/* bpf_for_each_map_elem callback: the smallest insertion sequence of the
+ * array's elements (the first word of each value) into *oldest */
+FMT_HELPER long wrap_oldest(void *map, const void *key, const uint64_t *value, uint64_t *oldest)
+{
+	(void)map, (void)key;
+	if (*value < *oldest)
+		*oldest = *value;
+	return 0;
+}
+
+/* bpf_for_each_map_elem callback: deletes the element whose sequence is
+ * *oldest, and stops there */
+FMT_HELPER long wrap_evict(void *map, const void *key, const uint64_t *value, uint64_t *oldest)
+{
+	if (*value != *oldest)
+		return 0;
+	fmt_map_delete_elem(map, key);
+	return 1;
+}

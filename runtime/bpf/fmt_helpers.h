@@ -36,6 +36,10 @@
  *   fmt_argv_count_unit(index, ctx)   bpf_loop callback: pointer `index`;
  *                                     returns 1 at the NULL one or a fault
  *   fmt_argv_count_end(fb)            the count, -1 if the array faulted
+ *   wrap_oldest(map, key, value, ctx) bpf_for_each_map_elem callbacks of a
+ *   wrap_evict(map, key, value, ctx)  full `%` array: the smallest insertion
+ *                                     sequence into *(u64 *)ctx, then the
+ *                                     deletion of the element holding it
  *
  * The argv rendering is the execve argstr's (tapset _argv_text):
  * ["a", "b"], each argument as user_string_quoted() gives it (its
@@ -94,6 +98,7 @@ enum fmt_argv_status {
 
 /* The BPF helpers the helpers call (linux/bpf.h's numbers; lower_fmtbuf.c
  * checks them against the header, which clang -target bpf cannot include). */
+#define FMT_HELPERS_MAP_DELETE_ELEM 3
 #define FMT_HELPERS_PROBE_READ_USER 112
 #define FMT_HELPERS_PROBE_READ_KERNEL 113
 #define FMT_HELPERS_PROBE_READ_USER_STR 114
