@@ -63,6 +63,10 @@ run_with() {
 		kill $(pgrep -f "$eb hand") 2>/dev/null
 	else
 		kill -INT "$pid"
+		# bpftrace 0.17 sometimes sleeps on after SIGINT (seen once in
+		# five rounds here): SIGTERM after 5 s, or the run hangs
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -TERM "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
 	return 0
