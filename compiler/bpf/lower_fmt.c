@@ -98,11 +98,7 @@ bool lower_format_into(struct lower *L, struct expr *e, struct smem dst)
 			return false;
 	}
 	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
-	int16_t slot;
-	ir_reg fb = lower_fb_lookup(L, fail, &slot), out = ir_new_vreg(ir), pos = ir_new_vreg(ir);
-	ir_emit_mov(ir, out, fb);
-	ir_emit_alu_imm(ir, IR_ADD, out, FB_OUT(L->pl));
-	ir_emit_mov_imm(ir, pos, 0);
+	ir_reg out, pos, fb = lower_fb_open(L, fail, &out, &pos);
 	if (!(pf->flags & PRINT_FORMAT)) {
 		for (uint32_t i = 0; i < n; i++) {
 			if (i && pf->delim)

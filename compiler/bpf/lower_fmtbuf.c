@@ -61,6 +61,19 @@ ir_reg lower_fb_lookup(struct lower *L, ir_label fail, int16_t *slot)
 	return r;
 }
 
+ir_reg lower_fb_open(struct lower *L, ir_label fail, ir_reg *out, ir_reg *pos)
+{
+	struct ir *ir = L->ir;
+	int16_t slot;
+	ir_reg fb = lower_fb_lookup(L, fail, &slot);
+	*out = ir_new_vreg(ir);
+	*pos = ir_new_vreg(ir);
+	ir_emit_mov(ir, *out, fb);
+	ir_emit_alu_imm(ir, IR_ADD, *out, FB_OUT(L->pl));
+	ir_emit_mov_imm(ir, *pos, 0);
+	return fb;
+}
+
 /* A read-only run of n copies of c (fill source for padding). */
 static uint32_t lower_fb_fill_src(struct lower *L, char c)
 {

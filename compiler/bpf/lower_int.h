@@ -215,6 +215,9 @@ bool lower_print(struct lower *L, struct expr *e);
 /* r = &fmtbuf value (jumps to `fail` if the lookup fails) in the selected
  * function; *slot: the stack slot of its key */
 ir_reg lower_fb_lookup(struct lower *L, ir_label fail, int16_t *slot);
+/* fb = &fmtbuf (jumps to `fail` if the lookup fails), *out = its output
+ * area, *pos = 0: the start of a text built piece by piece */
+ir_reg lower_fb_open(struct lower *L, ir_label fail, ir_reg *out, ir_reg *pos);
 /* pos = min(pos, MSL-1) in a way the verifier sees */
 void lower_fb_clamp_pos(struct lower *L, ir_reg pos);
 /* out[pos...] = n bytes from src / n copies of c / a byte / a literal;

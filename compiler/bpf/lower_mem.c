@@ -260,11 +260,7 @@ static void catch_message(struct lower *L, struct smem dst, const char *msg,
 	/* record.c's expand() in the kernel: {err} is the first value in
 	 * decimal, {addr} the second in hex, {len} the second in decimal */
 	ir_label fail = ir_new_label(ir), done = ir_new_label(ir);
-	int16_t slot;
-	ir_reg fb = lower_fb_lookup(L, fail, &slot), out = ir_new_vreg(ir), pos = ir_new_vreg(ir);
-	ir_emit_mov(ir, out, fb);
-	ir_emit_alu_imm(ir, IR_ADD, out, FB_OUT(L->pl));
-	ir_emit_mov_imm(ir, pos, 0);
+	ir_reg out, pos, fb = lower_fb_open(L, fail, &out, &pos);
 	const char *lit = msg;
 	for (const char *t = msg; *t;) {
 		ir_reg v = IR_NOREG;

@@ -235,6 +235,23 @@ FMT_PIECE uint32_t fmt_hex_at(char *fb, char *out, uint32_t pos, uint64_t v, uin
 	return fmt_int_at(fb, out, pos, (int64_t)v, FMT_HELPERS_SPEC(FMT_HEX, 0, 0, -1), msl);
 }
 
+/* Pointer `index` of the array into *p; 0 when it is NULL or cannot be
+ * read, which ends the array (the status says which) */
+static __attribute__((always_inline)) int fmt_argv_ptr(struct fmt_argv_state *ast, uint64_t index,
+						      uint64_t *p)
+{
+	*p = 0;
+	if (fmt_probe_read_user(p, sizeof(*p), (const void *)(ast->argv + index * 8u))) {
+		ast->status = FMT_ARGV_FAULT;
+		return 0;
+	}
+	if (!*p) {
+		ast->status = FMT_ARGV_END;
+		return 0;
+	}
+	return 1;
+}
+
 FMT_HELPER long fmt_argv_begin(char *fb, uint64_t argv)
 {
 	uint32_t msl = ctap_fmt_msl;
@@ -277,20 +294,14 @@ FMT_HELPER long fmt_argv_unit(uint64_t index, void *ctx)
 	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(msl));
 	char *text = fb + FMT_HELPERS_ARGV_OUT(msl);
 	uint32_t len, plen;
-	uint64_t p = 0;
+	uint64_t p;
 
 	if (index >= FMT_HELPERS_ARGV_MAX) {
 		ast->status = FMT_ARGV_END;
 		return 1;
 	}
-	if (fmt_probe_read_user(&p, sizeof(p), (const void *)(ast->argv + index * 8u))) {
-		ast->status = FMT_ARGV_FAULT;
+	if (!fmt_argv_ptr(ast, index, &p))
 		return 1;
-	}
-	if (!p) {
-		ast->status = FMT_ARGV_END;
-		return 1;
-	}
 	if (fmt_probe_read_user_str(fb + FMT_HELPERS_IN(msl), msl, (const void *)p) >= 0) {
 		escape_begin((struct escape_state *)(fb + FMT_HELPERS_STATE(msl)), 0, 0,
 			     ESCAPE_F_QUOTED, msl);
@@ -349,16 +360,10 @@ FMT_HELPER long fmt_argv_count_unit(uint64_t index, void *ctx)
 {
 	char *fb = *(char **)ctx;
 	struct fmt_argv_state *ast = (struct fmt_argv_state *)(fb + FMT_HELPERS_ARGV(ctap_fmt_msl));
-	uint64_t p = 0;
+	uint64_t p;
 
-	if (fmt_probe_read_user(&p, sizeof(p), (const void *)(ast->argv + index * 8u))) {
-		ast->status = FMT_ARGV_FAULT;
+	if (!fmt_argv_ptr(ast, index, &p))
 		return 1;
-	}
-	if (!p) {
-		ast->status = FMT_ARGV_END;
-		return 1;
-	}
 	ast->len = (uint32_t)index + 1;
 	return 0;
 }
