@@ -239,22 +239,32 @@ void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos
 /*
  * The shape of a helper that runs as a bpf_loop: begin(fb, arg) has been
  * called; `unit` runs up to `count` times, its context the stack slot
- * holding fb; end(fb) closes; the NUL-terminated text at fb + text_off
- * becomes dst.  The callback's state lives in fmtbuf, so the verifier
- * checks one iteration, not all of them.
+ * holding fb; the result is what end(fb) returns.  The callback's state
+ * lives in fmtbuf, so the verifier checks one iteration, not all of them.
  */
+static ir_reg helper_loop_run(struct lower *L, ir_reg fb, int16_t slot, struct ir_func *unit,
+			      struct ir_arg count, struct ir_func *end)
+{
+	struct ir *ir = L->ir;
+	ir_reg r = ir_new_vreg(ir);
+	/* the callback finds fmtbuf through its context: the key's slot,
+	 * which now holds the value's address */
+	ir_emit_store(ir, 8, IR_FP, slot, fb);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, count, ir_arg_func(unit), ir_arg_stack(slot),
+		       ir_arg_imm(0));
+	ir_call_func(ir, r, end, ir_arg_reg(fb));
+	return r;
+}
+
+/* helper_loop_run(), then the NUL-terminated text at fb + text_off
+ * becomes dst ("" when the fmtbuf lookup went to `fail`) */
 static void helper_loop(struct lower *L, ir_reg fb, int16_t slot, struct ir_func *unit,
 			uint32_t count, struct ir_func *end, uint32_t text_off, ir_label fail,
 			struct smem dst)
 {
 	struct ir *ir = L->ir;
 	ir_label done = ir_new_label(ir);
-	/* the callback finds fmtbuf through its context: the key's slot,
-	 * which now holds the value's address */
-	ir_emit_store(ir, 8, IR_FP, slot, fb);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_imm(count), ir_arg_func(unit),
-		       ir_arg_stack(slot), ir_arg_imm(0));
-	ir_call_func(ir, IR_NOREG, end, ir_arg_reg(fb));
+	helper_loop_run(L, fb, slot, unit, ir_arg_imm(count), end);
 	ir_reg text = ir_new_vreg(ir);
 	ir_emit_mov(ir, text, fb);
 	ir_emit_alu_imm(ir, IR_ADD, text, text_off);
@@ -306,7 +316,7 @@ bool lower_argv_text(struct lower *L, const struct token *tok, ir_reg argv, stru
 	int16_t slot;
 	ir_reg fb = lower_fb_lookup(L, fail, &slot);
 	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(argv));
-	helper_loop(L, fb, slot, unit, FMT_HELPERS_ARGV_MAX + 1, end,
+	helper_loop(L, fb, slot, unit, ESCAPE_ARGV_MAX + 1, end,
 		    FMT_HELPERS_ARGV_OUT(msl), fail, dst);
 	return true;
 }
@@ -398,10 +408,7 @@ ir_reg lower_argv_count(struct lower *L, const struct token *tok, ir_reg argv, i
 	ir_reg n = ir_new_vreg(ir);
 	ir_reg fb = lower_fb_lookup(L, fail, &slot);
 	ir_call_func(ir, IR_NOREG, begin, ir_arg_reg(fb), ir_arg_reg(argv));
-	ir_emit_store(ir, 8, IR_FP, slot, fb);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_loop, ir_arg_reg(max), ir_arg_func(unit),
-		       ir_arg_stack(slot), ir_arg_imm(0));
-	ir_call_func(ir, n, end, ir_arg_reg(fb));
+	ir_emit_mov(ir, n, helper_loop_run(L, fb, slot, unit, ir_arg_reg(max), end));
 	ir_emit_jmp(ir, done);
 	ir_bind_label(ir, fail);
 	ir_emit_mov_imm(ir, n, -1);

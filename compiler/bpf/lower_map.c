@@ -160,6 +160,22 @@ static void map_result(struct lower *L, ir_reg r)
 	ir_emit_alu_imm(L->ir, IR_ARSH, r, 32);
 }
 
+/* Inserts key -> val unless the key exists; jumps to `again` when the
+ * element is there afterwards, else falls through with the error in the
+ * returned register. */
+static ir_reg insert_new(struct lower *L, const struct bvar *av, struct smem key, struct smem val,
+			 ir_label again)
+{
+	struct ir *ir = L->ir;
+	ir_reg r = vreg(L);
+	ir_call_helper(ir, r, BPF_FUNC_map_update_elem, ir_arg_map(av->map), lower_addr_arg(L, key),
+		       lower_addr_arg(L, val), ir_arg_imm(BPF_NOEXIST));
+	map_result(L, r);
+	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, again);
+	ir_emit_jcc_imm(ir, IR_JEQ, r, -EEXIST, again);
+	return r;
+}
+
 /*
  * Creates the element (value zero, or `init` stored by the callback) with
  * the next sequence number unless it exists.  Jumps to `created` when the
@@ -177,25 +193,14 @@ static void create_elem(struct lower *L, const struct bvar *av, struct smem key,
 	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, h, RT_OFF_SEQ, seq, true);
 	ir_emit_alu_imm(ir, IR_ADD, seq, 1);
 	ir_emit_store(ir, 8, val.base, (int16_t)val.off, seq);
-	ir_reg r = vreg(L);
-	ir_call_helper(ir, r, BPF_FUNC_map_update_elem, ir_arg_map(av->map), lower_addr_arg(L, key),
-		       lower_addr_arg(L, val), ir_arg_imm(BPF_NOEXIST));
-	map_result(L, r);
-	ir_emit_jcc_imm(ir, IR_JEQ, r, 0, again);
-	ir_emit_jcc_imm(ir, IR_JEQ, r, -EEXIST, again);
+	ir_reg r = insert_new(L, av, key, val, again);
 	if (av->wrap && !av->percpu) {
 		/* full: the oldest element makes room (SystemTap's wrap-around;
 		 * an LRU map evicts approximately, and on 6.1 whole batches) */
 		ir_label full = ir_new_label(ir);
 		ir_emit_jcc_imm(ir, IR_JNE, r, -E2BIG, full);
-		if (lower_wrap_evict(L, tok, av->map)) {
-			ir_call_helper(ir, r, BPF_FUNC_map_update_elem, ir_arg_map(av->map),
-				       lower_addr_arg(L, key), lower_addr_arg(L, val),
-				       ir_arg_imm(BPF_NOEXIST));
-			map_result(L, r);
-			ir_emit_jcc_imm(ir, IR_JEQ, r, 0, again);
-			ir_emit_jcc_imm(ir, IR_JEQ, r, -EEXIST, again);
-		}
+		if (lower_wrap_evict(L, tok, av->map))
+			insert_new(L, av, key, val, again);
 		ir_bind_label(ir, full);
 	}
 	overflow(L, av, tok);

@@ -296,7 +296,7 @@ FMT_HELPER long fmt_argv_unit(uint64_t index, void *ctx)
 	uint32_t len, plen;
 	uint64_t p;
 
-	if (index >= FMT_HELPERS_ARGV_MAX) {
+	if (index >= ESCAPE_ARGV_MAX) {
 		ast->status = FMT_ARGV_END;
 		return 1;
 	}

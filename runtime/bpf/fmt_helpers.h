@@ -43,7 +43,7 @@
  *
  * The argv rendering is the execve argstr's (tapset _argv_text):
  * ["a", "b"], each argument as user_string_quoted() gives it (its
- * address 0x... when it cannot be read), at most FMT_HELPERS_ARGV_MAX
+ * address 0x... when it cannot be read), at most ESCAPE_ARGV_MAX
  * arguments; when the next one would take the text past msl - 5 bytes
  * the text ends in ...] instead; the array itself unreadable: 0x... of
  * its address.
@@ -69,8 +69,6 @@
 #define FMT_HELPERS_ARGV_OUT(msl) (FMT_HELPERS_ARGV(msl) + (uint32_t)sizeof(struct fmt_argv_state))
 #define FMT_HELPERS_SIZE(msl) (FMT_HELPERS_ARGV_OUT(msl) + 2u * FMT_HELPERS_ALIGN8(msl))
 
-/* fmt_argv_*: the most arguments shown */
-#define FMT_HELPERS_ARGV_MAX 64u
 
 struct fmt_argv_state {
 	uint64_t argv;		/* user address of the pointer array */
@@ -82,7 +80,7 @@ struct fmt_argv_state {
 
 enum fmt_argv_status {
 	FMT_ARGV_RUNNING,
-	FMT_ARGV_END,		/* the NULL pointer, or FMT_HELPERS_ARGV_MAX reached */
+	FMT_ARGV_END,		/* the NULL pointer, or ESCAPE_ARGV_MAX reached */
 	FMT_ARGV_CUT,		/* ...] appended */
 	FMT_ARGV_FAULT,		/* the array could not be read */
 };

@@ -66,6 +66,14 @@ uint32_t escape_text(char *out, const char *in, int64_t inlen, int64_t outlen,
  */
 #define ESCAPE_PIECE_MAX 16
 
+/*
+ * The execve argstr's argv rendering, ["a", "b"], built on escape_text by
+ * both runtimes (kmod/quote.c, bpf/fmt_helpers.bpf.c): at most this many
+ * arguments, each quoted; the text ends in ...] instead of an argument
+ * that would take it past maxstringlen - 5 bytes.
+ */
+#define ESCAPE_ARGV_MAX 64u
+
 struct escape_state {
 	uint32_t in_left;	/* input bytes not yet consumed */
 	uint32_t in_pos;	/* next input byte */

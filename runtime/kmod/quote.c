@@ -10,8 +10,6 @@
 #include "kmod/memread.h"
 #include "kmod/quote.h"
 
-#define CTAP_ARGV_MAX 64
-
 int _ctap_buffer_quoted(struct _ctap_context *c, char *out, unsigned long addr, size_t n,
 			int64_t outlen, bool user)
 {
@@ -41,7 +39,7 @@ void _ctap_argv_text(struct _ctap_context *c, char *out, unsigned long argv)
 
 	BUILD_BUG_ON(MAXSTRINGLEN < 8);
 	out[0] = '[';
-	for (i = 0; i < CTAP_ARGV_MAX; i++) {
+	for (i = 0; i < ESCAPE_ARGV_MAX; i++) {
 		if (_ctap_uread(&p, argv + i * 8UL, sizeof(p))) {
 			snprintf(out, MAXSTRINGLEN, "0x%lx", argv);
 			return;
