@@ -675,6 +675,27 @@ static bool k_buffer_quoted(ARGS)
 	return true;
 }
 
+static bool k_matched(ARGS)
+{
+	bool ok;
+	ir_reg n = lower_long_tmp(L, arg(call, 0), &ok);
+	if (!ok)
+		return false;
+	struct smem m = lower_mem(L, L->pl->lim.maxstringlen, false);
+	m.width = L->pl->lim.maxstringlen;
+	if (!lower_matched(L, call->tok, n, m))
+		return false;
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
+static bool k_ngroups(ARGS)
+{
+	(void)call;
+	*out = reg_val(lower_ngroups(L, call->tok));
+	return true;
+}
+
 static bool k_argv_text(ARGS)
 {
 	bool ok;
@@ -712,8 +733,8 @@ static const struct {
 	builtin_kernel_fn fn;
 	const char *why;
 } table[] = {
-	{ "matched", NULL, "the DFA that =~ walks there does not track submatches" },
-	{ "ngroups", NULL, "the DFA that =~ walks there does not track submatches" },
+	{ "matched", k_matched },
+	{ "ngroups", k_ngroups },
 	{ "buffer_quoted", k_buffer_quoted },
 	{ "argv_text", k_argv_text },
 	{ "argv_count", k_argv_count },

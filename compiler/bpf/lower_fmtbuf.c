@@ -35,7 +35,7 @@ _Static_assert(FMT_HELPERS_MAP_DELETE_ELEM == BPF_FUNC_map_delete_elem &&
  * program, and the extern data it is bound to. */
 struct lfmt {
 	const struct import_obj *obj;
-	struct import_extern ext[3];
+	struct import_extern ext[4];
 };
 
 static struct ir_map *lower_fb_map(struct lower *L)
@@ -196,16 +196,32 @@ void lower_fb_copy_out(struct lower *L, ir_reg out, ir_reg pos, struct smem dst)
 		       ir_arg_imm(dst.width), ir_arg_reg(out));
 }
 
+void lower_fb_text_out(struct lower *L, ir_reg fb, uint32_t text_off, ir_label fail, struct smem dst)
+{
+	struct ir *ir = L->ir;
+	ir_label done = ir_new_label(ir);
+	ir_reg text = ir_new_vreg(ir);
+	ir_emit_mov(ir, text, fb);
+	ir_emit_alu_imm(ir, IR_ADD, text, text_off);
+	lower_zero(L, dst, dst.width);
+	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
+		       ir_arg_imm(dst.width), ir_arg_reg(text));
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, fail);
+	lower_zero(L, dst, dst.width);
+	ir_bind_label(ir, done);
+}
+
 /* ------------------------------------------------------------ helpers */
 
 /* Helper `name` of fmt_helpers.bpf.c in this program (imported with what
  * it calls on first use). */
-static struct ir_func *lower_fb_helper(struct lower *L, const char *name)
+struct ir_func *lower_fb_helper(struct lower *L, const char *name)
 {
 	struct bpf_plan *pl = L->pl;
 	struct lfmt *h = L->fmt;
 	if (!h) {
-		uint32_t msl = pl->lim.maxstringlen;
+		uint32_t msl = pl->lim.maxstringlen, pow2 = lw_cover_mask(msl) + 1;
 		h = L->fmt = arena_new_obj(pl->arena, struct lfmt);
 		h->obj = import_open(pl->arena, L->diag, "fmt_helpers.bpf.c", fmt_helpers_obj,
 				     fmt_helpers_obj_size);
@@ -213,13 +229,15 @@ static struct ir_func *lower_fb_helper(struct lower *L, const char *name)
 						    ir_rodata_add(pl->arena, pl->rodata, &msl, 4, 4) };
 		h->ext[1] = (struct import_extern){ "ctap_fmt_spaces", pl->rodata, lower_fb_fill_src(L, ' ') };
 		h->ext[2] = (struct import_extern){ "ctap_fmt_zeros", pl->rodata, lower_fb_fill_src(L, '0') };
+		h->ext[3] = (struct import_extern){ "ctap_fmt_msl_pow2", pl->rodata,
+						    ir_rodata_add(pl->arena, pl->rodata, &pow2, 4, 4) };
 	}
 	if (!h->obj) {
 		L->failed = true;
 		ir_internal(L->ir, "the formatting helpers cannot be imported");
 		return NULL;
 	}
-	return import_func(L->ir, h->obj, name, h->ext, 3);
+	return import_func(L->ir, h->obj, name, h->ext, 4);
 }
 
 /* pos = lower_fb_helper(fb, pos, v, spec) for fmt_int and fmt_char */
@@ -262,19 +280,8 @@ static void helper_loop(struct lower *L, ir_reg fb, int16_t slot, struct ir_func
 			uint32_t count, struct ir_func *end, uint32_t text_off, ir_label fail,
 			struct smem dst)
 {
-	struct ir *ir = L->ir;
-	ir_label done = ir_new_label(ir);
 	helper_loop_run(L, fb, slot, unit, ir_arg_imm(count), end);
-	ir_reg text = ir_new_vreg(ir);
-	ir_emit_mov(ir, text, fb);
-	ir_emit_alu_imm(ir, IR_ADD, text, text_off);
-	lower_zero(L, dst, dst.width);
-	ir_call_helper(ir, IR_NOREG, BPF_FUNC_probe_read_kernel_str, lower_addr_arg(L, dst),
-		       ir_arg_imm(dst.width), ir_arg_reg(text));
-	ir_emit_jmp(ir, done);
-	ir_bind_label(ir, fail);
-	lower_zero(L, dst, dst.width);
-	ir_bind_label(ir, done);
+	lower_fb_text_out(L, fb, text_off, fail, dst);
 }
 
 /* fmtbuf.in holds the input (what load() put there, or "" when it fails

@@ -116,6 +116,7 @@ struct lower {
 	VEC(struct ldefer) defers;        /* the handler's deferred locals (lower_defer.c) */
 	struct ir_func *flush_fn;         /* the program's output queue flush (lower_mem.c) */
 	struct ir_func *raise_fn;         /* its error raise (lower_mem.c) */
+	bool uses_match;                  /* the handler reads or writes matchbuf (lower_match.c) */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many
@@ -226,8 +227,13 @@ void lower_fb_append_ptr(struct lower *L, ir_reg out, ir_reg pos, ir_reg src, ir
 void lower_fb_append_fill(struct lower *L, ir_reg out, ir_reg pos, char c, ir_reg n);
 void lower_fb_append_imm_byte(struct lower *L, ir_reg out, ir_reg pos, char c);
 void lower_fb_append_literal(struct lower *L, ir_reg out, ir_reg pos, const char *s, uint32_t n);
+/* dst = the NUL-terminated text at fb + text_off; "" when a lookup went
+ * to `fail` (bound here) */
+void lower_fb_text_out(struct lower *L, ir_reg fb, uint32_t text_off, ir_label fail, struct smem dst);
 /* dst = the text out[0..pos) (pos clamped, the NUL written at it) */
 void lower_fb_copy_out(struct lower *L, ir_reg out, ir_reg pos, struct smem dst);
+/* Helper `name` of fmt_helpers.bpf.c in this program (NULL: reported). */
+struct ir_func *lower_fb_helper(struct lower *L, const char *name);
 /* One conversion by the imported helper `name` (fmt_int, fmt_char) of v
  * with the spec word `spec`, appended at pos of fmtbuf fb. */
 void lower_fb_call_conv(struct lower *L, const char *name, ir_reg fb, ir_reg pos, ir_reg v,
@@ -288,6 +294,15 @@ struct ldefer *lower_defer_local(struct lower *L, const struct vardecl *d);
  * *nargs how many longs the record carries for it (a deferred local's
  * vregs, or the call's arguments evaluated); else NULL. */
 const struct functiondecl *lower_defer_arg(struct lower *L, const struct expr *a, uint32_t *nargs);
+
+/* ---- lower_match.c: matched(), ngroups() ---- */
+/* After `e` (=~) computed `matched` (0/1) over s: the groups of a match
+ * into matchbuf, or none after a failure (when the script asks for them). */
+bool lower_match_track(struct lower *L, struct expr *e, struct smem s, ir_reg matched);
+/* In the prologue of a handler that used matchbuf: no match yet. */
+void lower_match_reset(struct lower *L);
+bool lower_matched(struct lower *L, const struct token *tok, ir_reg n, struct smem dst);
+ir_reg lower_ngroups(struct lower *L, const struct token *tok);
 
 /* ---- lower_regex.c ---- */
 /* =~ / !~ as 0/1 into a vreg: a DFA walk over the string. */

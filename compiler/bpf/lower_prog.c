@@ -105,6 +105,7 @@ static void emit_prologue(struct lower *L)
 	}
 	if (L->need_actions)
 		ir_emit_mov_imm(ir, L->actions, 0);
+	lower_match_reset(L);
 	ir_move_tail(ir, L->prologue_at, mid);
 }
 
@@ -187,6 +188,7 @@ static bool lower_handler(struct lower *L, struct bprobe *bp, int32_t syscall_nr
 	L->need_scratch = false;
 	L->outq = ir_new_vreg(ir);
 	L->need_outq = false;
+	L->uses_match = false;
 	L->scratch_off = 0;
 	L->stack_used = 0;
 	L->pending = 0;

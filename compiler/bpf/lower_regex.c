@@ -19,9 +19,8 @@
  * of two of states, so that a mask bounds every index for the verifier.
  * Blob: byte classes (256 bytes), then u16 transitions.
  *
- * Submatches (matched(), ngroups()) are not tracked here: a DFA has no
- * group positions; lower_builtin refuses those builtins in kernel-side
- * handlers.
+ * Where the groups are (matched(), ngroups()) is lower_match.c's, after
+ * the walk said yes.
  */
 #include "bpf/lower_int.h"
 
@@ -110,6 +109,8 @@ bool lower_regex(struct lower *L, struct expr *e, ir_reg *out)
 	ir_emit_jcc_imm(ir, IR_JLT, i, s.width, top);
 	/* st is a sink: no = nstates, yes = nstates + 1 */
 	ir_emit_alu_imm(ir, IR_SUB, st, D->nstates);
+	if (!lower_match_track(L, e, s, st))
+		return false;
 	if (e->u.regex.negated)
 		ir_emit_alu_imm(ir, IR_XOR, st, 1);
 	*out = st;

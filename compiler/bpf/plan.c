@@ -807,6 +807,11 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	pl->ncpus = n > 0 ? n : 1;
 	pl->hz = target_hz(s);
 	local_zone(pl);
+	vec_foreach(&p->functions, i) {
+		const char *b = p->functions.items[i]->bpf_builtin;
+		if (b && (!strcmp(b, "matched") || !strcmp(b, "ngroups")))
+			pl->track_groups = true;
+	}
 
 	vec_foreach(&p->globals, i)
 		layout_global(pl, p->globals.items[i]);

@@ -12,6 +12,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "elab/regex_sub.h"
 #include "session.h"
 #include "util/redfa.h"
 
@@ -22,6 +23,7 @@ struct checker {
 	struct elab *E;
 	struct derived_probe *dp;         /* NULL in functions */
 	int loop_depth;
+	bool uses_groups;                 /* matched() or ngroups() is called */
 	VEC(struct vardecl *) iterating;  /* arrays of enclosing foreach loops */
 };
 
@@ -175,6 +177,12 @@ static void check_regex(struct checker *C, struct expr *e)
 	switch (redfa_compile(C->E->arena, e->u.regex.pattern, e->u.regex.pattern_len, 0, dfa, &err)) {
 	case REDFA_OK:
 		e->u.regex.dfa = dfa;
+		e->u.regex.sub = regex_sub_prog(C->E->arena, dfa, &e->u.regex.sub_size);
+		/* every =~ sets the groups matched() reads, on every back end */
+		if (C->uses_groups && !e->u.regex.sub)
+			diag_error(C->E->diag, D_SEM_REGEX, at,
+				   "regular expression too complex to track its groups for matched(): %s",
+				   dfa->sub_why);
 		break;
 	case REDFA_SYNTAX:
 		diag_error(C->E->diag, D_SEM_REGEX, at, "regex compilation error (at position %u): %s",
@@ -375,6 +383,11 @@ bool elab_check(struct elab *E)
 {
 	struct diag_mark before = diag_mark(E->diag);
 	struct checker C = { .E = E };
+	for (uint32_t i = 0; i < E->functions.len; i++) {
+		const char *b = E->functions.items[i]->bpf_builtin;
+		if (b && (!strcmp(b, "matched") || !strcmp(b, "ngroups")))
+			C.uses_groups = true;
+	}
 	struct ast_walker cw = { .expr_pre = condition_pre, .data = &C };
 	struct ast_walker ew = { .expr_pre = embedded_pre, .data = &C };
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {

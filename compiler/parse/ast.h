@@ -19,6 +19,7 @@
 #include "util/vec.h"
 
 struct redfa;
+struct submatch_prog;
 struct arena;
 struct vardecl;
 struct functiondecl;
@@ -192,6 +193,11 @@ struct expr {
 			/* its automaton (util/redfa.h), compiled once by
 			 * pass 2's checks for every back end */
 			const struct redfa *dfa;
+			/* where its groups are: the submatch program
+			 * (runtime/common/submatch.h, elab/regex_sub.c), NULL
+			 * when the automaton is too large (dfa->sub_why) */
+			const struct submatch_prog *sub;
+			uint32_t sub_size;
 		} regex;
 		struct {
 			struct expr *cond, *then, *otherwise;

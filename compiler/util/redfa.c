@@ -30,13 +30,13 @@
 
 /* ---------------------------------------------------------- parse tree */
 
-enum re_kind { R_SET, R_CAT, R_ALT, R_REP, R_BOL, R_EOL, R_EMPTY };
+enum re_kind { R_SET, R_CAT, R_ALT, R_REP, R_BOL, R_EOL, R_EMPTY, R_GROUP };
 
 struct re {
 	enum re_kind kind;
 	uint8_t set[32];          /* R_SET */
-	struct re *a, *b;         /* R_CAT, R_ALT; R_REP: a */
-	int min, max;             /* R_REP: max -1 = unbounded */
+	struct re *a, *b;         /* R_CAT, R_ALT; R_REP, R_GROUP: a */
+	int min, max;             /* R_REP: max -1 = unbounded; R_GROUP: min = its number */
 };
 
 struct re_parser {
@@ -165,8 +165,9 @@ static struct re *re_atom(struct re_parser *P)
 	unsigned c = *P->p++;
 	struct re *r;
 	switch (c) {
-	case '(':
-		P->ngroups++;
+	case '(': {
+		struct re *g = re_new(P, R_GROUP);
+		g->min = (int)++P->ngroups;
 		P->depth++;
 		r = re_alt(P);
 		P->depth--;
@@ -177,7 +178,9 @@ static struct re *re_atom(struct re_parser *P)
 			return NULL;
 		}
 		P->p++;
-		return r;
+		g->a = r;
+		return g;
+	}
 	case '[':
 		return re_bracket(P);
 	case '.':
@@ -303,12 +306,13 @@ static struct re *re_alt(struct re_parser *P)
 
 /* ---------------------------------------------------------- NFA */
 
-enum ns_kind { NS_SET, NS_SPLIT, NS_BOL, NS_EOL, NS_MATCH };
+enum ns_kind { NS_SET, NS_SPLIT, NS_BOL, NS_EOL, NS_MATCH, NS_SAVE };
 
 struct nstate {
 	enum ns_kind kind;
-	int out, out1;
+	int out, out1;            /* NS_SAVE: out1 is the slot (2 x group, + 1 at its end) */
 	const uint8_t *set;
+	int body_lo, body_hi;     /* the split of x*: x's states (its back edges come from there) */
 };
 
 struct nfa {
@@ -327,7 +331,7 @@ static int ns_new(struct nfa *N, enum ns_kind k, int out, int out1, const uint8_
 		N->cap = N->cap ? N->cap * 2 : 64;
 		N->s = xrealloc(N->s, sizeof(*N->s) * (size_t)N->cap);
 	}
-	N->s[N->n] = (struct nstate){ k, out, out1, set };
+	N->s[N->n] = (struct nstate){ k, out, out1, set, -1, -1 };
 	return N->n++;
 }
 
@@ -345,6 +349,10 @@ static int nfa_compile(struct nfa *N, const struct re *r, int next)
 		return ns_new(N, NS_BOL, next, -1, NULL);
 	case R_EOL:
 		return ns_new(N, NS_EOL, next, -1, NULL);
+	case R_GROUP: {
+		int end = ns_new(N, NS_SAVE, next, 2 * r->min + 1, NULL);
+		return ns_new(N, NS_SAVE, nfa_compile(N, r->a, end), 2 * r->min, NULL);
+	}
 	case R_CAT:
 		return nfa_compile(N, r->a, nfa_compile(N, r->b, next));
 	case R_ALT: {
@@ -353,13 +361,17 @@ static int nfa_compile(struct nfa *N, const struct re *r, int next)
 		return ns_new(N, NS_SPLIT, a, b, NULL);
 	}
 	case R_REP: {
-		int tail = next;
+		int tail = next, split = -1;
 		if (r->max < 0) {
 			/* x*: a loop through a split */
-			int split = ns_new(N, NS_SPLIT, -1, next, NULL);
+			split = ns_new(N, NS_SPLIT, -1, next, NULL);
 			if (N->overflow)
 				return next;
-			N->s[split].out = nfa_compile(N, r->a, split);
+			int lo = N->n;
+			int body = nfa_compile(N, r->a, split);
+			N->s[split].out = body;
+			N->s[split].body_lo = lo;
+			N->s[split].body_hi = N->n - 1;
 			tail = split;
 		} else {
 			/* (x(x(x)?)?)? for the optional copies */
@@ -368,6 +380,10 @@ static int nfa_compile(struct nfa *N, const struct re *r, int next)
 		}
 		for (int i = 0; i < r->min; i++)
 			tail = nfa_compile(N, r->a, tail);
+		/* x+ is x x*: an edge from the first x into the loop ends an
+		 * iteration too */
+		if (split >= 0 && !N->overflow)
+			N->s[split].body_hi = N->n - 1;
 		return tail;
 	}
 	}
@@ -403,6 +419,9 @@ static void closure(struct dfa *D, int s, bool at_start, bool through_eol, int *
 		switch (st->kind) {
 		case NS_SPLIT:
 			D->stack[sp++] = st->out1;
+			D->stack[sp++] = st->out;
+			break;
+		case NS_SAVE:
 			D->stack[sp++] = st->out;
 			break;
 		case NS_BOL:
@@ -512,11 +531,183 @@ static bool dfa_build(struct dfa *D)
  * restarts)?  Conservative: only a leading ^ at the top of a concat. */
 static bool re_anchored(const struct re *r)
 {
-	while (r && r->kind == R_CAT)
+	while (r && (r->kind == R_CAT || r->kind == R_GROUP))
 		r = r->a;
 	return r && r->kind == R_BOL;
 }
 
+
+/* ---------------------------------------------------------- submatch */
+
+struct sub_builder {
+	const struct nfa *N;
+	int *id;                    /* NFA state -> sub state, or -1 */
+	uint8_t *mark;
+	struct { int node, from; uint64_t slots; } *stack;
+	uint8_t *back;              /* loop splits: first reached through a back edge */
+	VEC(struct redfa_sub_item) items;
+	VEC(uint32_t) first, count;
+};
+
+/*
+ * Appends the list of what follows NFA state `from` without consuming a
+ * byte, in priority order (a split's out before its out1), each state
+ * first reached by the highest-priority path, with the slots that path
+ * sets.  at_end: through $ to the match only.  Returns the list's number.
+ */
+static uint32_t sub_closure(struct sub_builder *B, int from, bool at_start, bool at_end)
+{
+	const struct nfa *N = B->N;
+	uint32_t first = B->items.len;
+	memset(B->mark, 0, (size_t)N->n);
+	int sp = 0;
+#define SUB_PUSH(n, f, s) (B->stack[sp].node = (n), B->stack[sp].from = (f), B->stack[sp++].slots = (s))
+	SUB_PUSH(from, -1, 0);
+	while (sp) {
+		--sp;
+		int x = B->stack[sp].node, src = B->stack[sp].from;
+		uint64_t slots = B->stack[sp].slots;
+		if (x < 0)
+			continue;
+		const struct nstate *st = &N->s[x];
+		if (st->kind == NS_SPLIT && st->body_lo >= 0) {
+			/*
+			 * The split of x*.  Reached first from outside, the
+			 * body may run once without consuming anything (POSIX:
+			 * "(a*)*" on "" sets group 1 to the empty string), after
+			 * which the loop is left.  Reached first through a back
+			 * edge, an iteration has just consumed: no empty one
+			 * follows ("(a*)*" on "a" sets group 1 to "a").
+			 */
+			bool back = src >= st->body_lo && src <= st->body_hi;
+			if (B->mark[x] == 0) {
+				B->mark[x] = 1;
+				B->back[x] = back;
+				SUB_PUSH(st->out1, x, slots);
+				SUB_PUSH(st->out, x, slots);
+			} else if (B->mark[x] == 1 && back && !B->back[x]) {
+				B->mark[x] = 2;
+				SUB_PUSH(st->out1, x, slots);
+			}
+			continue;
+		}
+		/* any other state is taken once, by the first path */
+		if (B->mark[x])
+			continue;
+		B->mark[x] = 1;
+		switch (st->kind) {
+		case NS_SPLIT:
+			SUB_PUSH(st->out1, x, slots);
+			SUB_PUSH(st->out, x, slots);
+			continue;
+		case NS_SAVE:
+			SUB_PUSH(st->out, x, slots | (1ull << st->out1));
+			continue;
+		case NS_BOL:
+			if (at_start)
+				SUB_PUSH(st->out, x, slots);
+			continue;
+		case NS_EOL:
+			if (at_end) {
+				SUB_PUSH(st->out, x, slots);
+				continue;
+			}
+			break;
+		case NS_SET:
+			if (at_end)
+				continue;
+			break;
+		case NS_MATCH:
+			break;
+		}
+		vec_push_heap(&B->items, ((struct redfa_sub_item){ (uint32_t)B->id[x], slots }));
+	}
+#undef SUB_PUSH
+	vec_push_heap(&B->first, first);
+	vec_push_heap(&B->count, B->items.len - first);
+	return B->first.len - 1;
+}
+
+/* The submatch program of the NFA from `start` (out->sub), or why not
+ * (out->sub_why). */
+static void sub_build(struct arena *A, const struct nfa *N, int start, struct redfa *out)
+{
+	if (2 * out->ngroups > REDFA_SUB_MAX_SLOTS) {
+		out->sub_why = "it has more than 15 groups";
+		return;
+	}
+	struct sub_builder B = { .N = N };
+	B.id = xcalloc((size_t)N->n, sizeof(int));
+	B.mark = xcalloc((size_t)N->n, 1);
+	B.back = xcalloc((size_t)N->n, 1);
+	/* a state is taken at most twice per closure and pushes at most two */
+	B.stack = xcalloc((size_t)N->n * 4 + 2, sizeof(*B.stack));
+	uint32_t ns = 0;
+	for (int i = 0; i < N->n; i++) {
+		enum ns_kind k = N->s[i].kind;
+		B.id[i] = k == NS_SET || k == NS_EOL || k == NS_MATCH ? (int)ns++ : -1;
+	}
+	struct redfa_sub *sub = NULL;
+	if (ns > REDFA_SUB_MAX_STATES) {
+		out->sub_why = "its automaton has more than 64 positions";
+		goto done;
+	}
+	sub = arena_new_obj(A, struct redfa_sub);
+	memset(sub, 0, sizeof(*sub));
+	sub->nstates = ns;
+	sub->nslots = 2 * out->ngroups;
+	sub->set = arena_alloc(A, 32 * (size_t)ns + 1);
+	sub->kind = arena_alloc(A, (size_t)ns + 1);
+	sub->list = arena_alloc(A, sizeof(uint32_t) * ((size_t)ns + 1));
+	sub->seed_first = sub_closure(&B, start, true, false);
+	sub->seed_later = sub_closure(&B, start, false, false);
+	for (int i = 0; i < N->n; i++) {
+		if (B.id[i] < 0)
+			continue;
+		uint32_t q = (uint32_t)B.id[i];
+		const struct nstate *st = &N->s[i];
+		memset(sub->set[q], 0, 32);
+		sub->list[q] = 0;
+		switch (st->kind) {
+		case NS_SET:
+			sub->kind[q] = REDFA_SUB_SET;
+			memcpy(sub->set[q], st->set, 32);
+			sub->list[q] = sub_closure(&B, st->out, false, false);
+			break;
+		case NS_EOL:
+			sub->kind[q] = REDFA_SUB_EOL;
+			sub->list[q] = sub_closure(&B, st->out, false, true);
+			break;
+		default:
+			sub->kind[q] = REDFA_SUB_MATCH;
+			sub->list[q] = sub->seed_first; /* unused */
+			break;
+		}
+	}
+	if (B.items.len > REDFA_SUB_MAX_ITEMS) {
+		out->sub_why = "its automaton has too many transitions";
+		sub = NULL;
+		goto done;
+	}
+	sub->nlists = B.first.len;
+	sub->nitems = B.items.len;
+	sub->first = arena_alloc(A, sizeof(uint32_t) * (sub->nlists + 1));
+	sub->count = arena_alloc(A, sizeof(uint32_t) * (sub->nlists + 1));
+	sub->items = arena_alloc(A, sizeof(*sub->items) * (sub->nitems + 1));
+	memcpy(sub->first, B.first.items, sizeof(uint32_t) * sub->nlists);
+	memcpy(sub->count, B.count.items, sizeof(uint32_t) * sub->nlists);
+	if (sub->nitems)
+		memcpy(sub->items, B.items.items, sizeof(*sub->items) * sub->nitems);
+done:
+	out->sub = sub;
+	free(B.id);
+	free(B.mark);
+	free(B.back);
+	free(B.stack);
+	vec_free_heap(&B.items);
+	vec_free_heap(&B.first);
+	vec_free_heap(&B.count);
+}
 
 /* ---------------------------------------------------------- result */
 
@@ -586,12 +777,16 @@ enum redfa_status redfa_compile(struct arena *A, const char *pat, size_t len,
 		return REDFA_SYNTAX;
 	struct nfa N = { 0 };
 	int match = ns_new(&N, NS_MATCH, -1, -1, NULL);
-	int start = nfa_compile(&N, r, match);
+	/* group 0, the whole match, is saved as the others are */
+	int whole_end = ns_new(&N, NS_SAVE, match, 1, NULL);
+	int start = ns_new(&N, NS_SAVE, nfa_compile(&N, r, whole_end), 0, NULL);
 	struct dfa D = { .N = &N, .start = start, .anchored_start = re_anchored(r),
 			 .max_states = max_states ? max_states : REDFA_MAX_STATES };
 	bool ok = !N.overflow && dfa_build(&D);
-	if (ok)
+	if (ok) {
 		dfa_export(A, &D, out);
+		sub_build(A, &N, start, out);
+	}
 	dfa_free(&N, &D);
 	if (!ok) {
 		err->msg = "too many states";

@@ -32,6 +32,34 @@ enum {
 /* The default bound on DFA states (a pattern needing more is refused). */
 #define REDFA_MAX_STATES 1500
 
+/* Limits of the submatch program (runtime/common/submatch.h has the same). */
+#define REDFA_SUB_MAX_STATES 64
+#define REDFA_SUB_MAX_SLOTS 32
+#define REDFA_SUB_MAX_ITEMS 4096
+
+enum redfa_sub_kind { REDFA_SUB_SET, REDFA_SUB_EOL, REDFA_SUB_MATCH };
+
+struct redfa_sub_item {
+	uint32_t target;        /* a state */
+	uint64_t slots;         /* bit k: slot k takes the position */
+};
+
+/*
+ * The tagged NFA with every epsilon closure precomputed, for the submatch
+ * engine (runtime/common/submatch.h says what it means; elab/regex_sub.c
+ * lays it out for the runtimes).  Slots 2k and 2k+1 are where group k
+ * starts and ends, group 0 being the whole match.
+ */
+struct redfa_sub {
+	uint32_t nstates, nslots, nlists, nitems;
+	uint32_t seed_first, seed_later;   /* lists */
+	uint8_t (*set)[32];     /* per state (SET) */
+	uint8_t *kind;          /* per state: enum redfa_sub_kind */
+	uint32_t *list;         /* per state: SET: after its byte; EOL: on to MATCH at the end */
+	uint32_t *first, *count;           /* per list: its items */
+	struct redfa_sub_item *items;
+};
+
 struct redfa {
 	uint32_t nstates;       /* state 0 is the start */
 	uint32_t nclasses;      /* bytes that behave alike share a class */
@@ -39,6 +67,8 @@ struct redfa {
 	uint16_t *next;         /* nstates x nclasses */
 	uint8_t *acc;           /* nstates: REDFA_* bits */
 	uint32_t ngroups;       /* parenthesised groups + 1 (the whole match) */
+	const struct redfa_sub *sub;   /* NULL: too large to track groups, */
+	const char *sub_why;           /* ... for this reason */
 };
 
 enum redfa_status {

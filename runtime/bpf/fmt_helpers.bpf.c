@@ -15,11 +15,13 @@
  */
 #include "common/compat.h"
 #include "common/escape.c"
+#include "common/submatch.c"
 #include "bpf/fmt_helpers.h"
 
 extern const uint32_t ctap_fmt_msl;
 extern const char ctap_fmt_spaces[];
 extern const char ctap_fmt_zeros[];
+extern const uint32_t ctap_fmt_msl_pow2;
 
 /*
  * Every helper is flattened (all calls inlined): the bounds it checks must
@@ -398,4 +400,56 @@ FMT_HELPER long wrap_evict(void *map, const void *key, const uint64_t *value, ui
 		return 0;
 	fmt_map_delete_elem(map, key);
 	return 1;
+}
+
+/* ------------------------------------------------------------ submatches */
+
+FMT_HELPER long fmt_match_begin(char *mb, uint32_t len)
+{
+	struct fmt_match *m = (struct fmt_match *)mb;
+
+	memset(m->slot, 0xff, sizeof(m->slot));
+	submatch_begin(&m->st, len < ctap_fmt_msl ? len : ctap_fmt_msl - 1);
+	return 0;
+}
+
+FMT_HELPER long fmt_match_unit(uint64_t index, void *ctx)
+{
+	char *mb = ((char **)ctx)[0];
+	const struct submatch_prog *p = ((const struct submatch_prog **)ctx)[1];
+	struct fmt_match *m = (struct fmt_match *)mb;
+
+	(void)index;
+	return submatch_step(&m->st, p, mb + FMT_HELPERS_MATCH_SUBJECT, ctap_fmt_msl_pow2) ? 0 : 1;
+}
+
+FMT_HELPER long fmt_match_end(char *mb, const struct submatch_prog *p)
+{
+	struct fmt_match *m = (struct fmt_match *)mb;
+
+	submatch_end(&m->st, p, m->slot);
+	m->groups = (int32_t)(p->nslots / 2);
+	return 0;
+}
+
+FMT_HELPER long fmt_match_group(char *mb, char *fb, uint64_t n)
+{
+	struct fmt_match *m = (struct fmt_match *)mb;
+	uint32_t msl = ctap_fmt_msl;
+	char *out = fb + FMT_HELPERS_OUT(msl);
+
+	if (m->groups < 0)
+		return -1;
+	if (n >= (uint64_t)m->groups || n >= SUBMATCH_MAX_SLOTS / 2)
+		return -2;
+	int32_t from = m->slot[2 * n], to = m->slot[2 * n + 1];
+	uint32_t len = 0;
+	if (from >= 0 && to > from && (uint32_t)to < msl) {
+		len = (uint32_t)(to - from);
+		/* (uint32_t)from < msl and len < msl: both bounded on their own */
+		fmt_probe_read_kernel(out, len & (ctap_fmt_msl_pow2 - 1),
+				      mb + FMT_HELPERS_MATCH_SUBJECT + ((uint32_t)from & (ctap_fmt_msl_pow2 - 1)));
+	}
+	out[len & (ctap_fmt_msl_pow2 - 1)] = 0;
+	return len;
 }

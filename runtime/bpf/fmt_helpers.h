@@ -36,6 +36,20 @@
  *   fmt_argv_count_unit(index, ctx)   bpf_loop callback: pointer `index`;
  *                                     returns 1 at the NULL one or a fault
  *   fmt_argv_count_end(fb)            the count, -1 if the array faulted
+ *   fmt_match_begin(mb, len)          starts the submatch search of a =~ that
+ *                                     matched (mb: the matchbuf value, its
+ *                                     subject already copied in)
+ *   fmt_match_unit(index, ctx)        bpf_loop callback: one submatch_step();
+ *                                     ctx points at two stack slots holding
+ *                                     mb and the regex's submatch program
+ *                                     (in the read-only map); returns 1 when
+ *                                     the search is over
+ *   fmt_match_end(mb, prog)           the groups' positions into mb->slot,
+ *                                     mb->groups set (the match's ngroups())
+ *   fmt_match_group(mb, fb, n)        group n's text into fb's out[],
+ *                                     NUL-terminated; returns its length, -1
+ *                                     after a failed match (or none), -2 if
+ *                                     the match has no group n
  *   wrap_oldest(map, key, value, ctx) bpf_for_each_map_elem callbacks of a
  *   wrap_evict(map, key, value, ctx)  full `%` array: the smallest insertion
  *                                     sequence into *(u64 *)ctx, then the
@@ -49,13 +63,21 @@
  * its address.
  *
  * Extern data the lowering binds (read-only map offsets): ctap_fmt_msl
- * (u32), ctap_fmt_spaces and ctap_fmt_zeros (msl bytes of ' ' and '0').
+ * (u32), ctap_fmt_spaces and ctap_fmt_zeros (msl bytes of ' ' and '0'),
+ * ctap_fmt_msl_pow2 (u32: the smallest power of two >= msl, the size of
+ * matchbuf's subject).
+ *
+ * matchbuf: the per-CPU value (struct fmt_match, then the subject) that
+ * keeps the last successful =~ of a handler for matched() and ngroups();
+ * the lowering sets groups to -1 at the handler's start and at a failed
+ * match.
  */
 #ifndef CTAP_BPF_FMT_HELPERS_H
 #define CTAP_BPF_FMT_HELPERS_H
 
 #include "common/escape.h"
 #include "common/format_int.h"
+#include "common/submatch.h"
 
 #define FMT_HELPERS_ALIGN8(x) (((x) + 7u) & ~7u)
 
@@ -77,6 +99,16 @@ struct fmt_argv_state {
 	uint32_t plen;		/* the escaped argument's length in out[] */
 	uint32_t pad;
 };
+
+struct fmt_match {
+	int32_t groups;		/* ngroups(); -1: the last =~ failed, or none yet */
+	uint32_t pad;
+	int16_t slot[SUBMATCH_MAX_SLOTS] SUBMATCH_SLOTS_ALIGN;	/* group k: [slot[2k], slot[2k+1]) */
+	struct submatch_state st;
+};
+
+#define FMT_HELPERS_MATCH_SUBJECT FMT_HELPERS_ALIGN8((uint32_t)sizeof(struct fmt_match))
+#define FMT_HELPERS_MATCH_SIZE(msl_pow2) (FMT_HELPERS_MATCH_SUBJECT + (msl_pow2))
 
 enum fmt_argv_status {
 	FMT_ARGV_RUNNING,

@@ -591,10 +591,7 @@ void interp_free(struct interp *I)
 		free(I->pool);
 		I->pool = n;
 	}
-	vec_foreach(&I->regexes, i)
-		if (I->regexes.items[i].ok)
-			regfree(&I->regexes.items[i].re);
-	vec_free_heap(&I->regexes);
+	free(I->match_state);
 	free(I->tok_buf);
 	free(I);
 }

@@ -245,11 +245,12 @@ static bool u_matched(ARGS)
 	if (g < 0 || g >= I->match_groups)
 		return interp_errorf(I, NULL, "Attempted to get nonexistent subexpression %lld",
 				     (long long)g);
-	regmatch_t m = g < INTERP_MAX_GROUPS ? I->match[g] : (regmatch_t){ -1, -1 };
-	if (m.rm_so < 0)
+	int16_t from = 2 * g + 1 < SUBMATCH_MAX_SLOTS ? I->match_slot[2 * g] : -1;
+	int16_t to = 2 * g + 1 < SUBMATCH_MAX_SLOTS ? I->match_slot[2 * g + 1] : -1;
+	if (from < 0 || to < from || (uint32_t)to > I->match_len)
 		*out = (struct ival){ .s = "", .len = 0 };
 	else
-		*out = interp_str(I, I->match_subject + m.rm_so, (uint32_t)(m.rm_eo - m.rm_so));
+		*out = interp_str(I, I->match_subject + from, (uint32_t)(to - from));
 	return true;
 }
 

@@ -313,63 +313,24 @@ static bool eval_print(struct interp *I, struct expr *e, struct ival *out)
 
 /* ------------------------------------------------------------ regex */
 
-/* The pattern as regcomp takes it: a ')' with no '(' open is an ordinary
- * byte for =~ (util/redfa.c) but an error for the C library. */
-static char *posix_pattern(const char *p, size_t n)
+/* The groups of the match of e just found (interp_int.h); a regex too
+ * large to track them has none (pass 2 refused it if matched() or
+ * ngroups() could ask). */
+static void regex_groups(struct interp *I, struct expr *e, struct ival s)
 {
-	char *q = xcalloc(2 * n + 1, 1), *o = q;
-	int depth = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (c == '\\' && i + 1 < n) {
-			*o++ = c;
-			*o++ = p[++i];
-			continue;
-		}
-		if (c == '[') {
-			/* copy the bracket expression whole: ']' first is a member */
-			size_t j = i + 1;
-			if (j < n && p[j] == '^')
-				j++;
-			if (j < n && p[j] == ']')
-				j++;
-			while (j < n && p[j] != ']') {
-				if (p[j] == '[' && j + 1 < n && strchr(":.=", p[j + 1])) {
-					const char *end = strstr(p + j + 2, p[j + 1] == ':' ? ":]" :
-								   p[j + 1] == '.' ? ".]" : "=]");
-					j = end ? (size_t)(end - p) + 2 : n;
-					continue;
-				}
-				j++;
-			}
-			j = j < n ? j + 1 : n;
-			memcpy(o, p + i, j - i);
-			o += j - i;
-			i = j - 1;
-			continue;
-		}
-		if (c == '(')
-			depth++;
-		if (c == ')' && depth-- == 0) {
-			depth = 0;
-			*o++ = '\\';
-		}
-		*o++ = c;
-	}
-	return q;
-}
-
-static struct regex_cache *regex_compiled(struct interp *I, struct expr *e)
-{
-	vec_foreach(&I->regexes, i)
-		if (I->regexes.items[i].e == e)
-			return &I->regexes.items[i];
-	struct regex_cache c = { .e = e };
-	char *pat = posix_pattern(e->u.regex.pattern, e->u.regex.pattern_len);
-	c.ok = regcomp(&c.re, pat, REG_EXTENDED) == 0;
-	free(pat);
-	vec_push_heap(&I->regexes, c);
-	return &vec_last(&I->regexes);
+	const struct submatch_prog *p = e->u.regex.sub;
+	memset(I->match_slot, 0xff, sizeof(I->match_slot));
+	if (!p)
+		return;
+	if (!I->match_state)
+		I->match_state = xcalloc(1, sizeof(*I->match_state));
+	uint32_t size = 1;
+	while (size <= s.len)
+		size <<= 1;
+	submatch_begin(I->match_state, s.len);
+	while (submatch_step(I->match_state, p, s.s, size))
+		;
+	submatch_end(I->match_state, p, I->match_slot);
 }
 
 static bool eval_regex(struct interp *I, struct expr *e, struct ival *out)
@@ -377,17 +338,13 @@ static bool eval_regex(struct interp *I, struct expr *e, struct ival *out)
 	struct ival subj;
 	if (!interp_eval(I, e->u.regex.lhs, &subj))
 		return false;
-	struct regex_cache *rc = regex_compiled(I, e);
 	struct ival s = interp_str(I, subj.s, subj.len); /* NUL-terminated copy */
 	bool m = redfa_match(e->u.regex.dfa, s.s);
 	if (m) {
 		I->match_subject = s.s;
 		I->match_len = s.len;
 		I->match_groups = (int)e->u.regex.dfa->ngroups;
-		for (int i = 0; i < INTERP_MAX_GROUPS; i++)
-			I->match[i].rm_so = I->match[i].rm_eo = -1;
-		if (rc->ok)
-			regexec(&rc->re, s.s, INTERP_MAX_GROUPS, I->match, 0);
+		regex_groups(I, e, s);
 	} else {
 		I->match_groups = -1;
 	}

@@ -5,10 +5,9 @@
 #ifndef CTAP_BPF_INTERP_INT_H
 #define CTAP_BPF_INTERP_INT_H
 
-#include <regex.h>
-
 #include "bpf/interp.h"
 #include "common/format.h"
+#include "common/submatch.h"
 #include "util/vec.h"
 
 enum flow {
@@ -33,16 +32,6 @@ struct pool_chunk {
 	char data[];
 };
 
-/* A pattern's groups: pass 2's DFA (e->u.regex.dfa) decides whether it
- * matches, as in kernel-side handlers; the C library's regexec finds where
- * its groups are. */
-struct regex_cache {
-	const struct expr *e;
-	regex_t re;
-	bool ok;                           /* re compiled */
-};
-
-#define INTERP_MAX_GROUPS 32           /* groups whose text matched() returns */
 
 struct interp {
 	struct urt *u;
@@ -59,11 +48,13 @@ struct interp {
 	bool aborted;                      /* abort(): no message */
 	/* per-hit string pool */
 	struct pool_chunk *pool;
-	/* regex: compiled patterns, last match */
-	VEC(struct regex_cache) regexes;
+	/* regex: pass 2's DFA (e->u.regex.dfa) decides whether it matches,
+	 * as in kernel-side handlers; the submatch engine, the same as
+	 * theirs (common/submatch.h), finds where its groups are */
+	struct submatch_state *match_state; /* allocated at the first match */
 	const char *match_subject;
 	uint32_t match_len;
-	regmatch_t match[INTERP_MAX_GROUPS];
+	int16_t match_slot[SUBMATCH_MAX_SLOTS];
 	int match_groups;                  /* ngroups(); -1: the last match failed or none yet */
 	/* tokenize() state */
 	char *tok_buf;

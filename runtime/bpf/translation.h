@@ -140,6 +140,8 @@ struct bpf_plan {
 	struct ir_map *scratch;       /* per-CPU scratch for large strings (or NULL) */
 	struct ir_map *fmtbuf;        /* per-CPU buffers of in-kernel formatting (lower_fmt.c) */
 	struct ir_map *outq;          /* per-CPU output queue of the running hit */
+	struct ir_map *matchbuf;      /* per-CPU last successful =~ (lower_match.c) */
+	bool track_groups;            /* the script calls matched() or ngroups() */
 	uint32_t scratch_size;
 	int ncpus;                    /* possible CPUs (per-CPU value arrays) */
 	int hz;                       /* CONFIG_HZ of the target (jiffies) */

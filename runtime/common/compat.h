@@ -87,6 +87,30 @@ static inline uint64_t compat_udiv64(uint64_t a, uint64_t b)
 #define compat_copy_small(dst, src, n, max) memcpy((dst), (src), (n))
 #endif
 
+/*
+ * A static helper BPF must inline: a call would pass its operands through
+ * the stack, where the verifier loses their bounds, and each call frame
+ * counts against the 512 bytes of the calling program.
+ */
+#ifdef __bpf__
+#define COMPAT_INLINE static inline __attribute__((always_inline))
+#else
+#define COMPAT_INLINE static
+#endif
+
+/*
+ * x & m where x is an array index the code has already checked: a no-op
+ * the compiler would drop, kept in BPF (behind an empty asm the compiler
+ * cannot see through) because the verifier loses the bound of a check in
+ * some cases (6.1 after a 32-bit compare) but never that of an AND.
+ */
+#ifdef __bpf__
+#define COMPAT_MASK(x, m) ({ __typeof__(x) compat_v_ = (x); \
+	asm volatile("" : "+r"(compat_v_)); compat_v_ & (m); })
+#else
+#define COMPAT_MASK(x, m) ((x) & (m))
+#endif
+
 /* Remainder of an unsigned division (used for digit extraction). */
 static inline uint64_t compat_umod64(uint64_t a, uint64_t b)
 {

@@ -24,6 +24,7 @@
 #include <linux/ptrace.h>
 #include <linux/kallsyms.h>
 #include "kmod/config.h"
+#include "kmod/regex.h"
 #include "kmod/probe.h"
 #include "kmod/transport_proto.h"
 
@@ -51,6 +52,9 @@ struct _ctap_context {
 	 * NULL until the hit's first call. */
 	const char *tok_pos;
 	char tok_buf[MAXSTRINGLEN];
+
+	/* matched(), ngroups() (regex.c): the hit's last successful =~ */
+	struct _ctap_match match;
 
 	void *locals;			/* generated locals union */
 	struct outbuf out;		/* print buffer of this CPU */

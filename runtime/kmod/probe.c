@@ -74,6 +74,7 @@ static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe
 	c->uncatchable = false;
 	c->aborted = false;
 	c->tok_pos = NULL;
+	c->match.groups = -1;
 
 	start = get_cycles();
 	if (p->nlocks && _ctap_locks_acquire(p->locks, p->nlocks)) {

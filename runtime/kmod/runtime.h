@@ -42,6 +42,7 @@
 #include "kmod/str.h"
 #include "kmod/memread.h"
 #include "kmod/quote.h"
+#include "kmod/regex.h"
 #include "kmod/clock.h"
 #include "kmod/print.h"
 #include "kmod/sym.h"

@@ -84,6 +84,7 @@ cat >"$tmp/probe.c" <<'EOF'
 #include "common/hist_print.h"
 #include "common/display.h"
 #include "common/sort.h"
+#include "common/submatch.h"
 
 static char ctap_kbuild_buf[256];
 static char ctap_kbuild_str[512];
@@ -93,6 +94,7 @@ static struct {
 } ctap_kbuild_acc;
 static int64_t ctap_kbuild_merged[STATS_LOG_BUCKETS];
 static struct sort_item ctap_kbuild_items[4], ctap_kbuild_scratch[4];
+static struct submatch_state ctap_kbuild_match;
 
 static int ctap_kbuild_read(void *arg, void *dst, uint64_t addr, uint32_t len, int user)
 {
@@ -125,6 +127,7 @@ static int __init ctap_kbuild_init(void)
 	hist_print(&ob, &d, &g, &hp);
 	display_stats(&ob, "s", NULL, 0, &g);
 	sort_items(ctap_kbuild_items, ctap_kbuild_scratch, 4, 1);
+	submatch_begin(&ctap_kbuild_match, 0);
 	return -EINVAL; /* never meant to be loaded */
 }
 
