@@ -623,6 +623,10 @@ bool lower_long(struct lower *L, struct expr *e, ir_reg *out)
 	case EXPR_CAST:
 		ok = lower_target(L, e, &v) && lval_long(L, &v, out);
 		break;
+	case EXPR_ADDROF:
+		/* &$x->y: pass 2 dropped the last load from the access */
+		ok = lower_target(L, e->u.op1.operand, &v) && lval_long(L, &v, out);
+		break;
 	case EXPR_DEFINED:
 		*out = imm_reg(L, 0);
 		break;

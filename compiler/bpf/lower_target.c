@@ -12,6 +12,8 @@
  */
 #include "bpf/lower_int.h"
 
+#include "common/fmt_spec.h"
+
 #include <string.h>
 
 #include "diag/diag.h"
@@ -81,6 +83,86 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 	return true;
 }
 
+/* Values formatted per piece of a pretty-printed text: each piece's loads
+ * live at once (in registers and spill slots), so pieces keep the stack
+ * within budget whatever the type; a piece of plain numbers is one
+ * bpf_snprintf call (lower_sprint), at most 12 arguments. */
+#define PRETTY_PIECE_VALUES 8
+
+/* Appends to dst the part of pretty text pf from format offset `from` to
+ * `to` whose arguments are args[first, first + n). */
+static bool pretty_piece(struct lower *L, struct expr *e, const struct print_format *pf,
+			 unsigned from, unsigned to, uint32_t first, uint32_t n, struct smem dst,
+			 struct smem piece)
+{
+	struct print_format *sub = arena_new_obj(L->pl->arena, struct print_format);
+	*sub = *pf;
+	sub->format = pf->format + from;
+	sub->format_len = to - from;
+	sub->args = (expr_vec){ 0 };
+	for (uint32_t i = 0; i < n; i++)
+		vec_push(L->pl->arena, &sub->args, pf->args.items[first + i]);
+	struct expr part = *e;
+	part.u.print = sub;
+	uint32_t stack_mark = L->stack_used, scratch_mark = L->scratch_off;
+	bool ok = lower_str_into(L, &part, piece);
+	if (ok)
+		lower_str_concat(L, dst, dst, piece);
+	L->stack_used = stack_mark;
+	L->scratch_off = scratch_mark;
+	return ok;
+}
+
+/* $var$ / $var$$: pass 2's sprintf (elab/pretty.h) a few values at a time,
+ * "ERROR" if any of its loads faults, as SystemTap's pretty-printer
+ * catches them. */
+static bool lower_pretty(struct lower *L, struct expr *e, struct lval *out)
+{
+	struct ir *ir = L->ir;
+	struct expr *text = e->u.target.pretty;
+	const struct print_format *pf = text->u.print;
+	uint32_t w = L->pl->lim.maxstringlen;
+	struct smem m = lower_mem(L, w, false), piece = lower_mem(L, w, false);
+	m.width = piece.width = w;
+	lower_zero(L, m, w);
+	struct ltry tr = { .up = L->try_, .catch_label = ir_new_label(ir) };
+	ir_label done = ir_new_label(ir);
+	L->try_ = &tr;
+	bool ok = true;
+	unsigned p = 0, from = 0;
+	uint32_t first = 0, n = 0;
+	bool last_alone = false;
+	struct fmt_spec sp;
+	const char *err;
+	while (ok && p < pf->format_len) {
+		unsigned at = p;
+		if (fmt_next(pf->format, pf->format_len, &p, &sp, &err) <= 0)
+			break;
+		if (sp.conv == FMT_LITERAL || sp.conv == FMT_PERCENT)
+			continue;
+		/* strings and chars alone: they escape through fmtbuf, and a
+		 * piece without them stays within bpf_snprintf's reach */
+		bool alone = sp.conv == FMT_STRING || sp.conv == FMT_CHAR;
+		if (n && (n == PRETTY_PIECE_VALUES || alone || last_alone)) {
+			ok = pretty_piece(L, text, pf, from, at, first, n, m, piece);
+			from = at;
+			first += n;
+			n = 0;
+		}
+		n++;
+		last_alone = alone;
+	}
+	if (ok && from < pf->format_len)
+		ok = pretty_piece(L, text, pf, from, pf->format_len, first, n, m, piece);
+	L->try_ = tr.up;
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, tr.catch_label);
+	lower_str_literal(L, m, "ERROR", 5);
+	ir_bind_label(ir, done);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return ok;
+}
+
 bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 {
 	struct ir *ir = L->ir;
@@ -95,6 +177,8 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 		*out = (struct lval){ .kind = LV_STR, .str = m };
 		return true;
 	}
+	if (acc->pretty && e->u.target.pretty)
+		return lower_pretty(L, e, out);
 	if (acc->base == ACCESS_VARS) {
 		/* the family's sprintf over its context values, if it gives one */
 		if (!acc->vars_sprintf)

@@ -99,5 +99,9 @@ bool elab_check(struct elab *E);
 struct vardecl *elab_find_global(struct elab *E, struct stapfile *from, const char *name);
 struct functiondecl *elab_find_function(struct elab *E, struct stapfile *from, const char *name,
 					unsigned nargs);
+/* Resolves a call pass 2 itself made after the symbols stage (name
+ * interned) to a library function and reaches it; false if there is none.
+ * elaborate() resolves what the function itself uses afterwards. */
+bool elab_call_library(struct elab *E, struct expr *call);
 
 #endif

@@ -172,8 +172,12 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 	 * result is dropped) is never resolved, as in SystemTap */
 	if (ok)
 		ok = elab_elide(E);
+	uint32_t functions_before = E->functions.len;
 	if (ok)
 		ok = elab_resolve_targets(E);
+	/* pretty-printing ($var$) calls library functions: resolve what they use */
+	if (ok && E->functions.len != functions_before)
+		ok = resolve_all(E) && !diag_errors_since(E->diag, &before) && elab_resolve_targets(E);
 	/* @defined() folding may have emptied code: trim again */
 	if (ok)
 		ok = elab_elide(E);

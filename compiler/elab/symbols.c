@@ -161,6 +161,16 @@ static void use_function(struct elab *E, struct functiondecl *fn)
 	}
 }
 
+bool elab_call_library(struct elab *E, struct expr *call)
+{
+	struct functiondecl *fn = elab_find_function(E, NULL, call->u.call.name, call->u.call.args.len);
+	if (!fn)
+		return false;
+	call->u.call.decl = fn;
+	use_function(E, fn);
+	return true;
+}
+
 /* ---------------------------------------------------------------- walk */
 
 static struct vardecl *new_local(struct scope *sc, const struct token *tok, const char *name)

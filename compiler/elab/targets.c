@@ -16,6 +16,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "elab/pretty.h"
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "target/target.h"
@@ -148,6 +149,24 @@ static void resolve_cast(struct elab *E, struct expr *e, const struct vtype *bas
 	e->u.target.resolved = acc;
 }
 
+/* $var$ / $var$$ resolved to a value of a known type: the text that shows
+ * it (a family's $$vars$ writes its own). */
+static bool pretty_text(struct elab *E, struct expr *e)
+{
+	struct target_access *acc = e->u.target.resolved;
+	if (!acc->pretty || e->u.target.pretty)
+		return true;
+	struct target *t = elab_target(E);
+	struct btf *btf = t ? target_btf(t) : NULL;
+	if (btf && acc->btf_id)
+		e->u.target.pretty = pretty_build(E, btf, acc, acc->btf_id, acc->is_address, e);
+	else if (!E->quiet_targets)
+		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+			   "cannot pretty-print '%s': its type is unknown (no BTF)",
+			   e->u.target.name ? e->u.target.name : "@cast");
+	return e->u.target.pretty != NULL;
+}
+
 /* Resolves one target expression; quiet: no messages.  Returns whether it
  * resolved; *waiting: an autocast whose base type is not known yet. */
 static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *waiting)
@@ -185,6 +204,8 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *wai
 	} else if (!quiet) {
 		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "unresolved target-symbol expression");
 	}
+	if (ok && !pretty_text(E, e))
+		ok = false;
 	E->quiet_targets = saved;
 	if (quiet) {
 		diag_rollback(E->diag, &before);

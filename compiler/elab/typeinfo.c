@@ -22,8 +22,7 @@
 
 #define MAX_MODS 32
 
-/* Skips typedefs and qualifiers. */
-static int32_t skip_mods(const struct btf *btf, int32_t id)
+int32_t typeinfo_skip_mods(const struct btf *btf, int32_t id)
 {
 	for (int i = 0; i < MAX_MODS && id > 0; i++) {
 		const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
@@ -35,6 +34,20 @@ static int32_t skip_mods(const struct btf *btf, int32_t id)
 			return id;
 	}
 	return id;
+}
+
+#define skip_mods typeinfo_skip_mods
+
+void typeinfo_param_access(struct target_access *acc, enum access_base base, uint32_t i,
+			   const struct target_param *p)
+{
+	acc->base = base;
+	acc->index = (int)i;
+	acc->base_size = p->size;
+	acc->base_signed = p->is_signed;
+	acc->ctype = p->ctype;
+	acc->btf_id = p->btf_type_id;
+	acc->module = "kernel";
 }
 
 bool typeinfo_scalar(const struct btf *btf, int32_t id, uint32_t *size, bool *is_signed)
@@ -242,16 +255,7 @@ static bool walk_member(struct elab *E, const struct btf *btf, struct walk_state
 	}
 	struct access_step *s = add_step(E, acc);
 	if (bitfield) {
-		uint32_t size;
-		bool sign;
-		if (!typeinfo_scalar(btf, mtype, &size, &sign))
-			size = 4, sign = false;
-		uint32_t unit = size * 8;
-		s->offset = (bit_off / unit) * size;
-		s->bit_offset = (uint8_t)(bit_off % unit);
-		s->bit_size = (uint8_t)bitfield;
-		s->load_size = size;
-		s->load_signed = sign;
+		typeinfo_bitfield(btf, mtype, bit_off, bitfield, s);
 		ws->type = mtype;
 		ws->is_address = false;
 		return true;
@@ -259,6 +263,21 @@ static bool walk_member(struct elab *E, const struct btf *btf, struct walk_state
 	s->offset = bit_off / 8;
 	land_on(E, btf, s, ws, mtype);
 	return true;
+}
+
+void typeinfo_bitfield(const struct btf *btf, int32_t type, uint32_t bit_off, uint32_t bits,
+		       struct access_step *s)
+{
+	uint32_t size;
+	bool sign;
+	if (!typeinfo_scalar(btf, type, &size, &sign))
+		size = 4, sign = false;
+	uint32_t unit = size * 8;
+	s->offset = (bit_off / unit) * size;
+	s->bit_offset = (uint8_t)(bit_off % unit);
+	s->bit_size = (uint8_t)bits;
+	s->load_size = size;
+	s->load_signed = sign;
 }
 
 static bool walk_index(struct elab *E, const struct btf *btf, struct walk_state *ws,
@@ -321,6 +340,12 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 	acc->btf_id = ws.type;
 	acc->ctype = type_name(E, ws.type);
 	acc->is_address = ws.is_address;
+	if (acc->pretty && e->u.target.addressof) {
+		walk_error(E, e->tok, "cannot take the address of a pretty-printed value");
+		return false;
+	}
+	if (acc->pretty)
+		return true; /* shown as a whole: targets.c has pretty.c write the text */
 	if (e->u.target.addressof) {
 		acc->is_address = true;
 		if (!acc->nsteps && is_address)

@@ -35,6 +35,21 @@ int32_t typeinfo_find_type(struct btf *btf, const char *name);
  * fixtures): "struct task_struct*" -> task_struct as an object address. */
 bool typeinfo_from_ctype(struct btf *btf, const char *ctype, int32_t *id, bool *is_address);
 
+/* Skips typedefs and qualifiers (const, volatile, restrict, type tags). */
+int32_t typeinfo_skip_mods(const struct btf *btf, int32_t id);
+
+/* The load of a bit-field member of scalar `type` that starts bit_off bits
+ * into its struct and is `bits` wide (offset relative to the struct). */
+void typeinfo_bitfield(const struct btf *btf, int32_t type, uint32_t bit_off, uint32_t bits,
+		       struct access_step *s);
+
+struct target_param;
+
+/* acc reads parameter i, described by p (BTF), of a kernel function or
+ * tracepoint, from `base` (ACCESS_FUNC_ARG, ACCESS_ENTRY, ACCESS_TP_ARG). */
+void typeinfo_param_access(struct target_access *acc, enum access_base base, uint32_t i,
+			   const struct target_param *p);
+
 /* Size in bytes and signedness of a scalar type (after typedefs). */
 bool typeinfo_scalar(const struct btf *btf, int32_t id, uint32_t *size, bool *is_signed);
 

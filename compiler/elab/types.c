@@ -295,6 +295,8 @@ static void infer_target(struct typer *T, struct expr *e, enum stap_type want)
 	for (uint32_t i = 0; i < e->u.target.comps.len; i++)
 		if (e->u.target.comps.items[i].index)
 			infer(T, e->u.target.comps.items[i].index, TYPE_LONG);
+	if (e->u.target.pretty)
+		infer(T, e->u.target.pretty, TYPE_STRING);
 	if (e->type != TYPE_UNKNOWN) {
 		set_type(T, e, e->type, want); /* a family typed it */
 		return;

@@ -160,6 +160,27 @@ static struct val km_vars(struct km_lower *L, struct expr *e)
 	return kv_str(dst, true);
 }
 
+/* $var$ / $var$$: pass 2's sprintf (elab/pretty.h), "ERROR" if any of
+ * its loads faults, as SystemTap's pretty-printer catches them. */
+static struct val km_pretty(struct km_lower *L, struct expr *e)
+{
+	struct arena *a = L->K->a;
+	unsigned id = ++L->labels;
+	const char *outer = L->errlabel;
+	const char *dst = arena_printf(a, "l->%s", kframe_str(a, L->f));
+	L->errlabel = arena_printf(a, "pretty_fault_%u", id);
+	struct val v = km_expr(L, e->u.target.pretty);
+	kw_line(L->w, "_ctap_strcpy(%s, %s);", dst, v.c);
+	L->errlabel = outer;
+	kw_line(L->w, "goto pretty_done_%u;", id);
+	kw_label(L->w, "pretty_fault_%u:", id);
+	kw_line(L->w, "if (!_ctap_catch(c, NULL))");
+	kw_line(L->w, "\tgoto %s;", outer);
+	kw_line(L->w, "_ctap_strcpy(%s, \"ERROR\");", dst);
+	kw_label(L->w, "pretty_done_%u: ;", id);
+	return kv_str(dst, true);
+}
+
 struct val km_target(struct km_lower *L, struct expr *e)
 {
 	struct arena *a = L->K->a;
@@ -168,6 +189,8 @@ struct val km_target(struct km_lower *L, struct expr *e)
 		return fail(L, D_TRANS_PROGRAM, e, "unresolved target-symbol expression");
 	if (acc->base == ACCESS_CONST_STRING)
 		return kv_str(km_quote(a, acc->const_string, strlen(acc->const_string)), true);
+	if (acc->pretty && e->u.target.pretty)
+		return km_pretty(L, e);
 	if (acc->base == ACCESS_VARS)
 		return km_vars(L, e);
 	if (acc->base == ACCESS_ENTRY)

@@ -196,6 +196,7 @@ struct expr *ast_expr_copy(struct arena *a, const struct expr *e)
 		c->u.target.operand = COPY(e->u.target.operand);
 		copy_target_comps(a, &c->u.target.comps, &e->u.target.comps);
 		c->u.target.resolved = NULL;
+		c->u.target.pretty = NULL;
 		break;
 	case EXPR_DEFINED:
 	case EXPR_ENTRY:
@@ -362,6 +363,7 @@ static enum walk_result walk_expr_children(struct ast_walker *w, struct expr *e)
 		WALK_E(e->u.target.operand);
 		for (uint32_t i = 0; i < e->u.target.comps.len; i++)
 			WALK_E(e->u.target.comps.items[i].index);
+		WALK_E(e->u.target.pretty);
 		break;
 	case EXPR_DEFINED:
 	case EXPR_ENTRY:

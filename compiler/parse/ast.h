@@ -228,6 +228,8 @@ struct expr {
 			bool addressof;             /* & applied (set by EXPR_ADDROF) */
 			/* pass 2 */
 			void *resolved;             /* back-end specific location */
+			struct expr *pretty;        /* $ and $$: the sprintf that shows the
+			                             * value (elab/pretty.h), walked as a child */
 		} target;
 		struct {
 			struct expr *operand;

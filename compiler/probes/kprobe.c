@@ -16,6 +16,7 @@
 #include "bpf/feature.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "elab/pretty.h"
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "kmod/kmod.h"
@@ -148,6 +149,37 @@ static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int3
 	return typeinfo_walk(E, btf, type, is_address, e, acc);
 }
 
+/* $$parms / $$vars: the arguments at entry (no locals without DWARF; none
+ * in a return probe), $$return: the value returned - as kmod_vars prints
+ * them, or pretty-printed for $$parms$ and $$parms$$. */
+static struct expr *vars_sprintf(struct elab *E, const struct kprobe_data *d, const struct expr *at,
+				 const char *name, int level)
+{
+	struct pretty_var vars[6];
+	uint32_t n = 0;
+	if (!strcmp(name, "$$return")) {
+		if (d->is_return && strcmp(d->proto->ret_ctype, "void") != 0) {
+			struct target_access *acc = new_access(E);
+			acc->base = ACCESS_RETURN;
+			acc->ctype = d->proto->ret_ctype;
+			acc->base_size = 8;
+			acc->module = "kernel";
+			vars[n++] = (struct pretty_var){ "return", acc, 0, false };
+		}
+	} else if (strcmp(name, "$$locals") != 0 && !d->is_return) {
+		for (uint32_t i = 0; i < d->proto->nparams && n < 6; i++) {
+			const struct target_param *p = &d->proto->params[i];
+			if (!p->name)
+				break;
+			struct target_access *acc = new_access(E);
+			typeinfo_param_access(acc, ACCESS_FUNC_ARG, i, p);
+			vars[n++] = (struct pretty_var){ p->name, acc, p->btf_type_id, false };
+		}
+	}
+	struct target *t = level ? elab_target(E) : NULL;
+	return pretty_vars(E, t ? target_btf(t) : NULL, vars, n, level, at);
+}
+
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	struct kprobe_data *d = dp->family_data;
@@ -199,6 +231,15 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	    !strcmp(name, "$$return")) {
 		acc->base = ACCESS_VARS;
 		acc->is_string = true;
+		int level = pretty_level(e);
+		acc->vars_sprintf = vars_sprintf(E, d, e, name, level);
+		if (!acc->vars_sprintf)
+			return true;
+		if (level) {
+			/* walked as the expression's own: its calls get resolved */
+			acc->pretty = level;
+			e->u.target.pretty = acc->vars_sprintf;
+		}
 		e->type = TYPE_STRING;
 		e->u.target.resolved = acc;
 		return true;
@@ -221,12 +262,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 					   name);
 			return true;
 		}
-		acc->base = d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG;
-		acc->index = (int)i;
-		acc->base_size = p->size;
-		acc->base_signed = p->is_signed;
-		acc->ctype = p->ctype;
-		acc->btf_id = p->btf_type_id;
+		typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG, i, p);
 		if (!walk(E, e, acc, p->btf_type_id, p->ctype))
 			return true;
 		if (acc->is_string)

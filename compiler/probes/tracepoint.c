@@ -10,6 +10,7 @@
 #include "bpf/family.h"
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "elab/pretty.h"
 #include "elab/typeinfo.h"
 #include "kmod/kmod.h"
 #include "session.h"
@@ -98,54 +99,23 @@ static void alternatives(struct elab *E, const struct target_tracepoint *tp, str
 	strbuf_free(&sb);
 }
 
-/* acc reads tracepoint argument i as it is declared (BTF). */
-static void access_tp_arg(struct target_access *acc, const struct target_tracepoint *tp,
-			  uint32_t i)
-{
-	const struct target_param *p = &tp->args[i];
-	acc->base = ACCESS_TP_ARG;
-	acc->index = (int)i;
-	acc->base_size = p->size;
-	acc->base_signed = p->is_signed;
-	acc->ctype = p->ctype;
-	acc->btf_id = p->btf_type_id;
-	acc->module = "kernel";
-}
-
 /* $$vars and $$parms as sprintf("a=%p b=%#x", $a, $b): every argument in
  * prototype order, pointers as %p, other values as %#x (what kmod_vars
- * prints); $$locals is "" (a tracepoint has no locals). */
+ * prints), or pretty-printed for $$vars$ / $$vars$$; $$locals is "" (a
+ * tracepoint has no locals). */
 static struct expr *vars_sprintf(struct elab *E, const struct target_tracepoint *tp,
-				 const struct expr *at, bool locals)
+				 const struct expr *at, bool locals, int level)
 {
-	if (locals || !tp->nargs) {
-		struct expr *none = ast_string(E->arena, at->tok, "", 0);
-		none->type = TYPE_STRING;
-		return none;
-	}
-	struct print_format *pf = arena_new_obj(E->arena, struct print_format);
-	struct strbuf fmt = STRBUF_INIT;
-	pf->flags = PRINT_TO_STRING | PRINT_FORMAT;
-	pf->name = "sprintf";
-	pf->format_tok = at->tok;
-	for (uint32_t i = 0; i < tp->nargs; i++) {
-		const struct target_param *p = &tp->args[i];
-		strbuf_printf(&fmt, "%s%s=%s", i ? " " : "", p->name, p->is_pointer ? "%p" : "%#x");
-		struct expr *a = ast_expr_new(E->arena, EXPR_TARGET, at->tok);
+	uint32_t n = locals ? 0 : tp->nargs;
+	struct pretty_var *vars = arena_alloc(E->arena, sizeof(*vars) * (n ? n : 1));
+	for (uint32_t i = 0; i < n; i++) {
 		struct target_access *acc = arena_new_obj(E->arena, struct target_access);
-		access_tp_arg(acc, tp, i);
-		a->u.target.name = arena_printf(E->arena, "$%s", p->name);
-		a->u.target.resolved = acc;
-		a->type = TYPE_LONG;
-		vec_push(E->arena, &pf->args, a);
+		typeinfo_param_access(acc, ACCESS_TP_ARG, i, &tp->args[i]);
+		vars[i] = (struct pretty_var){ tp->args[i].name, acc, tp->args[i].btf_type_id,
+					       tp->args[i].is_pointer };
 	}
-	pf->format_len = (uint32_t)fmt.len;
-	pf->format = arena_strndup(E->arena, strbuf_str(&fmt), fmt.len);
-	strbuf_free(&fmt);
-	struct expr *e = ast_expr_new(E->arena, EXPR_PRINT, at->tok);
-	e->u.print = pf;
-	e->type = TYPE_STRING;
-	return e;
+	struct target *t = level ? elab_target(E) : NULL;
+	return pretty_vars(E, t ? target_btf(t) : NULL, vars, n, level, at);
 }
 
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
@@ -172,8 +142,17 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	if (!strcmp(name, "$$vars") || !strcmp(name, "$$parms") || !strcmp(name, "$$locals")) {
 		acc->base = ACCESS_VARS;
 		acc->is_string = true;
-		if (tp->args_known)
-			acc->vars_sprintf = vars_sprintf(E, tp, e, name[2] == 'l');
+		if (tp->args_known) {
+			int level = pretty_level(e);
+			acc->vars_sprintf = vars_sprintf(E, tp, e, name[2] == 'l', level);
+			if (!acc->vars_sprintf)
+				return true;
+			if (level) {
+				/* walked as the expression's own: its calls get resolved */
+				acc->pretty = level;
+				e->u.target.pretty = acc->vars_sprintf;
+			}
+		}
 		e->type = TYPE_STRING;
 		e->u.target.resolved = acc;
 		return true;
@@ -189,7 +168,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		const struct target_param *p = &tp->args[i];
 		if (strcmp(p->name, name + 1) != 0)
 			continue;
-		access_tp_arg(acc, tp, i);
+		typeinfo_param_access(acc, ACCESS_TP_ARG, i, &tp->args[i]);
 		if (e->u.target.comps.len || e->u.target.addressof) {
 			struct target *t = elab_target(E);
 			struct btf *btf = t ? target_btf(t) : NULL;
