@@ -426,7 +426,7 @@ static unsigned print_table(struct kmod *K, struct writer *w, const char *table,
 
 static void print_descriptor(struct kmod *K, struct writer *w)
 {
-	unsigned nbe, nmaps, npmaps, nstats, ntimers, ntps, nkps, nperfs;
+	unsigned nbe, nmaps, npmaps, nstats, ntimers, ntps, nkps, nups, nperfs;
 	print_be(K, w, &nbe);
 	nmaps = print_storage(K, w, KG_MAP, "struct _ctap_map", "maps");
 	npmaps = print_storage(K, w, KG_PMAP, "struct _ctap_pmap", "pmaps");
@@ -434,6 +434,7 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	ntimers = print_table(K, w, "timers", "_ctap_timer");
 	ntps = print_table(K, w, "tracepoints", "_ctap_tracepoint");
 	nkps = print_table(K, w, "kprobes", "_ctap_kprobe");
+	nups = print_table(K, w, "uprobes", "_ctap_uprobe");
 	nperfs = print_table(K, w, "perfs", "_ctap_perf");
 	kw_blank(w);
 	kw_open(w, "const struct _ctap_module _ctap_module =");
@@ -453,6 +454,7 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	LIST(ntimers, "timers");
 	LIST(ntps, "tracepoints");
 	LIST(nkps, "kprobes");
+	LIST(nups, "uprobes");
 	LIST(nperfs, "perfs");
 #undef LIST
 	kw_close(w, ";");

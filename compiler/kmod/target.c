@@ -5,7 +5,7 @@
  *
  * The base value comes from the family (a tracepoint argument packed by
  * the generated callback, an ABI argument register, the return register,
- * an expression); then each step adds its offset and index and, when it
+ * a DWARF register of the probed (user) context, an expression); then each step adds its offset and index and, when it
  * loads, reads memory through the runtime's nofault readers (ck_deref): a
  * fault raises `read fault [man error::fault] at 0xADDR` near the
  * expression's token, as SystemTap's loc2c code does.  Values narrower
@@ -76,6 +76,12 @@ static void ctype_width(const char *t, uint32_t *size, bool *sgn)
 	}
 }
 
+/* pt_regs fields by x86_64 DWARF register number */
+static const char *const dwarf_regs[] = {
+	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
+};
+
 static bool need_regs(struct km_lower *L, struct expr *e)
 {
 	if (!L->probe || !L->probe->fam->has_regs) {
@@ -116,7 +122,23 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 			fail(L, D_TRANS_PROGRAM, e, "@cast needs a long value");
 		return v.c;
 	}
+	case ACCESS_REGISTER:
+		/* a uprobe's registers are the task's user registers */
+		if (!need_regs(L, e))
+			return "0";
+		if (acc->index < 0 || acc->index > 16) {
+			fail(L, D_TRANS_UNSUPPORTED, e, "this target variable lives in a register the "
+			     "kernel-module back end does not read (not a general-purpose register)");
+			return "0";
+		}
+		return km_extend(a, arena_printf(a, "%s->%s", acc->user ? "task_pt_regs(current)" : "c->regs",
+						 dwarf_regs[acc->index]),
+				 acc->base_size, acc->base_signed);
 	case ACCESS_SYMBOL:
+		/* user space: an SDT immediate or a static of a non-PIE program,
+		 * known at translation */
+		if (acc->user)
+			return arena_printf(a, "(int64_t)0x%llxULL", (unsigned long long)acc->symbol_addr);
 		fail(L, D_TRANS_UNSUPPORTED, e, "@var needs symbol relocation, not supported by the kernel-module back "
 		     "end yet");
 		return "0";
@@ -194,8 +216,8 @@ struct val km_target(struct km_lower *L, struct expr *e)
 	if (acc->base == ACCESS_VARS)
 		return km_vars(L, e);
 	if (acc->base == ACCESS_ENTRY)
-		return fail(L, D_TRANS_UNSUPPORTED, e, "@entry values are not supported by the kernel-module back end "
-			    "yet");
+		return fail(L, D_TRANS_UNSUPPORTED, e, "entry values (@entry, parameters in .return probes) are not "
+			    "supported by the kernel-module back end yet");
 	if (acc->pretty || (acc->is_string && acc->base != ACCESS_CONST_STRING))
 		return fail(L, D_TRANS_UNSUPPORTED, e, "pretty-printing target variables ($var$, $var$$) is not "
 			    "supported by the kernel-module back end yet");
@@ -253,14 +275,10 @@ struct val km_deref(struct km_lower *L, struct expr *e)
 /* @kregister(N) / @uregister(N): DWARF register numbers of x86_64. */
 struct val km_register(struct km_lower *L, struct expr *e)
 {
-	static const char *const regs[] = {
-		"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
-	};
 	struct expr *n = e->u.reg.num;
 	if (n->kind != EXPR_NUMBER || n->u.num < 0 || n->u.num > 16)
 		return fail(L, D_TRANS_PROGRAM, e, "register number must be a literal 0..16 (x86_64 DWARF numbering)");
-	const char *r = regs[n->u.num];
+	const char *r = dwarf_regs[n->u.num];
 	if (e->u.reg.user)
 		return kv_long(arena_printf(L->K->a, "(int64_t)task_pt_regs(current)->%s", r), false);
 	if (!need_regs(L, e))

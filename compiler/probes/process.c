@@ -1110,4 +1110,5 @@ const struct probe_family process_family = {
 	.dump_comment = dump_comment,
 	.unprivileged = true,
 	.bpf = &process_bpf_hooks,
+	.kmod = &process_kmod_hooks,
 };

@@ -120,5 +120,7 @@ struct process_data {
 extern const struct probe_family process_family;
 /* its BPF back end (process_bpf.c) */
 extern const struct bpf_family process_bpf_hooks;
+/* its kernel-module back end (process_kmod.c) */
+extern const struct kmod_family process_kmod_hooks;
 
 #endif

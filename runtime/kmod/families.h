@@ -2,7 +2,7 @@
  * families: the per-family probe tables a generated module fills in, and
  * the arm/disarm calls the session makes on them.  One implementation
  * file per family: probe_timer.c, probe_tracepoint.c, probe_kprobe.c,
- * probe_perf.c (begin/end/error/never need no registration: session.c
+ * probe_perf.c, probe_uprobe.c (begin/end/error/never need no registration: session.c
  * runs them; `never` probes are simply not emitted).
  *
  * Each entry holds a pointer to its struct _ctap_probe (shared description
@@ -11,7 +11,7 @@
  * writable; generated code initialises only the parameter fields.
  *
  * Registration happens after the begin probes, in this order: tracepoints,
- * kprobes, perf events, timers; unregistration runs in reverse and waits
+ * kprobes, uprobes, perf events, timers; unregistration runs in reverse and waits
  * until no callback of the family can still be running.  A registration
  * failure of a non-optional probe reports
  * `probe PP registration error [man warning::pass5] (rc N)` and fails the
@@ -25,6 +25,7 @@
 #include <linux/timer.h>
 #include <linux/kprobes.h>
 #include <linux/perf_event.h>
+#include <linux/uprobes.h>
 
 struct _ctap_probe;
 struct tracepoint;
@@ -87,12 +88,31 @@ struct _ctap_perf {
 	struct perf_event **events;	/* [nr_cpu_ids] */
 };
 
+/* process(PATH|PID).function/.statement/.plt/.mark[.return]: a uprobe (or
+ * uretprobe) at a file offset of `path`. */
+struct _ctap_uprobe {
+	const struct _ctap_probe *probe;
+	const char *path;
+	loff_t offset;		/* file offset of the probed instruction */
+	loff_t ref_ctr_offset;	/* file offset of the SDT semaphore, 0 = none */
+	bool is_return;		/* uretprobe: the handler runs at return */
+	bool optional;
+	pid_t pid;		/* process(PID): only that process; 0 = any */
+	bool target;		/* -c/-x: only the target process */
+	/* runtime */
+	bool armed;
+	struct inode *inode;
+	struct uprobe_consumer uc;
+};
+
 int _ctap_timers_register(void);
 void _ctap_timers_unregister(void);
 int _ctap_tracepoints_register(void);
 void _ctap_tracepoints_unregister(void);
 int _ctap_kprobes_register(void);
 void _ctap_kprobes_unregister(void);
+int _ctap_uprobes_register(void);
+void _ctap_uprobes_unregister(void);
 int _ctap_perfs_register(void);
 void _ctap_perfs_unregister(void);
 

@@ -24,6 +24,7 @@ struct _ctap_timer;
 struct _ctap_tracepoint;
 struct _ctap_kprobe;
 struct _ctap_perf;
+struct _ctap_uprobe;
 
 struct _ctap_module {
 	/* sizeof the generated locals union (per-CPU storage). */
@@ -58,6 +59,8 @@ struct _ctap_module {
 	unsigned int ntracepoints;
 	struct _ctap_kprobe *kprobes;
 	unsigned int nkprobes;
+	struct _ctap_uprobe *uprobes;
+	unsigned int nuprobes;
 	struct _ctap_perf *perfs;
 	unsigned int nperfs;
 

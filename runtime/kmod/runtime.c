@@ -24,6 +24,7 @@
 #include "kmod/probe_timer.c"
 #include "kmod/probe_tracepoint.c"
 #include "kmod/probe_kprobe.c"
+#include "kmod/probe_uprobe.c"
 #include "kmod/probe_perf.c"
 #include "kmod/map.c"
 #include "kmod/map_sort.c"

@@ -69,6 +69,8 @@ static int _ctap_arm(void)
 	if (!rc)
 		rc = _ctap_kprobes_register();
 	if (!rc)
+		rc = _ctap_uprobes_register();
+	if (!rc)
 		rc = _ctap_perfs_register();
 	if (!rc)
 		rc = _ctap_timers_register();
@@ -79,6 +81,7 @@ static void _ctap_disarm(void)
 {
 	_ctap_timers_unregister();
 	_ctap_perfs_unregister();
+	_ctap_uprobes_unregister();
 	_ctap_kprobes_unregister();
 	_ctap_tracepoints_unregister();
 	_ctap_contexts_quiesce();
