@@ -25,6 +25,9 @@ struct writer;
 enum { KP_NORMAL, KP_BEGIN, KP_END, KP_ERROR, KP_NEVER };
 
 struct kmod_family {
+	/* a family whose probes need different hooks (different runtime
+	 * tables) picks them per probe; NULL = these hooks */
+	const struct kmod_family *(*variant)(struct derived_probe *dp);
 	/* the runtime kind (KP_*) of a derived probe; NULL = KP_NORMAL */
 	int (*kind)(struct derived_probe *dp);
 	/* false (after reporting) if the probe cannot be translated */
@@ -43,11 +46,18 @@ struct kmod_family {
 	/* the C expression of the probe's argument `index` (tracepoint
 	 * arguments, $var bases), as a 64-bit value; NULL = none */
 	const char *(*arg)(struct kmod *K, struct kprobe_tr *p, int index);
+	/* the C expression of the family's context value `index` (a
+	 * target_access with base ACCESS_FAMILY), as a 64-bit value; NULL
+	 * (from the hook, or no hook) = not available in this probe */
+	const char *(*family_value)(struct kmod *K, struct kprobe_tr *p, int index);
 	/* $$vars / $$parms / $$locals / $$return (`name`): appends "NAME=%FMT"
 	 * items to fmt (space-separated) and "|C-EXPR" per item to args;
 	 * returns the number of items.  NULL = none. */
 	unsigned (*vars)(struct kmod *K, struct kprobe_tr *p, const char *name, struct strbuf *fmt,
 			 struct strbuf *args);
+	/* the user-space file the probe is in, whose symbols the module
+	 * carries (usyms.c); NULL = none */
+	const char *(*user_object)(const struct kprobe_tr *p);
 };
 
 #endif

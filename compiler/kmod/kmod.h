@@ -222,6 +222,10 @@ bool km_lower_all(struct kmod *K);
 void km_assemble(struct kmod *K);
 
 /* Reports a pass-3 error with its code (D_TRANS_*) at tok (may be NULL). */
+/* usyms.c: the user symbol tables and the uobjs[] table; returns the
+ * number of objects (0: no table printed). */
+unsigned km_emit_usyms(struct kmod *K, struct writer *w);
+
 void kmod_error(struct kmod *K, enum diag_code code, const struct token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

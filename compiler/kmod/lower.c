@@ -38,6 +38,8 @@ static bool setup_probes(struct kmod *K)
 			ok = false;
 			continue;
 		}
+		if (fam->variant)
+			fam = fam->variant(dp);
 		int kind = fam->kind ? fam->kind(dp) : KP_NORMAL;
 		if (kind == KP_NEVER)
 			continue;

@@ -426,7 +426,7 @@ static unsigned print_table(struct kmod *K, struct writer *w, const char *table,
 
 static void print_descriptor(struct kmod *K, struct writer *w)
 {
-	unsigned nbe, nmaps, npmaps, nstats, ntimers, ntps, nkps, nups, nperfs;
+	unsigned nbe, nmaps, npmaps, nstats, ntimers, ntps, nkps, nups, nperfs, nuobjs;
 	print_be(K, w, &nbe);
 	nmaps = print_storage(K, w, KG_MAP, "struct _ctap_map", "maps");
 	npmaps = print_storage(K, w, KG_PMAP, "struct _ctap_pmap", "pmaps");
@@ -436,6 +436,7 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	nkps = print_table(K, w, "kprobes", "_ctap_kprobe");
 	nups = print_table(K, w, "uprobes", "_ctap_uprobe");
 	nperfs = print_table(K, w, "perfs", "_ctap_perf");
+	nuobjs = km_emit_usyms(K, w);
 	kw_blank(w);
 	kw_open(w, "const struct _ctap_module _ctap_module =");
 	if (K->probe_frames.len || K->nfuncs)
@@ -456,6 +457,7 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	LIST(nkps, "kprobes");
 	LIST(nups, "uprobes");
 	LIST(nperfs, "perfs");
+	LIST(nuobjs, "uobjs");
 #undef LIST
 	kw_close(w, ";");
 }

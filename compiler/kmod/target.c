@@ -101,6 +101,17 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 			return "0";
 		}
 		return arena_printf(a, "(int64_t)%s", L->probe->fam->arg(L->K, L->probe, acc->index));
+	case ACCESS_FAMILY: {
+		const char *v = L->probe && L->probe->fam->family_value
+					? L->probe->fam->family_value(L->K, L->probe, acc->index)
+					: NULL;
+		if (!v) {
+			fail(L, D_TRANS_UNSUPPORTED, e, "this context value is not available here "
+			     "on the kernel-module back end");
+			return "0";
+		}
+		return arena_printf(a, "(int64_t)(%s)", v);
+	}
 	case ACCESS_FUNC_ARG:
 		if (!need_regs(L, e))
 			return "0";

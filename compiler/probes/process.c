@@ -129,7 +129,7 @@ static struct process_data *new_data(struct req *r, enum process_kind kind)
 	d->exe = r->library ? r->exe : NULL;
 	d->pid = r->pid;
 	d->target = r->target;
-	d->is_library = r->file && (r->library || upath_is_shared_library(r->file));
+	d->is_library = r->file && (r->library || uelf_is_shared_library(r->file));
 	d->et_exec = r->elf && r->elf->et_exec;
 	return d;
 }
@@ -623,11 +623,8 @@ static void resolve_library(struct req *r)
 		upath_resolve(E->arena, lib, each_library, r);
 		return;
 	}
-	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-					    "/lib64", "/usr/lib64", "/lib", "/usr/lib",
-					    "/usr/local/lib", NULL };
-	for (int i = 0; dirs[i] && r->count >= 0; i++) {
-		const char *glob = arena_printf(E->arena, "%s/%s", dirs[i], lib);
+	for (int i = 0; upath_library_dirs[i] && r->count >= 0; i++) {
+		const char *glob = arena_printf(E->arena, "%s/%s", upath_library_dirs[i], lib);
 		int before = r->count;
 		upath_resolve(E->arena, glob, each_library, r);
 		if (r->count > before)

@@ -17,6 +17,7 @@
 #include "kmod/pmap.h"
 #include "kmod/probe.h"
 #include "kmod/session.h"
+#include "kmod/usym.h"
 #include "kmod/stat.h"
 #include "kmod/timing.h"
 #include "kmod/transport.h"
@@ -113,6 +114,7 @@ static int __init _ctap_module_init(void)
 	rc = _ctap_timing_alloc(_ctap_module.nprobes);
 	if (rc)
 		goto fail_timing;
+	_ctap_uobjs_open();
 	if (_ctap_module.init) {
 		rc = _ctap_module.init();
 		if (rc)
@@ -121,6 +123,7 @@ static int __init _ctap_module_init(void)
 	return 0;
 
 fail_globals:
+	_ctap_uobjs_close();
 fail_timing:
 	_ctap_timing_free();
 	_ctap_globals_free();
@@ -139,6 +142,7 @@ static void __exit _ctap_module_exit(void)
 	_ctap_transport_exit();
 	if (_ctap_module.exit)
 		_ctap_module.exit();
+	_ctap_uobjs_close();
 	_ctap_timing_free();
 	_ctap_globals_free();
 	_ctap_contexts_free();

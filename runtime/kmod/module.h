@@ -26,6 +26,24 @@ struct _ctap_kprobe;
 struct _ctap_perf;
 struct _ctap_uprobe;
 
+/* A user symbol: where it starts as a FILE OFFSET of its object (so that
+ * any mapping of the file finds it without the ELF segment table), its
+ * size and name; an object's symbols are sorted by offset. */
+struct _ctap_usym {
+	unsigned long offset;
+	unsigned long size;
+	const char *name;
+};
+
+/* An object whose addresses the module can name (probed, -d). */
+struct _ctap_uobj {
+	const char *path;
+	const struct _ctap_usym *syms;
+	unsigned int nsyms;
+	/* runtime */
+	struct inode *inode;
+};
+
 struct _ctap_module {
 	/* sizeof the generated locals union (per-CPU storage). */
 	size_t locals_size;
@@ -61,6 +79,10 @@ struct _ctap_module {
 	unsigned int nkprobes;
 	struct _ctap_uprobe *uprobes;
 	unsigned int nuprobes;
+
+	/* User objects named by symbol (usym.c). */
+	struct _ctap_uobj *uobjs;
+	unsigned int nuobjs;
 	struct _ctap_perf *perfs;
 	unsigned int nperfs;
 

@@ -1,10 +1,14 @@
 /*
- * usym: user call chains by frame pointers and user addresses named by
- * the file mapping that covers them.  Probe handlers cannot sleep: user
+ * usym: user call chains by frame pointers, and user addresses named by
+ * the symbol tables the module carries for the probed and -d objects
+ * (looked up by the mapping's inode and file offset), else by the file
+ * mapping that covers them.  Probe handlers cannot sleep: user
  * memory is read with copy_from_user_nofault and the mappings are looked
  * at only when mmap_read_trylock succeeds (else the address stays bare).
  */
 #include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
@@ -13,24 +17,137 @@
 #include <linux/uaccess.h>
 #include "kmod/config.h"
 #include "kmod/context.h"
+#include "kmod/error.h"
+#include "kmod/module.h"
+#include "kmod/print.h"
 #include "kmod/usym.h"
 
-unsigned int _ctap_ubacktrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max)
+/* The carried symbol holding `off` (a file offset of o), or NULL. */
+static const struct _ctap_usym *_ctap_usym_at(const struct _ctap_uobj *o, unsigned long off)
+{
+	unsigned int lo = 0, hi = o->nsyms;
+	const struct _ctap_usym *s;
+
+	/* the last symbol starting at or before off */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (o->syms[mid].offset <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = &o->syms[lo - 1];
+	if (off - s->offset < s->size || off == s->offset)
+		return s;
+	return NULL;
+}
+
+/*
+ * What the current process maps at addr: the mapped file's path (in
+ * c->sym_buf) and the carried object's symbol, or else the extent of the
+ * file's mappings.  Returns false when no file mapping covers addr
+ * (or the mappings cannot be looked at now).
+ */
+struct _ctap_uwhere {
+	const struct _ctap_uobj *obj;
+	const struct _ctap_usym *sym;
+	unsigned long off;		/* addr as a file offset of obj */
+	const char *path;		/* the mapped file */
+	unsigned long lo, hi;
+};
+
+static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, struct _ctap_uwhere *w)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool found = false;
+	unsigned int i;
+
+	memset(w, 0, sizeof(*w));
+	if (!mm || (current->flags & PF_KTHREAD) || !mmap_read_trylock(mm))
+		return false;
+	vma = vma_lookup(mm, addr);
+	if (vma && vma->vm_file) {
+		struct file *file = vma->vm_file;
+		struct inode *inode = file_inode(file);
+
+		found = true;
+		for (i = 0; i < _ctap_module.nuobjs; i++)
+			if (_ctap_module.uobjs[i].inode == inode)
+				w->obj = &_ctap_module.uobjs[i];
+		if (w->obj) {
+			w->off = addr - vma->vm_start + ((unsigned long)vma->vm_pgoff << PAGE_SHIFT);
+			w->sym = _ctap_usym_at(w->obj, w->off);
+		}
+		/* the file's own path (the object's, through any link) */
+		w->path = d_path(&file->f_path, c->sym_buf, sizeof(c->sym_buf));
+		if (IS_ERR(w->path))
+			found = false;
+		if (found && !w->sym) {
+			VMA_ITERATOR(vmi, mm, 0);
+
+			/* the object's extent: every mapping of the same file */
+			for_each_vma(vmi, vma) {
+				if (vma->vm_file != file)
+					continue;
+				if (!w->lo || vma->vm_start < w->lo)
+					w->lo = vma->vm_start;
+				if (vma->vm_end > w->hi)
+					w->hi = vma->vm_end;
+			}
+		}
+	}
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/* Whether addr is in a file no carried table covers (its path then in
+ * c->sym_buf, *path): the stack cannot be followed through it. */
+bool _ctap_umissing(struct _ctap_context *c, unsigned long addr, const char **path)
+{
+	struct _ctap_uwhere w;
+
+	if (!_ctap_uwhere(c, addr, &w) || w.obj || w.path[0] != '/')
+		return false;
+	*path = w.path;
+	return true;
+}
+
+static void _ctap_umissing_warn(const char *path)
+{
+	_ctap_warn("Missing unwind data for a module, rerun with 'stap -d %s'", path);
+}
+
+unsigned int _ctap_ubacktrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max,
+			      bool warn)
 {
 	struct pt_regs *regs = c->regs && user_mode(c->regs) ? c->regs : NULL;
-	unsigned long fp, frame[2];
+	unsigned long fp, frame[2], ret;
+	struct _ctap_uwhere w;
+	const char *missing;
 	unsigned int n = 0;
 
-	if (!current->mm || (current->flags & PF_KTHREAD) || !max)
+	if (!current->mm || (current->flags & PF_KTHREAD) || !max || !c->probe ||
+	    c->probe->kind != CTAP_PROBE_NORMAL)
 		return 0;
 	if (!regs)
 		regs = task_pt_regs(current);
 	pcs[n++] = instruction_pointer(regs);
 	fp = regs->bp;
+	/* at a function's first instruction nothing is pushed yet: the
+	 * return address is at sp and bp is still the caller's frame */
+	if (n < max && _ctap_uwhere(c, pcs[0], &w) && w.sym && w.off == w.sym->offset &&
+	    !copy_from_user_nofault(&ret, (const void __user *)regs->sp, sizeof(ret)) && ret)
+		pcs[n++] = ret;
 	/* each frame: [fp] = the caller's fp, [fp + 8] = the return address;
 	 * frames grow towards higher addresses, so a chain that does not is
 	 * not a frame-pointer chain */
 	while (n < max && fp && !(fp & (sizeof(long) - 1))) {
+		if (_ctap_umissing(c, pcs[n - 1], &missing))
+			break;
 		if (copy_from_user_nofault(frame, (const void __user *)fp, sizeof(frame)))
 			break;
 		if (!frame[1])
@@ -40,44 +157,72 @@ unsigned int _ctap_ubacktrace(struct _ctap_context *c, unsigned long *pcs, unsig
 			break;
 		fp = frame[0];
 	}
+	/* a frame in an object without a table ends the stack (as unwinding
+	 * by CFI would), with SystemTap's warning naming the -d to give */
+	if (warn && _ctap_umissing(c, pcs[n - 1], &missing))
+		_ctap_umissing_warn(missing);
 	return n;
+}
+
+/* The frame-by-frame printer's warning: after the frames before it. */
+void _ctap_ubacktrace_warn(struct _ctap_context *c, unsigned long addr)
+{
+	const char *missing;
+
+	if (_ctap_umissing(c, addr, &missing)) {
+		_ctap_print_flush(c);
+		_ctap_umissing_warn(missing);
+	}
+}
+
+void _ctap_uobjs_open(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < _ctap_module.nuobjs; i++) {
+		struct _ctap_uobj *o = &_ctap_module.uobjs[i];
+		struct path p;
+
+		if (kern_path(o->path, LOOKUP_FOLLOW, &p))
+			continue;
+		o->inode = igrab(d_real_inode(p.dentry));
+		path_put(&p);
+	}
+}
+
+void _ctap_uobjs_close(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < _ctap_module.nuobjs; i++) {
+		struct _ctap_uobj *o = &_ctap_module.uobjs[i];
+
+		if (o->inode)
+			iput(o->inode);
+		o->inode = NULL;
+	}
 }
 
 void _ctap_usymname(struct _ctap_context *c, char *dst, unsigned long addr)
 {
-	(void)c;
-	snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
+	struct _ctap_uwhere w;
+
+	if (_ctap_uwhere(c, addr, &w) && w.sym)
+		strscpy(dst, w.sym->name, MAXSTRINGLEN);
+	else
+		snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
 }
 
 void _ctap_usymdata(struct _ctap_context *c, char *dst, unsigned long addr)
 {
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	struct file *file = NULL;
-	unsigned long lo = 0, hi = 0;
-	char *path;
+	struct _ctap_uwhere w;
 
-	snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
-	if (!mm || (current->flags & PF_KTHREAD) || !mmap_read_trylock(mm))
-		return;
-	vma = vma_lookup(mm, addr);
-	if (vma && vma->vm_file) {
-		VMA_ITERATOR(vmi, mm, 0);
-
-		file = vma->vm_file;
-		/* the object's extent: every mapping of the same file */
-		for_each_vma(vmi, vma) {
-			if (vma->vm_file != file)
-				continue;
-			if (!lo || vma->vm_start < lo)
-				lo = vma->vm_start;
-			if (vma->vm_end > hi)
-				hi = vma->vm_end;
-		}
-		path = d_path(&file->f_path, c->sym_buf, sizeof(c->sym_buf));
-		if (!IS_ERR(path))
-			snprintf(dst, MAXSTRINGLEN, "0x%lx [%s+0x%lx/0x%lx]", addr, path, addr - lo,
-				 hi - lo);
-	}
-	mmap_read_unlock(mm);
+	if (!_ctap_uwhere(c, addr, &w))
+		snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
+	else if (w.sym)
+		snprintf(dst, MAXSTRINGLEN, "%s+0x%lx/0x%lx [%s]", w.sym->name, w.off - w.sym->offset,
+			 w.sym->size, w.path);
+	else
+		snprintf(dst, MAXSTRINGLEN, "0x%lx [%s+0x%lx/0x%lx]", addr, w.path, addr - w.lo,
+			 w.hi - w.lo);
 }

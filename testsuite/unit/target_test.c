@@ -19,6 +19,8 @@
 
 #include "target/target.h"
 #include "target/user/udwarf.h"
+#include "target/user/uelf.h"
+#include "target/user/upath.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
 
@@ -514,6 +516,47 @@ static bool collect_param(void *ctx, const struct udwarf_var *v)
 	return true;
 }
 
+/* --ldd's inputs: this program's DT_NEEDED and loader, and the search
+ * that turns a needed name into a file */
+static void test_uelf_needed(void)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0) {
+		skip("uelf needed", "no /proc/self/exe");
+		return;
+	}
+	exe[len] = 0;
+	struct arena *a = arena_new();
+	const char *why = NULL;
+	struct uelf *u = uelf_open(a, exe, &why);
+	bool libc = false;
+	for (uint32_t i = 0; u && i < u->nneeded; i++)
+		libc |= strcmp(u->needed[i], "libc.so.6") == 0;
+	report(libc && u->interp && u->interp[0] == '/', "uelf: DT_NEEDED and PT_INTERP",
+	       "needs libc %d, interp %s", libc, u && u->interp ? u->interp : "(none)");
+	const char *found = upath_library(a, exe, NULL, "libc.so.6");
+	struct stat st;
+	report(found && found[0] == '/' && stat(found, &st) == 0, "upath_library: a needed name",
+	       "libc.so.6 -> %s", found ? found : "(null)");
+	char tmp[] = "/tmp/ctap-origin.XXXXXX";
+	if (found && mkdtemp(tmp)) {
+		/* $ORIGIN is the needing object's directory: a name only there */
+		const char *link = arena_printf(a, "%s/libctap-origin.so.1", tmp);
+		const char *via = NULL;
+		if (symlink(found, link) == 0)
+			via = upath_library(a, arena_printf(a, "%s/libneeder.so", tmp),
+					    "/nonexistent:$ORIGIN", "libctap-origin.so.1");
+		report(via && !strcmp(via, found), "upath_library: $ORIGIN in the run path", "%s",
+		       via ? via : "(null)");
+		unlink(link);
+		rmdir(tmp);
+	}
+	report(!upath_library(a, exe, NULL, "libctap-no-such-library.so.9"),
+	       "upath_library: a missing library", "found");
+	arena_free(a);
+}
+
 static void test_udwarf(void)
 {
 	char exe[4096];
@@ -684,6 +727,7 @@ int main(void)
 	test_desc_fixture();
 	test_desc_synthetic();
 	test_desc_releases();
+	test_uelf_needed();
 	test_udwarf();
 	test_fixture_61();
 	test_fixture_running();

@@ -279,6 +279,107 @@ static void read_ids(struct arena *a, Elf *e, struct uelf *u)
 	u->has_debug_info = section_named(e, ".debug_info", &di) != NULL && di.sh_type != SHT_NOBITS;
 }
 
+/* Calls fn with each entry of the dynamic section and the index of the
+ * string table its names are in. */
+static void each_dynamic(Elf *e, void (*fn)(void *ctx, Elf *e, size_t strtab, const GElf_Dyn *dyn),
+			 void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			if (gelf_getdyn(d, (int)i, &dyn))
+				fn(ctx, e, sh.sh_link, &dyn);
+		}
+	}
+}
+
+/* The loader's path (PT_INTERP) in e, or NULL; "" when it cannot be read. */
+static const char *interp_of(struct arena *a, Elf *e)
+{
+	size_t n = 0;
+	elf_getphdrnum(e, &n);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		size_t size;
+		const char *img;
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		if (!a || !(img = elf_rawfile(e, &size)) || ph.p_offset >= size || !ph.p_filesz ||
+		    ph.p_filesz > size - ph.p_offset)
+			return "";
+		return arena_strndup(a, img + ph.p_offset, strnlen(img + ph.p_offset, ph.p_filesz));
+	}
+	return NULL;
+}
+
+struct dynamic_scan {
+	struct arena *a;
+	VEC(const char *) needed;
+	const char *runpath, *rpath;
+	bool pie;
+};
+
+static void scan_dynamic(void *ctx, Elf *e, size_t strtab, const GElf_Dyn *dyn)
+{
+	struct dynamic_scan *ds = ctx;
+	if (dyn->d_tag == DT_FLAGS_1 && (dyn->d_un.d_val & DF_1_PIE))
+		ds->pie = true;
+	if (!ds->a || (dyn->d_tag != DT_NEEDED && dyn->d_tag != DT_RUNPATH && dyn->d_tag != DT_RPATH))
+		return;
+	const char *str = elf_strptr(e, strtab, dyn->d_un.d_val);
+	if (!str)
+		return;
+	str = arena_strdup(ds->a, str);
+	if (dyn->d_tag == DT_NEEDED)
+		vec_push_heap(&ds->needed, str);
+	else if (dyn->d_tag == DT_RUNPATH)
+		ds->runpath = str;
+	else
+		ds->rpath = str;
+}
+
+/* DT_NEEDED, DT_RUNPATH / DT_RPATH and PT_INTERP: what the loader maps
+ * with the file (--ldd) */
+static void read_dynamic(struct arena *a, Elf *e, struct uelf *u)
+{
+	u->interp = interp_of(a, e);
+	if (u->interp && !*u->interp)
+		u->interp = NULL;
+	struct dynamic_scan ds = { .a = a };
+	each_dynamic(e, scan_dynamic, &ds);
+	u->runpath = ds.runpath ? ds.runpath : ds.rpath;
+	u->needed = arena_memdup(a, ds.needed.items, sizeof(*ds.needed.items) * ds.needed.len);
+	u->nneeded = ds.needed.len;
+	vec_free_heap(&ds.needed);
+}
+
+bool uelf_is_shared_library(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	bool lib = false;
+	GElf_Ehdr eh;
+	if (e && gelf_getehdr(e, &eh) && eh.e_type == ET_DYN) {
+		struct dynamic_scan ds = { 0 };
+		each_dynamic(e, scan_dynamic, &ds);
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		lib = !ds.pie && (!interp_of(NULL, e) || strstr(base, ".so"));
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return lib;
+}
+
 struct uelf *uelf_open(struct arena *a, const char *path, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -306,6 +407,7 @@ struct uelf *uelf_open(struct arena *a, const char *path, const char **why)
 	read_plt(a, e, u);
 	read_sdt(a, e, u, swap);
 	read_ids(a, e, u);
+	read_dynamic(a, e, u);
 	elf_end(e);
 	close(fd);
 	return u;

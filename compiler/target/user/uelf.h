@@ -58,10 +58,19 @@ struct uelf {
 	uint32_t build_id_len;
 	const char *debuglink;   /* .gnu_debuglink file name, or NULL */
 	bool has_debug_info;     /* a .debug_info section in the file itself */
+	const char **needed;     /* DT_NEEDED names, in order */
+	uint32_t nneeded;
+	const char *runpath;     /* DT_RUNPATH, else DT_RPATH, else NULL */
+	const char *interp;      /* PT_INTERP (the program's loader), or NULL */
 };
 
 /* NULL and *why (arena text) when the file is not a readable ELF file. */
 struct uelf *uelf_open(struct arena *a, const char *path, const char **why);
+
+/* Whether the file is a shared library rather than an executable: ELF
+ * ET_DYN without DF_1_PIE and without PT_INTERP (libc, which has an
+ * interpreter, is still a library: it has no DF_1_PIE). */
+bool uelf_is_shared_library(const char *path);
 
 /* The file offset of a link-time address; false if no segment holds it. */
 bool uelf_offset(const struct uelf *u, uint64_t vaddr, uint64_t *offset);

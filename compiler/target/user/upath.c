@@ -139,45 +139,39 @@ const char *upath_command(struct arena *a, const char *cmd)
 	return out;
 }
 
-bool upath_is_shared_library(const char *path)
+const char *const upath_library_dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+					   "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+					   "/usr/local/lib", NULL };
+
+static const char *existing(struct arena *a, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	elf_version(EV_CURRENT);
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	bool lib = false;
-	GElf_Ehdr eh;
-	if (e && gelf_getehdr(e, &eh) && eh.e_type == ET_DYN) {
-		bool pie = false, interp = false;
-		size_t n = 0;
-		elf_getphdrnum(e, &n);
-		for (size_t i = 0; i < n; i++) {
-			GElf_Phdr ph;
-			if (!gelf_getphdr(e, (int)i, &ph))
-				continue;
-			if (ph.p_type == PT_INTERP)
-				interp = true;
-		}
-		Elf_Scn *scn = NULL;
-		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
-				continue;
-			Elf_Data *d = elf_getdata(scn, NULL);
-			for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Dyn dyn;
-				if (gelf_getdyn(d, (int)i, &dyn) && dyn.d_tag == DT_FLAGS_1 &&
-				    (dyn.d_un.d_val & DF_1_PIE))
-					pie = true;
-			}
-		}
-		const char *base = strrchr(path, '/');
-		base = base ? base + 1 : path;
-		lib = !pie && (!interp || strstr(base, ".so"));
+	char buf[PATH_MAX];
+	return realpath(path, buf) ? arena_strdup(a, buf) : NULL;
+}
+
+const char *upath_library(struct arena *a, const char *from, const char *runpath,
+			  const char *name)
+{
+	if (strchr(name, '/'))
+		return existing(a, name);
+	const char *slash = strrchr(from, '/');
+	const char *origin = slash ? arena_strndup(a, from, (size_t)(slash - from)) : ".";
+	for (const char *p = runpath; p && *p;) {
+		size_t len = strcspn(p, ":");
+		const char *dir = arena_strndup(a, p, len);
+		if (!strncmp(dir, "$ORIGIN", 7))
+			dir = arena_printf(a, "%s%s", origin, dir + 7);
+		else if (!strncmp(dir, "${ORIGIN}", 9))
+			dir = arena_printf(a, "%s%s", origin, dir + 9);
+		const char *found = *dir ? existing(a, arena_printf(a, "%s/%s", dir, name)) : NULL;
+		if (found)
+			return found;
+		p += len + (p[len] == ':');
 	}
-	if (e)
-		elf_end(e);
-	close(fd);
-	return lib;
+	for (int i = 0; upath_library_dirs[i]; i++) {
+		const char *found = existing(a, arena_printf(a, "%s/%s", upath_library_dirs[i], name));
+		if (found)
+			return found;
+	}
+	return NULL;
 }

@@ -30,9 +30,19 @@ int upath_resolve(struct arena *a, const char *spec, upath_cb cb, void *ctx);
  * above), or NULL when cmd is NULL or names nothing. */
 const char *upath_command(struct arena *a, const char *cmd);
 
-/* Whether the file is a shared library rather than an executable: ELF
- * ET_DYN without DF_1_PIE and without PT_INTERP (libc, which has an
- * interpreter, is still a library: it has no DF_1_PIE). */
-bool upath_is_shared_library(const char *path);
+
+/* The directories the loader searches after a library's own run path
+ * (Debian's multiarch directories first), NULL-terminated. */
+extern const char *const upath_library_dirs[];
+
+/*
+ * The canonical path of the DT_NEEDED library `name` of the object at
+ * `from` whose run path (DT_RUNPATH or DT_RPATH, may be NULL) is
+ * `runpath`: a name with '/' as is, else the run path's directories
+ * ($ORIGIN is from's directory), then upath_library_dirs.  NULL when
+ * nothing is found.
+ */
+const char *upath_library(struct arena *a, const char *from, const char *runpath,
+			  const char *name);
 
 #endif

@@ -7,6 +7,9 @@
  *   main -> a -> b -> c -> d     N times (argument, default 1), then exit
  *   qsort: main -> qsort (libc) -> cmp -> a -> b -> c -> d, once (a stack
  *          through libc in its middle)
+ *   bsearch: bsearch (libc, an exported function that calls cmp itself)
+ *          -> cmp -> a -> b -> c -> d, once, from a constructor (main's
+ *          code, whose offsets goldens show, stays as it is)
  *
  * Every function keeps a frame of its own (a volatile buffer moves the
  * stack pointer, so "the return address is at sp" guesses fail) and uses
@@ -72,4 +75,17 @@ int main(int argc, char **argv)
 		sink += a(i);
 	usleep(200000);
 	return 0;
+}
+
+/* argv of a constructor: glibc passes main's arguments */
+__attribute__((constructor)) static void bsearch_mode(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "bsearch")) {
+		int key = 1, v[1] = { 1 };
+		void *(*volatile search)(const void *, const void *, size_t, size_t,
+					 int (*)(const void *, const void *)) = bsearch;
+		int found = search(&key, v, 1, sizeof(v[0]), cmp) != NULL;
+		usleep(200000);
+		exit(!found);
+	}
 }

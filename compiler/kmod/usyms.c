@@ -1,0 +1,155 @@
+/*
+ * usyms: the user-space symbol tables a module carries, so that usymname,
+ * usymdata, probefunc and the user backtraces name addresses of the
+ * objects the script probes or names with -d (runtime/kmod/usym.c).
+ *
+ * Symbols are the function symbols of the file and of its separate
+ * debuginfo (libc's internal functions are only there), each turned into
+ * a file offset through the file's PT_LOAD segments: the runtime finds an
+ * address's file offset from its mapping alone, whatever the load address
+ * (PIE, shared libraries) and without the segment table.
+ *
+ * --ldd adds what the loader maps with those objects, as ldd(1) lists it:
+ * their DT_NEEDED libraries, transitively, and the program's loader.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmod/family.h"
+#include "kmod/kmod.h"
+#include "session.h"
+#include "target/user/uelf.h"
+#include "target/user/upath.h"
+#include "util/arena.h"
+#include "util/strbuf.h"
+
+struct usym {
+	uint64_t offset, size;
+	const char *name;
+	bool global;
+};
+
+typedef VEC(struct usym) usym_vec;
+typedef VEC(const char *) path_vec;
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct usym *x = a, *y = b;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	/* of aliases, the global one first (libdwfl's choice on BPF: bsearch,
+	 * not libc's local __GI_bsearch), then the larger (so that an alias
+	 * of size 0 is dropped) */
+	if (x->global != y->global)
+		return x->global ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void add_path(struct kmod *K, path_vec *paths, const char *path)
+{
+	char buf[PATH_MAX];
+	const char *p = realpath(path, buf) ? buf : path;
+	vec_foreach(paths, i)
+		if (!strcmp(paths->items[i], p))
+			return;
+	vec_push(K->a, paths, arena_strdup(K->a, p));
+}
+
+static void add_symbols(const struct uelf *main, const struct uelf *from, struct arena *a,
+			usym_vec *out)
+{
+	for (uint32_t i = 0; i < from->nsyms; i++) {
+		const struct uelf_symbol *s = &from->syms[i];
+		struct usym u = { 0, s->size, s->name, s->global };
+		if (s->vaddr && uelf_offset(main, s->vaddr, &u.offset))
+			vec_push(a, out, u);
+	}
+}
+
+/* --ldd: the libraries of every object in paths (the list grows as it is
+ * walked, so dependencies of dependencies come in too). */
+static void add_dependencies(struct kmod *K, path_vec *paths)
+{
+	for (uint32_t i = 0; i < paths->len; i++) {
+		const char *why = NULL;
+		const char *path = paths->items[i];
+		struct uelf *u = uelf_open(K->a, path, &why);
+		if (!u)
+			continue;
+		if (u->interp)
+			add_path(K, paths, u->interp);
+		for (uint32_t j = 0; j < u->nneeded; j++) {
+			const char *lib = upath_library(K->a, path, u->runpath, u->needed[j]);
+			if (lib)
+				add_path(K, paths, lib);
+			else
+				diag_warning(&K->s->diag, D_TRANS_OPTION, NULL,
+					     "--ldd: %s needs %s, which is not found", path,
+					     u->needed[j]);
+		}
+	}
+}
+
+/* Prints one object's sorted table; returns the number of symbols. */
+static uint32_t emit_table(struct kmod *K, struct writer *w, unsigned index, const char *path)
+{
+	const char *why = NULL;
+	struct uelf *u = uelf_open(K->a, path, &why);
+	if (!u)
+		return 0;
+	usym_vec syms = { 0 };
+	add_symbols(u, u, K->a, &syms);
+	const char *dbg = uelf_debug_file(K->a, u);
+	struct uelf *d = dbg ? uelf_open(K->a, dbg, &why) : NULL;
+	if (d)
+		add_symbols(u, d, K->a, &syms);
+	if (!syms.len)
+		return 0;
+	qsort(syms.items, syms.len, sizeof(struct usym), by_offset);
+	uint32_t n = 0;
+	kw_open(w, "static const struct _ctap_usym usyms_%u[] =", index);
+	vec_foreach(&syms, i) {
+		const struct usym *s = &syms.items[i];
+		if (n && s->offset == syms.items[i - 1].offset)
+			continue; /* one name per address (aliases share it) */
+		kw_line(w, "{ 0x%llx, 0x%llx, %s },", (unsigned long long)s->offset,
+			(unsigned long long)s->size, km_quote(K->a, s->name, strlen(s->name)));
+		n++;
+	}
+	kw_close(w, ";");
+	return n;
+}
+
+unsigned km_emit_usyms(struct kmod *K, struct writer *w)
+{
+	path_vec paths = { 0 };
+	for (unsigned i = 0; i < K->nprobes; i++) {
+		struct kprobe_tr *p = &K->probes[i];
+		const char *obj = p->fam->user_object ? p->fam->user_object(p) : NULL;
+		if (obj)
+			add_path(K, &paths, obj);
+	}
+	vec_foreach(&K->s->opts.dash_d, i)
+		add_path(K, &paths, K->s->opts.dash_d.items[i]);
+	if (K->s->opts.ldd)
+		add_dependencies(K, &paths);
+	if (!paths.len)
+		return 0;
+	uint32_t *counts = arena_new_array(K->a, uint32_t, paths.len);
+	vec_foreach(&paths, i)
+		counts[i] = emit_table(K, w, (unsigned)i, paths.items[i]);
+	kw_open(w, "static struct _ctap_uobj uobjs[] =");
+	vec_foreach(&paths, i) {
+		const char *q = km_quote(K->a, paths.items[i], strlen(paths.items[i]));
+		if (counts[i])
+			kw_line(w, "{ .path = %s, .syms = usyms_%u, .nsyms = %u },", q, (unsigned)i,
+				counts[i]);
+		else
+			kw_line(w, "{ .path = %s },", q);
+	}
+	kw_close(w, ";");
+	return (unsigned)paths.len;
+}
