@@ -48,7 +48,8 @@ void _ctap_transport_data(const char *p, u32 n)
 
 void _ctap_transport_msg(u32 type, const char *text, u32 len)
 {
-	struct ctap_msg_hdr h = { .type = type, .len = min_t(u32, len, CTAP_MSG_MAX) };
+	struct ctap_msg_hdr h = { .type = type, .len = min_t(u32, len, CTAP_MSG_MAX),
+				  .data_pos = smp_load_acquire(&_ctap_tp.data.head) };
 
 	if (_ctap_ring_write2(&_ctap_tp.ctl, &h, sizeof(h), text, h.len)) {
 		atomic_inc(&_ctap_tp.lost);
@@ -99,10 +100,41 @@ static bool _ctap_data_at_eof(void)
 	       (READ_ONCE(_ctap_tp.eof) && !_ctap_ring_used(&_ctap_tp.data));
 }
 
+/*
+ * The output the reader may take now: all of it but what was made after
+ * the oldest WARNING/ERROR record staprun has not read (its data_pos), so
+ * that staprun prints each message after the output made before it and
+ * before the output made after it.  The record is peeked without the ctl
+ * mutex (a blocked ctl reader holds it): a tail that moved meanwhile
+ * means a torn look, taken again.
+ */
+static u32 _ctap_data_available(void)
+{
+	struct _ctap_ring *ctl = &_ctap_tp.ctl;
+	u32 used = _ctap_ring_used(&_ctap_tp.data);
+	u64 tail, done = _ctap_tp.data.tail;
+	struct ctap_msg_hdr h;
+
+	if (!used || !atomic_read(&_ctap_tp.ctl_open) || READ_ONCE(_ctap_tp.closing))
+		return used;
+	do {
+		tail = smp_load_acquire(&ctl->tail);
+		if (_ctap_ring_used(ctl) < sizeof(h))
+			return used;
+		_ctap_ring_peek(ctl, 0, &h, sizeof(h));
+		smp_rmb();
+	} while (READ_ONCE(ctl->tail) != tail);
+	/* a record behind the reader (attached after it was made) holds
+	 * nothing back; one right at it holds everything */
+	if (h.data_pos < done)
+		return used;
+	return (u32)min_t(u64, used, h.data_pos - done);
+}
+
 static bool _ctap_data_readable(void)
 {
 	_ctap_ring_want_wakeup(&_ctap_tp.data);
-	return _ctap_ring_used(&_ctap_tp.data) || _ctap_data_at_eof();
+	return _ctap_data_available() || _ctap_data_at_eof();
 }
 
 static ssize_t _ctap_data_read(struct file *f, char __user *ubuf, size_t n, loff_t *pos)
@@ -112,8 +144,10 @@ static ssize_t _ctap_data_read(struct file *f, char __user *ubuf, size_t n, loff
 	if (mutex_lock_interruptible(&_ctap_tp.data_mutex))
 		return -ERESTARTSYS;
 	for (;;) {
-		if (_ctap_ring_used(&_ctap_tp.data)) {
-			rc = _ctap_ring_read_user(&_ctap_tp.data, ubuf, n);
+		u32 avail = _ctap_data_available();
+
+		if (avail) {
+			rc = _ctap_ring_read_user(&_ctap_tp.data, ubuf, min_t(size_t, n, avail));
 			break;
 		}
 		if (_ctap_data_at_eof()) {
@@ -138,7 +172,7 @@ static __poll_t _ctap_data_poll(struct file *f, struct poll_table_struct *wait)
 
 	poll_wait(f, &_ctap_tp.data.wq, wait);
 	_ctap_ring_want_wakeup(&_ctap_tp.data);
-	if (_ctap_ring_used(&_ctap_tp.data))
+	if (_ctap_data_available())
 		mask |= EPOLLIN | EPOLLRDNORM;
 	else if (_ctap_data_at_eof())
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP;
@@ -273,6 +307,9 @@ static ssize_t _ctap_ctl_read(struct file *f, char __user *ubuf, size_t n, loff_
 			break;
 	}
 	mutex_unlock(&_ctap_tp.ctl_mutex);
+	/* output held back behind the records read may go now */
+	if (rc > 0)
+		wake_up_interruptible_all(&_ctap_tp.data.wq);
 	return rc;
 }
 

@@ -39,6 +39,12 @@
  *   LOST          payload: ASCII decimal count of WARNING/ERROR records
  *                 dropped because the control ring was full
  *
+ * A WARNING or ERROR record names its place in the data stream
+ * (data_pos), and data stops there until the record was read from ctl:
+ * staprun, reading ctl and writing out the data up to data_pos as one
+ * step, prints each message between the output made before it and the
+ * output made after it.
+ *
  * Output that could not be stored because the data ring was full is
  * counted and reported at the end as the warning "There were N transport
  * failures. ..." (never dropped silently).
@@ -66,6 +72,10 @@ enum ctap_msg_type {
 struct ctap_msg_hdr {
 	uint32_t type;	/* enum ctap_msg_type */
 	uint32_t len;	/* payload bytes that follow */
+	/* WARNING, ERROR: bytes of data the module had written when the
+	 * record was made; staprun writes out that much output before the
+	 * message, so both keep the order in which a handler made them */
+	uint64_t data_pos;
 };
 
 /* Longest payload a record carries; a ctl read buffer of this many bytes

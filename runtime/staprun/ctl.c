@@ -1,11 +1,10 @@
 /*
  * ctl: staprun's side of the control channel (protocol in
- * runtime/kmod/transport_proto.h) and the `ERROR:`/`WARNING:` lines.
+ * runtime/kmod/transport_proto.h).
  *
- * Input: records read from /proc/ctap_NAME/ctl.  Output: lines on stderr
- * and the session flags in struct ctl_state.  Identical warnings are
- * printed once per session (up to WARN_MEMORY distinct texts) unless -v;
- * -w drops them.  Any ERROR marks the run failed.
+ * Input: records read from /proc/ctap_NAME/ctl.  Output: the module's
+ * warnings and errors (msg.c), each after the output made before it
+ * (reader.c), and the session flags in struct ctl_state.
  */
 #include "config.h"
 
@@ -18,105 +17,15 @@
 #include "kmod/transport_proto.h"
 #include "staprun.h"
 
-#define WARN_MEMORY 1024
-
-bool msg_failed;
-static const struct options *msg_opts;
-static bool msg_color;
-static char *warn_seen[WARN_MEMORY];
-static int n_warn_seen;
-
-void msg_setup(const struct options *o)
+static void ctl_record(struct ctl_state *s, const struct ctap_msg_hdr *h, const char *p)
 {
-	msg_opts = o;
-	msg_color = o->color == 1 || (o->color == 2 && isatty(STDERR_FILENO) &&
-				      getenv("TERM") && strcmp(getenv("TERM"), "dumb"));
-}
+	uint32_t len = h->len;
 
-static void msg_line(const char *prefix, const char *color, const char *text, size_t len)
-{
-	if (msg_color)
-		fprintf(stderr, "\033[%sm%s\033[m %.*s\n", color, prefix, (int)len, text);
-	else
-		fprintf(stderr, "%s %.*s\n", prefix, (int)len, text);
-	fflush(stderr);
-}
-
-static void msg_vprint(bool error, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
-	if (error)
-		msg_line("ERROR:", "01;31", buf, n);
-	else
-		msg_line("WARNING:", "00;33", buf, n);
-}
-
-void msg_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	msg_failed = true;
-	va_start(ap, fmt);
-	msg_vprint(true, fmt, ap);
-	va_end(ap);
-}
-
-void msg_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg_opts && msg_opts->quiet_warnings)
-		return;
-	va_start(ap, fmt);
-	msg_vprint(false, fmt, ap);
-	va_end(ap);
-}
-
-void msg_verbose(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg_opts || msg_opts->verbose < level)
-		return;
-	va_start(ap, fmt);
-	fputs("staprun: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* True if this warning text was printed before (remembering it if not). */
-static bool warn_repeated(const char *text, size_t len)
-{
-	int i;
-
-	if (msg_opts && msg_opts->verbose)
-		return false;
-	for (i = 0; i < n_warn_seen; i++)
-		if (strlen(warn_seen[i]) == len && !memcmp(warn_seen[i], text, len))
-			return true;
-	if (n_warn_seen < WARN_MEMORY) {
-		warn_seen[n_warn_seen] = strndup(text, len);
-		if (warn_seen[n_warn_seen])
-			n_warn_seen++;
-	}
-	return false;
-}
-
-static void ctl_record(struct ctl_state *s, uint32_t type, const char *p, uint32_t len)
-{
-	switch (type) {
+	switch (h->type) {
 	case CTAP_MSG_WARNING:
-		if (!msg_opts->quiet_warnings && !warn_repeated(p, len))
-			msg_line("WARNING:", "00;33", p, len);
-		break;
 	case CTAP_MSG_ERROR:
-		msg_failed = true;
-		msg_line("ERROR:", "01;31", p, len);
+		reader_fence(h->data_pos);
+		msg_module(h->type == CTAP_MSG_ERROR, p, len);
 		break;
 	case CTAP_MSG_STARTED:
 		s->started = true;
@@ -136,8 +45,32 @@ static void ctl_record(struct ctl_state *s, uint32_t type, const char *p, uint32
 			    "(control channel full)", (int)len, p);
 		break;
 	default:
-		msg_verbose(1, "unknown control record type %u", type);
+		msg_verbose(1, "unknown control record type %u", h->type);
 		break;
+	}
+}
+
+/* Handles the whole records of one read. */
+static void ctl_records(struct ctl_state *s, char *buf, ssize_t n)
+{
+	size_t off = 0;
+
+	while (n > 0 && off + sizeof(struct ctap_msg_hdr) <= (size_t)n) {
+		struct ctap_msg_hdr h;
+		char *p, saved;
+
+		memcpy(&h, buf + off, sizeof(h));
+		off += sizeof(h);
+		if (h.len > (size_t)n - off)
+			break;
+		p = buf + off;
+		/* NUL-terminate for atoi; the byte after is free or the next
+		 * header, restored below. */
+		saved = p[h.len];
+		p[h.len] = '\0';
+		ctl_record(s, &h, p);
+		p[h.len] = saved;
+		off += h.len;
 	}
 }
 
@@ -146,9 +79,18 @@ int ctl_drain(struct ctl_state *s)
 	static char buf[64 * 1024];
 
 	for (;;) {
-		ssize_t n = read(s->fd, buf, sizeof(buf) - 1);
-		size_t off = 0;
+		ssize_t n;
+		int err;
 
+		/* reading a message lets the module release the output made
+		 * after it: the message is printed before the output thread
+		 * can take that output */
+		reader_lock();
+		n = read(s->fd, buf, sizeof(buf) - 1);
+		err = errno;
+		ctl_records(s, buf, n);
+		reader_unlock();
+		errno = err;
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n < 0 && (errno == EIO || errno == ENODEV)) {
@@ -164,26 +106,6 @@ int ctl_drain(struct ctl_state *s)
 		}
 		if (n == 0)
 			return 0;
-		while (off + sizeof(struct ctap_msg_hdr) <= (size_t)n) {
-			struct ctap_msg_hdr h;
-			char *p;
-
-			memcpy(&h, buf + off, sizeof(h));
-			off += sizeof(h);
-			if (h.len > (size_t)n - off)
-				break;
-			p = buf + off;
-			/* NUL-terminate for atoi; the byte after is free or
-			 * the next header, restored below. */
-			{
-				char saved = p[h.len];
-
-				p[h.len] = '\0';
-				ctl_record(s, h.type, p, h.len);
-				p[h.len] = saved;
-			}
-			off += h.len;
-		}
 	}
 }
 

@@ -25,8 +25,6 @@
 #include "staprun.h"
 
 static int sig_pipe[2] = { -1, -1 };
-static int data_fd = -1;
-static int reader_error;
 
 static void sig_handler(int sig)
 {
@@ -54,73 +52,6 @@ int session_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
-}
-
-static void *reader_main(void *arg)
-{
-	static char buf[256 * 1024];
-
-	(void)arg;
-	for (;;) {
-		ssize_t n = read(data_fd, buf, sizeof(buf));
-
-		if (n > 0) {
-			int old;
-
-			/* a cancel (reader_stop) never cuts a record in two */
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-			if (output_write(buf, n))
-				reader_error = 1;
-			pthread_setcancelstate(old, NULL);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* EIO: the module was removed (reported by the main thread) */
-		if (n < 0 && errno != EIO && errno != ENODEV)
-			msg_error("Reading the module's output failed: %s", strerror(errno));
-		return NULL;
-	}
-}
-
-static int reader_start(pthread_t *t)
-{
-	sigset_t all, old;
-	int rc;
-
-	/* Signals belong to the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(t, NULL, reader_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		msg_error("Couldn't start the output reader: %s", strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Ends the reader before its descriptor is closed (a read of a closed
- * descriptor fails with EBADF, or reads whatever reuses the number).
- * After DONE the module gives EOF once drained; otherwise (the module
- * vanished, or cannot stop) the read ends with EIO when the module is
- * removed, and a reader still blocked after a second is cancelled.
- */
-static void reader_stop(pthread_t reader, bool until_eof)
-{
-	struct timespec deadline;
-
-	if (until_eof) {
-		pthread_join(reader, NULL);
-		return;
-	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 1;
-	if (pthread_timedjoin_np(reader, NULL, &deadline) == 0)
-		return;
-	pthread_cancel(reader);
-	pthread_join(reader, NULL);
 }
 
 enum wake {
@@ -200,10 +131,7 @@ static int open_channels(struct ctl_state *s, const char *modname, bool want_dat
 	}
 	if (!want_data)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/" CTAP_PROC_PREFIX "%s/data", modname);
-	data_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (data_fd < 0) {
-		msg_error("Cannot open module %s output channel: %s", modname, strerror(errno));
+	if (reader_open(modname)) {
 		close(s->fd);
 		return -1;
 	}
@@ -250,8 +178,7 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 {
 	struct ctl_state s = { .fd = -1 };
 	pid_t target = o->target;
-	pthread_t reader;
-	int nstop = 0;
+	int nstop = 0, rc;
 	enum wake w = WAKE_NONE;
 
 	if (open_channels(&s, modname, !o->load_only))
@@ -268,7 +195,7 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 		detach_hint(modname);
 		return 1;
 	}
-	if (reader_start(&reader))
+	if (reader_start())
 		goto out_close;
 	if (loaded_here && start_session(&s, o, target) != 0)
 		w = WAKE_STOP;	/* a signal during the start, or "start" failed */
@@ -291,15 +218,14 @@ int session_run(const struct options *o, const char *modname, bool loaded_here)
 	}
 	close(s.fd);
 	s.fd = -1;
-	reader_stop(reader, s.done && !s.broken);
+	reader_stop(s.done && !s.broken);
 	finish_child();
-	close(data_fd);
+	rc = reader_close();
 	output_close();
-	return reader_error ? -1 : 0;
+	return rc;
 
 out_close:
 	close(s.fd);
-	if (data_fd >= 0)
-		close(data_fd);
+	reader_close();
 	return -1;
 }

@@ -12,6 +12,7 @@
 #define CTAP_STAPRUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -44,11 +45,13 @@ struct options {
 int options_parse(struct options *o, int argc, char **argv);
 void options_usage(FILE *f);
 
-/* messages: `ERROR: ...`, `WARNING: ...` on stderr (ctl.c) */
+/* msg.c: `ERROR: ...`, `WARNING: ...` on stderr */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_setup(const struct options *o);
+/* A WARNING or ERROR record of the module (text without the prefix). */
+void msg_module(bool error, const char *text, size_t len);
 extern bool msg_failed;		/* an ERROR was printed */
 
 /* modload.c */
@@ -74,6 +77,19 @@ int output_open(const struct options *o);
 int output_write(const void *p, size_t n);
 void output_request_switch(void);	/* SIGUSR2: next file at the next write */
 void output_close(void);
+
+/* reader.c: the output channel, copied to the output by a thread */
+int reader_open(const char *modname);
+int reader_start(void);
+/* Control records are read and handled under this lock (see reader.c). */
+void reader_lock(void);
+void reader_unlock(void);
+/* Writes out the module's output up to byte data_pos (as far as it is
+ * there now; reader_lock held): before a message of the control channel,
+ * the output that came before it. */
+void reader_fence(uint64_t data_pos);
+void reader_stop(bool until_eof);
+int reader_close(void);	/* -1 if the output could not be written */
 
 /* ctl.c: the control channel */
 struct ctl_state {
