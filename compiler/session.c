@@ -104,6 +104,11 @@ bool session_setup(struct session *s)
 	s->uninstalled = dir && (strcmp(dir, CTAP_ABS_BUILDDIR) == 0 ||
 				 strcmp(dir, CTAP_ABS_SRCDIR) == 0);
 	const char *base = s->uninstalled ? CTAP_ABS_SRCDIR : CTAP_PKGDATADIR;
+	/* messages name tapset files by this path: "/src/tapset", not the
+	 * "/src/build/../tapset" of a build directory inside the source */
+	char canonical[PATH_MAX];
+	if (realpath(base, canonical))
+		base = arena_strdup(s->arena, canonical);
 	s->tapset_dir = arena_printf(s->arena, "%s/tapset", base);
 	s->runtime_dir = arena_printf(s->arena, "%s/runtime", base);
 	s->libexec_dir = s->uninstalled ? CTAP_ABS_BUILDDIR : arena_strdup(s->arena, dir ? dir : "");

@@ -9,6 +9,10 @@
  * address's file offset from its mapping alone, whatever the load address
  * (PIE, shared libraries) and without the segment table.
  *
+ * Beside the symbols, each object's .eh_frame rows (target/user/ucfi.h),
+ * by file offset too, so that the runtime unwinds user stacks through
+ * code without frame pointers.
+ *
  * --ldd adds what the loader maps with those objects, as ldd(1) lists it:
  * their DT_NEEDED libraries, transitively, and the program's loader.
  */
@@ -19,6 +23,7 @@
 #include "kmod/family.h"
 #include "kmod/kmod.h"
 #include "session.h"
+#include "target/user/ucfi.h"
 #include "target/user/uelf.h"
 #include "target/user/upath.h"
 #include "util/arena.h"
@@ -93,13 +98,10 @@ static void add_dependencies(struct kmod *K, path_vec *paths)
 	}
 }
 
-/* Prints one object's sorted table; returns the number of symbols. */
-static uint32_t emit_table(struct kmod *K, struct writer *w, unsigned index, const char *path)
+/* Prints one object's sorted symbol table; returns the number of symbols. */
+static uint32_t emit_symbols(struct kmod *K, struct writer *w, unsigned index, struct uelf *u)
 {
 	const char *why = NULL;
-	struct uelf *u = uelf_open(K->a, path, &why);
-	if (!u)
-		return 0;
 	usym_vec syms = { 0 };
 	add_symbols(u, u, K->a, &syms);
 	const char *dbg = uelf_debug_file(K->a, u);
@@ -123,6 +125,36 @@ static uint32_t emit_table(struct kmod *K, struct writer *w, unsigned index, con
 	return n;
 }
 
+/* Prints the object's CFI rows by file offset (a row equal to the one
+ * before it is left out); returns their number. */
+static uint32_t emit_cfi(struct kmod *K, struct writer *w, unsigned index, struct uelf *u)
+{
+	const char *why = NULL;
+	struct ucfi *cfi = ucfi_read(K->a, u->path, &why);
+	if (!cfi)
+		return 0;
+	uint32_t n = 0;
+	const struct ucfi_row *prev = NULL;
+	for (uint32_t i = 0; i < cfi->nrows; i++) {
+		const struct ucfi_row *r = &cfi->rows[i];
+		uint64_t off;
+		if (!uelf_offset(u, r->vaddr, &off) || off > UINT32_MAX)
+			continue;
+		if (prev && prev->cfa_reg == r->cfa_reg && prev->cfa_offset == r->cfa_offset &&
+		    prev->rbp_offset == r->rbp_offset)
+			continue;
+		if (!n)
+			kw_open(w, "static const struct _ctap_ucfi ucfi_%u[] =", index);
+		kw_line(w, "{ 0x%llx, %d, %d, %d },", (unsigned long long)off, r->cfa_offset,
+			r->rbp_offset, (int)r->cfa_reg);
+		prev = r;
+		n++;
+	}
+	if (n)
+		kw_close(w, ";");
+	return n;
+}
+
 unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 {
 	path_vec paths = { 0 };
@@ -138,17 +170,27 @@ unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 		add_dependencies(K, &paths);
 	if (!paths.len)
 		return 0;
-	uint32_t *counts = arena_new_array(K->a, uint32_t, paths.len);
-	vec_foreach(&paths, i)
-		counts[i] = emit_table(K, w, (unsigned)i, paths.items[i]);
+	uint32_t *nsyms = arena_new_array(K->a, uint32_t, paths.len);
+	uint32_t *ncfi = arena_new_array(K->a, uint32_t, paths.len);
+	vec_foreach(&paths, i) {
+		const char *why = NULL;
+		struct uelf *u = uelf_open(K->a, paths.items[i], &why);
+		if (!u)
+			continue;
+		nsyms[i] = emit_symbols(K, w, (unsigned)i, u);
+		ncfi[i] = emit_cfi(K, w, (unsigned)i, u);
+	}
 	kw_open(w, "static struct _ctap_uobj uobjs[] =");
 	vec_foreach(&paths, i) {
-		const char *q = km_quote(K->a, paths.items[i], strlen(paths.items[i]));
-		if (counts[i])
-			kw_line(w, "{ .path = %s, .syms = usyms_%u, .nsyms = %u },", q, (unsigned)i,
-				counts[i]);
-		else
-			kw_line(w, "{ .path = %s },", q);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "{ .path = %s",
+			      km_quote(K->a, paths.items[i], strlen(paths.items[i])));
+		if (nsyms[i])
+			strbuf_printf(&sb, ", .syms = usyms_%u, .nsyms = %u", (unsigned)i, nsyms[i]);
+		if (ncfi[i])
+			strbuf_printf(&sb, ", .cfi = ucfi_%u, .ncfi = %u", (unsigned)i, ncfi[i]);
+		kw_line(w, "%s },", sb.buf);
+		strbuf_free(&sb);
 	}
 	kw_close(w, ";");
 	return (unsigned)paths.len;

@@ -35,11 +35,28 @@ struct _ctap_usym {
 	const char *name;
 };
 
-/* An object whose addresses the module can name (probed, -d). */
+/*
+ * One row of an object's call frame information (from its .eh_frame, by
+ * the translator): from file offset `offset` to the next row's, the CFA
+ * is register cfa_reg (7 rsp, 6 rbp; 0: no rule, the unwinder stops)
+ * plus cfa_offset, the return address is at CFA - 8, and the caller's rbp
+ * is saved at CFA + rbp_offset (0: rbp is unchanged).
+ */
+struct _ctap_ucfi {
+	unsigned int offset;
+	int cfa_offset;
+	short rbp_offset;
+	unsigned char cfa_reg;
+};
+
+/* An object whose addresses the module can name and unwind through
+ * (probed, -d, --ldd). */
 struct _ctap_uobj {
 	const char *path;
 	const struct _ctap_usym *syms;
 	unsigned int nsyms;
+	const struct _ctap_ucfi *cfi;
+	unsigned int ncfi;
 	/* runtime */
 	struct inode *inode;
 };

@@ -1,5 +1,6 @@
 /*
- * usym: user call chains by frame pointers, and user addresses named by
+ * usym: user call chains by the call frame information the module carries
+ * (else frame pointers), and user addresses named by
  * the symbol tables the module carries for the probed and -d objects
  * (looked up by the mapping's inode and file offset), else by the file
  * mapping that covers them.  Probe handlers cannot sleep: user
@@ -121,12 +122,90 @@ static void _ctap_umissing_warn(const char *path)
 	_ctap_warn("Missing unwind data for a module, rerun with 'stap -d %s'", path);
 }
 
+/* The CFI row of o holding file offset off, or NULL (none, or no rule). */
+static const struct _ctap_ucfi *_ctap_ucfi_at(const struct _ctap_uobj *o, unsigned long off)
+{
+	unsigned int lo = 0, hi = o->ncfi;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (o->cfi[mid].offset <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || !o->cfi[lo - 1].cfa_reg)
+		return NULL;
+	return &o->cfi[lo - 1];
+}
+
+struct _ctap_uregs {
+	unsigned long ip, sp, bp;
+};
+
+static bool _ctap_uword(unsigned long addr, unsigned long *v)
+{
+	return !copy_from_user_nofault(v, (const void __user *)addr, sizeof(*v));
+}
+
+/*
+ * One frame up: the caller's ip, sp and bp.  By the object's CFI where the
+ * module carries it; else by frame pointers (at a function's first
+ * instruction, where nothing is pushed yet, the return address is at sp).
+ * False when the chain ends: no rule, an unreadable or non-increasing
+ * frame, or a file the module has no table for.  `exact` says r->ip is
+ * the probed instruction itself rather than a return address (which is
+ * looked up one byte back: the call may be a function's last instruction).
+ */
+static bool _ctap_ustep(struct _ctap_context *c, struct _ctap_uregs *r, bool exact)
+{
+	unsigned long ip = exact ? r->ip : r->ip - 1;
+	unsigned long cfa, ra, bp = r->bp, frame[2];
+	const struct _ctap_ucfi *row;
+	struct _ctap_uwhere w;
+	bool mapped = _ctap_uwhere(c, ip, &w);
+
+	if (mapped && !w.obj && w.path[0] == '/')
+		return false;
+	if (mapped && w.obj && w.obj->ncfi) {
+		row = _ctap_ucfi_at(w.obj, w.off);
+		if (!row)
+			return false;
+		cfa = (row->cfa_reg == 7 ? r->sp : r->bp) + row->cfa_offset;
+		if (cfa <= r->sp || !_ctap_uword(cfa - 8, &ra) || !ra)
+			return false;
+		if (row->rbp_offset && !_ctap_uword(cfa + row->rbp_offset, &bp))
+			return false;
+		r->ip = ra;
+		r->sp = cfa;
+		r->bp = bp;
+		return true;
+	}
+	if (exact && mapped && w.sym && w.off == w.sym->offset) {
+		if (!_ctap_uword(r->sp, &ra) || !ra)
+			return false;
+		r->ip = ra;
+		r->sp += sizeof(long);
+		return true;
+	}
+	/* [bp] = the caller's bp, [bp + 8] = the return address; frames grow
+	 * towards higher addresses, so a chain that does not is not a
+	 * frame-pointer chain (its last return address still counts) */
+	if (!r->bp || (r->bp & (sizeof(long) - 1)) || r->bp < r->sp ||
+	    copy_from_user_nofault(frame, (const void __user *)r->bp, sizeof(frame)) || !frame[1])
+		return false;
+	r->ip = frame[1];
+	r->sp = r->bp + 2 * sizeof(long);
+	r->bp = frame[0] > r->bp ? frame[0] : 0;
+	return true;
+}
+
 unsigned int _ctap_ubacktrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max,
 			      bool warn)
 {
 	struct pt_regs *regs = c->regs && user_mode(c->regs) ? c->regs : NULL;
-	unsigned long fp, frame[2], ret;
-	struct _ctap_uwhere w;
+	struct _ctap_uregs r;
 	const char *missing;
 	unsigned int n = 0;
 
@@ -135,30 +214,14 @@ unsigned int _ctap_ubacktrace(struct _ctap_context *c, unsigned long *pcs, unsig
 		return 0;
 	if (!regs)
 		regs = task_pt_regs(current);
-	pcs[n++] = instruction_pointer(regs);
-	fp = regs->bp;
-	/* at a function's first instruction nothing is pushed yet: the
-	 * return address is at sp and bp is still the caller's frame */
-	if (n < max && _ctap_uwhere(c, pcs[0], &w) && w.sym && w.off == w.sym->offset &&
-	    !copy_from_user_nofault(&ret, (const void __user *)regs->sp, sizeof(ret)) && ret)
-		pcs[n++] = ret;
-	/* each frame: [fp] = the caller's fp, [fp + 8] = the return address;
-	 * frames grow towards higher addresses, so a chain that does not is
-	 * not a frame-pointer chain */
-	while (n < max && fp && !(fp & (sizeof(long) - 1))) {
-		if (_ctap_umissing(c, pcs[n - 1], &missing))
-			break;
-		if (copy_from_user_nofault(frame, (const void __user *)fp, sizeof(frame)))
-			break;
-		if (!frame[1])
-			break;
-		pcs[n++] = frame[1];
-		if (frame[0] <= fp)
-			break;
-		fp = frame[0];
-	}
-	/* a frame in an object without a table ends the stack (as unwinding
-	 * by CFI would), with SystemTap's warning naming the -d to give */
+	r.ip = instruction_pointer(regs);
+	r.sp = regs->sp;
+	r.bp = regs->bp;
+	pcs[n++] = r.ip;
+	while (n < max && _ctap_ustep(c, &r, n == 1))
+		pcs[n++] = r.ip;
+	/* a frame in an object without a table ends the stack, with
+	 * SystemTap's warning naming the -d to give */
 	if (warn && _ctap_umissing(c, pcs[n - 1], &missing))
 		_ctap_umissing_warn(missing);
 	return n;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "target/target.h"
+#include "target/user/ucfi.h"
 #include "target/user/udwarf.h"
 #include "target/user/uelf.h"
 #include "target/user/upath.h"
@@ -516,17 +517,25 @@ static bool collect_param(void *ctx, const struct udwarf_var *v)
 	return true;
 }
 
+/* This program's path in exe; false (after a skip line) without one. */
+static bool self_exe(char *exe, size_t size, const char *test)
+{
+	ssize_t len = readlink("/proc/self/exe", exe, size - 1);
+	if (len <= 0) {
+		skip(test, "no /proc/self/exe");
+		return false;
+	}
+	exe[len] = 0;
+	return true;
+}
+
 /* --ldd's inputs: this program's DT_NEEDED and loader, and the search
  * that turns a needed name into a file */
 static void test_uelf_needed(void)
 {
 	char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len <= 0) {
-		skip("uelf needed", "no /proc/self/exe");
+	if (!self_exe(exe, sizeof(exe), "uelf needed"))
 		return;
-	}
-	exe[len] = 0;
 	struct arena *a = arena_new();
 	const char *why = NULL;
 	struct uelf *u = uelf_open(a, exe, &why);
@@ -557,15 +566,46 @@ static void test_uelf_needed(void)
 	arena_free(a);
 }
 
+/* the .eh_frame rows of this program: udwarf_probe_me's first byte has
+ * the CFA at rsp + 8 (the return address just pushed), and rows are
+ * sorted */
+static void test_ucfi(void)
+{
+	char exe[4096];
+	if (!self_exe(exe, sizeof(exe), "ucfi"))
+		return;
+	struct arena *a = arena_new();
+	const char *why = NULL;
+	struct ucfi *cfi = ucfi_read(a, exe, &why);
+	report(cfi && cfi->nrows > 10, "ucfi: rows of this program", "%s",
+	       why ? why : "too few rows");
+	const char *why2 = NULL;
+	struct uelf *u = uelf_open(a, exe, &why2);
+	const struct uelf_symbol *sym = NULL;
+	for (uint32_t i = 0; u && i < u->nsyms; i++)
+		if (!strcmp(u->syms[i].name, "udwarf_probe_me"))
+			sym = &u->syms[i];
+	bool sorted = true, entry = false;
+	for (uint32_t i = 0; cfi && i < cfi->nrows; i++) {
+		const struct ucfi_row *r = &cfi->rows[i];
+		if (i && r->vaddr < cfi->rows[i - 1].vaddr)
+			sorted = false;
+		if (sym && r->vaddr == sym->vaddr)
+			entry = r->cfa_reg == UCFI_RSP && r->cfa_offset == 8 && r->rbp_offset == 0;
+	}
+	report(sorted, "ucfi: rows sorted", "out of order");
+	report(sym && entry, "ucfi: CFA = rsp + 8 at a function's first byte", "%s",
+	       sym ? "wrong or no row" : "no udwarf_probe_me symbol");
+	report(ucfi_read(a, "/nonexistent/ctap", &why) == NULL && why, "ucfi: a missing file",
+	       "no error");
+	arena_free(a);
+}
+
 static void test_udwarf(void)
 {
 	char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len <= 0) {
-		skip("udwarf", "no /proc/self/exe");
+	if (!self_exe(exe, sizeof(exe), "udwarf"))
 		return;
-	}
-	exe[len] = 0;
 	int fds = open_fds();
 	struct arena *a = arena_new();
 	struct udwarf_cache *c = udwarf_cache_new();
@@ -728,6 +768,7 @@ int main(void)
 	test_desc_synthetic();
 	test_desc_releases();
 	test_uelf_needed();
+	test_ucfi();
 	test_udwarf();
 	test_fixture_61();
 	test_fixture_running();
