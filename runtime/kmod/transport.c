@@ -35,6 +35,8 @@ static struct {
 	bool eof;		/* DONE queued: data ends once drained */
 	bool closing;		/* module unloading */
 	bool detached;		/* staprun -L / SIGQUIT: closing ctl keeps running */
+	u64 data_base;		/* data consumed before the current reader opened */
+	char ctl_payload[CTAP_MSG_MAX];	/* a record on its way out (ctl_mutex) */
 	unsigned int bufsize_mb;
 	struct proc_dir_entry *dir;
 	char dirname[MODULE_NAME_LEN + sizeof(CTAP_PROC_PREFIX)];
@@ -183,6 +185,8 @@ static int _ctap_data_open(struct inode *inode, struct file *f)
 {
 	if (atomic_cmpxchg(&_ctap_tp.data_open, 0, 1))
 		return -EBUSY;
+	/* a reader attaching again (-A) counts from here */
+	WRITE_ONCE(_ctap_tp.data_base, _ctap_tp.data.tail);
 	return 0;
 }
 
@@ -245,8 +249,15 @@ static ssize_t _ctap_ctl_fill(char __user *ubuf, size_t n)
 		_ctap_ring_peek(r, 0, &h, sizeof(h));
 		if (n - done < sizeof(h) + h.len)
 			return done ? done : -EINVAL;
-		if (_ctap_ring_read_user(r, ubuf + done, sizeof(h) + h.len) < 0)
+		/* the record leaves the ring whole (the data side peeks at
+		 * the first one), its position counted from what this data
+		 * reader was the first to see */
+		_ctap_ring_peek(r, sizeof(h), _ctap_tp.ctl_payload, h.len);
+		h.data_pos = h.data_pos > _ctap_tp.data_base ? h.data_pos - _ctap_tp.data_base : 0;
+		if (copy_to_user(ubuf + done, &h, sizeof(h)) ||
+		    copy_to_user(ubuf + done + sizeof(h), _ctap_tp.ctl_payload, h.len))
 			return -EFAULT;
+		_ctap_ring_consume(r, sizeof(h) + h.len);
 		done += sizeof(h) + h.len;
 	}
 	lost = atomic_read(&_ctap_tp.lost);

@@ -73,8 +73,9 @@ struct ctap_msg_hdr {
 	uint32_t type;	/* enum ctap_msg_type */
 	uint32_t len;	/* payload bytes that follow */
 	/* WARNING, ERROR: bytes of data the module had written when the
-	 * record was made; staprun writes out that much output before the
-	 * message, so both keep the order in which a handler made them */
+	 * record was made, counted from the first byte the current data
+	 * reader saw (0: before it); staprun writes out that much output
+	 * before the message, so both keep the order a handler made them in */
 	uint64_t data_pos;
 };
 
