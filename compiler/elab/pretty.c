@@ -375,6 +375,13 @@ struct expr *pretty_vars(struct elab *E, const struct btf *btf, const struct pre
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pretty_var *v = &vars[i];
 		struct expr *arg;
+		if (v->text) {
+			/* a literal: % doubled for the format */
+			strbuf_printf(&fmt, "%s%s=", i ? " " : "", v->name);
+			for (const char *c = v->text; *c; c++)
+				strbuf_puts(&fmt, *c == '%' ? "%%" : (char[]){ *c, 0 });
+			continue;
+		}
 		if (level && btf && v->type) {
 			arg = pretty_target(E, btf, v->acc, v->type, level, at);
 			if (!arg) {

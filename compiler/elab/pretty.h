@@ -44,6 +44,8 @@ struct pretty_var {
 	const struct target_access *acc;   /* its value (a long) */
 	int32_t type;                      /* BTF type, 0 if unknown */
 	bool pointer;                      /* %p rather than %#x when not pretty */
+	const char *text;                  /* shown as is instead of a value
+	                                    * ("?" unavailable, "{...}" a struct) */
 };
 
 /* "a=0x1 b=0x2", or with level 1/2 ($$vars$, $$vars$$) each VALUE

@@ -224,8 +224,11 @@ struct val km_target(struct km_lower *L, struct expr *e)
 		return kv_str(km_quote(a, acc->const_string, strlen(acc->const_string)), true);
 	if (acc->pretty && e->u.target.pretty)
 		return km_pretty(L, e);
+	/* the family's own $$vars text, else the sprintf pass 2 built */
 	if (acc->base == ACCESS_VARS)
-		return km_vars(L, e);
+		return (L->probe && L->probe->fam->vars) || !acc->vars_sprintf
+			       ? km_vars(L, e)
+			       : km_expr(L, acc->vars_sprintf);
 	if (acc->base == ACCESS_ENTRY)
 		return fail(L, D_TRANS_UNSUPPORTED, e, "entry values (@entry, parameters in .return probes) are not "
 			    "supported by the kernel-module back end yet");

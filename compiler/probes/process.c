@@ -944,8 +944,14 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		      d->path ? d->path : "the process");
 		return true;
 	}
+	if (!strcmp(name, "$$parms") || !strcmp(name, "$$locals") || !strcmp(name, "$$vars") ||
+	    !strcmp(name, "$$return")) {
+		process_vars(E, dw, d, e, name);
+		return true;
+	}
 	if (!strncmp(name, "$$", 2)) {
-		error(E, e->tok, "%s in process probes is not supported yet", name);
+		error(E, e->tok, "unknown target variable '%s' (there are $$vars, $$parms, $$locals "
+		      "and $$return)", name);
 		return true;
 	}
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);

@@ -118,6 +118,12 @@ struct process_data {
 };
 
 extern const struct probe_family process_family;
+
+struct udwarf;
+/* $$parms, $$locals, $$vars, $$return (`name`) at a DWARF probe point of
+ * d: resolves e to their text, or reports why not (process_vars.c). */
+void process_vars(struct elab *E, struct udwarf *dw, const struct process_data *d, struct expr *e,
+		  const char *name);
 /* its BPF back end (process_bpf.c) */
 extern const struct bpf_family process_bpf_hooks;
 /* its kernel-module back end (process_kmod.c) */
