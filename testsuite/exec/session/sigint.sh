@@ -1,2 +1,3 @@
+sleep 0.2
 kill -INT $PPID
 sleep 10
