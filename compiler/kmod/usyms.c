@@ -36,7 +36,14 @@ struct usym {
 };
 
 typedef VEC(struct usym) usym_vec;
-typedef VEC(const char *) path_vec;
+
+/* An object the module carries tables for, read once. */
+struct uobj {
+	const char *path;        /* canonical */
+	struct uelf *elf;        /* NULL until read, or when unreadable */
+	bool read;
+};
+typedef VEC(struct uobj) uobj_vec;
 
 static int by_offset(const void *a, const void *b)
 {
@@ -53,14 +60,23 @@ static int by_offset(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void add_path(struct kmod *K, path_vec *paths, const char *path)
+static void add_path(struct kmod *K, uobj_vec *objs, const char *path)
 {
 	char buf[PATH_MAX];
 	const char *p = realpath(path, buf) ? buf : path;
-	vec_foreach(paths, i)
-		if (!strcmp(paths->items[i], p))
+	vec_foreach(objs, i)
+		if (!strcmp(objs->items[i].path, p))
 			return;
-	vec_push(K->a, paths, arena_strdup(K->a, p));
+	vec_push(K->a, objs, ((struct uobj){ .path = arena_strdup(K->a, p) }));
+}
+
+static struct uelf *obj_elf(struct kmod *K, struct uobj *o)
+{
+	const char *why = NULL;
+	if (!o->read)
+		o->elf = uelf_open(K->a, o->path, &why);
+	o->read = true;
+	return o->elf;
 }
 
 static void add_symbols(const struct uelf *main, const struct uelf *from, struct arena *a,
@@ -76,20 +92,19 @@ static void add_symbols(const struct uelf *main, const struct uelf *from, struct
 
 /* --ldd: the libraries of every object in paths (the list grows as it is
  * walked, so dependencies of dependencies come in too). */
-static void add_dependencies(struct kmod *K, path_vec *paths)
+static void add_dependencies(struct kmod *K, uobj_vec *objs)
 {
-	for (uint32_t i = 0; i < paths->len; i++) {
-		const char *why = NULL;
-		const char *path = paths->items[i];
-		struct uelf *u = uelf_open(K->a, path, &why);
+	for (uint32_t i = 0; i < objs->len; i++) {
+		struct uelf *u = obj_elf(K, &objs->items[i]);
 		if (!u)
 			continue;
+		const char *path = objs->items[i].path;
 		if (u->interp)
-			add_path(K, paths, u->interp);
+			add_path(K, objs, u->interp);
 		for (uint32_t j = 0; j < u->nneeded; j++) {
 			const char *lib = upath_library(K->a, path, u->runpath, u->needed[j]);
 			if (lib)
-				add_path(K, paths, lib);
+				add_path(K, objs, lib);
 			else
 				diag_warning(&K->s->diag, D_TRANS_OPTION, NULL,
 					     "--ldd: %s needs %s, which is not found", path,
@@ -157,34 +172,33 @@ static uint32_t emit_cfi(struct kmod *K, struct writer *w, unsigned index, struc
 
 unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 {
-	path_vec paths = { 0 };
+	uobj_vec objs = { 0 };
 	for (unsigned i = 0; i < K->nprobes; i++) {
 		struct kprobe_tr *p = &K->probes[i];
 		const char *obj = p->fam->user_object ? p->fam->user_object(p) : NULL;
 		if (obj)
-			add_path(K, &paths, obj);
+			add_path(K, &objs, obj);
 	}
 	vec_foreach(&K->s->opts.dash_d, i)
-		add_path(K, &paths, K->s->opts.dash_d.items[i]);
+		add_path(K, &objs, K->s->opts.dash_d.items[i]);
 	if (K->s->opts.ldd)
-		add_dependencies(K, &paths);
-	if (!paths.len)
+		add_dependencies(K, &objs);
+	if (!objs.len)
 		return 0;
-	uint32_t *nsyms = arena_new_array(K->a, uint32_t, paths.len);
-	uint32_t *ncfi = arena_new_array(K->a, uint32_t, paths.len);
-	vec_foreach(&paths, i) {
-		const char *why = NULL;
-		struct uelf *u = uelf_open(K->a, paths.items[i], &why);
+	uint32_t *nsyms = arena_new_array(K->a, uint32_t, objs.len);
+	uint32_t *ncfi = arena_new_array(K->a, uint32_t, objs.len);
+	vec_foreach(&objs, i) {
+		struct uelf *u = obj_elf(K, &objs.items[i]);
 		if (!u)
 			continue;
 		nsyms[i] = emit_symbols(K, w, (unsigned)i, u);
 		ncfi[i] = emit_cfi(K, w, (unsigned)i, u);
 	}
 	kw_open(w, "static struct _ctap_uobj uobjs[] =");
-	vec_foreach(&paths, i) {
+	vec_foreach(&objs, i) {
+		const char *path = objs.items[i].path;
 		struct strbuf sb = STRBUF_INIT;
-		strbuf_printf(&sb, "{ .path = %s",
-			      km_quote(K->a, paths.items[i], strlen(paths.items[i])));
+		strbuf_printf(&sb, "{ .path = %s", km_quote(K->a, path, strlen(path)));
 		if (nsyms[i])
 			strbuf_printf(&sb, ", .syms = usyms_%u, .nsyms = %u", (unsigned)i, nsyms[i]);
 		if (ncfi[i])
@@ -193,5 +207,5 @@ unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 		strbuf_free(&sb);
 	}
 	kw_close(w, ";");
-	return (unsigned)paths.len;
+	return (unsigned)objs.len;
 }

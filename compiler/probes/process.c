@@ -969,27 +969,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			e->u.target.resolved = acc;
 		return true;
 	}
-	if (d->is_return) {
-		/* parameters as they were at entry */
-		struct target_access *inner = arena_new_obj(E->arena, struct target_access);
-		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
-			return true;
-		acc->base = ACCESS_ENTRY;
-		acc->inner = inner;
-		acc->ctype = inner->ctype;
-		acc->base_size = 8;
-		acc->user = true;
-		acc->is_address = inner->is_address;
-		e->u.target.resolved = acc;
-		return true;
-	}
-	if (udwarf_in_prologue(dw, d->die_offset, d->vaddr)) {
-		error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is read before "
-		      "the function's prologue has stored it [man error::dwarf]",
-		      (unsigned long long)d->vaddr, name + 1);
-		return true;
-	}
-	if (uvars_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc))
+	if (process_var_access(E, dw, d, e, acc))
 		e->u.target.resolved = acc;
 	return true;
 }

@@ -119,7 +119,13 @@ struct process_data {
 
 extern const struct probe_family process_family;
 
+struct target_access;
 struct udwarf;
+/* $NAME (e) at the DWARF probe point of d into acc: in a .return probe a
+ * parameter as it was at entry.  False after reporting (unless
+ * E->quiet_targets) (process_vars.c). */
+bool process_var_access(struct elab *E, struct udwarf *dw, const struct process_data *d,
+			struct expr *e, struct target_access *acc);
 /* $$parms, $$locals, $$vars, $$return (`name`) at a DWARF probe point of
  * d: resolves e to their text, or reports why not (process_vars.c). */
 void process_vars(struct elab *E, struct udwarf *dw, const struct process_data *d, struct expr *e,

@@ -158,7 +158,7 @@ static const char *lifecycle_value(struct kmod *K, struct kprobe_tr *p, int inde
 	bool exit = d->kind == PROCESS_SYSCALL_RETURN;
 	const char *args = arena_printf(K->a, "((struct ck_process_%u_args *)c->args)", p->index);
 	if (index == PROCESS_VAR_SYSCALL)
-		return exit ? arena_printf(K->a, "%s->regs->orig_ax", args)
+		return exit ? arena_printf(K->a, "syscall_get_nr(current, %s->regs)", args)
 			    : arena_printf(K->a, "%s->v", args);
 	if (index == PROCESS_VAR_RETURN)
 		return exit ? arena_printf(K->a, "%s->v", args) : NULL;

@@ -29,27 +29,43 @@ struct vars_walk {
 	uint32_t n;
 };
 
-static struct target_access *var_access(struct vars_walk *w, const char *name)
+bool process_var_access(struct elab *E, struct udwarf *dw, const struct process_data *d,
+			struct expr *e, struct target_access *acc)
 {
-	struct elab *E = w->E;
-	const struct process_data *d = w->d;
-	struct expr *v = ast_expr_new(E->arena, EXPR_TARGET, w->at->tok);
-	v->u.target.name = arena_printf(E->arena, "$%s", name);
-	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
-	bool quiet = E->quiet_targets, ok;
-	E->quiet_targets = true;
 	if (d->is_return) {
+		/* parameters as they were at entry */
 		struct target_access *inner = arena_new_obj(E->arena, struct target_access);
-		ok = uvars_resolve(E, w->dw, d->die_offset, d->entry_vaddr, d->et_exec, true, v, inner);
+		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
+			return false;
 		acc->base = ACCESS_ENTRY;
 		acc->inner = inner;
 		acc->ctype = inner->ctype;
 		acc->base_size = 8;
 		acc->user = true;
-	} else {
-		ok = !udwarf_in_prologue(w->dw, d->die_offset, d->vaddr) &&
-		     uvars_resolve(E, w->dw, d->die_offset, d->vaddr, d->et_exec, false, v, acc);
+		acc->is_address = inner->is_address;
+		return true;
 	}
+	if (udwarf_in_prologue(dw, d->die_offset, d->vaddr)) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "not accessible at this address (pc: 0x%llx): '%s' is read before "
+				   "the function's prologue has stored it [man error::dwarf]",
+				   (unsigned long long)d->vaddr, e->u.target.name + 1);
+		return false;
+	}
+	return uvars_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc);
+}
+
+/* One variable of $$vars, NULL where it is not accessible. */
+static struct target_access *var_access(struct vars_walk *w, const char *name)
+{
+	struct elab *E = w->E;
+	struct expr *v = ast_expr_new(E->arena, EXPR_TARGET, w->at->tok);
+	v->u.target.name = arena_printf(E->arena, "$%s", name);
+	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+	bool quiet = E->quiet_targets;
+	E->quiet_targets = true;
+	bool ok = process_var_access(E, w->dw, w->d, v, acc);
 	E->quiet_targets = quiet;
 	return ok ? acc : NULL;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "target/user/uelf.h"
 #include "util/arena.h"
 #include "util/vec.h"
 
@@ -26,24 +27,6 @@
 #define EH_PE_DATAREL_SDATA4 0x3b
 
 typedef VEC(struct ucfi_row) row_vec;
-
-static Elf_Data *section_data(Elf *e, const char *name, uint64_t *addr)
-{
-	size_t shstrndx;
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return NULL;
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
-		    (n = elf_strptr(e, shstrndx, sh.sh_name)) && !strcmp(n, name)) {
-			*addr = sh.sh_addr;
-			return elf_getdata(scn, NULL);
-		}
-	}
-	return NULL;
-}
 
 /* Size of a pointer-encoded value (DW_EH_PE_*), 0 when unsupported. */
 static size_t encoded_size(uint8_t enc)
@@ -73,10 +56,12 @@ static int cmp_u64(const void *a, const void *b)
  * table is absent or in an encoding not read here. */
 static uint64_t *fde_starts(Elf *e, size_t *count)
 {
-	uint64_t hdr_addr;
-	Elf_Data *d = section_data(e, ".eh_frame_hdr", &hdr_addr);
+	GElf_Shdr sh;
+	Elf_Scn *scn = uelf_section(e, ".eh_frame_hdr", &sh);
+	Elf_Data *d = scn && sh.sh_type != SHT_NOBITS ? elf_getdata(scn, NULL) : NULL;
 	if (!d || d->d_size < 4)
 		return NULL;
+	uint64_t hdr_addr = sh.sh_addr;
 	const uint8_t *p = d->d_buf, *end = p + d->d_size;
 	if (p[0] != 1 || p[3] != EH_PE_DATAREL_SDATA4 || p[2] == EH_PE_OMIT)
 		return NULL;

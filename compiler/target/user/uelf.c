@@ -35,7 +35,7 @@ typedef VEC(struct uelf_plt) plt_vec;
 typedef VEC(struct uelf_sdt) sdt_vec;
 typedef VEC(struct uelf_segment) seg_vec;
 
-static Elf_Scn *section_named(Elf *e, const char *name, GElf_Shdr *out)
+Elf_Scn *uelf_section(Elf *e, const char *name, GElf_Shdr *out)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(e, &shstrndx) != 0)
@@ -144,10 +144,10 @@ static const char *jump_slot_name(struct arena *a, Elf *e, uint64_t got)
 static void read_plt(struct arena *a, Elf *e, struct uelf *u)
 {
 	GElf_Shdr sh;
-	Elf_Scn *scn = section_named(e, ".plt.sec", &sh);
+	Elf_Scn *scn = uelf_section(e, ".plt.sec", &sh);
 	uint64_t first = 0;
 	if (!scn) {
-		scn = section_named(e, ".plt", &sh);
+		scn = uelf_section(e, ".plt", &sh);
 		first = PLT_SLOT; /* PLT0 pushes the link map: not a function's slot */
 	}
 	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
@@ -185,10 +185,10 @@ static uint64_t get64(const uint8_t *p, bool swap)
 static void read_sdt(struct arena *a, Elf *e, struct uelf *u, bool swap)
 {
 	GElf_Shdr notesh, basesh;
-	Elf_Scn *scn = section_named(e, ".note.stapsdt", &notesh);
+	Elf_Scn *scn = uelf_section(e, ".note.stapsdt", &notesh);
 	if (!scn)
 		return;
-	bool have_base = section_named(e, ".stapsdt.base", &basesh) != NULL;
+	bool have_base = uelf_section(e, ".stapsdt.base", &basesh) != NULL;
 	Elf_Data *d = elf_getdata(scn, NULL);
 	if (!d)
 		return;
@@ -271,12 +271,12 @@ static void read_ids(struct arena *a, Elf *e, struct uelf *u)
 		}
 	}
 	GElf_Shdr sh;
-	Elf_Scn *dl = section_named(e, ".gnu_debuglink", &sh);
+	Elf_Scn *dl = uelf_section(e, ".gnu_debuglink", &sh);
 	Elf_Data *d = dl ? elf_getdata(dl, NULL) : NULL;
 	if (d && d->d_size)
 		u->debuglink = arena_strndup(a, d->d_buf, strnlen(d->d_buf, d->d_size));
 	GElf_Shdr di;
-	u->has_debug_info = section_named(e, ".debug_info", &di) != NULL && di.sh_type != SHT_NOBITS;
+	u->has_debug_info = uelf_section(e, ".debug_info", &di) != NULL && di.sh_type != SHT_NOBITS;
 }
 
 /* Calls fn with each entry of the dynamic section and the index of the

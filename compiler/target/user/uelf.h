@@ -13,6 +13,7 @@
 #ifndef CTAP_TARGET_USER_UELF_H
 #define CTAP_TARGET_USER_UELF_H
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -71,6 +72,10 @@ struct uelf *uelf_open(struct arena *a, const char *path, const char **why);
  * ET_DYN without DF_1_PIE and without PT_INTERP (libc, which has an
  * interpreter, is still a library: it has no DF_1_PIE). */
 bool uelf_is_shared_library(const char *path);
+
+/* The section of e called name (its header in *out unless NULL), or NULL:
+ * for readers of other parts of the file (ucfi.c). */
+Elf_Scn *uelf_section(Elf *e, const char *name, GElf_Shdr *out);
 
 /* The file offset of a link-time address; false if no segment holds it. */
 bool uelf_offset(const struct uelf *u, uint64_t vaddr, uint64_t *offset);
