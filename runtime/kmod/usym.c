@@ -48,9 +48,10 @@ static const struct _ctap_usym *_ctap_usym_at(const struct _ctap_uobj *o, unsign
 
 /*
  * What the current process maps at addr: the mapped file's path (in
- * c->sym_buf) and the carried object's symbol, or else the extent of the
- * file's mappings.  Returns false when no file mapping covers addr
- * (or the mappings cannot be looked at now).
+ * c->sym_buf) and the carried object's symbol, or else (when `extent` is
+ * asked: it walks every mapping) the extent of the file's mappings.
+ * Returns false when no file mapping covers addr (or the mappings cannot
+ * be looked at now).
  */
 struct _ctap_uwhere {
 	const struct _ctap_uobj *obj;
@@ -60,7 +61,8 @@ struct _ctap_uwhere {
 	unsigned long lo, hi;
 };
 
-static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, struct _ctap_uwhere *w)
+static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, bool extent,
+			 struct _ctap_uwhere *w)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -87,7 +89,7 @@ static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, struct _ct
 		w->path = d_path(&file->f_path, c->sym_buf, sizeof(c->sym_buf));
 		if (IS_ERR(w->path))
 			found = false;
-		if (found && !w->sym) {
+		if (found && !w->sym && extent) {
 			VMA_ITERATOR(vmi, mm, 0);
 
 			/* the object's extent: every mapping of the same file */
@@ -105,13 +107,20 @@ static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, struct _ct
 	return found;
 }
 
+/* A file of the file system that no carried table covers: the stack
+ * cannot be followed through it. */
+static bool _ctap_uwhere_untabled(const struct _ctap_uwhere *w)
+{
+	return !w->obj && w->path[0] == '/';
+}
+
 /* Whether addr is in a file no carried table covers (its path then in
- * c->sym_buf, *path): the stack cannot be followed through it. */
+ * c->sym_buf, *path). */
 bool _ctap_umissing(struct _ctap_context *c, unsigned long addr, const char **path)
 {
 	struct _ctap_uwhere w;
 
-	if (!_ctap_uwhere(c, addr, &w) || w.obj || w.path[0] != '/')
+	if (!_ctap_uwhere(c, addr, false, &w) || !_ctap_uwhere_untabled(&w))
 		return false;
 	*path = w.path;
 	return true;
@@ -164,9 +173,9 @@ static bool _ctap_ustep(struct _ctap_context *c, struct _ctap_uregs *r, bool exa
 	unsigned long cfa, ra, bp = r->bp, frame[2];
 	const struct _ctap_ucfi *row;
 	struct _ctap_uwhere w;
-	bool mapped = _ctap_uwhere(c, ip, &w);
+	bool mapped = _ctap_uwhere(c, ip, false, &w);
 
-	if (mapped && !w.obj && w.path[0] == '/')
+	if (mapped && _ctap_uwhere_untabled(&w))
 		return false;
 	if (mapped && w.obj && w.obj->ncfi) {
 		row = _ctap_ucfi_at(w.obj, w.off);
@@ -270,7 +279,7 @@ void _ctap_usymname(struct _ctap_context *c, char *dst, unsigned long addr)
 {
 	struct _ctap_uwhere w;
 
-	if (_ctap_uwhere(c, addr, &w) && w.sym)
+	if (_ctap_uwhere(c, addr, false, &w) && w.sym)
 		strscpy(dst, w.sym->name, MAXSTRINGLEN);
 	else
 		snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
@@ -280,7 +289,7 @@ void _ctap_usymdata(struct _ctap_context *c, char *dst, unsigned long addr)
 {
 	struct _ctap_uwhere w;
 
-	if (!_ctap_uwhere(c, addr, &w))
+	if (!_ctap_uwhere(c, addr, true, &w))
 		snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
 	else if (w.sym)
 		snprintf(dst, MAXSTRINGLEN, "%s+0x%lx/0x%lx [%s]", w.sym->name, w.off - w.sym->offset,

@@ -48,11 +48,6 @@ int reader_open(const char *modname)
 }
 
 /*
- * One read under data_lock, written out: >0 bytes copied, 0 at the end of
- * the output, -EAGAIN when nothing is there now, -1 when reading ended
- * (the module was removed: the session reports that).
- */
-/*
  * One read, written out (data_lock held): >0 bytes copied, 0 at the end of
  * the output, -EAGAIN when nothing is there now (or upto is reached), -1
  * when reading ended (the module was removed: the session reports that).
