@@ -244,8 +244,9 @@ static bool k_system(ARGS) { return string_record(L, call, RTR_SYSTEM, out); }
 static bool k_ustack_print(ARGS)
 {
 	struct expr *a = arg(call, 0);
-	if (a->kind != EXPR_NUMBER || (a->u.num != RTU_PRINT && a->u.num != RTU_PRINT_BRIEF))
-		return lower_unsupported(L, call->tok, "_ustack_print with a style that is not a literal 1 or 5");
+	if (a->kind != EXPR_NUMBER || (a->u.num != RTU_PRINT && a->u.num != RTU_PRINT_BRIEF &&
+				       a->u.num != RTU_PRINT_FILELINE))
+		return lower_unsupported(L, call->tok, "_ustack_print with a style that is not a literal 1, 5 or 7");
 	*out = (struct lval){ .kind = LV_IMM };
 	return lower_ustack_record(L, (uint32_t)a->u.num, IR_NOREG);
 }

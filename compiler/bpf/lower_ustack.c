@@ -146,6 +146,7 @@ static const struct {
 	{ "usymname", RTU_USYMNAME, 1 },
 	{ "usymdata", RTU_USYMDATA, 1 },
 	{ "umodname", RTU_UMODNAME, 1 },
+	{ "usymfileline", RTU_USYMFILELINE, 1 },
 	/* and sprint_usyms(ubacktrace() or ucallers(n)): syms_of_stack */
 };
 

@@ -225,6 +225,11 @@ void km_assemble(struct kmod *K);
 /* usyms.c: the user symbol tables and the uobjs[] table; returns the
  * number of objects (0: no table printed). */
 unsigned km_emit_usyms(struct kmod *K, struct writer *w);
+/* ulines.c: whether the script asks for user source lines, and one
+ * object's line table (ufiles_INDEX, ulines_INDEX); returns its rows. */
+struct uelf;
+bool km_wants_lines(const struct kmod *K);
+uint32_t km_emit_ulines(struct kmod *K, struct writer *w, unsigned index, const struct uelf *u);
 
 void kmod_error(struct kmod *K, enum diag_code code, const struct token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

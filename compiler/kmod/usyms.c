@@ -11,7 +11,8 @@
  *
  * Beside the symbols, each object's .eh_frame rows (target/user/ucfi.h),
  * by file offset too, so that the runtime unwinds user stacks through
- * code without frame pointers.
+ * code without frame pointers, and its source lines when the script asks
+ * for them (ulines.c).
  *
  * --ldd adds what the loader maps with those objects, as ldd(1) lists it:
  * their DT_NEEDED libraries, transitively, and the program's loader.
@@ -187,12 +188,16 @@ unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 		return 0;
 	uint32_t *nsyms = arena_new_array(K->a, uint32_t, objs.len);
 	uint32_t *ncfi = arena_new_array(K->a, uint32_t, objs.len);
+	uint32_t *nlines = arena_new_array(K->a, uint32_t, objs.len);
+	bool lines = km_wants_lines(K);
 	vec_foreach(&objs, i) {
 		struct uelf *u = obj_elf(K, &objs.items[i]);
 		if (!u)
 			continue;
 		nsyms[i] = emit_symbols(K, w, (unsigned)i, u);
 		ncfi[i] = emit_cfi(K, w, (unsigned)i, u);
+		if (lines)
+			nlines[i] = km_emit_ulines(K, w, (unsigned)i, u);
 	}
 	kw_open(w, "static struct _ctap_uobj uobjs[] =");
 	vec_foreach(&objs, i) {
@@ -203,6 +208,9 @@ unsigned km_emit_usyms(struct kmod *K, struct writer *w)
 			strbuf_printf(&sb, ", .syms = usyms_%u, .nsyms = %u", (unsigned)i, nsyms[i]);
 		if (ncfi[i])
 			strbuf_printf(&sb, ", .cfi = ucfi_%u, .ncfi = %u", (unsigned)i, ncfi[i]);
+		if (nlines[i])
+			strbuf_printf(&sb, ", .lines = ulines_%u, .nlines = %u, .files = ufiles_%u",
+				      (unsigned)i, nlines[i], (unsigned)i);
 		kw_line(w, "%s },", sb.buf);
 		strbuf_free(&sb);
 	}

@@ -76,10 +76,13 @@ enum rt_ustack_op {
 	RTU_PRINT_BRIEF = 5,  /* print_ubacktrace_brief(): "name+0xOFF\n" per frame */
 	RTU_SYMS = 6,         /* [s]print_usyms(ucallers(arg)) or of ubacktrace() (arg -1):
 			       * " 0xADDR : symdata\n" per frame */
+	RTU_PRINT_FILELINE = 7, /* print_ubacktrace_fileline(): as RTU_PRINT with
+				 * " at FILE:LINE" before the " [PATH]" */
 	/* one address (struct rt_uaddr), no stack */
 	RTU_USYMNAME = 16,    /* usymname(addr) */
 	RTU_USYMDATA = 17,    /* usymdata(addr) */
 	RTU_UMODNAME = 18,    /* umodname(addr) */
+	RTU_USYMFILELINE = 19, /* usymfileline(addr) */
 };
 
 /* A user stack: the task, its user registers (x86_64 struct pt_regs, from

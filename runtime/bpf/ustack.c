@@ -269,6 +269,8 @@ struct finfo {
 	GElf_Off off;
 	GElf_Sym sym;
 	bool known;
+	const char *src;              /* source file and line (lines asked, known objects) */
+	int line;
 };
 
 static void frame_info(struct ustack *us, struct uproc *p, Dwarf_Addr pc, struct finfo *fi)
@@ -284,6 +286,15 @@ static void frame_info(struct ustack *us, struct uproc *p, Dwarf_Addr pc, struct
 	fi->known = *verdict == (void *)&us->known;
 	if (fi->known)
 		fi->name = dwfl_module_addrinfo(m, pc, &fi->off, &fi->sym, NULL, NULL, NULL);
+}
+
+/* fi's source line of `at` (pc, or a byte before a return address: its
+ * call), from the object's DWARF line table. */
+static void frame_line(struct uproc *p, Dwarf_Addr at, struct finfo *fi)
+{
+	Dwfl_Module *m = fi->known ? dwfl_addrmodule(p->dwfl, at) : NULL;
+	Dwfl_Line *l = m ? dwfl_module_getsrc(m, at) : NULL;
+	fi->src = l ? dwfl_lineinfo(l, NULL, &fi->line, NULL, NULL, NULL) : NULL;
 }
 
 /* While unwinding: false when the stack ends after this frame (an object
@@ -330,10 +341,20 @@ static void frame_text(uint32_t op, Dwarf_Addr pc, const struct finfo *fi, char 
 {
 	unsigned long long a = pc;
 	char sd[PATH_MAX + 200];
+	char *mod;
 	switch (op) {
 	case RTU_PRINT:
+	case RTU_PRINT_FILELINE:
 	case RTU_SYMS:
 		symdata(sd, sizeof(sd), pc, fi);
+		/* print_ubacktrace_fileline: " at FILE:LINE" before " [PATH]" */
+		mod = strstr(sd, " [");
+		if (op == RTU_PRINT_FILELINE && fi->src && mod) {
+			char tail[PATH_MAX + 32];
+			snprintf(tail, sizeof(tail), "%s", mod);
+			snprintf(mod, sizeof(sd) - (size_t)(mod - sd), " at %s:%d%s", fi->src,
+				 fi->line, tail);
+		}
 		/* SystemTap: " 0xADDR : symdata", but " 0xADDR [PATH+...]" without a symbol */
 		if (fi->name)
 			snprintf(out, size, " 0x%llx : %s\n", a, sd);
@@ -358,7 +379,7 @@ static void frame_text(uint32_t op, Dwarf_Addr pc, const struct finfo *fi, char 
 
 static void no_stack(struct ustack *us, uint32_t op, uint32_t probe)
 {
-	if (op != RTU_PRINT)
+	if (op != RTU_PRINT && op != RTU_PRINT_FILELINE)
 		return;
 	const struct bpf_plan *pl = us->t->pl;
 	const char *pp = probe < pl->probes.len ? pl->probes.items[probe]->dp->pp : "?";
@@ -500,6 +521,8 @@ void ustack_record(struct ustack *us, uint32_t site, const uint8_t *payload, siz
 		struct finfo fi;
 		frame_info(us, p, f.pc[i], &fi);
 		bool go_on = frame_goes_on(us, p, f.pc[i], &fi);
+		if (op == RTU_PRINT_FILELINE)
+			frame_line(p, i ? f.pc[i] - 1 : f.pc[i], &fi);
 		frame_text(op, f.pc[i], &fi, line, sizeof(line));
 		outbuf_puts(ob, line);
 		if (!go_on)
@@ -530,11 +553,15 @@ static uint32_t addr_string(struct ustack *us, uint32_t op, const uint8_t *paylo
 		report(p);
 	struct finfo fi;
 	frame_info(us, p, a.addr, &fi);
+	if (op == RTU_USYMFILELINE)
+		frame_line(p, a.addr, &fi);
 	char sd[PATH_MAX + 200];
 	if (op == RTU_USYMDATA)
 		symdata(sd, sizeof(sd), a.addr, &fi);
 	else if (op == RTU_UMODNAME)
 		snprintf(sd, sizeof(sd), "%s", fi.path ? fi.path : "");
+	else if (op == RTU_USYMFILELINE && fi.src)
+		snprintf(sd, sizeof(sd), "%s:%d", fi.src, fi.line);
 	else if (fi.name)
 		snprintf(sd, sizeof(sd), "%s", fi.name);
 	else

@@ -49,6 +49,18 @@ struct _ctap_ucfi {
 	unsigned char cfa_reg;
 };
 
+/*
+ * One row of an object's source line table (from its DWARF, by the
+ * translator, only for scripts that ask for lines): from file offset
+ * `offset` to the next row's, the code is line `line` of files[file];
+ * line 0 says no line (between sequences).
+ */
+struct _ctap_uline {
+	unsigned int offset;
+	unsigned int line;
+	unsigned int file;
+};
+
 /* An object whose addresses the module can name and unwind through
  * (probed, -d, --ldd). */
 struct _ctap_uobj {
@@ -57,6 +69,9 @@ struct _ctap_uobj {
 	unsigned int nsyms;
 	const struct _ctap_ucfi *cfi;
 	unsigned int ncfi;
+	const struct _ctap_uline *lines;
+	unsigned int nlines;
+	const char *const *files;
 	/* runtime */
 	struct inode *inode;
 };

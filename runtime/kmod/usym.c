@@ -23,27 +23,43 @@
 #include "kmod/print.h"
 #include "kmod/usym.h"
 
+/* How many of n rows (sorted by their .offset) start at or before off:
+ * the last of them is rows[result - 1]. */
+#define _ctap_rows_upto(rows, n, off)					\
+	({								\
+		unsigned int __lo = 0, __hi = (n);			\
+		while (__lo < __hi) {					\
+			unsigned int __mid = __lo + (__hi - __lo) / 2;	\
+			if ((rows)[__mid].offset <= (off))		\
+				__lo = __mid + 1;			\
+			else						\
+				__hi = __mid;				\
+		}							\
+		__lo;							\
+	})
+
 /* The carried symbol holding `off` (a file offset of o), or NULL. */
 static const struct _ctap_usym *_ctap_usym_at(const struct _ctap_uobj *o, unsigned long off)
 {
-	unsigned int lo = 0, hi = o->nsyms;
+	unsigned int k = _ctap_rows_upto(o->syms, o->nsyms, off);
 	const struct _ctap_usym *s;
 
-	/* the last symbol starting at or before off */
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (o->syms[mid].offset <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	if (!k)
 		return NULL;
-	s = &o->syms[lo - 1];
+	s = &o->syms[k - 1];
 	if (off - s->offset < s->size || off == s->offset)
 		return s;
 	return NULL;
+}
+
+/* The carried line row holding `off`, or NULL (no table, or no line). */
+static const struct _ctap_uline *_ctap_uline_at(const struct _ctap_uobj *o, unsigned long off)
+{
+	unsigned int k = _ctap_rows_upto(o->lines, o->nlines, off);
+
+	if (!k || !o->lines[k - 1].line)
+		return NULL;
+	return &o->lines[k - 1];
 }
 
 /*
@@ -134,19 +150,11 @@ static void _ctap_umissing_warn(const char *path)
 /* The CFI row of o holding file offset off, or NULL (none, or no rule). */
 static const struct _ctap_ucfi *_ctap_ucfi_at(const struct _ctap_uobj *o, unsigned long off)
 {
-	unsigned int lo = 0, hi = o->ncfi;
+	unsigned int k = _ctap_rows_upto(o->cfi, o->ncfi, off);
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (o->cfi[mid].offset <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || !o->cfi[lo - 1].cfa_reg)
+	if (!k || !o->cfi[k - 1].cfa_reg)
 		return NULL;
-	return &o->cfi[lo - 1];
+	return &o->cfi[k - 1];
 }
 
 struct _ctap_uregs {
@@ -297,4 +305,30 @@ void _ctap_usymdata(struct _ctap_context *c, char *dst, unsigned long addr)
 	else
 		snprintf(dst, MAXSTRINGLEN, "0x%lx [%s+0x%lx/0x%lx]", addr, w.path, addr - w.lo,
 			 w.hi - w.lo);
+}
+
+bool _ctap_uline(struct _ctap_context *c, unsigned long addr, const char **file,
+		 unsigned int *line)
+{
+	struct _ctap_uwhere w;
+	const struct _ctap_uline *l = NULL;
+
+	if (_ctap_uwhere(c, addr, false, &w) && w.obj)
+		l = _ctap_uline_at(w.obj, w.off);
+	if (!l)
+		return false;
+	*file = w.obj->files[l->file];
+	*line = l->line;
+	return true;
+}
+
+void _ctap_usymfileline(struct _ctap_context *c, char *dst, unsigned long addr)
+{
+	const char *file;
+	unsigned int line;
+
+	if (_ctap_uline(c, addr, &file, &line))
+		snprintf(dst, MAXSTRINGLEN, "%s:%u", file, line);
+	else
+		snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
 }

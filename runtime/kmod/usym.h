@@ -27,6 +27,14 @@ void _ctap_ubacktrace_warn(struct _ctap_context *c, unsigned long addr);
 void _ctap_usymname(struct _ctap_context *c, char *dst, unsigned long addr);
 void _ctap_usymdata(struct _ctap_context *c, char *dst, unsigned long addr);
 
+/* The source line of an address of the current process, from the line
+ * tables the module carries (scripts that ask for lines): usymfileline
+ * "FILE:LINE", else the address as "0x..."; _ctap_uline gives the parts,
+ * or false. */
+void _ctap_usymfileline(struct _ctap_context *c, char *dst, unsigned long addr);
+bool _ctap_uline(struct _ctap_context *c, unsigned long addr, const char **file,
+		 unsigned int *line);
+
 /* The inodes of the module's user objects, looked up at load (process
  * context) and released at unload; a missing file names no address. */
 void _ctap_uobjs_open(void);

@@ -494,41 +494,35 @@ static bool file_matches(const char *have, const char *want)
 	return ok;
 }
 
+struct line_addrs {
+	const char *file;
+	int line;
+	uint64_t *out;
+	int max, count;
+	bool in_run;
+};
+
+static void line_addr_row(void *ctx, const struct udwarf_line *l)
+{
+	struct line_addrs *c = ctx;
+	if (l->new_cu)
+		c->in_run = false;
+	bool hit = !l->end && l->line == c->line && file_matches(l->file, c->file);
+	if (hit && l->is_stmt && !c->in_run && c->count < c->max) {
+		bool dup = false;
+		for (int k = 0; k < c->count; k++)
+			dup |= c->out[k] == l->pc;
+		if (!dup)
+			c->out[c->count++] = l->pc;
+	}
+	c->in_run = hit;
+}
+
 int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *out, int max)
 {
-	int count = 0;
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-		Dwarf_Lines *lines;
-		size_t n;
-		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_getsrclines(&cu, &lines, &n) == 0) {
-			bool in_run = false;
-			for (size_t i = 0; i < n; i++) {
-				Dwarf_Line *l = dwarf_onesrcline(lines, i);
-				int ln;
-				Dwarf_Addr a;
-				bool stmt = false, end = false;
-				const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
-				if (!src || dwarf_lineno(l, &ln) != 0 || dwarf_lineaddr(l, &a) != 0)
-					continue;
-				dwarf_linebeginstatement(l, &stmt);
-				dwarf_lineendsequence(l, &end);
-				bool hit = !end && ln == line && file_matches(src, file);
-				if (hit && stmt && !in_run && count < max) {
-					bool dup = false;
-					for (int k = 0; k < count; k++)
-						dup |= out[k] == a;
-					if (!dup)
-						out[count++] = a;
-				}
-				in_run = hit;
-			}
-		}
-		off = next;
-	}
-	return count;
+	struct line_addrs c = { .file = file, .line = line, .out = out, .max = max };
+	udwarf_line_rows(dw, line_addr_row, &c);
+	return c.count;
 }
 
 uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc)
@@ -570,6 +564,36 @@ bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const cha
 		return false;
 	*file = arena_strdup(a, src);
 	return true;
+}
+
+void udwarf_line_rows(struct udwarf *dw, void (*cb)(void *ctx, const struct udwarf_line *l),
+		      void *ctx)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Lines *lines;
+		size_t n;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_getsrclines(&cu, &lines, &n) == 0) {
+			bool first = true;
+			for (size_t i = 0; i < n; i++) {
+				Dwarf_Line *l = dwarf_onesrcline(lines, i);
+				struct udwarf_line row = { .new_cu = first };
+				Dwarf_Addr a;
+				row.file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+				if (!row.file || dwarf_lineno(l, &row.line) != 0 ||
+				    dwarf_lineaddr(l, &a) != 0)
+					continue;
+				row.pc = a;
+				dwarf_linebeginstatement(l, &row.is_stmt);
+				dwarf_lineendsequence(l, &row.end);
+				cb(ctx, &row);
+				first = false;
+			}
+		}
+		off = next;
+	}
 }
 
 /* ------------------------------------------------------------ variables */

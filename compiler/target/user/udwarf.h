@@ -89,6 +89,20 @@ bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
 bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const char **file,
 		      int *line);
 
+/* A row of a line table. */
+struct udwarf_line {
+	uint64_t pc;
+	const char *file;          /* valid while the file is open */
+	int line;
+	bool is_stmt;
+	bool end;                  /* end_sequence: the address just past a sequence */
+	bool new_cu;               /* the first row of a compilation unit's table */
+};
+
+/* Every row of every line table of the file, in table order. */
+void udwarf_line_rows(struct udwarf *dw, void (*cb)(void *ctx, const struct udwarf_line *l),
+		      void *ctx);
+
 /* ---- types ---- */
 
 struct udwarf_type {
