@@ -169,6 +169,15 @@ static bool k_hz(ARGS)
 	return true;
 }
 
+static bool k_page_size(ARGS)
+{
+	(void)call;
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, RT_PAGE_SIZE);
+	*out = reg_val(r);
+	return true;
+}
+
 static bool const_string(struct lower *L, struct lval *out, const char *s)
 {
 	uint32_t len = (uint32_t)strlen(s);
@@ -769,6 +778,7 @@ static const struct {
 	{ "ktime_get_ns", k_mono_ns },
 	{ "jiffies", k_jiffies },
 	{ "hz", k_hz },
+	{ "page_size", k_page_size },
 	{ "tz_gmtoff", k_tz_gmtoff },
 	{ "tz_name", k_tz_name },
 	{ "pp", k_pp },

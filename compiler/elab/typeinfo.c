@@ -189,6 +189,7 @@ static void offer_members(const struct btf *btf, int32_t sid, struct similar *si
 struct walk_state {
 	int32_t type;       /* BTF id (with modifiers) of the value or object */
 	bool is_address;    /* the value is the address of an object of `type` */
+	bool at_base;       /* no component walked yet: the @cast or $var itself */
 };
 
 /* After computing the address of an object of type `t`: load it if it is
@@ -290,7 +291,7 @@ static bool walk_index(struct elab *E, const struct btf *btf, struct walk_state 
 		elem = (int32_t)t->type;
 	else if (t && ws->is_address && btf_is_array(t))
 		elem = (int32_t)btf_array(t)->type;
-	else if (t && ws->is_address)
+	else if (t && ws->is_address && ws->at_base)
 		elem = ws->type; /* @cast(p, "t")[i]: p points at an array of t */
 	if (!elem) {
 		walk_error(E, c->tok, "invalid access '[...]' vs '%s'", type_name(E, ws->type));
@@ -315,7 +316,7 @@ static bool walk_index(struct elab *E, const struct btf *btf, struct walk_state 
 bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_address,
 		   struct expr *e, struct target_access *acc)
 {
-	struct walk_state ws = { base_id, is_address };
+	struct walk_state ws = { base_id, is_address, true };
 	const target_comp_vec *comps = &e->u.target.comps;
 	for (uint32_t i = 0; i < comps->len; i++) {
 		const struct target_comp *c = &comps->items[i];
@@ -336,6 +337,7 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 		}
 		if (!ok)
 			return false;
+		ws.at_base = false;
 	}
 	acc->btf_id = ws.type;
 	acc->ctype = type_name(E, ws.type);

@@ -127,12 +127,13 @@ static bool u_jiffies(ARGS)
 }
 
 static bool u_hz(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = I->pl->hz }; return true; }
+static bool u_page_size(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = RT_PAGE_SIZE }; return true; }
 
 /* _ustack_print(style) where no task is probed: nothing to unwind */
 static bool u_ustack_print(ARGS)
 {
 	(void)call, (void)n, (void)out;
-	if (a[0].n == 1) {
+	if (a[0].n != 5) {
 		char line[1024];
 		snprintf(line, sizeof(line), "<no user backtrace at %s>\n", I->bp->dp->pp);
 		outbuf_puts(urt_out(I->u), line);
@@ -447,6 +448,7 @@ static const struct {
 	{ "text_strn", u_text_strn },
 	{ "random_u32", u_random_u32 },
 	{ "hz", u_hz },
+	{ "page_size", u_page_size },
 	{ "cpu_clock_ns", u_cpu_clock },
 	{ "stack_addrs", u_empty, true },
 	{ "sym_format", u_sym_format },

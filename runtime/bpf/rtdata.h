@@ -101,6 +101,9 @@ struct rt_ustack {
 
 #define RT_USTACK_HEAD 192
 
+/* mem_page_size(): the page size of the target architecture, x86_64 */
+#define RT_PAGE_SIZE 4096
+
 /* An address of the current process, to symbolize in user space. */
 struct rt_uaddr {
 	uint64_t pid_tgid;

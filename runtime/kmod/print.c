@@ -64,3 +64,9 @@ void _ctap_string_out(struct outbuf *ob, char *dst)
 {
 	outbuf_init_string(ob, dst, MAXSTRINGLEN);
 }
+
+void _ctap_system(struct _ctap_context *c, const char *cmd)
+{
+	_ctap_print_flush(c);
+	_ctap_transport_msg(CTAP_MSG_SYSTEM, cmd, strnlen(cmd, MAXSTRINGLEN));
+}

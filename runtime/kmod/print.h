@@ -20,6 +20,9 @@ void _ctap_print_init(struct _ctap_context *c);
 
 /* Ships the buffered output to the data channel and empties the buffer. */
 void _ctap_print_flush(struct _ctap_context *c);
+/* system(cmd): staprun runs cmd with /bin/sh -c after the output the
+ * handler made before this call (flushed now), without waiting for it. */
+void _ctap_system(struct _ctap_context *c, const char *cmd);
 
 /* Discards buffered output (never needed by generated code; used on
  * teardown paths). */

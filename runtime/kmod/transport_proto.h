@@ -38,8 +38,11 @@
  *   DONE          no payload: the session is STOPPED; drain data to EOF
  *   LOST          payload: ASCII decimal count of WARNING/ERROR records
  *                 dropped because the control ring was full
+ *   SYSTEM        payload: a command for /bin/sh -c (the script's system());
+ *                 staprun starts it, without waiting, once the output made
+ *                 before it is out
  *
- * A WARNING or ERROR record names its place in the data stream
+ * A WARNING, ERROR or SYSTEM record names its place in the data stream
  * (data_pos), and data stops there until the record was read from ctl:
  * staprun, reading ctl and writing out the data up to data_pos as one
  * step, prints each message between the output made before it and the
@@ -67,6 +70,7 @@ enum ctap_msg_type {
 	CTAP_MSG_EXIT_REQUEST = 4,
 	CTAP_MSG_DONE = 5,
 	CTAP_MSG_LOST = 6,
+	CTAP_MSG_SYSTEM = 7,
 };
 
 struct ctap_msg_hdr {

@@ -39,6 +39,25 @@ static void child_exec(const char *command)
 		execvp(argv[0], argv);
 }
 
+void child_system(const char *command)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		msg_warning("system: couldn't fork for '%s': %s", command, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		if (fork() == 0) {
+			signal(SIGPIPE, SIG_DFL); /* staprun's own choice */
+			execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
 pid_t child_spawn(const char *command)
 {
 	int fds[2];

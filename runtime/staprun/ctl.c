@@ -27,6 +27,10 @@ static void ctl_record(struct ctl_state *s, const struct ctap_msg_hdr *h, const 
 		reader_fence(h->data_pos);
 		msg_module(h->type == CTAP_MSG_ERROR, p, len);
 		break;
+	case CTAP_MSG_SYSTEM:
+		reader_fence(h->data_pos);
+		child_system(p);
+		break;
 	case CTAP_MSG_STARTED:
 		s->started = true;
 		s->started_status = atoi(p);

@@ -66,6 +66,9 @@ bool modload_is_loaded(const char *name);
 
 /* child.c: -c CMD, held until released */
 pid_t child_spawn(const char *command);
+/* The script's system(command): /bin/sh -c command, not waited for (a
+ * grandchild, so nothing is left to reap). */
+void child_system(const char *command);
 void child_release(void);
 void child_kill(int sig);
 /* 1 and *status if the child ended (reaped), 0 if running, -1 if none */
