@@ -243,7 +243,7 @@ struct fsearch {
 	bool is_return, want_inline, want_call, want_exported;
 	const char *debug_file;
 	struct udwarf *dw;
-	VEC(uint64_t) covered;       /* function entries DWARF gave */
+	VEC(struct udwarf_func) covered; /* every function DWARF gave */
 	VEC(struct udwarf_func) found;
 };
 
@@ -258,7 +258,8 @@ static bool exported(const struct uelf *u, const char *name)
 static void dwarf_func_cb(void *ctx, const struct udwarf_func *f)
 {
 	struct fsearch *s = ctx;
-	vec_push_heap(&s->covered, f->entry);
+	if (!f->is_inline)
+		vec_push_heap(&s->covered, *f);
 	bool name_ok = fnmatch(s->pat.func, f->name, 0) == 0 ||
 		       (f->linkage && fnmatch(s->pat.func, f->linkage, 0) == 0);
 	if (!name_ok) {
@@ -336,10 +337,20 @@ static void add_function(struct fsearch *s, const struct udwarf_func *f,
 	add(r, pp, d);
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int by_entry(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct udwarf_func *)a)->entry, y = ((const struct udwarf_func *)b)->entry;
 	return x < y ? -1 : x > y;
+}
+
+/* Whether a function at f's entry was taken already (DWARF may describe
+ * one address under several names: glibc's assembly stubs). */
+static bool entry_found(const struct fsearch *s, const struct udwarf_func *f)
+{
+	vec_foreach(&s->found, i)
+		if (!s->found.items[i].is_inline && s->found.items[i].entry == f->entry)
+			return true;
+	return false;
 }
 
 static void resolve_functions(struct req *r)
@@ -360,7 +371,7 @@ static void resolve_functions(struct req *r)
 	s.want_exported = pp_match_has(m, "exported");
 	s.dw = dwarf_of(r, &s.debug_file);
 	if (s.dw)
-		udwarf_functions(s.dw, E->arena, true, dwarf_func_cb, &s);
+		udwarf_functions(s.dw, E->arena, true, NULL, dwarf_func_cb, &s);
 	else if (s.pat.file) {
 		elab_point_error(E, m, comp_tok(m, "function"),
 				 "'%s': source files and lines need DWARF debuginfo, and %s has "
@@ -371,14 +382,25 @@ static void resolve_functions(struct req *r)
 	for (uint32_t i = 0; i < s.found.len && r->count >= 0; i++)
 		if (func_line_filter(&s, &s.found.items[i]))
 			add_function(&s, &s.found.items[i], NULL);
-	/* symbols DWARF does not describe (crt code, assembly, no -g) */
-	qsort(s.covered.items, s.covered.len, sizeof(uint64_t), cmp_u64);
+	/* symbols DWARF does not describe (crt code, assembly, no -g), and
+	 * other names of functions it does (malloc is glibc's __libc_malloc:
+	 * the function DWARF names, as SystemTap resolves it) */
+	qsort(s.covered.items, s.covered.len, sizeof(struct udwarf_func), by_entry);
 	for (uint32_t i = 0; i < r->elf->nsyms && r->count >= 0 && !s.want_inline; i++) {
 		const struct uelf_symbol *sym = &r->elf->syms[i];
 		if (s.pat.file)
 			break;
-		if (bsearch(&sym->vaddr, s.covered.items, s.covered.len, sizeof(uint64_t), cmp_u64))
+		struct udwarf_func key = { .entry = sym->vaddr };
+		struct udwarf_func *f = bsearch(&key, s.covered.items, s.covered.len,
+						sizeof(struct udwarf_func), by_entry);
+		if (f) {
+			if (fnmatch(s.pat.func, sym->name, 0) == 0 && !entry_found(&s, f) &&
+			    (!s.want_exported || (sym->in_dynsym && sym->global))) {
+				vec_push_heap(&s.found, *f); /* once, whatever its aliases */
+				add_function(&s, f, NULL);
+			}
 			continue;
+		}
 		if (i && r->elf->syms[i - 1].vaddr == sym->vaddr)
 			continue; /* an alias of the previous one */
 		if (fnmatch(s.pat.func, sym->name, 0) != 0) {

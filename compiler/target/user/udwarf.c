@@ -395,11 +395,30 @@ struct fctx {
 	struct udwarf *dw;
 	struct arena *a;
 	bool inlines;
+	const char *glob;
 	void (*cb)(void *, const struct udwarf_func *);
 	void *ctx;
 	Dwarf_Die *cu;
 	bool optimized;
+	/* abstract inline functions of this CU whose instances are wanted */
+	Dwarf_Off *inline_offs;
+	size_t ninline, inline_cap;
 };
+
+/* Whether the function (its abstract origin) has a name the glob takes:
+ * its own name or its linkage name. */
+static bool name_wanted(struct fctx *c, Dwarf_Die *origin)
+{
+	if (!c->glob)
+		return true;
+	const char *n = dwarf_diename(origin);
+	if (n && fnmatch(c->glob, n, 0) == 0)
+		return true;
+	Dwarf_Attribute a;
+	const char *ln = dwarf_attr_integrate(origin, DW_AT_linkage_name, &a) ? dwarf_formstring(&a)
+									     : NULL;
+	return ln && fnmatch(c->glob, ln, 0) == 0;
+}
 
 static void fill_common(struct fctx *c, Dwarf_Die *die, Dwarf_Die *origin, struct udwarf_func *f)
 {
@@ -419,41 +438,41 @@ static void fill_common(struct fctx *c, Dwarf_Die *die, Dwarf_Die *origin, struc
 	f->has_return_value = die_type(origin, &rt);
 }
 
-static int each_inline(Dwarf_Die *inst, void *arg)
+static void each_inline(struct fctx *c, Dwarf_Die *inst, Dwarf_Die *origin)
 {
-	struct fctx *c = arg;
 	Dwarf_Addr pc;
 	if (dwarf_entrypc(inst, &pc) != 0 && dwarf_lowpc(inst, &pc) != 0)
-		return DWARF_CB_OK;
-	Dwarf_Die origin;
-	Dwarf_Attribute a;
-	if (!dwarf_attr(inst, DW_AT_abstract_origin, &a) || !dwarf_formref_die(&a, &origin))
-		return DWARF_CB_OK;
+		return;
 	struct udwarf_func f = { 0 };
-	fill_common(c, inst, &origin, &f);
+	fill_common(c, inst, origin, &f);
 	f.entry = f.probe_pc = pc;
 	f.is_inline = true;
 	c->cb(c->ctx, &f);
-	return DWARF_CB_OK;
 }
 
 static int each_func(Dwarf_Die *die, void *arg)
 {
 	struct fctx *c = arg;
-	if (dwarf_func_inline(die)) {
-		if (c->inlines)
-			dwarf_func_inline_instances(die, each_inline, c);
-		/* an inline function may also have an out-of-line copy: below */
-	}
-	Dwarf_Addr low, high;
-	if (dwarf_lowpc(die, &low) != 0 || dwarf_highpc(die, &high) != 0)
-		return DWARF_CB_OK;
 	Dwarf_Die origin = *die;
 	Dwarf_Attribute a;
 	if (dwarf_attr(die, DW_AT_abstract_origin, &a))
 		dwarf_formref_die(&a, &origin);
 	else if (dwarf_attr(die, DW_AT_specification, &a))
 		dwarf_formref_die(&a, &origin);
+	if (!name_wanted(c, &origin))
+		return DWARF_CB_OK;
+	if (dwarf_func_inline(die) && c->inlines) {
+		/* its instances are found in one walk of the CU (inline_walk) */
+		if (c->ninline == c->inline_cap) {
+			c->inline_cap = c->inline_cap ? 2 * c->inline_cap : 16;
+			c->inline_offs = xrealloc(c->inline_offs, c->inline_cap * sizeof(Dwarf_Off));
+		}
+		c->inline_offs[c->ninline++] = dwarf_dieoffset(die);
+		/* an inline function may also have an out-of-line copy: below */
+	}
+	Dwarf_Addr low, high;
+	if (dwarf_lowpc(die, &low) != 0 || dwarf_highpc(die, &high) != 0)
+		return DWARF_CB_OK;
 	struct udwarf_func f = { 0 };
 	fill_common(c, die, &origin, &f);
 	f.entry = low;
@@ -462,19 +481,58 @@ static int each_func(Dwarf_Die *die, void *arg)
 	return DWARF_CB_OK;
 }
 
-void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines,
+static bool inline_wanted(const struct fctx *c, Dwarf_Off off)
+{
+	for (size_t i = 0; i < c->ninline; i++)
+		if (c->inline_offs[i] == off)
+			return true;
+	return false;
+}
+
+/* Every inlined instance below die of the wanted abstract functions: one
+ * walk of the tree, where asking libdw for each function's instances
+ * would walk the CU once per function (quadratic in a kernel's CUs). */
+static void inline_walk(struct fctx *c, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_inlined_subroutine) {
+			Dwarf_Attribute a;
+			Dwarf_Die origin;
+			if (dwarf_attr(&child, DW_AT_abstract_origin, &a) &&
+			    dwarf_formref_die(&a, &origin) &&
+			    inline_wanted(c, dwarf_dieoffset(&origin)))
+				each_inline(c, &child, &origin);
+		}
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+		    tag == DW_TAG_lexical_block || tag == DW_TAG_namespace ||
+		    tag == DW_TAG_class_type || tag == DW_TAG_structure_type)
+			inline_walk(c, &child);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines, const char *glob,
 		      void (*cb)(void *ctx, const struct udwarf_func *f), void *ctx)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
+	struct fctx c = { .dw = dw, .a = a, .inlines = inlines, .glob = glob, .cb = cb, .ctx = ctx };
 	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 		if (dwarf_offdie(dw->dw, off + hsize, &cu)) {
-			struct fctx c = { dw, a, inlines, cb, ctx, &cu, optimized_cu(&cu) };
+			c.cu = &cu;
+			c.optimized = optimized_cu(&cu);
+			c.ninline = 0;
 			dwarf_getfuncs(&cu, each_func, &c, 0);
+			if (c.ninline)
+				inline_walk(&c, &cu);
 		}
 		off = next;
 	}
+	free(c.inline_offs);
 }
 
 static bool file_matches(const char *have, const char *want)

@@ -68,8 +68,9 @@ struct udwarf_func {
 };
 
 /* Calls cb for every function with code (concrete instances, and inlined
- * instances when `inlines`); strings live in a. */
-void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines,
+ * instances when `inlines`) whose name or linkage name the fnmatch glob
+ * takes (every one when NULL); strings live in a. */
+void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines, const char *glob,
 		      void (*cb)(void *ctx, const struct udwarf_func *f), void *ctx);
 
 /* Addresses of line `line` in files whose name ends with `file` (any when
