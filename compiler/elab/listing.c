@@ -118,9 +118,27 @@ static bool local_in_all(struct elab *E, const char *pn, const char *name)
 	return true;
 }
 
+struct listed {
+	const char *pn, *line;
+};
+
+/* by name, then the line with the most variables first */
+static int cmp_listed(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+	int c = strcmp(x->pn, y->pn);
+	if (c)
+		return c;
+	size_t lx = strlen(x->line), ly = strlen(y->line);
+	return lx != ly ? (lx > ly ? -1 : 1) : strcmp(x->line, y->line);
+}
+
 static unsigned list_probes(struct elab *E, bool vars, FILE *out)
 {
-	line_vec lines = { 0 };
+	/* One line per probe point name: a function's instances (inlined
+	 * copies, clones) can reach different variables; the line that names
+	 * the most is shown, as SystemTap shows one */
+	struct listed *all = arena_new_array(E->arena, struct listed, E->prog->probes.len + 1);
 	for (uint32_t i = 0; i < E->prog->probes.len; i++) {
 		struct derived_probe *dp = E->prog->probes.items[i];
 		struct strbuf sb = STRBUF_INIT;
@@ -138,9 +156,14 @@ static unsigned list_probes(struct elab *E, bool vars, FILE *out)
 			if (dp->family->list_vars)
 				dp->family->list_vars(E, dp, &sb);
 		}
-		vec_push(E->arena, &lines, arena_strdup(E->arena, strbuf_str(&sb)));
+		all[i] = (struct listed){ dp->pn, arena_strdup(E->arena, strbuf_str(&sb)) };
 		strbuf_free(&sb);
 	}
+	qsort(all, E->prog->probes.len, sizeof(*all), cmp_listed);
+	line_vec lines = { 0 };
+	for (uint32_t i = 0; i < E->prog->probes.len; i++)
+		if (!i || strcmp(all[i].pn, all[i - 1].pn) != 0)
+			vec_push(E->arena, &lines, (char *)all[i].line);
 	return print_sorted(&lines, out);
 }
 

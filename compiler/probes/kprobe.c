@@ -2,7 +2,10 @@
  * kprobe: kernel.function("NAME")[.call|.return[.maxactive(N)]] and
  * kprobe.function("NAME")[.call|.return[.maxactive(N)]] (probes.md §2.3-4).
  *
- * Without DWARF, functions come from the target's symbol table (globs
+ * With the kernel's DWARF installed, kernel.function names functions as
+ * SystemTap does (FUNC@FILE[:LINE], "NAME@FILE:LINE" points) and reads
+ * parameters and locals at entry from their DWARF locations (kdwarf.c).
+ * Without it, functions come from the target's symbol table (globs
  * allowed for kernel.function) and parameters from BTF prototypes: $param
  * at entry (read from the ABI argument registers) and $return in .return
  * probes.  FUNC@FILE and :LINE forms need DWARF line tables and say so.
@@ -20,6 +23,7 @@
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "kmod/kmod.h"
+#include "probes/uvars.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 
@@ -52,23 +56,30 @@ static bool in_init_text(struct target *t, uint64_t addr)
 	return s && e && addr && s->addr && addr >= s->addr && addr < e->addr;
 }
 
-static void add_symbol(void *arg, const struct target_symbol *sym)
+/* One probe on a kernel symbol; `point` names it in pp() (the DWARF form
+ * "NAME@FILE:LINE" when there is one), dwarf what DWARF knows, or NULL. */
+static void add_probe(struct collect *c, const char *symbol, uint64_t addr, const char *point,
+		      const struct kdwarf_func *dwarf)
 {
-	struct collect *c = arg;
 	struct elab *E = c->ctx->E;
-	struct target *tt = elab_target(E);
-	if (tt && in_init_text(tt, sym->addr)) {
+	struct target *t = elab_target(E);
+	if (t && in_init_text(t, addr)) {
 		c->skipped_init++;
 		return;
 	}
 	struct kprobe_data *d = arena_new_obj(E->arena, struct kprobe_data);
-	d->symbol = sym->name;
-	d->addr = sym->addr;
+	d->symbol = symbol;
+	d->addr = addr;
 	d->is_return = c->is_return;
 	d->maxactive = c->maxactive;
 	d->dwarfless = c->dwarfless;
-	struct target *t = elab_target(E);
-	d->proto = t ? target_function_proto(t, sym->name) : NULL;
+	d->proto = t ? target_function_proto(t, symbol) : NULL;
+	if (dwarf) {
+		d->offset = dwarf->offset;
+		d->has_dwarf = true;
+		d->die_offset = dwarf->die_offset;
+		d->pc = dwarf->pc;
+	}
 
 	const char *functors[PP_MAX_COMPS];
 	struct expr *args[PP_MAX_COMPS] = { 0 };
@@ -76,11 +87,36 @@ static void add_symbol(void *arg, const struct target_symbol *sym)
 		functors[i] = c->m->functors[i];
 		args[i] = c->m->args[i] ? ast_expr_copy(E->arena, c->m->args[i]) : NULL;
 	}
-	args[1] = elab_string(E, c->m->args[1]->tok, sym->name);
+	args[1] = elab_string(E, c->m->args[1]->tok, point);
 	struct probe_point *pp = elab_make_point(E, c->m->point, c->m->ncomps, functors, args);
 	struct derived_probe *dp = elab_add_probe(c->ctx, &kprobe_family, pp, d);
 	dp->is_return = c->is_return;
 	c->count++;
+}
+
+static void add_symbol(void *arg, const struct target_symbol *sym)
+{
+	add_probe(arg, sym->name, sym->addr, sym->name, NULL);
+}
+
+static void add_dwarf(void *arg, const struct kdwarf_func *f)
+{
+	add_probe(arg, f->symbol, f->addr, f->point, f);
+}
+
+/* c's count, or -1 after saying why nothing matched */
+static int no_match(struct collect *c, const char *spec)
+{
+	struct elab *E = c->ctx->E;
+	if (c->count == 0 && !c->ctx->optional && !E->listing) {
+		if (c->skipped_init)
+			elab_point_error(E, c->m, NULL, "kernel function '%s' is in .init.text, "
+					 "which is freed after boot: it cannot be probed", spec);
+		else
+			elab_point_error(E, c->m, NULL, "no match for kernel function '%s'", spec);
+		return -1;
+	}
+	return c->count;
 }
 
 static int build(struct derive_ctx *ctx, const struct pp_match *m)
@@ -93,6 +129,18 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.is_return = pp_match_has(m, "return"),
 		.maxactive = pp_match_num(m, "maxactive", -1),
 	};
+	struct udwarf *dw = c.dwarfless ? NULL : kdwarf_open(E);
+	if (dw) {
+		const char *why = NULL;
+		bool inlines = !c.is_return && !pp_match_has(m, "call");
+		int n = kdwarf_functions(E, dw, spec, inlines, &why, add_dwarf, &c);
+		if (n < 0) {
+			if (why)
+				elab_point_error(E, m, NULL, "'%s': %s", spec, why);
+			return -1;
+		}
+		return no_match(&c, spec);
+	}
 	if (strpbrk(spec, "@:+")) {
 		elab_point_error(E, m, NULL,
 				 "'%s': source files and lines need the kernel's DWARF debuginfo, "
@@ -113,15 +161,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 				 why ? why : "");
 		return -1;
 	}
-	if (c.count == 0 && !ctx->optional && !E->listing) {
-		if (c.skipped_init)
-			elab_point_error(E, m, NULL, "kernel function '%s' is in .init.text, which "
-					 "is freed after boot: it cannot be probed", spec);
-		else
-			elab_point_error(E, m, NULL, "no match for kernel function '%s'", spec);
-		return -1;
-	}
-	return c.count;
+	return no_match(&c, spec);
 }
 
 static struct target_access *new_access(struct elab *E)
@@ -195,6 +235,22 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
 				   "kprobe.function probes have no $variables; use the *_arg() "
 				   "functions (int_arg, pointer_arg, ...) or returnval()");
+		return true;
+	}
+	/* DWARF reads what BTF cannot (locals, parameters past the sixth, any
+	 * address); pretty-printing ($var$) still takes BTF's types */
+	bool btf_will_do = d->proto && pretty_level(e);
+	struct udwarf *dw = d->has_dwarf && !d->is_return && name[1] != '$' && !btf_will_do
+				    ? kdwarf_open(E)
+				    : NULL;
+	if (dw && strcmp(name, "$return") != 0) {
+		struct target_access *acc = new_access(E);
+		acc->module = "kernel";
+		if (uvars_resolve(E, dw, d->die_offset, d->pc, UVARS_KERNEL, false, e, acc)) {
+			if (acc->is_string)
+				e->type = TYPE_STRING;
+			e->u.target.resolved = acc;
+		}
 		return true;
 	}
 	if (!d->proto) {
@@ -286,8 +342,13 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 
 static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *out)
 {
-	(void)E;
 	struct kprobe_data *d = dp->family_data;
+	struct udwarf *dw = d->has_dwarf ? kdwarf_open(E) : NULL;
+	if (dw) {
+		uvars_list(dw, E, d->die_offset, d->pc, UVARS_KERNEL, d->is_return, d->is_return,
+			   out);
+		return;
+	}
 	if (d->dwarfless || !d->proto)
 		return;
 	if (d->is_return && strcmp(d->proto->ret_ctype, "void"))
@@ -305,6 +366,8 @@ static void kmod_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_printf(&sb, "{ .probe = &probes[%u], .symbol = %s", p->index,
 		      km_quote(K->a, d->symbol, strlen(d->symbol)));
+	if (d->offset)
+		strbuf_printf(&sb, ", .offset = 0x%llx", (unsigned long long)d->offset);
 	if (d->is_return)
 		strbuf_puts(&sb, ", .is_return = true");
 	if (d->is_return && d->maxactive > 0)
@@ -366,6 +429,13 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			   "kretprobes made through the kprobe PMU take the kernel's default "
 			   "number of instances (drop .maxactive, or use --runtime=kmod)",
 			   dp->pp, (long long)d->maxactive);
+		return false;
+	}
+	if (d->offset) {
+		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
+			   "probe %s: an inlined instance (%s+0x%llx) cannot be attached by the "
+			   "BPF runtime yet; use --runtime=kmod", dp->pp, d->symbol,
+			   (unsigned long long)d->offset);
 		return false;
 	}
 	if (!feature_available(FEATURE_KPROBE)) {

@@ -10,13 +10,37 @@
 
 struct kprobe_data {
 	const char *symbol;
+	uint64_t offset;                        /* into symbol: an inlined instance */
 	uint64_t addr;                          /* 0 when addresses are hidden */
 	bool is_return;
 	int64_t maxactive;                      /* -1: default (KRETACTIVE) */
 	bool dwarfless;                         /* kprobe.function: no $vars */
 	const struct target_func_proto *proto;  /* from BTF, or NULL */
+	/* from the kernel's DWARF (kdwarf.c), when it is installed */
+	bool has_dwarf;
+	uint64_t die_offset;                    /* DW_TAG_subprogram */
+	uint64_t pc;                            /* the probe address, link-time */
 };
 
 extern const struct probe_family kprobe_family;
+
+/* kdwarf.c: the kernel's DWARF and the functions it describes. */
+struct elab;
+struct udwarf;
+struct kdwarf_func {
+	const char *symbol;                     /* the kernel symbol to probe */
+	uint64_t offset;                        /* into it (an inlined instance) */
+	uint64_t addr;                          /* the probe's entry, link-time */
+	uint64_t die_offset, pc;
+	const char *point;                      /* "NAME@FILE:LINE" */
+};
+/* The target kernel's DWARF, or NULL when no debuginfo is installed. */
+struct udwarf *kdwarf_open(struct elab *E);
+/* Calls add for every function FUNC[@FILE[:LINE]] (spec) names, and for
+ * their inlined instances when `inlines`; returns their number, or -1
+ * with *why (NULL: no target, already said). */
+int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool inlines,
+		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
+		     void *ctx);
 
 #endif

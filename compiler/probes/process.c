@@ -15,6 +15,8 @@
  */
 #include "probes/process.h"
 
+#include "probes/fpat.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -185,58 +187,6 @@ static struct udwarf *dwarf_for(struct elab *E, const struct process_data *d)
 
 /* ------------------------------------------------------------ functions */
 
-struct fpat {
-	const char *func;            /* glob */
-	const char *file;            /* glob or NULL */
-	int line;                    /* 0 = any */
-};
-
-static bool parse_fpat(struct elab *E, const char *spec, struct fpat *p, const char **why)
-{
-	memset(p, 0, sizeof(*p));
-	const char *at = strchr(spec, '@');
-	p->func = at ? arena_strndup(E->arena, spec, (size_t)(at - spec)) : spec;
-	if (!*p->func)
-		p->func = "*";
-	if (!at)
-		return true;
-	const char *file = at + 1;
-	const char *colon = strrchr(file, ':');
-	const char *plus = strrchr(file, '+');
-	if (plus) {
-		*why = "relative line numbers (FUNC@FILE+N) are not supported yet";
-		return false;
-	}
-	if (colon) {
-		char *end;
-		long line = strtol(colon + 1, &end, 10);
-		if (*end || line <= 0) {
-			*why = "only a single line number (FUNC@FILE:N) is supported";
-			return false;
-		}
-		p->line = (int)line;
-		p->file = arena_strndup(E->arena, file, (size_t)(colon - file));
-	} else {
-		p->file = file;
-	}
-	return true;
-}
-
-static bool file_matches(const char *have, const char *want)
-{
-	if (!want)
-		return true;
-	if (!have)
-		return false;
-	if (fnmatch(want, have, 0) == 0)
-		return true;
-	size_t h = strlen(have), w = strlen(want);
-	if (h > w && have[h - w - 1] == '/' && fnmatch(want, have + h - w, 0) == 0)
-		return true;
-	const char *base = strrchr(have, '/');
-	return base && fnmatch(want, base + 1, 0) == 0;
-}
-
 struct fsearch {
 	struct req *r;
 	struct fpat pat;
@@ -267,7 +217,7 @@ static void dwarf_func_cb(void *ctx, const struct udwarf_func *f)
 			similar_offer(s->r->sim, f->name);
 		return;
 	}
-	if (!file_matches(f->decl_file, s->pat.file))
+	if (!fpat_file_matches(f->decl_file, s->pat.file))
 		return;
 	if (f->is_inline && (s->want_call || s->is_return || s->want_exported))
 		return;
@@ -360,7 +310,7 @@ static void resolve_functions(struct req *r)
 	struct fsearch s = { .r = r };
 	const char *spec = pp_match_str(m, "function");
 	const char *why = NULL;
-	if (!parse_fpat(E, spec, &s.pat, &why)) {
+	if (!fpat_parse(E->arena, spec, &s.pat, &why)) {
 		elab_point_error(E, m, comp_tok(m, "function"), "'%s': %s", spec, why);
 		r->count = -1;
 		return;
@@ -449,7 +399,7 @@ static void resolve_statement(struct req *r)
 	const char *why = NULL;
 	const char *debug_file;
 	struct udwarf *dw = dwarf_of(r, &debug_file);
-	if (!parse_fpat(E, spec, &pat, &why) || !pat.line || !dw) {
+	if (!fpat_parse(E->arena, spec, &pat, &why) || !pat.line || !dw) {
 		elab_point_error(E, m, comp_tok(m, "statement"),
 				 "'%s': %s", spec,
 				 why ? why : !dw ? "statement probes by line need DWARF debuginfo"
@@ -983,7 +933,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			      "that return a value");
 			return true;
 		}
-		if (!uvars_return(E, dw, d->die_offset, e, acc)) {
+		if (!uvars_return(E, dw, d->die_offset, process_space(d), e, acc)) {
 			error(E, e->tok, "function '%s' returns no value ($return)", d->symbol);
 			return true;
 		}
@@ -1056,7 +1006,7 @@ static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *o
 	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset)
 		return;
-	uvars_list(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr, d->et_exec,
+	uvars_list(dw, E, d->die_offset, d->is_return ? d->entry_vaddr : d->vaddr, process_space(d),
 		   d->is_return, d->is_return, out);
 }
 

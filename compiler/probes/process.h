@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "elab/family.h"
+#include "probes/uvars.h"
 
 enum process_kind {
 	PROCESS_BEGIN,           /* process created (after exec), and every matching
@@ -118,6 +119,12 @@ struct process_data {
 };
 
 extern const struct probe_family process_family;
+
+/* Whose memory d's variables are in, for uvars. */
+static inline enum uvars_space process_space(const struct process_data *d)
+{
+	return d->et_exec ? UVARS_USER_EXEC : UVARS_USER_PIE;
+}
 
 struct target_access;
 struct udwarf;

@@ -35,7 +35,7 @@ bool process_var_access(struct elab *E, struct udwarf *dw, const struct process_
 	if (d->is_return) {
 		/* parameters as they were at entry */
 		struct target_access *inner = arena_new_obj(E->arena, struct target_access);
-		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, d->et_exec, true, e, inner))
+		if (!uvars_resolve(E, dw, d->die_offset, d->entry_vaddr, process_space(d), true, e, inner))
 			return false;
 		acc->base = ACCESS_ENTRY;
 		acc->inner = inner;
@@ -53,7 +53,7 @@ bool process_var_access(struct elab *E, struct udwarf *dw, const struct process_
 				   (unsigned long long)d->vaddr, e->u.target.name + 1);
 		return false;
 	}
-	return uvars_resolve(E, dw, d->die_offset, d->vaddr, d->et_exec, false, e, acc);
+	return uvars_resolve(E, dw, d->die_offset, d->vaddr, process_space(d), false, e, acc);
 }
 
 /* One variable of $$vars, NULL where it is not accessible. */
@@ -106,7 +106,7 @@ void process_vars(struct elab *E, struct udwarf *dw, const struct process_data *
 		struct target_access *acc = arena_new_obj(E->arena, struct target_access);
 		struct expr *r = ast_expr_new(E->arena, EXPR_TARGET, e->tok);
 		r->u.target.name = "$return";
-		if (d->is_return && uvars_return(E, dw, d->die_offset, r, acc) && acc->ctype)
+		if (d->is_return && uvars_return(E, dw, d->die_offset, process_space(d), r, acc) && acc->ctype)
 			w.vars[w.n++] = (struct pretty_var){ .name = "return", .acc = acc };
 	} else {
 		bool parms = strcmp(name, "$$locals") != 0;

@@ -1,5 +1,5 @@
 /*
- * uvars: user-space $variables from DWARF (see uvars.h).
+ * uvars: $variables from DWARF (see uvars.h).
  *
  * A walk state is a type plus whether the current value is an object's
  * address (an aggregate in memory) or the value itself.  Each component
@@ -22,6 +22,8 @@
 
 static const char *const pie_static_why =
 	"it is a static variable of a position-independent file, which ctap does not relocate";
+static const char *const kernel_static_why =
+	"it is a static variable of the kernel, which ctap does not relocate yet (KASLR)";
 
 static struct access_step *add_step(struct elab *E, struct target_access *acc)
 {
@@ -244,13 +246,13 @@ static const char *var_names(struct udwarf *dw, struct elab *E, uint64_t die_off
 }
 
 /* Where v is at pc, statics of position-independent files excluded. */
-static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc, bool et_exec,
-		   struct udwarf_loc *l)
+static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
+		   enum uvars_space space, struct udwarf_loc *l)
 {
 	if (!udwarf_var_location(dw, v, pc, l))
 		return false;
-	if (l->kind == UDWARF_LOC_STATIC && !et_exec) {
-		l->why = pie_static_why;
+	if (l->kind == UDWARF_LOC_STATIC && space != UVARS_USER_EXEC) {
+		l->why = space == UVARS_KERNEL ? kernel_static_why : pie_static_why;
 		return false;
 	}
 	return true;
@@ -259,12 +261,12 @@ static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc, b
 /* The base of acc: v's register, or its memory as a first step. */
 static bool base_access(struct elab *E, struct expr *e, const char *name,
 			const struct udwarf_var *v, const struct udwarf_loc *l, uint64_t pc,
-			struct walk *w, struct target_access *acc)
+			enum uvars_space space, struct walk *w, struct target_access *acc)
 {
 	uint32_t size = 8;
 	bool sign = false;
 	bool is_scalar = udwarf_type_scalar(&v->type, &size, &sign);
-	acc->user = true;
+	acc->user = space != UVARS_KERNEL;
 	if (l->kind == UDWARF_LOC_REGISTER) {
 		if (!is_scalar) {
 			walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
@@ -300,7 +302,8 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 }
 
 bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint64_t pc,
-		   bool et_exec, bool only_params, struct expr *e, struct target_access *acc)
+		   enum uvars_space space, bool only_params, struct expr *e,
+		   struct target_access *acc)
 {
 	const char *name = e->u.target.name;
 	if (name[0] == '$')
@@ -316,19 +319,19 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 		return false;
 	}
 	struct udwarf_loc l;
-	if (!locate(dw, &f.var, pc, et_exec, &l)) {
+	if (!locate(dw, &f.var, pc, space, &l)) {
 		walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s': %s "
 			   "[man error::dwarf]", (unsigned long long)pc, name, l.why);
 		return false;
 	}
 	struct walk w = { .type = f.var.type };
-	if (!base_access(E, e, name, &f.var, &l, pc, &w, acc))
+	if (!base_access(E, e, name, &f.var, &l, pc, space, &w, acc))
 		return false;
 	return walk_comps(E, &w, e, acc);
 }
 
-bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, struct expr *e,
-		  struct target_access *acc)
+bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,
+		  struct expr *e, struct target_access *acc)
 {
 	struct walk w = { 0 };
 	if (!udwarf_return_type(dw, die_offset, &w.type))
@@ -344,7 +347,7 @@ bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, struct
 	acc->base = ACCESS_RETURN;
 	acc->base_size = size;
 	acc->base_signed = sign;
-	acc->user = true;
+	acc->user = space != UVARS_KERNEL;
 	if (e->u.target.addressof && !e->u.target.comps.len) {
 		walk_error(E, e->tok, "cannot take the address of $return: it is a register");
 		acc->ctype = NULL;
@@ -359,7 +362,7 @@ struct listing {
 	struct udwarf *dw;
 	struct elab *E;
 	uint64_t pc;
-	bool et_exec;
+	enum uvars_space space;
 	struct strbuf *out;
 };
 
@@ -367,7 +370,7 @@ static bool list_cb(void *ctx, const struct udwarf_var *v)
 {
 	struct listing *L = ctx;
 	struct udwarf_loc l;
-	if (!locate(L->dw, v, L->pc, L->et_exec, &l))
+	if (!locate(L->dw, v, L->pc, L->space, &l))
 		return true;
 	uint32_t size;
 	bool sign;
@@ -378,11 +381,11 @@ static bool list_cb(void *ctx, const struct udwarf_var *v)
 }
 
 void uvars_list(struct udwarf *dw, struct elab *E, uint64_t die_offset, uint64_t pc,
-		bool et_exec, bool ret, bool only_params, struct strbuf *out)
+		enum uvars_space space, bool ret, bool only_params, struct strbuf *out)
 {
 	/* $return comes first, but only for a function with a scope at pc */
 	struct strbuf vars = STRBUF_INIT;
-	struct listing L = { dw, E, pc, et_exec, &vars };
+	struct listing L = { dw, E, pc, space, &vars };
 	if (udwarf_vars(dw, die_offset, pc, only_params, false, list_cb, &L)) {
 		struct udwarf_type rt;
 		if (ret && udwarf_return_type(dw, die_offset, &rt))

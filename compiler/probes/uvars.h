@@ -1,5 +1,5 @@
 /*
- * uvars: $variables of user-space probes from DWARF.  Turns $name,
+ * uvars: $variables of probes from DWARF (user space, and the kernel's).  Turns $name,
  * $name->member, $name[i] and &... at a probe address into a struct
  * target_access, from what target/user/udwarf.h reads; reports what it
  * cannot reach (SystemTap's messages, [man error::dwarf]) unless
@@ -20,23 +20,31 @@ struct elab;
 struct strbuf;
 struct udwarf;
 
+/* Whose memory the variables are in, and whether their statics are at
+ * their link-time addresses (ctap relocates none). */
+enum uvars_space {
+	UVARS_USER_PIE,          /* a PIE or a shared library: statics refused */
+	UVARS_USER_EXEC,         /* a non-PIE executable */
+	UVARS_KERNEL,            /* the kernel (KASLR moves its statics: refused) */
+};
+
 /*
  * Resolves $name at `pc` in the function/inline instance die_offset into
- * acc (user memory), then applies e's components (->, [], &).  Returns
- * false after reporting (unless E->quiet_targets); `only_params`: return
- * probes (locals are gone).  et_exec: a non-PIE executable, whose statics
- * are at their link-time addresses (ctap does not relocate others).
+ * acc, then applies e's components (->, [], &).  Returns false after
+ * reporting (unless E->quiet_targets); `only_params`: return probes
+ * (locals are gone).
  */
 bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint64_t pc,
-		   bool et_exec, bool only_params, struct expr *e, struct target_access *acc);
+		   enum uvars_space space, bool only_params, struct expr *e,
+		   struct target_access *acc);
 
 /* $return of the function: ctype and access (ACCESS_RETURN); false if void. */
-bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, struct expr *e,
-		  struct target_access *acc);
+bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,
+		  struct expr *e, struct target_access *acc);
 
 /* -L: " $name:type" for each variable accessible at pc (parameters only
  * when only_params), and " $return:type" first when `ret`. */
 void uvars_list(struct udwarf *dw, struct elab *E, uint64_t die_offset, uint64_t pc,
-		bool et_exec, bool ret, bool only_params, struct strbuf *out);
+		enum uvars_space space, bool ret, bool only_params, struct strbuf *out);
 
 #endif

@@ -97,7 +97,8 @@ static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe
 	c->args = NULL;
 }
 
-void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *args)
+static void _ctap_probe_enter(const struct _ctap_probe *p, struct pt_regs *regs, void *args,
+			      bool trapped)
 {
 	struct _ctap_context *c;
 #if !INTERRUPTIBLE
@@ -106,8 +107,11 @@ void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *ar
 	local_irq_save(flags);
 #endif
 	preempt_disable();
-	/* The transport's spinlocks are not NMI-safe: such hits are skipped. */
-	if (unlikely(in_nmi())) {
+	/* The transport's spinlocks are not NMI-safe: such hits are skipped.
+	 * A kprobe away from a function's ftrace site is an int3 trap, which
+	 * the kernel also counts as NMI context: those run (they trap in
+	 * process context, and the ring only try-locks there). */
+	if (unlikely(in_nmi() && !trapped)) {
 		atomic_inc(&_ctap_session.skipped_nmi);
 		atomic_inc(&_ctap_session.skipped);
 		goto out;
@@ -140,4 +144,14 @@ out:
 #if !INTERRUPTIBLE
 	local_irq_restore(flags);
 #endif
+}
+
+void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *args)
+{
+	_ctap_probe_enter(p, regs, args, false);
+}
+
+void _ctap_probe_run_trapped(const struct _ctap_probe *p, struct pt_regs *regs)
+{
+	_ctap_probe_enter(p, regs, NULL, true);
 }

@@ -20,7 +20,7 @@ static int _ctap_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct _ctap_kprobe *k = container_of(kp, struct _ctap_kprobe, u.kp);
 
-	_ctap_probe_run(k->probe, regs, NULL);
+	_ctap_probe_run_trapped(k->probe, regs);
 	return 0;
 }
 
@@ -32,7 +32,7 @@ static int _ctap_kretprobe_fn(struct kretprobe_instance *ri, struct pt_regs *reg
 	if (!rp)
 		return 0;
 	k = container_of(rp, struct _ctap_kprobe, u.rp);
-	_ctap_probe_run(k->probe, regs, NULL);
+	_ctap_probe_run_trapped(k->probe, regs);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * ring: implementation of the many-producer, one-consumer byte ring (see
  * ring.h for the locking and wake-up protocol).
  */
+#include <linux/hardirq.h>
 #include <linux/vmalloc.h>
 #include <linux/log2.h>
 #include <linux/uaccess.h>
@@ -57,7 +58,14 @@ int _ctap_ring_write2(struct _ctap_ring *r, const void *p1, u32 n1,
 	u64 head;
 	int rc = 0;
 
-	raw_spin_lock_irqsave(&r->lock, flags);
+	/* in a trap (a kprobe's int3 counts as NMI) the lock may be held by
+	 * the code trapped: never wait for it there */
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&r->lock, flags))
+			return -EBUSY;
+	} else {
+		raw_spin_lock_irqsave(&r->lock, flags);
+	}
 	head = r->head;
 	if ((u64)n1 + n2 > r->size - (head - smp_load_acquire(&r->tail))) {
 		rc = -ENOSPC;

@@ -3,7 +3,7 @@
  *
  * Types are followed in the DWARF itself (no conversion); names are
  * spelled the way SystemTap's -L spells them: "char const*", "long int",
- * "struct point", "int[4]".
+ * "struct point", "int[]".
  */
 #include "target/user/udwarf.h"
 
@@ -161,20 +161,14 @@ static void type_name_into(Dwarf_Die *t, struct strbuf *sb, int depth)
 		strbuf_printf(sb, "enum %s", name ? name : "{...}");
 		return;
 	case DW_TAG_array_type: {
+		/* SystemTap spells every dimension "[]", whatever its bound */
 		type_name_into(has ? &inner : NULL, sb, depth + 1);
 		Dwarf_Die sub;
 		if (dwarf_child(t, &sub) == 0) {
-			do {
-				Dwarf_Attribute a;
-				Dwarf_Word n = 0;
-				if (dwarf_attr(&sub, DW_AT_count, &a) && dwarf_formudata(&a, &n) == 0)
-					strbuf_printf(sb, "[%llu]", (unsigned long long)n);
-				else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) &&
-					 dwarf_formudata(&a, &n) == 0)
-					strbuf_printf(sb, "[%llu]", (unsigned long long)n + 1);
-				else
+			do
+				if (dwarf_tag(&sub) == DW_TAG_subrange_type)
 					strbuf_puts(sb, "[]");
-			} while (dwarf_siblingof(&sub, &sub) == 0);
+			while (dwarf_siblingof(&sub, &sub) == 0);
 		}
 		return;
 	}

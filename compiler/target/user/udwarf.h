@@ -131,7 +131,7 @@ bool udwarf_type_scalar(const struct udwarf_type *t, uint32_t *size, bool *is_si
 /* Bytes of an object of type t (no peeling); false when unknown. */
 bool udwarf_type_size(const struct udwarf_type *t, uint64_t *size);
 /* t spelled as SystemTap's -L spells it ("char const*", "long int",
- * "struct point", "int[4]"; "void" when !valid), in a. */
+ * "struct point", "int[]"; "void" when !valid), in a. */
 const char *udwarf_type_name(struct arena *a, const struct udwarf_type *t);
 
 struct udwarf_member {

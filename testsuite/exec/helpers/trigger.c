@@ -6,6 +6,7 @@
  *   trigger sleep N MS    N sleeps of MS milliseconds (context switches)
  *   trigger spin MS       burn the CPU for MS milliseconds
  *   trigger open PATH N   N openat(PATH) calls (failures are fine)
+ *   trigger read PATH N   one read(2) of N bytes from PATH
  *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
  *   trigger exit N        exit with status N
  *   trigger kill SIG      kill itself with SIG
@@ -89,6 +90,16 @@ int main(int argc, char **argv)
 				int fd = open(argv[i + 1], O_RDONLY);
 				if (fd >= 0)
 					close(fd);
+			}
+			i += 2;
+		} else if (!strcmp(op, "read")) {
+			static char buf[65536];
+			long n = i + 2 < argc ? atol(argv[i + 2]) : 1;
+			int fd = open(argv[i + 1], O_RDONLY);
+			if (fd >= 0) {
+				if (read(fd, buf, n > 0 && n <= (long)sizeof(buf) ? (size_t)n : 1) < 0)
+					_exit(2);
+				close(fd);
 			}
 			i += 2;
 		} else if (!strcmp(op, "write")) {

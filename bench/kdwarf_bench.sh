@@ -1,0 +1,67 @@
+#!/bin/bash
+# kdwarf_bench: what reading the kernel's DWARF costs a user, ctap and
+# Debian's SystemTap 4.8 side by side in one run, with the same debuginfo
+# (linux-image-R-dbg of the guest kernel R): listing one function, a
+# file's functions with their variables, and elaborating a script that
+# reads $variables.  Medians of N runs in CPU and wall milliseconds (perf
+# task-clock: the whole process tree), then SystemTap's CPU over ctap's.
+# ctap keeps no DWARF index yet, so every run is a cold one for it; the
+# page cache is warm for both (the first, unmeasured run reads the files).
+# Asserts nothing.
+#
+# usage: bench/kdwarf_bench.sh [BUILDDIR] [N]
+set -u
+builddir=${1:-${CTAP_BUILDDIR:-.}}
+n=${2:-5}
+ctap=$builddir/stap
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+[ -x "$ctap" ] || { echo "kdwarf_bench: no $ctap (build first)" >&2; exit 2; }
+command -v perf >/dev/null || { echo "kdwarf_bench: needs perf (task-clock)" >&2; exit 2; }
+rel=$("$here/testsuite/vm/guest-kernel" 2>/dev/null) || { echo "kdwarf_bench: no guest kernel" >&2; exit 2; }
+[ -e "/usr/lib/debug/boot/vmlinux-$rel" ] ||
+	{ echo "kdwarf_bench: no DWARF for $rel (apt-get install linux-image-$rel-dbg)" >&2; exit 2; }
+systemtap=""
+[ -x /usr/bin/stap ] && systemtap=/usr/bin/stap ||
+	echo "kdwarf_bench: SystemTap 4.8 (Debian's systemtap) is missing; ctap only"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-kdwarf-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+one_run() { # one_run CMD... -> "cpu_ms wall_ms"
+	perf stat -x, -e task-clock,duration_time "$@" 2>&1 >/dev/null |
+		awk -F, '/task-clock/ { c = $1 } /duration_time/ { w = $1 / 1e6 }
+			 END { printf "%.1f %.1f\n", c, w }'
+}
+
+median() { # median CMD... -> "cpu_ms wall_ms"
+	local i
+	for ((i = 0; i < n; i++)); do one_run "$@"; done >"$tmp/runs"
+	cpu=$(cut -d' ' -f1 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	wall=$(cut -d' ' -f2 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "$cpu $wall"
+}
+
+cases=(
+	"-L|kernel.function(\"vfs_read\")"
+	"-L|kernel.function(\"*@fs/read_write.c\")"
+	"-p2 -e|probe kernel.function(\"vfs_read\") { printf(\"%d %d\\n\", \$count, \$file->f_flags) }"
+)
+
+echo "kernel $rel, $n runs each"
+printf '%-64s %16s %16s %7s\n' "case" "ctap cpu/wall" "SystemTap 4.8" "ratio"
+for c in "${cases[@]}"; do
+	opt=${c%%|*} arg=${c#*|}
+	# shellcheck disable=SC2086
+	"$ctap" -r "$rel" $opt "$arg" >/dev/null 2>"$tmp/err" || { echo "ctap fails: $arg"; head -3 "$tmp/err"; continue; }
+	# shellcheck disable=SC2086
+	read -r cc cw <<<"$(median "$ctap" -r "$rel" $opt "$arg")"
+	st="-" ratio="-"
+	if [ -n "$systemtap" ]; then
+		# shellcheck disable=SC2086
+		"$systemtap" -r "$rel" $opt "$arg" >/dev/null 2>&1
+		# shellcheck disable=SC2086
+		read -r sc sw <<<"$(median "$systemtap" -r "$rel" $opt "$arg")"
+		st="$sc/$sw ms"
+		ratio=$(awk -v a="$sc" -v b="$cc" 'BEGIN { printf "%.1fx", a / b }')
+	fi
+	printf '%-64.64s %16s %16s %7s\n' "$opt $arg" "$cc/$cw ms" "$st" "$ratio"
+done

@@ -1,0 +1,57 @@
+/*
+ * fpat: FUNC[@FILE[:LINE]] (see fpat.h).
+ */
+#include "probes/fpat.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+
+bool fpat_parse(struct arena *a, const char *spec, struct fpat *p, const char **why)
+{
+	memset(p, 0, sizeof(*p));
+	const char *at = strchr(spec, '@');
+	p->func = at ? arena_strndup(a, spec, (size_t)(at - spec)) : spec;
+	if (!*p->func)
+		p->func = "*";
+	if (!at)
+		return true;
+	const char *file = at + 1;
+	const char *colon = strrchr(file, ':');
+	const char *plus = strrchr(file, '+');
+	if (plus) {
+		*why = "relative line numbers (FUNC@FILE+N) are not supported yet";
+		return false;
+	}
+	if (colon) {
+		char *end;
+		long line = strtol(colon + 1, &end, 10);
+		if (*end || line <= 0) {
+			*why = "only a single line number (FUNC@FILE:N) is supported";
+			return false;
+		}
+		p->line = (int)line;
+		p->file = arena_strndup(a, file, (size_t)(colon - file));
+	} else {
+		p->file = file;
+	}
+	return true;
+}
+
+bool fpat_file_matches(const char *have, const char *want)
+{
+	if (!want)
+		return true;
+	if (!have)
+		return false;
+	if (fnmatch(want, have, 0) == 0)
+		return true;
+	size_t h = strlen(have), w = strlen(want);
+	if (h > w && have[h - w - 1] == '/' && fnmatch(want, have + h - w, 0) == 0)
+		return true;
+	const char *base = strrchr(have, '/');
+	return base && fnmatch(want, base + 1, 0) == 0;
+}
+

@@ -1,0 +1,27 @@
+/*
+ * fpat: the FUNC[@FILE[:LINE]] argument of a function probe point
+ * (process(...).function and kernel.function), and how a DWARF source
+ * file name is matched against its FILE.
+ */
+#ifndef CTAP_PROBES_FPAT_H
+#define CTAP_PROBES_FPAT_H
+
+#include <stdbool.h>
+
+struct arena;
+
+struct fpat {
+	const char *func;            /* glob ("*" when empty) */
+	const char *file;            /* glob or NULL */
+	int line;                    /* 0 = any */
+};
+
+/* Splits spec into p (strings in a); false with *why for forms ctap does
+ * not take (FUNC@FILE+N, ranges). */
+bool fpat_parse(struct arena *a, const char *spec, struct fpat *p, const char **why);
+
+/* Whether DWARF file name `have` is the FILE glob `want` (NULL: any):
+ * whole, as a trailing path ("fs/read_write.c"), or as a base name. */
+bool fpat_file_matches(const char *have, const char *want);
+
+#endif

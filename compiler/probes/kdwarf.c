@@ -1,0 +1,87 @@
+/*
+ * kdwarf: kernel.function points from the kernel's DWARF (see kprobe.h).
+ *
+ * The DWARF is the target's debuginfo vmlinux (target_desc.debuginfo:
+ * the build tree's vmlinux, /usr/lib/debug/boot/vmlinux-R, ...), read with
+ * the same reader as a user binary's (target/user/udwarf.h): functions by
+ * name, their declaration file and line, and their variables at the probe
+ * address (probes/uvars.h, in kernel memory).  A function is probed at
+ * its kernel symbol: the one at its entry address when the symbol table
+ * has link-time addresses (-r RELEASE), else the one of its name.  An
+ * inlined instance is probed at an offset into the function that holds
+ * it, which only link-time addresses can give.
+ *
+ * Not yet: module("M").function, lines inside a function (FUNC@FILE:N
+ * takes the function declared at line N), and a check that the
+ * debuginfo's build-id is the target kernel's.
+ */
+#include "probes/kprobe.h"
+
+#include <string.h>
+
+#include "elab/elab.h"
+#include "probes/fpat.h"
+#include "session.h"
+#include "target/target_desc.h"
+#include "target/user/udwarf.h"
+#include "util/arena.h"
+
+struct udwarf *kdwarf_open(struct elab *E)
+{
+	const struct target_desc *d = E->s->target_desc;
+	if (!d || !d->debuginfo)
+		return NULL;
+	return udwarf_open(E->s->dwarf, d->debuginfo, NULL);
+}
+
+struct ksearch {
+	struct elab *E;
+	struct target *t;
+	struct fpat pat;
+	void (*add)(void *ctx, const struct kdwarf_func *f);
+	void *ctx;
+	int count;
+};
+
+static void on_function(void *arg, const struct udwarf_func *f)
+{
+	struct ksearch *k = arg;
+	if (!fpat_file_matches(f->decl_file, k->pat.file))
+		return;
+	if (k->pat.line && f->decl_line != k->pat.line)
+		return;
+	uint64_t off = 1;
+	const struct target_symbol *sym = target_symbol_at(k->t, f->entry, &off);
+	if (sym && sym->module)
+		sym = NULL;
+	if (!f->is_inline && (!sym || off != 0)) {
+		sym = target_function(k->t, f->name);
+		off = 0;
+	}
+	if (!sym || (f->is_inline && (!off || !sym->addr)))
+		return; /* code no symbol holds (it cannot be a kprobe's) */
+	struct kdwarf_func kf = {
+		.symbol = sym->name,
+		.offset = f->is_inline ? off : 0,
+		.addr = f->entry,
+		.die_offset = f->die_offset,
+		.pc = f->probe_pc,
+		.point = f->decl_file && f->decl_line
+				 ? arena_printf(k->E->arena, "%s@%s:%d", f->name, f->decl_file,
+						f->decl_line)
+				 : f->name,
+	};
+	k->add(k->ctx, &kf);
+	k->count++;
+}
+
+int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool inlines,
+		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
+		     void *ctx)
+{
+	struct ksearch k = { .E = E, .t = elab_target(E), .add = add, .ctx = ctx };
+	if (!k.t || !fpat_parse(E->arena, spec, &k.pat, why))
+		return -1;
+	udwarf_functions(dw, E->arena, inlines, k.pat.func, on_function, &k);
+	return k.count;
+}
