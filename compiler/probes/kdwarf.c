@@ -17,6 +17,7 @@
  */
 #include "probes/kprobe.h"
 
+#include <fnmatch.h>
 #include <string.h>
 
 #include "elab/elab.h"
@@ -43,11 +44,35 @@ struct ksearch {
 	int count;
 };
 
+static bool want_name(void *arg, const char *name)
+{
+	const struct ksearch *k = arg;
+	return fnmatch(k->pat.func, name, 0) == 0;
+}
+
+static bool want_file(void *arg, const char *decl_file)
+{
+	const struct ksearch *k = arg;
+	return fpat_file_matches(decl_file, k->pat.file);
+}
+
+/* A function declared in a .c file is defined in that file's unit: the
+ * others need not be read (functions of headers are in every unit). */
+static bool want_unit(void *arg, const char *cu_name)
+{
+	const struct ksearch *k = arg;
+	return !cu_name || fpat_file_matches(cu_name, k->pat.file);
+}
+
+static bool names_c_file(const char *file)
+{
+	size_t n = file ? strlen(file) : 0;
+	return n > 2 && !strcmp(file + n - 2, ".c");
+}
+
 static void on_function(void *arg, const struct udwarf_func *f)
 {
 	struct ksearch *k = arg;
-	if (!fpat_file_matches(f->decl_file, k->pat.file))
-		return;
 	if (k->pat.line && f->decl_line != k->pat.line)
 		return;
 	uint64_t off = 1;
@@ -82,6 +107,8 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool i
 	struct ksearch k = { .E = E, .t = elab_target(E), .add = add, .ctx = ctx };
 	if (!k.t || !fpat_parse(E->arena, spec, &k.pat, why))
 		return -1;
-	udwarf_functions(dw, E->arena, inlines, k.pat.func, on_function, &k);
+	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL,
+				      names_c_file(k.pat.file) ? want_unit : NULL, &k };
+	udwarf_functions(dw, E->arena, inlines, &want, on_function, &k);
 	return k.count;
 }

@@ -389,7 +389,7 @@ struct fctx {
 	struct udwarf *dw;
 	struct arena *a;
 	bool inlines;
-	const char *glob;
+	const struct udwarf_filter *want;
 	void (*cb)(void *, const struct udwarf_func *);
 	void *ctx;
 	Dwarf_Die *cu;
@@ -399,19 +399,23 @@ struct fctx {
 	size_t ninline, inline_cap;
 };
 
-/* Whether the function (its abstract origin) has a name the glob takes:
- * its own name or its linkage name. */
-static bool name_wanted(struct fctx *c, Dwarf_Die *origin)
+/* Whether the caller wants the function (its abstract origin): its name
+ * (or linkage name) first, its file only then, before anything costly. */
+static bool wanted(struct fctx *c, Dwarf_Die *origin)
 {
-	if (!c->glob)
+	const struct udwarf_filter *w = c->want;
+	if (!w)
 		return true;
 	const char *n = dwarf_diename(origin);
-	if (n && fnmatch(c->glob, n, 0) == 0)
-		return true;
-	Dwarf_Attribute a;
-	const char *ln = dwarf_attr_integrate(origin, DW_AT_linkage_name, &a) ? dwarf_formstring(&a)
-									     : NULL;
-	return ln && fnmatch(c->glob, ln, 0) == 0;
+	if (!n || !w->name(w->ctx, n)) {
+		Dwarf_Attribute a;
+		const char *ln = dwarf_attr_integrate(origin, DW_AT_linkage_name, &a)
+					 ? dwarf_formstring(&a)
+					 : NULL;
+		if (!ln || !w->name(w->ctx, ln))
+			return false;
+	}
+	return !w->file || w->file(w->ctx, dwarf_decl_file(origin));
 }
 
 static void fill_common(struct fctx *c, Dwarf_Die *die, Dwarf_Die *origin, struct udwarf_func *f)
@@ -453,7 +457,7 @@ static int each_func(Dwarf_Die *die, void *arg)
 		dwarf_formref_die(&a, &origin);
 	else if (dwarf_attr(die, DW_AT_specification, &a))
 		dwarf_formref_die(&a, &origin);
-	if (!name_wanted(c, &origin))
+	if (!wanted(c, &origin))
 		return DWARF_CB_OK;
 	if (dwarf_func_inline(die) && c->inlines) {
 		/* its instances are found in one walk of the CU (inline_walk) */
@@ -508,15 +512,17 @@ static void inline_walk(struct fctx *c, Dwarf_Die *die)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines, const char *glob,
+void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines,
+		      const struct udwarf_filter *want,
 		      void (*cb)(void *ctx, const struct udwarf_func *f), void *ctx)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
-	struct fctx c = { .dw = dw, .a = a, .inlines = inlines, .glob = glob, .cb = cb, .ctx = ctx };
+	struct fctx c = { .dw = dw, .a = a, .inlines = inlines, .want = want, .cb = cb, .ctx = ctx };
 	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
-		if (dwarf_offdie(dw->dw, off + hsize, &cu)) {
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) &&
+		    (!want || !want->unit || want->unit(want->ctx, dwarf_diename(&cu)))) {
 			c.cu = &cu;
 			c.optimized = optimized_cu(&cu);
 			c.ninline = 0;

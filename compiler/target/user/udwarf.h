@@ -67,10 +67,22 @@ struct udwarf_func {
 	bool has_return_value;     /* DW_AT_type present */
 };
 
+/* Which functions a caller wants, asked before anything costly is read:
+ * name() of the name, else of the linkage name; then file() (NULL: any)
+ * of the declaration file (NULL when DWARF has none). */
+struct udwarf_filter {
+	bool (*name)(void *ctx, const char *name);
+	bool (*file)(void *ctx, const char *decl_file);
+	bool (*unit)(void *ctx, const char *cu_name); /* NULL: all; a unit it
+						       * rejects is not read */
+	void *ctx;
+};
+
 /* Calls cb for every function with code (concrete instances, and inlined
- * instances when `inlines`) whose name or linkage name the fnmatch glob
- * takes (every one when NULL); strings live in a. */
-void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines, const char *glob,
+ * instances when `inlines`) that `want` takes (every one when NULL);
+ * strings live in a. */
+void udwarf_functions(struct udwarf *dw, struct arena *a, bool inlines,
+		      const struct udwarf_filter *want,
 		      void (*cb)(void *ctx, const struct udwarf_func *f), void *ctx);
 
 /* Addresses of line `line` in files whose name ends with `file` (any when
