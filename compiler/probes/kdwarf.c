@@ -11,6 +11,9 @@
  * inlined instance is probed at an offset into the function that holds
  * it, which only link-time addresses can give.
  *
+ * Functions kprobes cannot take (the kprobes code, entry and noinstr
+ * sections) are left out, as SystemTap leaves them.
+ *
  * Not yet: module("M").function, lines inside a function (FUNC@FILE:N
  * takes the function declared at line N), and a check that the
  * debuginfo's build-id is the target kernel's.
@@ -37,6 +40,7 @@ struct udwarf *kdwarf_open(struct elab *E)
 
 struct ksearch {
 	struct elab *E;
+	struct udwarf *dw;
 	struct target *t;
 	struct fpat pat;
 	void (*add)(void *ctx, const struct kdwarf_func *f);
@@ -70,9 +74,32 @@ static bool names_c_file(const char *file)
 	return n > 2 && !strcmp(file + n - 2, ".c");
 }
 
+/* Code kprobes cannot take, which SystemTap leaves out of a match: the
+ * kprobes machinery itself and the sections the kernel keeps kprobes off
+ * (entry code, noinstr, its own .kprobes.text). */
+static bool blocklisted(struct ksearch *k, const struct udwarf_func *f)
+{
+	static const char *const files[] = {
+		"kernel/kprobes.c", "arch/*/kernel/kprobes.c", "arch/*/kernel/kprobes/*",
+	};
+	static const char *const sections[] = {
+		".kprobes.text", ".noinstr.text", ".entry.text", ".init.text",
+	};
+	for (size_t i = 0; f->decl_file && i < sizeof(files) / sizeof(files[0]); i++)
+		if (fpat_file_matches(f->decl_file, files[i]))
+			return true;
+	const char *sec = udwarf_section_at(k->dw, f->entry);
+	for (size_t i = 0; sec && i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (!strcmp(sec, sections[i]))
+			return true;
+	return false;
+}
+
 static void on_function(void *arg, const struct udwarf_func *f)
 {
 	struct ksearch *k = arg;
+	if (blocklisted(k, f))
+		return;
 	if (k->pat.line && f->decl_line != k->pat.line)
 		return;
 	uint64_t off = 1;
@@ -104,7 +131,7 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool i
 		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
 		     void *ctx)
 {
-	struct ksearch k = { .E = E, .t = elab_target(E), .add = add, .ctx = ctx };
+	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .add = add, .ctx = ctx };
 	if (!k.t || !fpat_parse(E->arena, spec, &k.pat, why))
 		return -1;
 	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL,

@@ -220,6 +220,16 @@ static struct expr *vars_sprintf(struct elab *E, const struct kprobe_data *d, co
 	return pretty_vars(E, t ? target_btf(t) : NULL, vars, n, level, at);
 }
 
+/* Whether BTF's prototype of d's function has a parameter `name`
+ * passed in a register (one of the first six). */
+static bool btf_param(const struct kprobe_data *d, const char *name)
+{
+	for (uint32_t i = 0; d->proto && i < d->proto->nparams && i < 6; i++)
+		if (d->proto->params[i].name && !strcmp(d->proto->params[i].name, name))
+			return true;
+	return false;
+}
+
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	struct kprobe_data *d = dp->family_data;
@@ -238,20 +248,29 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		return true;
 	}
 	/* DWARF reads what BTF cannot (locals, parameters past the sixth, any
-	 * address); pretty-printing ($var$) still takes BTF's types */
+	 * address); pretty-printing ($var$) still takes BTF's types, and at
+	 * an out-of-line function's entry a parameter whose DWARF location
+	 * ctap cannot follow (an entry value, a computed one) is still in
+	 * its ABI register, which BTF's prototype names */
 	bool btf_will_do = d->proto && pretty_level(e);
 	struct udwarf *dw = d->has_dwarf && !d->is_return && name[1] != '$' && !btf_will_do
 				    ? kdwarf_open(E)
 				    : NULL;
 	if (dw && strcmp(name, "$return") != 0) {
+		bool abi_param = !d->offset && btf_param(d, name + 1);
 		struct target_access *acc = new_access(E);
 		acc->module = "kernel";
-		if (uvars_resolve(E, dw, d->die_offset, d->pc, UVARS_KERNEL, false, e, acc)) {
+		bool quiet = E->quiet_targets;
+		E->quiet_targets = quiet || abi_param;
+		bool ok = uvars_resolve(E, dw, d->die_offset, d->pc, UVARS_KERNEL, false, e, acc);
+		E->quiet_targets = quiet;
+		if (ok) {
 			if (acc->is_string)
 				e->type = TYPE_STRING;
 			e->u.target.resolved = acc;
 		}
-		return true;
+		if (ok || !abi_param)
+			return true;
 	}
 	if (!d->proto) {
 		if (!E->quiet_targets)

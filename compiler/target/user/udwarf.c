@@ -469,8 +469,18 @@ static int each_func(Dwarf_Die *die, void *arg)
 		/* an inline function may also have an out-of-line copy: below */
 	}
 	Dwarf_Addr low, high;
-	if (dwarf_lowpc(die, &low) != 0 || dwarf_highpc(die, &high) != 0)
-		return DWARF_CB_OK;
+	if (dwarf_lowpc(die, &low) != 0 || dwarf_highpc(die, &high) != 0) {
+		/* code in several ranges (a hot part and its .cold part): the
+		 * entry is where the first range starts, unless DW_AT_entry_pc
+		 * says otherwise */
+		Dwarf_Addr base;
+		if (dwarf_ranges(die, 0, &base, &low, &high) <= 0)
+			return DWARF_CB_OK;
+		Dwarf_Attribute ea;
+		Dwarf_Addr entry;
+		if (dwarf_attr(die, DW_AT_entry_pc, &ea) && dwarf_entrypc(die, &entry) == 0)
+			low = entry;
+	}
 	struct udwarf_func f = { 0 };
 	fill_common(c, die, &origin, &f);
 	f.entry = low;
@@ -608,6 +618,20 @@ bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc)
 	    dwarf_lowpc(&fn, &low) != 0 || dwarf_highpc(&fn, &high) != 0)
 		return false;
 	return pc < after_prologue(&cu, low, high);
+}
+
+const char *udwarf_section_at(struct udwarf *dw, uint64_t addr)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(dw->elf, &shstrndx) != 0)
+		return NULL;
+	for (Elf_Scn *scn = elf_nextscn(dw->elf, NULL); scn; scn = elf_nextscn(dw->elf, scn)) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && addr >= sh.sh_addr &&
+		    addr < sh.sh_addr + sh.sh_size)
+			return elf_strptr(dw->elf, shstrndx, sh.sh_name);
+	}
+	return NULL;
 }
 
 bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const char **file,

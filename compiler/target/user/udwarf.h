@@ -98,6 +98,9 @@ uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc);
  * DWARF names for the whole function. */
 bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
 
+/* The name of the ELF section holding link-time address addr, or NULL. */
+const char *udwarf_section_at(struct udwarf *dw, uint64_t addr);
+
 /* Source "file:line" of an address (file in a), or false. */
 bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const char **file,
 		      int *line);
