@@ -275,11 +275,30 @@ static bool fold_ternary(struct ast_walker *w, struct expr *e)
 	return true;
 }
 
+/* @defined(x) && y with x undefined is 0, @defined(x) || y with x
+ * defined is 1: y, whose target variables may not exist, is dropped. */
+static bool fold_logical(struct ast_walker *w, struct expr *e)
+{
+	struct expr *lhs = e->u.binary.lhs;
+	if (lhs->kind != EXPR_DEFINED)
+		return false;
+	fold_defined(w, lhs);
+	if (lhs->kind != EXPR_NUMBER)
+		return false;
+	bool is_and = e->u.binary.op == OP_AND;
+	if (is_and ? lhs->u.num != 0 : lhs->u.num == 0)
+		return false; /* y decides: walked as usual */
+	make_number(e, is_and ? 0 : 1);
+	return true;
+}
+
 static enum walk_result pre(struct ast_walker *w, struct expr *e)
 {
 	if (e->kind == EXPR_ADDROF && is_target(e->u.op1.operand))
 		e->u.op1.operand->u.target.addressof = true;
 	if (e->kind == EXPR_TERNARY && fold_ternary(w, e))
+		return WALK_SKIP;
+	if (e->kind == EXPR_LOGICAL && fold_logical(w, e))
 		return WALK_SKIP;
 	if (e->kind == EXPR_DEFINED) {
 		fold_defined(w, e);

@@ -89,7 +89,7 @@ uint32_t km_emit_ulines(struct kmod *K, struct writer *w, unsigned index, const 
 	if (!dw)
 		return 0;
 	struct lcollect c = { .K = K, .u = u, .names = intern_new(K->a) };
-	udwarf_line_rows(dw, on_row, &c);
+	udwarf_line_rows(dw, NULL, on_row, &c);
 	if (!c.rows.len) {
 		intern_free(c.names);
 		return 0;

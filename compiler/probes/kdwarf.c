@@ -21,6 +21,8 @@
 #include "probes/kprobe.h"
 
 #include <fnmatch.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "elab/elab.h"
@@ -29,6 +31,7 @@
 #include "target/target_desc.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
+#include "util/vec.h"
 
 struct udwarf *kdwarf_open(struct elab *E)
 {
@@ -137,5 +140,142 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool i
 	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL,
 				      names_c_file(k.pat.file) ? want_unit : NULL, &k };
 	udwarf_functions(dw, E->arena, inlines, &want, on_function, &k);
+	return k.count;
+}
+
+/* ------------------------------------------------------------ statements */
+
+/* FUNC@FILE:N, :N-M or :* (every line of FUNC) */
+struct lspec {
+	const char *func, *file;
+	int lo, hi;
+};
+
+static bool parse_lines(struct arena *a, const char *spec, struct lspec *l, const char **why)
+{
+	const char *at = strchr(spec, '@');
+	const char *colon = at ? strrchr(at, ':') : NULL;
+	if (!at || !colon) {
+		*why = "kernel.statement takes FUNC@FILE:LINE (or :N-M, :*)";
+		return false;
+	}
+	l->func = at > spec ? arena_strndup(a, spec, (size_t)(at - spec)) : "*";
+	l->file = arena_strndup(a, at + 1, (size_t)(colon - at - 1));
+	const char *n = colon + 1;
+	char *end;
+	if (!strcmp(n, "*")) {
+		l->lo = 1;
+		l->hi = INT_MAX;
+		return true;
+	}
+	long lo = strtol(n, &end, 10), hi = lo;
+	if (*end == '-')
+		hi = strtol(end + 1, &end, 10);
+	if (*end || lo <= 0 || hi < lo || hi > INT_MAX) {
+		*why = "the line is a number N, a range N-M or *";
+		return false;
+	}
+	l->lo = (int)lo;
+	l->hi = (int)hi;
+	return true;
+}
+
+struct lsearch {
+	struct ksearch *k;
+	struct lspec spec;
+	VEC(struct udwarf_line) rows;
+	VEC(struct udwarf_func) funcs; /* the functions named, and their inlined copies */
+};
+
+static bool func_named(void *arg, const char *name)
+{
+	const struct lsearch *s = arg;
+	return fnmatch(s->spec.func, name, 0) == 0;
+}
+
+static void on_func(void *arg, const struct udwarf_func *f)
+{
+	struct lsearch *s = arg;
+	vec_push_heap(&s->funcs, *f);
+}
+
+/* The function named whose code holds pc, and of which `line` can be a
+ * line (not one of a function inlined into it); NULL if none. */
+static const struct udwarf_func *func_of(struct lsearch *s, struct udwarf *dw, uint64_t pc,
+					 int line)
+{
+	vec_foreach(&s->funcs, i) {
+		const struct udwarf_func *f = &s->funcs.items[i];
+		if (line >= f->decl_line && udwarf_func_has_pc(dw, f->die_offset, pc))
+			return f;
+	}
+	return NULL;
+}
+
+static bool unit_of(void *arg, const char *cu_name)
+{
+	const struct lsearch *s = arg;
+	return !cu_name || !names_c_file(s->spec.file) || fpat_file_matches(cu_name, s->spec.file);
+}
+
+/* every row on a wanted line: kdwarf_statements probes each line at the
+ * lowest of its addresses that is in the function named, as SystemTap */
+static void on_row(void *arg, const struct udwarf_line *l)
+{
+	struct lsearch *s = arg;
+	if (l->end || l->line < s->spec.lo || l->line > s->spec.hi ||
+	    !fpat_file_matches(l->file, s->spec.file))
+		return;
+	struct udwarf_line r = *l;
+	r.file = arena_strdup(s->k->E->arena, l->file);
+	vec_push_heap(&s->rows, r);
+}
+
+static int by_line_pc(const void *a, const void *b)
+{
+	const struct udwarf_line *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
+		      void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx)
+{
+	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .add = add, .ctx = ctx };
+	struct lsearch s = { .k = &k };
+	if (!k.t || !parse_lines(E->arena, spec, &s.spec, why))
+		return -1;
+	struct udwarf_filter named = { func_named, NULL, unit_of, &s };
+	udwarf_functions(dw, E->arena, true, &named, on_func, &s);
+	udwarf_line_rows(dw, unit_of, on_row, &s);
+	qsort(s.rows.items, s.rows.len, sizeof(struct udwarf_line), by_line_pc);
+	const struct udwarf_line *probed = NULL; /* the last line given a probe */
+	vec_foreach(&s.rows, i) {
+		const struct udwarf_line *r = &s.rows.items[i];
+		if (probed && r->line == probed->line && !strcmp(r->file, probed->file))
+			continue;
+		const struct udwarf_func *f = func_of(&s, dw, r->pc, r->line);
+		uint64_t off = 0;
+		const struct target_symbol *sym = f ? target_symbol_at(k.t, r->pc, &off) : NULL;
+		if (!sym || sym->module || !sym->addr)
+			continue; /* (link-time addresses are needed: -r RELEASE) */
+		struct kdwarf_func kf = {
+			.symbol = sym->name,
+			.offset = off,
+			.addr = r->pc,
+			.die_offset = f->die_offset,
+			.pc = r->pc,
+			.point = arena_printf(E->arena, "%s@%s:%d", f->name, r->file, r->line),
+		};
+		add(ctx, &kf);
+		k.count++;
+		probed = r;
+	}
+	vec_free_heap(&s.rows);
+	vec_free_heap(&s.funcs);
 	return k.count;
 }

@@ -36,6 +36,7 @@ static const char *const patterns[] = {
 	"kprobe.function(string).call",
 	"kprobe.function(string).return",
 	"kprobe.function(string).return.maxactive(number)",
+	"kernel.statement(string)",
 	NULL,
 };
 
@@ -130,6 +131,22 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.maxactive = pp_match_num(m, "maxactive", -1),
 	};
 	struct udwarf *dw = c.dwarfless ? NULL : kdwarf_open(E);
+	if (pp_match_has(m, "statement")) {
+		const char *why = NULL;
+		if (!dw) {
+			elab_point_error(E, m, NULL, "'%s': kernel.statement needs the kernel's DWARF "
+					 "debuginfo (linux-image-RELEASE-dbg on Debian), which is not "
+					 "installed", spec);
+			return -1;
+		}
+		int n = kdwarf_statements(E, dw, spec, &why, add_dwarf, &c);
+		if (n < 0) {
+			if (why)
+				elab_point_error(E, m, NULL, "'%s': %s", spec, why);
+			return -1;
+		}
+		return no_match(&c, spec);
+	}
 	if (dw) {
 		const char *why = NULL;
 		bool inlines = !c.is_return && !pp_match_has(m, "call");

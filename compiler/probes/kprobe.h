@@ -42,5 +42,9 @@ struct udwarf *kdwarf_open(struct elab *E);
 int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool inlines,
 		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
 		     void *ctx);
+/* The same for kernel.statement("FUNC@FILE:N"), ":N-M", ":*": the first
+ * statement address of each line, named "NAME@FILE:LINE". */
+int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
+		      void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx);
 
 #endif

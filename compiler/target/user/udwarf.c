@@ -589,7 +589,7 @@ static void line_addr_row(void *ctx, const struct udwarf_line *l)
 int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *out, int max)
 {
 	struct line_addrs c = { .file = file, .line = line, .out = out, .max = max };
-	udwarf_line_rows(dw, line_addr_row, &c);
+	udwarf_line_rows(dw, NULL, line_addr_row, &c);
 	return c.count;
 }
 
@@ -607,6 +607,12 @@ uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc)
 	}
 	free(scopes);
 	return off;
+}
+
+bool udwarf_func_has_pc(struct udwarf *dw, uint64_t die_offset, uint64_t pc)
+{
+	Dwarf_Die die;
+	return dwarf_offdie(dw->dw, die_offset, &die) && dwarf_haspc(&die, pc) == 1;
 }
 
 bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc)
@@ -648,8 +654,8 @@ bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const cha
 	return true;
 }
 
-void udwarf_line_rows(struct udwarf *dw, void (*cb)(void *ctx, const struct udwarf_line *l),
-		      void *ctx)
+void udwarf_line_rows(struct udwarf *dw, bool (*unit)(void *ctx, const char *cu_name),
+		      void (*cb)(void *ctx, const struct udwarf_line *l), void *ctx)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
@@ -657,7 +663,9 @@ void udwarf_line_rows(struct udwarf *dw, void (*cb)(void *ctx, const struct udwa
 		Dwarf_Die cu;
 		Dwarf_Lines *lines;
 		size_t n;
-		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_getsrclines(&cu, &lines, &n) == 0) {
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) &&
+		    (!unit || unit(ctx, dwarf_diename(&cu))) &&
+		    dwarf_getsrclines(&cu, &lines, &n) == 0) {
 			bool first = true;
 			for (size_t i = 0; i < n; i++) {
 				Dwarf_Line *l = dwarf_onesrcline(lines, i);

@@ -93,6 +93,9 @@ int udwarf_line_addrs(struct udwarf *dw, const char *file, int line, uint64_t *o
  * offset), or 0. */
 uint64_t udwarf_func_at(struct udwarf *dw, uint64_t pc);
 
+/* Whether the code of a function or inlined instance covers pc. */
+bool udwarf_func_has_pc(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
+
 /* Whether pc lies in the prologue of an unoptimized function (die_offset),
  * where -O0 code has not yet stored its parameters to the stack slots its
  * DWARF names for the whole function. */
@@ -115,9 +118,10 @@ struct udwarf_line {
 	bool new_cu;               /* the first row of a compilation unit's table */
 };
 
-/* Every row of every line table of the file, in table order. */
-void udwarf_line_rows(struct udwarf *dw, void (*cb)(void *ctx, const struct udwarf_line *l),
-		      void *ctx);
+/* Every row of every line table of the file, in table order; with
+ * `unit`, only the tables of the compilation units it takes by name. */
+void udwarf_line_rows(struct udwarf *dw, bool (*unit)(void *ctx, const char *cu_name),
+		      void (*cb)(void *ctx, const struct udwarf_line *l), void *ctx);
 
 /* ---- types ---- */
 

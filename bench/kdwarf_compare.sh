@@ -1,0 +1,41 @@
+#!/bin/bash
+# kdwarf_compare: how many kernel.function listings ctap prints exactly as
+# Debian's SystemTap 4.8 does, with the same debuginfo, for a fixed
+# pseudo-random sample of the guest kernel's functions (every K-th name
+# of the symbol table after a seeded shuffle: the same sample on every
+# machine with the same kernel).  Prints each difference and the tally.
+# Asserts nothing.
+#
+# usage: bench/kdwarf_compare.sh [BUILDDIR] [N] [SEED]
+set -u
+builddir=${1:-${CTAP_BUILDDIR:-.}}
+n=${2:-500}
+seed=${3:-1}
+ctap=$builddir/stap
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+[ -x "$ctap" ] || { echo "kdwarf_compare: no $ctap (build first)" >&2; exit 2; }
+[ -x /usr/bin/stap ] || { echo "kdwarf_compare: needs Debian's systemtap" >&2; exit 2; }
+rel=$("$here/testsuite/vm/guest-kernel" 2>/dev/null) || { echo "kdwarf_compare: no guest kernel" >&2; exit 2; }
+map=/usr/lib/debug/boot/System.map-$rel
+[ -e "$map" ] || { echo "kdwarf_compare: no $map (linux-image-$rel-dbg)" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-kdwarf-compare.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# text symbols with plain C names (no clones, no compiler-made parts)
+awk '$2 ~ /^[tT]$/ && $3 ~ /^[A-Za-z_][A-Za-z0-9_]*$/ && $3 !~ /^__(pfx|cfi)_/ { print $3 }' "$map" |
+	sort -u | shuf --random-source=<(yes "$seed") | head -n "$n" >"$tmp/names"
+same=0 differ=0 both_empty=0
+while read -r f; do
+	"$ctap" -r "$rel" -L "kernel.function(\"$f\")" 2>/dev/null | sort >"$tmp/c"
+	/usr/bin/stap -r "$rel" -L "kernel.function(\"$f\")" 2>/dev/null | sort >"$tmp/s"
+	if [ ! -s "$tmp/c" ] && [ ! -s "$tmp/s" ]; then
+		both_empty=$((both_empty + 1))
+	elif cmp -s "$tmp/c" "$tmp/s"; then
+		same=$((same + 1))
+	else
+		differ=$((differ + 1))
+		echo "== $f"
+		diff "$tmp/s" "$tmp/c" | sed -n 's/^</  systemtap:/p; s/^>/  ctap:     /p'
+	fi
+done <"$tmp/names"
+echo "kernel $rel, $n functions (seed $seed): $same as SystemTap prints them, $differ different, $both_empty listed by neither"
