@@ -98,6 +98,17 @@ static bool blocklisted(struct ksearch *k, const struct udwarf_func *f)
 	return false;
 }
 
+/* "NAME@FILE:LINE": the declaration, or for code without one (assembly)
+ * the line table's place of its entry, as SystemTap names it */
+static const char *point_of(struct ksearch *k, const struct udwarf_func *f)
+{
+	const char *file = f->decl_file;
+	int line = f->decl_line;
+	if ((!file || !line) && !udwarf_addr_line(k->dw, k->E->arena, f->entry, &file, &line))
+		return f->name;
+	return arena_printf(k->E->arena, "%s@%s:%d", f->name, file, line);
+}
+
 static void on_function(void *arg, const struct udwarf_func *f)
 {
 	struct ksearch *k = arg;
@@ -121,10 +132,7 @@ static void on_function(void *arg, const struct udwarf_func *f)
 		.addr = f->entry,
 		.die_offset = f->die_offset,
 		.pc = f->probe_pc,
-		.point = f->decl_file && f->decl_line
-				 ? arena_printf(k->E->arena, "%s@%s:%d", f->name, f->decl_file,
-						f->decl_line)
-				 : f->name,
+		.point = point_of(k, f),
 	};
 	k->add(k->ctx, &kf);
 	k->count++;
