@@ -131,6 +131,27 @@ static void type_name_into(Dwarf_Die *t, struct strbuf *sb, int depth)
 	const char *name = dwarf_diename(t);
 	switch (dwarf_tag(t)) {
 	case DW_TAG_pointer_type:
+		if (has && dwarf_tag(&inner) == DW_TAG_subroutine_type) {
+			/* SystemTap: "int (*) (void*, long int)" */
+			Dwarf_Die ret, arg;
+			type_name_into(die_type(&inner, &ret) ? &ret : NULL, sb, depth + 1);
+			strbuf_puts(sb, " (*) (");
+			bool first = true;
+			if (dwarf_child(&inner, &arg) == 0) {
+				do {
+					if (dwarf_tag(&arg) != DW_TAG_formal_parameter)
+						continue;
+					Dwarf_Die at;
+					if (!first)
+						strbuf_puts(sb, ", ");
+					type_name_into(die_type(&arg, &at) ? &at : NULL, sb, depth + 1);
+					first = false;
+				} while (dwarf_siblingof(&arg, &arg) == 0);
+			}
+			strbuf_puts(sb, ")");
+			return;
+		}
+		/* fallthrough */
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
 		type_name_into(has ? &inner : NULL, sb, depth + 1);
