@@ -192,6 +192,18 @@ static bool const_string(struct lower *L, struct lval *out, const char *s)
 
 static bool k_tz_name(ARGS) { (void)call; return const_string(L, out, L->pl->tz_name); }
 
+/* remote_id(), remote_uri(): a BPF session is never one host of --remote */
+static bool k_remote_id(ARGS)
+{
+	(void)call;
+	ir_reg r = ir_new_vreg(L->ir);
+	ir_emit_mov_imm(L->ir, r, -1);
+	*out = reg_val(r);
+	return true;
+}
+
+static bool k_remote_uri(ARGS) { (void)call; return const_string(L, out, ""); }
+
 static bool k_tz_gmtoff(ARGS)
 {
 	(void)call;
@@ -781,6 +793,8 @@ static const struct {
 	{ "page_size", k_page_size },
 	{ "tz_gmtoff", k_tz_gmtoff },
 	{ "tz_name", k_tz_name },
+	{ "remote_id", k_remote_id },
+	{ "remote_uri", k_remote_uri },
 	{ "pp", k_pp },
 	{ "pn", k_pn },
 	{ "exit", k_exit },

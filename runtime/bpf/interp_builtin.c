@@ -157,6 +157,16 @@ static bool u_tz_name(ARGS)
 	return true;
 }
 
+/* remote_id(), remote_uri(): a BPF session is never one host of --remote */
+static bool u_remote_id(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = -1 }; return true; }
+
+static bool u_remote_uri(ARGS)
+{
+	UNUSED_ARGS;
+	*out = interp_cstr(I, "");
+	return true;
+}
+
 static bool u_pn(ARGS)
 {
 	UNUSED_ARGS;
@@ -479,6 +489,8 @@ static const struct {
 	{ "HZ", u_hz },
 	{ "tz_gmtoff", u_tz_gmtoff },
 	{ "tz_name", u_tz_name },
+	{ "remote_id", u_remote_id },
+	{ "remote_uri", u_remote_uri },
 	{ "pp", u_pp },
 	{ "pn", u_pn },
 	{ "strlen", u_strlen },
