@@ -160,23 +160,17 @@ static bool k_jiffies(ARGS)
 	return true;
 }
 
-static bool k_hz(ARGS)
+static bool const_long(struct lower *L, struct lval *out, int64_t v)
 {
-	(void)call;
 	ir_reg r = ir_new_vreg(L->ir);
-	ir_emit_mov_imm(L->ir, r, L->pl->hz);
+	ir_emit_mov_imm(L->ir, r, v);
 	*out = reg_val(r);
 	return true;
 }
 
-static bool k_page_size(ARGS)
-{
-	(void)call;
-	ir_reg r = ir_new_vreg(L->ir);
-	ir_emit_mov_imm(L->ir, r, RT_PAGE_SIZE);
-	*out = reg_val(r);
-	return true;
-}
+static bool k_hz(ARGS) { (void)call; return const_long(L, out, L->pl->hz); }
+
+static bool k_page_size(ARGS) { (void)call; return const_long(L, out, RT_PAGE_SIZE); }
 
 static bool const_string(struct lower *L, struct lval *out, const char *s)
 {
@@ -193,25 +187,11 @@ static bool const_string(struct lower *L, struct lval *out, const char *s)
 static bool k_tz_name(ARGS) { (void)call; return const_string(L, out, L->pl->tz_name); }
 
 /* remote_id(), remote_uri(): a BPF session is never one host of --remote */
-static bool k_remote_id(ARGS)
-{
-	(void)call;
-	ir_reg r = ir_new_vreg(L->ir);
-	ir_emit_mov_imm(L->ir, r, -1);
-	*out = reg_val(r);
-	return true;
-}
+static bool k_remote_id(ARGS) { (void)call; return const_long(L, out, -1); }
 
 static bool k_remote_uri(ARGS) { (void)call; return const_string(L, out, ""); }
 
-static bool k_tz_gmtoff(ARGS)
-{
-	(void)call;
-	ir_reg r = ir_new_vreg(L->ir);
-	ir_emit_mov_imm(L->ir, r, L->pl->tz_gmtoff);
-	*out = reg_val(r);
-	return true;
-}
+static bool k_tz_gmtoff(ARGS) { (void)call; return const_long(L, out, L->pl->tz_gmtoff); }
 
 static bool k_pp(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pp); }
 static bool k_pn(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pn); }
@@ -404,14 +384,6 @@ static bool k_returnval(ARGS)
 	if (!lower_return_value(L, call->tok, &v))
 		return false;
 	*out = reg_val(v);
-	return true;
-}
-
-static bool const_long(struct lower *L, struct lval *out, int64_t v)
-{
-	ir_reg r = ir_new_vreg(L->ir);
-	ir_emit_mov_imm(L->ir, r, v);
-	*out = reg_val(r);
 	return true;
 }
 

@@ -51,30 +51,31 @@ struct ksearch {
 	int count;
 };
 
+/* udwarf_filter callbacks over a struct fpat (its func and file) */
 static bool want_name(void *arg, const char *name)
 {
-	const struct ksearch *k = arg;
-	return fnmatch(k->pat.func, name, 0) == 0;
+	const struct fpat *p = arg;
+	return fnmatch(p->func, name, 0) == 0;
 }
 
 static bool want_file(void *arg, const char *decl_file)
 {
-	const struct ksearch *k = arg;
-	return fpat_file_matches(decl_file, k->pat.file);
-}
-
-/* A function declared in a .c file is defined in that file's unit: the
- * others need not be read (functions of headers are in every unit). */
-static bool want_unit(void *arg, const char *cu_name)
-{
-	const struct ksearch *k = arg;
-	return !cu_name || fpat_file_matches(cu_name, k->pat.file);
+	const struct fpat *p = arg;
+	return fpat_file_matches(decl_file, p->file);
 }
 
 static bool names_c_file(const char *file)
 {
 	size_t n = file ? strlen(file) : 0;
 	return n > 2 && !strcmp(file + n - 2, ".c");
+}
+
+/* A function declared in a .c file is defined in that file's unit: the
+ * others need not be read (functions of headers are in every unit). */
+static bool want_unit(void *arg, const char *cu_name)
+{
+	const struct fpat *p = arg;
+	return !cu_name || !names_c_file(p->file) || fpat_file_matches(cu_name, p->file);
 }
 
 /* Code kprobes cannot take, which SystemTap leaves out of a match: the
@@ -145,8 +146,7 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool i
 	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .add = add, .ctx = ctx };
 	if (!k.t || !fpat_parse(E->arena, spec, &k.pat, why))
 		return -1;
-	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL,
-				      names_c_file(k.pat.file) ? want_unit : NULL, &k };
+	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL, want_unit, &k.pat };
 	udwarf_functions(dw, E->arena, inlines, &want, on_function, &k);
 	return k.count;
 }
@@ -155,7 +155,7 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool i
 
 /* FUNC@FILE:N, :N-M or :* (every line of FUNC) */
 struct lspec {
-	const char *func, *file;
+	struct fpat pat;           /* func and file (pat.line unused) */
 	int lo, hi;
 };
 
@@ -167,8 +167,8 @@ static bool parse_lines(struct arena *a, const char *spec, struct lspec *l, cons
 		*why = "kernel.statement takes FUNC@FILE:LINE (or :N-M, :*)";
 		return false;
 	}
-	l->func = at > spec ? arena_strndup(a, spec, (size_t)(at - spec)) : "*";
-	l->file = arena_strndup(a, at + 1, (size_t)(colon - at - 1));
+	l->pat.func = at > spec ? arena_strndup(a, spec, (size_t)(at - spec)) : "*";
+	l->pat.file = arena_strndup(a, at + 1, (size_t)(colon - at - 1));
 	const char *n = colon + 1;
 	char *end;
 	if (!strcmp(n, "*")) {
@@ -195,12 +195,6 @@ struct lsearch {
 	VEC(struct udwarf_func) funcs; /* the functions named, and their inlined copies */
 };
 
-static bool func_named(void *arg, const char *name)
-{
-	const struct lsearch *s = arg;
-	return fnmatch(s->spec.func, name, 0) == 0;
-}
-
 static void on_func(void *arg, const struct udwarf_func *f)
 {
 	struct lsearch *s = arg;
@@ -220,19 +214,13 @@ static const struct udwarf_func *func_of(struct lsearch *s, struct udwarf *dw, u
 	return NULL;
 }
 
-static bool unit_of(void *arg, const char *cu_name)
-{
-	const struct lsearch *s = arg;
-	return !cu_name || !names_c_file(s->spec.file) || fpat_file_matches(cu_name, s->spec.file);
-}
-
 /* every row on a wanted line: kdwarf_statements probes each line at the
  * lowest of its addresses that is in the function named, as SystemTap */
 static void on_row(void *arg, const struct udwarf_line *l)
 {
 	struct lsearch *s = arg;
 	if (l->end || l->line < s->spec.lo || l->line > s->spec.hi ||
-	    !fpat_file_matches(l->file, s->spec.file))
+	    !fpat_file_matches(l->file, s->spec.pat.file))
 		return;
 	struct udwarf_line r = *l;
 	r.file = arena_strdup(s->k->E->arena, l->file);
@@ -257,9 +245,9 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const
 	struct lsearch s = { .k = &k };
 	if (!k.t || !parse_lines(E->arena, spec, &s.spec, why))
 		return -1;
-	struct udwarf_filter named = { func_named, NULL, unit_of, &s };
+	struct udwarf_filter named = { want_name, NULL, want_unit, &s.spec.pat };
 	udwarf_functions(dw, E->arena, true, &named, on_func, &s);
-	udwarf_line_rows(dw, unit_of, on_row, &s);
+	udwarf_line_rows(dw, &named, on_row, &s);
 	qsort(s.rows.items, s.rows.len, sizeof(struct udwarf_line), by_line_pc);
 	const struct udwarf_line *probed = NULL; /* the last line given a probe */
 	vec_foreach(&s.rows, i) {

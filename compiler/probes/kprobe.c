@@ -131,26 +131,18 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.maxactive = pp_match_num(m, "maxactive", -1),
 	};
 	struct udwarf *dw = c.dwarfless ? NULL : kdwarf_open(E);
-	if (pp_match_has(m, "statement")) {
-		const char *why = NULL;
-		if (!dw) {
-			elab_point_error(E, m, NULL, "'%s': kernel.statement needs the kernel's DWARF "
-					 "debuginfo (linux-image-RELEASE-dbg on Debian), which is not "
-					 "installed", spec);
-			return -1;
-		}
-		int n = kdwarf_statements(E, dw, spec, &why, add_dwarf, &c);
-		if (n < 0) {
-			if (why)
-				elab_point_error(E, m, NULL, "'%s': %s", spec, why);
-			return -1;
-		}
-		return no_match(&c, spec);
+	bool statement = pp_match_has(m, "statement");
+	if (statement && !dw) {
+		elab_point_error(E, m, NULL, "'%s': kernel.statement needs the kernel's DWARF "
+				 "debuginfo (linux-image-RELEASE-dbg on Debian), which is not "
+				 "installed", spec);
+		return -1;
 	}
 	if (dw) {
 		const char *why = NULL;
 		bool inlines = !c.is_return && !pp_match_has(m, "call");
-		int n = kdwarf_functions(E, dw, spec, inlines, &why, add_dwarf, &c);
+		int n = statement ? kdwarf_statements(E, dw, spec, &why, add_dwarf, &c)
+				  : kdwarf_functions(E, dw, spec, inlines, &why, add_dwarf, &c);
 		if (n < 0) {
 			if (why)
 				elab_point_error(E, m, NULL, "'%s': %s", spec, why);

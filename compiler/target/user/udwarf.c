@@ -675,7 +675,7 @@ bool udwarf_addr_line(struct udwarf *dw, struct arena *a, uint64_t pc, const cha
 	return true;
 }
 
-void udwarf_line_rows(struct udwarf *dw, bool (*unit)(void *ctx, const char *cu_name),
+void udwarf_line_rows(struct udwarf *dw, const struct udwarf_filter *units,
 		      void (*cb)(void *ctx, const struct udwarf_line *l), void *ctx)
 {
 	Dwarf_Off off = 0, next;
@@ -685,7 +685,7 @@ void udwarf_line_rows(struct udwarf *dw, bool (*unit)(void *ctx, const char *cu_
 		Dwarf_Lines *lines;
 		size_t n;
 		if (dwarf_offdie(dw->dw, off + hsize, &cu) &&
-		    (!unit || unit(ctx, dwarf_diename(&cu))) &&
+		    (!units || !units->unit || units->unit(units->ctx, dwarf_diename(&cu))) &&
 		    dwarf_getsrclines(&cu, &lines, &n) == 0) {
 			bool first = true;
 			for (size_t i = 0; i < n; i++) {

@@ -119,8 +119,8 @@ struct udwarf_line {
 };
 
 /* Every row of every line table of the file, in table order; with
- * `unit`, only the tables of the compilation units it takes by name. */
-void udwarf_line_rows(struct udwarf *dw, bool (*unit)(void *ctx, const char *cu_name),
+ * `units` (its unit() only), the tables of the units it takes. */
+void udwarf_line_rows(struct udwarf *dw, const struct udwarf_filter *units,
 		      void (*cb)(void *ctx, const struct udwarf_line *l), void *ctx);
 
 /* ---- types ---- */
