@@ -112,6 +112,15 @@ static bool k_target(ARGS)
 	return true;
 }
 
+static bool k_stp_pid(ARGS)
+{
+	(void)call;
+	ir_reg h = lower_head(L), r = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, r, h, RT_OFF_STP_PID);
+	*out = reg_val(r);
+	return true;
+}
+
 static bool k_task_current(ARGS)
 {
 	(void)call;
@@ -766,6 +775,7 @@ static const struct {
 	{ "tz_gmtoff", k_tz_gmtoff },
 	{ "tz_name", k_tz_name },
 	{ "remote_id", k_remote_id },
+	{ "stp_pid", k_stp_pid },
 	{ "remote_uri", k_remote_uri },
 	{ "pp", k_pp },
 	{ "pn", k_pn },

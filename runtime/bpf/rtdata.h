@@ -42,7 +42,8 @@ struct rt_head {
 	uint64_t seq;         /* array insertion sequence */
 	uint64_t target;      /* target() */
 	uint64_t wall;        /* realtime - boottime clock, ns (gettimeofday_*; wallclock.h) */
-	uint64_t spare[2];
+	uint64_t stp_pid;     /* stp_pid(): the stap process running the session */
+	uint64_t spare[1];
 };
 
 #define RT_OFF_STATE 0
@@ -51,6 +52,7 @@ struct rt_head {
 #define RT_OFF_SEQ 24
 #define RT_OFF_TARGET 32
 #define RT_OFF_WALL 40
+#define RT_OFF_STP_PID 48
 #define RT_HEAD_SIZE 64
 
 enum rt_rec_kind {

@@ -264,6 +264,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	if (!urt_init_globals(rc.u))
 		goto out;
 	rc.u->head->target = (uint64_t)s->opts.target_pid;
+	rc.u->head->stp_pid = (uint64_t)getpid();
 	/* After the globals: they share the map value with the header. */
 	if (wallclock_start(&rc.wall, rc.lp, &rc.u->head->wall) < 0) {
 		static const char w[] = "the wall clock of kernel-side handlers will not follow clock changes";

@@ -41,6 +41,7 @@ struct _ctap_session {
 	atomic_t skipped_nmi;		/* hits in NMI context (never run; also in skipped) */
 	atomic_t exit_requested;	/* a CTAP_MSG_EXIT_REQUEST is owed */
 	long target;			/* target(): -c/-x pid, 0 for none */
+	pid_t staprun_pid;		/* stp_pid(): staprun, which started the session */
 	bool started;			/* "start" was processed */
 	bool stopped;			/* the stop sequence ran */
 	struct mutex mutex;		/* start/stop */
@@ -57,6 +58,12 @@ static inline int _ctap_session_state(void)
 static inline long _ctap_target(void)
 {
 	return READ_ONCE(_ctap_session.target);
+}
+
+/* stp_pid(): the process of staprun, which started the session. */
+static inline long _ctap_stp_pid(void)
+{
+	return READ_ONCE(_ctap_session.staprun_pid);
 }
 
 /* Moves the session from one state to another if it is there; true if so. */

@@ -339,6 +339,7 @@ static ssize_t _ctap_ctl_write(struct file *f, const char __user *ubuf, size_t n
 	if (!strncmp(cmd, "start", 5) && (cmd[5] == '\0' || cmd[5] == ' ')) {
 		if (cmd[5] && kstrtol(cmd + 6, 10, &target))
 			return -EINVAL;
+		WRITE_ONCE(_ctap_session.staprun_pid, task_tgid_nr(current));
 		rc = _ctap_session_start(target);
 	} else if (!strcmp(cmd, "exit")) {
 		_ctap_session_stop();
