@@ -74,7 +74,8 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 	case ACCESS_FAMILY:
 		return lower_unsupported(L, e->tok, "this context value");
 	case ACCESS_ENTRY:
-		return lower_unsupported(L, e->tok, "entry values (@entry, parameters) in .return probes");
+		return lower_unsupported(L, e->tok, "an entry value that pass 2 did not save at the "
+					 "function's entry (internal error)");
 	default:
 		return lower_unsupported(L, e->tok, "this target variable");
 	}

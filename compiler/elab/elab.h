@@ -8,6 +8,7 @@
  *            tapset files that define what the script uses (repeats with
  *            derive until no new file is pulled in)
  *   targets  $vars, @cast, @defined resolved by the probes' families
+ *   entry    entry values of .return probes saved by a probe at the entry
  *   elide    unused locals/assignments/functions/globals/probes dropped
  *   types    types inferred to a fixed point; mismatches reported
  *   checks   the remaining semantic rules
@@ -91,6 +92,7 @@ void elab_point_error(struct elab *E, const struct pp_match *m, const struct tok
 bool elab_derive_pending(struct elab *E);
 bool elab_resolve_symbols(struct elab *E, bool *pulled_more);
 bool elab_resolve_targets(struct elab *E);
+bool elab_save_entry_values(struct elab *E);
 bool elab_elide(struct elab *E);
 bool elab_infer_types(struct elab *E);
 bool elab_check(struct elab *E);

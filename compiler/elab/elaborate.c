@@ -178,6 +178,13 @@ struct program *elaborate(struct session *s, struct parse_result *parsed,
 	/* pretty-printing ($var$) calls library functions: resolve what they use */
 	if (ok && E->functions.len != functions_before)
 		ok = resolve_all(E) && !diag_errors_since(E->diag, &before) && elab_resolve_targets(E);
+	/* entry values of .return probes: saved by a probe at the entry,
+	 * which calls tid() (resolve what it uses) */
+	functions_before = E->functions.len;
+	if (ok)
+		ok = elab_save_entry_values(E);
+	if (ok && E->functions.len != functions_before)
+		ok = resolve_all(E) && !diag_errors_since(E->diag, &before);
 	/* @defined() folding may have emptied code: trim again */
 	if (ok)
 		ok = elab_elide(E);

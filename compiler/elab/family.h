@@ -87,6 +87,13 @@ struct probe_family {
 	 * in, and @perf is an error there.
 	 */
 	void (*perf_use)(struct elab *E, struct derived_probe *dp, struct expr *e);
+	/*
+	 * A .return probe that reads entry values (@entry, parameters): the
+	 * family data of a probe at the same function's entry, where they are
+	 * evaluated and saved (elab/entry.c); NULL after reporting why there
+	 * is none.  NULL hook: the family has no entry to pair with.
+	 */
+	void *(*entry_twin)(struct elab *E, const struct derived_probe *ret);
 	/* -L: appends " $name:type ..." for the probe's context variables */
 	void (*list_vars)(struct elab *E, struct derived_probe *dp, struct strbuf *out);
 	/* -p2: appends what the probe attaches to ("pc=.dynamic+0x1144"),

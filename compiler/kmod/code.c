@@ -532,7 +532,7 @@ struct val km_expr(struct km_lower *L, struct expr *e)
 	case EXPR_DEFINED:
 		return bad(L, D_TRANS_PROGRAM, e, "@defined was not resolved in pass 2");
 	case EXPR_ENTRY:
-		return bad(L, D_TRANS_UNSUPPORTED, e, "@entry is not supported by the kernel-module back end yet");
+		return bad(L, D_TRANS_PROGRAM, e, "@entry was not resolved in pass 2");
 	case EXPR_PROBEWRITE:
 		return bad(L, D_TRANS_PROGRAM, e, "@probewrite was not resolved in pass 2");
 	case EXPR_PERF:

@@ -230,8 +230,8 @@ struct val km_target(struct km_lower *L, struct expr *e)
 			       ? km_vars(L, e)
 			       : km_expr(L, acc->vars_sprintf);
 	if (acc->base == ACCESS_ENTRY)
-		return fail(L, D_TRANS_UNSUPPORTED, e, "entry values (@entry, parameters in .return probes) are not "
-			    "supported by the kernel-module back end yet");
+		return fail(L, D_TRANS_PROGRAM, e, "internal error: an entry value that pass 2 did not "
+			    "save at the function's entry (elab/entry.c)");
 	if (acc->pretty || (acc->is_string && acc->base != ACCESS_CONST_STRING))
 		return fail(L, D_TRANS_UNSUPPORTED, e, "pretty-printing target variables ($var$, $var$$) is not "
 			    "supported by the kernel-module back end yet");

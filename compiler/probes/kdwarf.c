@@ -14,9 +14,13 @@
  * Functions kprobes cannot take (the kprobes code, entry and noinstr
  * sections) are left out, as SystemTap leaves them.
  *
- * Not yet: module("M").function, lines inside a function (FUNC@FILE:N
- * takes the function declared at line N), and a check that the
- * debuginfo's build-id is the target kernel's.
+ * A module's functions (module("M").function) come from its own .ko,
+ * relocated by libdwfl (kmodule.c finds it), and are probed at "M:SYMBOL"
+ * (+offset), which the kernel resolves once M is loaded.
+ *
+ * Not yet: lines inside a function (FUNC@FILE:N takes the function
+ * declared at line N), and a check that the debuginfo's build-id is the
+ * target kernel's.
  */
 #include "probes/kprobe.h"
 
@@ -45,6 +49,7 @@ struct ksearch {
 	struct elab *E;
 	struct udwarf *dw;
 	struct target *t;
+	const char *module;        /* a module's name, or NULL: the kernel */
 	struct fpat pat;
 	void (*add)(void *ctx, const struct kdwarf_func *f);
 	void *ctx;
@@ -110,6 +115,38 @@ static const char *point_of(struct ksearch *k, const struct udwarf_func *f)
 	return arena_printf(k->E->arena, "%s@%s:%d", f->name, file, line);
 }
 
+/* A module's symbol holding addr, as kprobes name it ("M:SYMBOL") */
+static const char *module_symbol_at(struct ksearch *k, uint64_t addr, uint64_t *off)
+{
+	const char *name = udwarf_symbol_at(k->dw, addr, off);
+	return name ? arena_printf(k->E->arena, "%s:%s", k->module, name) : NULL;
+}
+
+/* The symbol a kprobe on f is placed at, and the offset into it (an
+ * inlined instance's); NULL for code no symbol holds */
+static const char *symbol_of(struct ksearch *k, const struct udwarf_func *f, uint64_t *off)
+{
+	*off = 1;
+	if (k->module) {
+		const char *name = module_symbol_at(k, f->entry, off);
+		if (!f->is_inline && (!name || *off != 0)) {
+			*off = 0;
+			return arena_printf(k->E->arena, "%s:%s", k->module, f->name);
+		}
+		return name && (!f->is_inline || *off) ? name : NULL;
+	}
+	const struct target_symbol *sym = target_symbol_at(k->t, f->entry, off);
+	if (sym && sym->module)
+		sym = NULL;
+	if (!f->is_inline && (!sym || *off != 0)) {
+		sym = target_function(k->t, f->name);
+		*off = 0;
+	}
+	if (!sym || (f->is_inline && (!*off || !sym->addr)))
+		return NULL;
+	return sym->name;
+}
+
 static void on_function(void *arg, const struct udwarf_func *f)
 {
 	struct ksearch *k = arg;
@@ -117,20 +154,14 @@ static void on_function(void *arg, const struct udwarf_func *f)
 		return;
 	if (k->pat.line && f->decl_line != k->pat.line)
 		return;
-	uint64_t off = 1;
-	const struct target_symbol *sym = target_symbol_at(k->t, f->entry, &off);
-	if (sym && sym->module)
-		sym = NULL;
-	if (!f->is_inline && (!sym || off != 0)) {
-		sym = target_function(k->t, f->name);
-		off = 0;
-	}
-	if (!sym || (f->is_inline && (!off || !sym->addr)))
+	uint64_t off;
+	const char *symbol = symbol_of(k, f, &off);
+	if (!symbol)
 		return; /* code no symbol holds (it cannot be a kprobe's) */
 	struct kdwarf_func kf = {
-		.symbol = sym->name,
+		.symbol = symbol,
 		.offset = f->is_inline ? off : 0,
-		.addr = f->entry,
+		.addr = k->module ? 0 : f->entry,
 		.die_offset = f->die_offset,
 		.pc = f->probe_pc,
 		.point = point_of(k, f),
@@ -139,11 +170,12 @@ static void on_function(void *arg, const struct udwarf_func *f)
 	k->count++;
 }
 
-int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool inlines,
-		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
-		     void *ctx)
+int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *module, const char *spec,
+		     bool inlines, const char **why,
+		     void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx)
 {
-	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .add = add, .ctx = ctx };
+	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .module = module, .add = add,
+			     .ctx = ctx };
 	if (!k.t || !fpat_parse(E->arena, spec, &k.pat, why))
 		return -1;
 	struct udwarf_filter want = { want_name, k.pat.file ? want_file : NULL, want_unit, &k.pat };
@@ -238,10 +270,12 @@ static int by_line_pc(const void *a, const void *b)
 	return x->pc < y->pc ? -1 : x->pc > y->pc;
 }
 
-int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
-		      void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx)
+int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, const char *spec,
+		      const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
+		      void *ctx)
 {
-	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .add = add, .ctx = ctx };
+	struct ksearch k = { .E = E, .dw = dw, .t = elab_target(E), .module = module, .add = add,
+			     .ctx = ctx };
 	struct lsearch s = { .k = &k };
 	if (!k.t || !parse_lines(E->arena, spec, &s.spec, why))
 		return -1;
@@ -256,13 +290,20 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const
 			continue;
 		const struct udwarf_func *f = func_of(&s, dw, r->pc, r->line);
 		uint64_t off = 0;
-		const struct target_symbol *sym = f ? target_symbol_at(k.t, r->pc, &off) : NULL;
-		if (!sym || sym->module || !sym->addr)
-			continue; /* (link-time addresses are needed: -r RELEASE) */
+		const char *symbol = NULL;
+		if (f && module) {
+			symbol = module_symbol_at(&k, r->pc, &off);
+		} else if (f) {
+			const struct target_symbol *sym = target_symbol_at(k.t, r->pc, &off);
+			/* (link-time addresses are needed: -r RELEASE) */
+			symbol = sym && !sym->module && sym->addr ? sym->name : NULL;
+		}
+		if (!symbol)
+			continue;
 		struct kdwarf_func kf = {
-			.symbol = sym->name,
+			.symbol = symbol,
 			.offset = off,
-			.addr = r->pc,
+			.addr = module ? 0 : r->pc,
 			.die_offset = f->die_offset,
 			.pc = r->pc,
 			.point = arena_printf(E->arena, "%s@%s:%d", f->name, r->file, r->line),

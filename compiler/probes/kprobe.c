@@ -1,6 +1,8 @@
 /*
- * kprobe: kernel.function("NAME")[.call|.return[.maxactive(N)]] and
- * kprobe.function("NAME")[.call|.return[.maxactive(N)]] (probes.md §2.3-4).
+ * kprobe: kernel.function("NAME")[.call|.return[.maxactive(N)]],
+ * module("M").function(...) and .statement(...) from the module's DWARF,
+ * and kprobe.function("NAME")[.call|.return[.maxactive(N)]] (probes.md
+ * §2.3-4).
  *
  * With the kernel's DWARF installed, kernel.function names functions as
  * SystemTap does (FUNC@FILE[:LINE], "NAME@FILE:LINE" points) and reads
@@ -24,6 +26,7 @@
 #include "session.h"
 #include "kmod/kmod.h"
 #include "probes/uvars.h"
+#include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 
@@ -37,12 +40,18 @@ static const char *const patterns[] = {
 	"kprobe.function(string).return",
 	"kprobe.function(string).return.maxactive(number)",
 	"kernel.statement(string)",
+	"module(string).function(string)",
+	"module(string).function(string).call",
+	"module(string).function(string).return",
+	"module(string).function(string).return.maxactive(number)",
+	"module(string).statement(string)",
 	NULL,
 };
 
 struct collect {
 	struct derive_ctx *ctx;
 	const struct pp_match *m;
+	const char *module_debuginfo;   /* module("M"): its DWARF */
 	bool dwarfless, is_return;
 	int64_t maxactive;
 	int count;
@@ -57,6 +66,12 @@ static bool in_init_text(struct target *t, uint64_t addr)
 	return s && e && addr && s->addr && addr >= s->addr && addr < e->addr;
 }
 
+/* The DWARF of a module's .ko, or of the kernel (module_debuginfo NULL) */
+static struct udwarf *kprobe_dwarf(struct elab *E, const char *module_debuginfo)
+{
+	return module_debuginfo ? udwarf_open(E->s->dwarf, module_debuginfo, NULL) : kdwarf_open(E);
+}
+
 /* One probe on a kernel symbol; `point` names it in pp() (the DWARF form
  * "NAME@FILE:LINE" when there is one), dwarf what DWARF knows, or NULL. */
 static void add_probe(struct collect *c, const char *symbol, uint64_t addr, const char *point,
@@ -64,7 +79,7 @@ static void add_probe(struct collect *c, const char *symbol, uint64_t addr, cons
 {
 	struct elab *E = c->ctx->E;
 	struct target *t = elab_target(E);
-	if (t && in_init_text(t, addr)) {
+	if (t && !c->module_debuginfo && in_init_text(t, addr)) {
 		c->skipped_init++;
 		return;
 	}
@@ -74,7 +89,8 @@ static void add_probe(struct collect *c, const char *symbol, uint64_t addr, cons
 	d->is_return = c->is_return;
 	d->maxactive = c->maxactive;
 	d->dwarfless = c->dwarfless;
-	d->proto = t ? target_function_proto(t, symbol) : NULL;
+	d->proto = t && !c->module_debuginfo ? target_function_proto(t, symbol) : NULL;
+	d->module_debuginfo = c->module_debuginfo;
 	if (dwarf) {
 		d->offset = dwarf->offset;
 		d->has_dwarf = true;
@@ -114,7 +130,8 @@ static int no_match(struct collect *c, const char *spec)
 			elab_point_error(E, c->m, NULL, "kernel function '%s' is in .init.text, "
 					 "which is freed after boot: it cannot be probed", spec);
 		else
-			elab_point_error(E, c->m, NULL, "no match for kernel function '%s'", spec);
+			elab_point_error(E, c->m, NULL, "no match for %s function '%s'",
+					 c->module_debuginfo ? "module" : "kernel", spec);
 		return -1;
 	}
 	return c->count;
@@ -130,7 +147,29 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.is_return = pp_match_has(m, "return"),
 		.maxactive = pp_match_num(m, "maxactive", -1),
 	};
-	struct udwarf *dw = c.dwarfless ? NULL : kdwarf_open(E);
+	const char *module = pp_match_str(m, "module");
+	if (module) {
+		const char *why = NULL;
+		if (strpbrk(module, "*?[")) {
+			elab_point_error(E, m, NULL, "module(\"%s\"): wildcards in module names are "
+					 "not supported yet; name the module", module);
+			return -1;
+		}
+		c.module_debuginfo = kmodule_debuginfo(E, module, &why);
+		if (!c.module_debuginfo) {
+			if (!ctx->optional)
+				elab_point_error(E, m, NULL, "module(\"%s\"): %s", module, why);
+			return ctx->optional ? 0 : -1;
+		}
+	}
+	struct udwarf *dw = c.dwarfless ? NULL : kprobe_dwarf(E, c.module_debuginfo);
+	if (module && !dw) {
+		if (!ctx->optional)
+			elab_point_error(E, m, NULL, "module(\"%s\"): %s has no DWARF debuginfo "
+					 "(built without -g, or stripped)", module, c.module_debuginfo);
+		return ctx->optional ? 0 : -1;
+	}
+	const char *module_name = module ? kmodule_name(E->arena, module) : NULL;
 	bool statement = pp_match_has(m, "statement");
 	if (statement && !dw) {
 		elab_point_error(E, m, NULL, "'%s': kernel.statement needs the kernel's DWARF "
@@ -141,8 +180,9 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 	if (dw) {
 		const char *why = NULL;
 		bool inlines = !c.is_return && !pp_match_has(m, "call");
-		int n = statement ? kdwarf_statements(E, dw, spec, &why, add_dwarf, &c)
-				  : kdwarf_functions(E, dw, spec, inlines, &why, add_dwarf, &c);
+		int n = statement
+				? kdwarf_statements(E, dw, module_name, spec, &why, add_dwarf, &c)
+				: kdwarf_functions(E, dw, module_name, spec, inlines, &why, add_dwarf, &c);
 		if (n < 0) {
 			if (why)
 				elab_point_error(E, m, NULL, "'%s': %s", spec, why);
@@ -198,9 +238,9 @@ static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int3
 	return typeinfo_walk(E, btf, type, is_address, e, acc);
 }
 
-/* $$parms / $$vars: the arguments at entry (no locals without DWARF; none
- * in a return probe), $$return: the value returned - as kmod_vars prints
- * them, or pretty-printed for $$parms$ and $$parms$$. */
+/* $$parms / $$vars: the arguments (no locals without DWARF; in a return
+ * probe as they were at entry), $$return: the value returned - or
+ * pretty-printed for $$parms$ and $$parms$$. */
 static struct expr *vars_sprintf(struct elab *E, const struct kprobe_data *d, const struct expr *at,
 				 const char *name, int level)
 {
@@ -215,13 +255,14 @@ static struct expr *vars_sprintf(struct elab *E, const struct kprobe_data *d, co
 			acc->module = "kernel";
 			vars[n++] = (struct pretty_var){ "return", acc, 0, false };
 		}
-	} else if (strcmp(name, "$$locals") != 0 && !d->is_return) {
+	} else if (strcmp(name, "$$locals") != 0) {
+		/* in a .return probe: as they were at entry (elab/entry.c) */
 		for (uint32_t i = 0; i < d->proto->nparams && n < 6; i++) {
 			const struct target_param *p = &d->proto->params[i];
 			if (!p->name)
 				break;
 			struct target_access *acc = new_access(E);
-			typeinfo_param_access(acc, ACCESS_FUNC_ARG, i, p);
+			typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG, i, p);
 			vars[n++] = (struct pretty_var){ p->name, acc, p->btf_type_id, false };
 		}
 	}
@@ -237,6 +278,51 @@ static bool btf_param(const struct kprobe_data *d, const char *name)
 		if (d->proto->params[i].name && !strcmp(d->proto->params[i].name, name))
 			return true;
 	return false;
+}
+
+/* e from the kernel's DWARF; false: BTF's prototype is to answer instead */
+static bool dwarf_var(struct elab *E, const struct kprobe_data *d, struct udwarf *dw,
+		      struct expr *e)
+{
+	const char *name = e->u.target.name;
+	struct uvars_point point = {
+		.dw = dw, .die_offset = d->die_offset, .pc = d->pc, .entry_pc = d->pc,
+		.space = UVARS_KERNEL, .is_return = d->is_return,
+	};
+	if (!strcmp(name, "$$parms") || !strcmp(name, "$$vars") || !strcmp(name, "$$locals") ||
+	    !strcmp(name, "$$return")) {
+		uvars_sets(E, &point, e, name);
+		return true;
+	}
+	if (!strcmp(name, "$return")) {
+		if (d->proto || !d->is_return)
+			return false;
+		struct target_access *acc = new_access(E);
+		if (uvars_return(E, dw, d->die_offset, UVARS_KERNEL, e, acc) && acc->ctype)
+			e->u.target.resolved = acc;
+		else if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "function '%s' returns no value ($return)", d->symbol);
+		return true;
+	}
+	if (name[1] == '$')
+		return false;
+	/* at an out-of-line function's entry a parameter whose DWARF location
+	 * ctap cannot follow (an entry value, a computed one) is still in its
+	 * ABI register, which BTF's prototype names */
+	bool abi_param = !d->offset && btf_param(d, name + 1);
+	struct target_access *acc = new_access(E);
+	acc->module = "kernel";
+	bool quiet = E->quiet_targets;
+	E->quiet_targets = quiet || abi_param;
+	bool ok = uvars_access(E, &point, e, acc);
+	E->quiet_targets = quiet;
+	if (ok) {
+		if (acc->is_string)
+			e->type = TYPE_STRING;
+		e->u.target.resolved = acc;
+	}
+	return ok || !abi_param;
 }
 
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
@@ -257,30 +343,12 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		return true;
 	}
 	/* DWARF reads what BTF cannot (locals, parameters past the sixth, any
-	 * address); pretty-printing ($var$) still takes BTF's types, and at
-	 * an out-of-line function's entry a parameter whose DWARF location
-	 * ctap cannot follow (an entry value, a computed one) is still in
-	 * its ABI register, which BTF's prototype names */
+	 * address); pretty-printing ($var$) still takes BTF's types */
 	bool btf_will_do = d->proto && pretty_level(e);
-	struct udwarf *dw = d->has_dwarf && !d->is_return && name[1] != '$' && !btf_will_do
-				    ? kdwarf_open(E)
-				    : NULL;
-	if (dw && strcmp(name, "$return") != 0) {
-		bool abi_param = !d->offset && btf_param(d, name + 1);
-		struct target_access *acc = new_access(E);
-		acc->module = "kernel";
-		bool quiet = E->quiet_targets;
-		E->quiet_targets = quiet || abi_param;
-		bool ok = uvars_resolve(E, dw, d->die_offset, d->pc, UVARS_KERNEL, false, e, acc);
-		E->quiet_targets = quiet;
-		if (ok) {
-			if (acc->is_string)
-				e->type = TYPE_STRING;
-			e->u.target.resolved = acc;
-		}
-		if (ok || !abi_param)
-			return true;
-	}
+	struct udwarf *dw = d->has_dwarf && !btf_will_do ? kprobe_dwarf(E, d->module_debuginfo)
+							  : NULL;
+	if (dw && dwarf_var(E, d, dw, e))
+		return true;
 	if (!d->proto) {
 		if (!E->quiet_targets)
 			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
@@ -368,10 +436,21 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	return true;
 }
 
+/* The kprobe at the function's entry that saves a .return probe's entry
+ * values (elab/entry.c). */
+static void *entry_twin(struct elab *E, const struct derived_probe *ret)
+{
+	struct kprobe_data *d = arena_new_obj(E->arena, struct kprobe_data);
+	*d = *(const struct kprobe_data *)ret->family_data;
+	d->is_return = false;
+	d->maxactive = -1;
+	return d;
+}
+
 static void list_vars(struct elab *E, struct derived_probe *dp, struct strbuf *out)
 {
 	struct kprobe_data *d = dp->family_data;
-	struct udwarf *dw = d->has_dwarf ? kdwarf_open(E) : NULL;
+	struct udwarf *dw = d->has_dwarf ? kprobe_dwarf(E, d->module_debuginfo) : NULL;
 	if (dw) {
 		uvars_list(dw, E, d->die_offset, d->pc, UVARS_KERNEL, d->is_return, d->is_return,
 			   out);
@@ -407,35 +486,10 @@ static void kmod_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 	strbuf_free(&sb);
 }
 
-/* $$parms/$$vars: the arguments at entry; $$return: the return value */
-static unsigned kmod_vars(struct kmod *K, struct kprobe_tr *p, const char *name, struct strbuf *fmt,
-			  struct strbuf *args)
-{
-	struct arena *a = K->a;
-	const struct kprobe_data *d = p->dp->family_data;
-	unsigned n = 0;
-	if (!strcmp(name, "$$return")) {
-		if (d->is_return && d->proto && strcmp(d->proto->ret_ctype, "void") != 0) {
-			strbuf_puts(fmt, "return=%#x");
-			strbuf_puts(args, "|(int64_t)_ctap_returnval(c)");
-			n = 1;
-		}
-	} else if (strcmp(name, "$$locals") != 0 && d->proto && !d->is_return) {
-		for (uint32_t i = 0; i < d->proto->nparams && i < 6; i++, n++) {
-			strbuf_printf(fmt, "%s%s=%%#x", i ? " " : "", d->proto->params[i].name);
-			strbuf_printf(args, "|%s",
-				      km_extend(a, arena_printf(a, "_ctap_kernel_arg(c, %u)", i),
-						d->proto->params[i].size, d->proto->params[i].is_signed));
-		}
-	}
-	return n;
-}
-
 static const struct kmod_family kmod_hooks = {
 	.emit_entry = kmod_entry,
 	.table = "kprobes",
 	.has_regs = true,
-	.vars = kmod_vars,
 };
 
 /* ------------------------------------------------------- BPF back end */
@@ -502,6 +556,7 @@ const struct probe_family kprobe_family = {
 	.patterns = patterns,
 	.build = build,
 	.target_var = target_var,
+	.entry_twin = entry_twin,
 	.list_vars = list_vars,
 	.kmod = &kmod_hooks,
 	.bpf = &bpf_hooks,

@@ -18,6 +18,7 @@ struct kprobe_data {
 	const struct target_func_proto *proto;  /* from BTF, or NULL */
 	/* from the kernel's DWARF (kdwarf.c), when it is installed */
 	bool has_dwarf;
+	const char *module_debuginfo;           /* module("M"): M's .ko with DWARF */
 	uint64_t die_offset;                    /* DW_TAG_subprogram */
 	uint64_t pc;                            /* the probe address, link-time */
 };
@@ -25,6 +26,7 @@ struct kprobe_data {
 extern const struct probe_family kprobe_family;
 
 /* kdwarf.c: the kernel's DWARF and the functions it describes. */
+struct arena;
 struct elab;
 struct udwarf;
 struct kdwarf_func {
@@ -38,13 +40,21 @@ struct kdwarf_func {
 struct udwarf *kdwarf_open(struct elab *E);
 /* Calls add for every function FUNC[@FILE[:LINE]] (spec) names, and for
  * their inlined instances when `inlines`; returns their number, or -1
- * with *why (NULL: no target, already said). */
-int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *spec, bool inlines,
-		     const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
-		     void *ctx);
+ * with *why (NULL: no target, already said).  `module`: dw is that
+ * module's (its name), or NULL: the kernel's. */
+int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *module, const char *spec,
+		     bool inlines, const char **why,
+		     void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx);
 /* The same for kernel.statement("FUNC@FILE:N"), ":N-M", ":*": the first
  * statement address of each line, named "NAME@FILE:LINE". */
-int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
-		      void (*add)(void *ctx, const struct kdwarf_func *f), void *ctx);
+int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, const char *spec,
+		      const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
+		      void *ctx);
+
+/* kmodule.c: kernel modules' DWARF.  A module("M") argument's module name
+ * (a path's base name without .ko; '-' as '_'), and the file holding its
+ * DWARF, or NULL with *why. */
+const char *kmodule_name(struct arena *a, const char *module);
+const char *kmodule_debuginfo(struct elab *E, const char *module, const char **why);
 
 #endif

@@ -916,9 +916,13 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		      d->path ? d->path : "the process");
 		return true;
 	}
+	struct uvars_point point = {
+		.dw = dw, .die_offset = d->die_offset, .pc = d->vaddr, .entry_pc = d->entry_vaddr,
+		.space = process_space(d), .is_return = d->is_return, .check_prologue = true,
+	};
 	if (!strcmp(name, "$$parms") || !strcmp(name, "$$locals") || !strcmp(name, "$$vars") ||
 	    !strcmp(name, "$$return")) {
-		process_vars(E, dw, d, e, name);
+		uvars_sets(E, &point, e, name);
 		return true;
 	}
 	if (!strncmp(name, "$$", 2)) {
@@ -941,7 +945,7 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			e->u.target.resolved = acc;
 		return true;
 	}
-	if (process_var_access(E, dw, d, e, acc))
+	if (uvars_access(E, &point, e, acc))
 		e->u.target.resolved = acc;
 	return true;
 }
@@ -1054,6 +1058,25 @@ static void perf_use(struct elab *E, struct derived_probe *dp, struct expr *e)
 		dp->uses_target_vars = true;
 }
 
+/* The uprobe at a function's entry (after its prologue, where DWARF's
+ * parameter locations hold) that saves a .return probe's entry values
+ * (elab/entry.c). */
+static void *entry_twin(struct elab *E, const struct derived_probe *ret)
+{
+	const struct process_data *r = ret->family_data;
+	if (r->kind != PROCESS_UPROBE) {
+		diag_error(E->diag, D_SEM_TARGET_VAR, ret->tok,
+			   "probe %s: @entry is only available in .return probes of functions",
+			   ret->pp);
+		return NULL;
+	}
+	struct process_data *d = arena_new_obj(E->arena, struct process_data);
+	*d = *r;
+	d->is_return = false;
+	d->offset = r->entry_offset;
+	d->vaddr = r->entry_vaddr;
+	return d;
+}
 
 const struct probe_family process_family = {
 	.name = "process",
@@ -1061,6 +1084,7 @@ const struct probe_family process_family = {
 	.build = build,
 	.target_var = target_var,
 	.perf_use = perf_use,
+	.entry_twin = entry_twin,
 	.list_vars = list_vars,
 	.dump_comment = dump_comment,
 	.unprivileged = true,

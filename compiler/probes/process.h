@@ -126,17 +126,6 @@ static inline enum uvars_space process_space(const struct process_data *d)
 	return d->et_exec ? UVARS_USER_EXEC : UVARS_USER_PIE;
 }
 
-struct target_access;
-struct udwarf;
-/* $NAME (e) at the DWARF probe point of d into acc: in a .return probe a
- * parameter as it was at entry.  False after reporting (unless
- * E->quiet_targets) (process_vars.c). */
-bool process_var_access(struct elab *E, struct udwarf *dw, const struct process_data *d,
-			struct expr *e, struct target_access *acc);
-/* $$parms, $$locals, $$vars, $$return (`name`) at a DWARF probe point of
- * d: resolves e to their text, or reports why not (process_vars.c). */
-void process_vars(struct elab *E, struct udwarf *dw, const struct process_data *d, struct expr *e,
-		  const char *name);
 /* its BPF back end (process_bpf.c) */
 extern const struct bpf_family process_bpf_hooks;
 /* its kernel-module back end (process_kmod.c) */

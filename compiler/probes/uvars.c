@@ -285,6 +285,31 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 		}
 		return true;
 	}
+	if (l->kind == UDWARF_LOC_CONST || l->kind == UDWARF_LOC_VALUE) {
+		/* a value with no storage: DWARF computes it */
+		if (e->u.target.addressof && !e->u.target.comps.len) {
+			walk_error(E, e->tok, "cannot take the address of '%s': it is a computed "
+				   "value, not stored anywhere", e->u.target.name);
+			return false;
+		}
+		if (!is_scalar) {
+			walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
+				   "an aggregate DWARF computes [man error::dwarf]",
+				   (unsigned long long)pc, name);
+			return false;
+		}
+		if (l->kind == UDWARF_LOC_CONST) {
+			acc->base = ACCESS_EXPR;
+			acc->base_expr = elab_number(E, e->tok, l->value);
+		} else {
+			acc->base = ACCESS_REGISTER;
+			acc->index = l->reg;
+			add_step(E, acc)->offset = l->offset;
+		}
+		acc->base_size = size;
+		acc->base_signed = sign;
+		return true;
+	}
 	if (l->kind == UDWARF_LOC_STATIC) {
 		acc->base = ACCESS_SYMBOL;
 		acc->symbol = arena_strdup(E->arena, name);

@@ -42,6 +42,28 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,
 		  struct expr *e, struct target_access *acc);
 
+/* A DWARF probe point, for what takes its variables together (uvars_sets.c). */
+struct uvars_point {
+	struct udwarf *dw;
+	uint64_t die_offset;        /* the function or inline instance */
+	uint64_t pc;                /* the probe address (link-time) */
+	uint64_t entry_pc;          /* .return: where parameters are read at entry */
+	enum uvars_space space;
+	bool is_return;
+	bool check_prologue;        /* refuse variables read before the prologue
+	                             * stored them (user code: uprobes land there) */
+};
+
+/* $NAME (e) at p into acc; in a .return probe a parameter as it was at
+ * entry (ACCESS_ENTRY, saved by elab/entry.c).  False after reporting
+ * (unless E->quiet_targets). */
+bool uvars_access(struct elab *E, const struct uvars_point *p, struct expr *e,
+		  struct target_access *acc);
+
+/* $$parms, $$locals, $$vars, $$return (`name`) at p: resolves e to their
+ * text, or reports why not. */
+void uvars_sets(struct elab *E, const struct uvars_point *p, struct expr *e, const char *name);
+
 /* -L: " $name:type" for each variable accessible at pc (parameters only
  * when only_params), and " $return:type" first when `ret`. */
 void uvars_list(struct udwarf *dw, struct elab *E, uint64_t die_offset, uint64_t pc,

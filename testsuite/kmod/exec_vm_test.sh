@@ -19,13 +19,8 @@ for p in stap staprun; do
 done
 # the release linux-image-amd64 brings (or $CTAP_VM_KERNEL), installed with
 # its headers when missing
-why=$(mktemp)
-if ! kver=$("$srcdir/testsuite/vm/guest-kernel" --install 2>"$why"); then
-	tail -n 1 "$why"
-	rm -f "$why"
-	exit 77
-fi
-rm -f "$why"
+. "$srcdir/testsuite/vm/guest-kernel.sh"
+guest_kernel_or_skip
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctap-exec-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT

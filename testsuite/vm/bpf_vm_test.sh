@@ -20,13 +20,8 @@ if [ ! -x "$builddir/stap" ]; then
 	echo "bpf_vm_test: no stap at $builddir/stap (run make first)"
 	exit 1
 fi
-why=$(mktemp)
-if ! kver=$("$here/guest-kernel" --install 2>"$why"); then
-	tail -n 1 "$why"
-	rm -f "$why"
-	exit 77
-fi
-rm -f "$why"
+. "$srcdir/testsuite/vm/guest-kernel.sh"
+guest_kernel_or_skip
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctap-bpf-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT

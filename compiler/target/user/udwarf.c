@@ -8,6 +8,7 @@
 #include "target/user/udwarf.h"
 
 #include <dwarf.h>
+#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <gelf.h>
@@ -24,24 +25,38 @@ struct udwarf {
 	Elf *elf, *delf;
 	Dwarf *dw;
 	Dwarf_CFI *cfi_eh, *cfi_debug;
+	/* a relocatable file (a kernel module): libdwfl lays its sections
+	 * out and applies the relocations its DWARF needs; dw, elf and delf
+	 * are then libdwfl's */
+	Dwfl *dwfl;
+	Dwfl_Module *module;
+	Dwarf_Addr bias;           /* DWARF address + bias = libdwfl's address */
 };
 
+/* A few files stay open: a script names the kernel, a module or two, a
+ * program and its libraries, and asks about each in turn. */
+#define UDWARF_OPEN_MAX 4
+
 struct udwarf_cache {
-	struct udwarf *open;       /* the one file open, or NULL */
+	struct udwarf *open[UDWARF_OPEN_MAX]; /* most recently used first */
 };
 
 static void udwarf_close(struct udwarf *u)
 {
 	if (!u)
 		return;
-	if (u->dw)
-		dwarf_end(u->dw);
-	if (u->cfi_eh)
-		dwarf_cfi_end(u->cfi_eh);
-	if (u->delf && u->delf != u->elf)
-		elf_end(u->delf);
-	if (u->elf)
-		elf_end(u->elf);
+	if (u->dwfl) {
+		dwfl_end(u->dwfl); /* its Dwarf and Elf with it */
+	} else {
+		if (u->dw)
+			dwarf_end(u->dw);
+		if (u->cfi_eh)
+			dwarf_cfi_end(u->cfi_eh);
+		if (u->delf && u->delf != u->elf)
+			elf_end(u->delf);
+		if (u->elf)
+			elf_end(u->elf);
+	}
 	if (u->dfd >= 0 && u->dfd != u->fd)
 		close(u->dfd);
 	if (u->fd >= 0)
@@ -60,8 +75,36 @@ void udwarf_cache_free(struct udwarf_cache *c)
 {
 	if (!c)
 		return;
-	udwarf_close(c->open);
+	for (int i = 0; i < UDWARF_OPEN_MAX; i++)
+		udwarf_close(c->open[i]);
 	free(c);
+}
+
+static bool is_relocatable(Elf *elf)
+{
+	GElf_Ehdr eh;
+	return gelf_getehdr(elf, &eh) && eh.e_type == ET_REL;
+}
+
+/* u->debug_path's DWARF through libdwfl, relocated */
+static bool open_relocatable(struct udwarf *u)
+{
+	static const Dwfl_Callbacks offline = {
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.section_address = dwfl_offline_section_address,
+	};
+	u->dwfl = dwfl_begin(&offline);
+	if (!u->dwfl)
+		return false;
+	dwfl_report_begin(u->dwfl);
+	u->module = dwfl_report_offline(u->dwfl, "", u->debug_path, -1);
+	dwfl_report_end(u->dwfl, NULL, NULL);
+	if (!u->module)
+		return false;
+	u->dw = dwfl_module_getdwarf(u->module, &u->bias);
+	Dwarf_Addr ebias;
+	u->elf = u->delf = dwfl_module_getelf(u->module, &ebias);
+	return u->dw && u->elf && ebias == u->bias;
 }
 
 /* path: the ELF (for .eh_frame); debug_path: where DWARF is (NULL = path).
@@ -70,12 +113,18 @@ void udwarf_cache_free(struct udwarf_cache *c)
 struct udwarf *udwarf_open(struct udwarf_cache *c, const char *path, const char *debug_path)
 {
 	const char *dp = debug_path ? debug_path : path;
-	struct udwarf *cached = c->open;
-	if (cached && !strcmp(cached->path, path) && !strcmp(cached->debug_path, dp))
+	for (int i = 0; i < UDWARF_OPEN_MAX; i++) {
+		struct udwarf *cached = c->open[i];
+		if (!cached || strcmp(cached->path, path) || strcmp(cached->debug_path, dp))
+			continue;
+		memmove(&c->open[1], &c->open[0], (size_t)i * sizeof(c->open[0]));
+		c->open[0] = cached;
 		return cached->dw ? cached : NULL;
-	udwarf_close(cached);
+	}
+	udwarf_close(c->open[UDWARF_OPEN_MAX - 1]);
+	memmove(&c->open[1], &c->open[0], (UDWARF_OPEN_MAX - 1) * sizeof(c->open[0]));
 	struct udwarf *u = xcalloc(1, sizeof(*u));
-	c->open = u;
+	c->open[0] = u;
 	u->path = xstrdup(path);
 	u->debug_path = xstrdup(dp);
 	u->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -87,12 +136,38 @@ struct udwarf *udwarf_open(struct udwarf_cache *c, const char *path, const char 
 	u->delf = u->dfd == u->fd ? u->elf : elf_begin(u->dfd, ELF_C_READ_MMAP, NULL);
 	if (!u->elf || !u->delf)
 		return NULL;
+	if (is_relocatable(u->delf)) {
+		if (u->delf != u->elf)
+			elf_end(u->delf);
+		elf_end(u->elf);
+		if (u->dfd != u->fd)
+			close(u->dfd);
+		u->elf = u->delf = NULL;
+		u->dfd = u->fd;
+		if (!open_relocatable(u))
+			u->dw = NULL;
+		return u->dw ? u : NULL;
+	}
 	u->dw = dwarf_begin_elf(u->delf, DWARF_C_READ, NULL);
 	if (!u->dw)
 		return NULL;
 	u->cfi_eh = dwarf_getcfi_elf(u->elf);
 	u->cfi_debug = dwarf_getcfi(u->dw);
 	return u;
+}
+
+const char *udwarf_symbol_at(struct udwarf *dw, uint64_t addr, uint64_t *off)
+{
+	if (!dw->module)
+		return NULL;
+	GElf_Off o = 0;
+	GElf_Sym sym;
+	const char *name = dwfl_module_addrinfo(dw->module, addr + dw->bias, &o, &sym, NULL, NULL,
+						NULL);
+	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		return NULL;
+	*off = o;
+	return name;
 }
 
 /* ------------------------------------------------------------ types */
@@ -824,6 +899,87 @@ static bool frame_base(struct udwarf *dw, Dwarf_Die *fn, uint64_t pc, struct udw
 	return false;
 }
 
+/* A constant pushed by op, for DW_OP_stack_value */
+static bool const_op(const Dwarf_Op *op, int64_t *value)
+{
+	unsigned atom = op->atom;
+	if (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) {
+		*value = atom - DW_OP_lit0;
+		return true;
+	}
+	switch (atom) {
+	case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+	case DW_OP_constu:
+		*value = (int64_t)op->number;
+		return true;
+	case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+	case DW_OP_consts:
+		*value = (int64_t)op->number;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* DW_OP_entry_value(DW_OP_reg*) at the entry of the function holding the
+ * variable (not an inlined copy): the register still holds that value. */
+static bool entry_register(Dwarf_Attribute *a, const Dwarf_Op *op, Dwarf_Die *scope, uint64_t pc,
+			   int *reg)
+{
+	Dwarf_Attribute inner;
+	Dwarf_Op *ops;
+	size_t n;
+	Dwarf_Addr entry;
+	if (dwarf_tag(scope) != DW_TAG_subprogram || dwarf_entrypc(scope, &entry) != 0 ||
+	    entry != pc || dwarf_getlocation_attr(a, op, &inner) != 0 ||
+	    dwarf_getlocation(&inner, &ops, &n) != 0 || n != 1)
+		return false;
+	if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31) {
+		*reg = (int)(ops[0].atom - DW_OP_reg0);
+		return true;
+	}
+	if (ops[0].atom == DW_OP_regx) {
+		*reg = (int)ops[0].number;
+		return true;
+	}
+	return false;
+}
+
+/* A value DWARF computes: ops ending in DW_OP_stack_value, or an implicit
+ * value; false for the forms ctap does not evaluate. */
+static bool computed_value(Dwarf_Attribute *a, const Dwarf_Op *ops, size_t n, Dwarf_Die *scope,
+			   uint64_t pc, struct udwarf_loc *l)
+{
+	if (n == 1 && ops[0].atom == DW_OP_implicit_value && ops[0].number <= 8) {
+		const unsigned char *bytes = (const unsigned char *)(uintptr_t)ops[0].number2;
+		uint64_t v = 0;
+		for (uint64_t i = 0; i < ops[0].number; i++)
+			v |= (uint64_t)bytes[i] << (8 * i); /* x86_64: little endian */
+		l->kind = UDWARF_LOC_CONST;
+		l->value = (int64_t)v;
+		return true;
+	}
+	if (n != 2 || ops[1].atom != DW_OP_stack_value)
+		return false;
+	unsigned atom = ops[0].atom;
+	if (const_op(&ops[0], &l->value)) {
+		l->kind = UDWARF_LOC_CONST;
+		return true;
+	}
+	if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
+		l->kind = UDWARF_LOC_VALUE;
+		l->reg = (int)(atom - DW_OP_breg0);
+		l->offset = (int64_t)ops[0].number;
+		return true;
+	}
+	if ((atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) &&
+	    entry_register(a, &ops[0], scope, pc, &l->reg)) {
+		l->kind = UDWARF_LOC_REGISTER;
+		return true;
+	}
+	return false;
+}
+
 bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
 			 struct udwarf_loc *l)
 {
@@ -834,6 +990,13 @@ bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t
 	memset(l, 0, sizeof(*l));
 	l->kind = UDWARF_LOC_MEMORY;
 	if (!dwarf_attr_integrate(&var, DW_AT_location, &a)) {
+		Dwarf_Sword value;
+		if (dwarf_attr_integrate(&var, DW_AT_const_value, &a) &&
+		    dwarf_formsdata(&a, &value) == 0) {
+			l->kind = UDWARF_LOC_CONST;
+			l->value = value;
+			return true;
+		}
 		l->why = "it has no location (optimized out)";
 		return false;
 	}
@@ -871,6 +1034,8 @@ bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t
 		l->addr = ops[0].number;
 		return true;
 	}
+	if (computed_value(&a, ops, n, &fn, pc, l))
+		return true;
 	l->why = "its location is too complex (pieces, computed values or entry values)";
 	return false;
 }

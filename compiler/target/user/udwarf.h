@@ -18,18 +18,27 @@
  *                          .eh_frame/.debug_frame at that address, itself
  *                          register + offset), a breg or a reg
  *   DW_OP_addr(A)          UDWARF_LOC_STATIC: at link-time address A
- * Anything else (pieces, DW_OP_stack_value, entry values, no location list
- * entry covering the address) is not accessible, with the reason; never
- * guessed.
+ *   a constant: DW_OP_lit*, const*(N) + DW_OP_stack_value, an
+ *   implicit value, DW_AT_const_value
+ *                          UDWARF_LOC_CONST: the value is `value`
+ *   DW_OP_breg*(N) + DW_OP_stack_value
+ *                          UDWARF_LOC_VALUE: the value is register + N
+ *   DW_OP_entry_value(DW_OP_reg*) + DW_OP_stack_value at the entry of the
+ *   function itself   UDWARF_LOC_REGISTER: the register still holds it
+ * Anything else (pieces, other computed values, entry values elsewhere, no
+ * location list entry covering the address) is not accessible, with the
+ * reason; never guessed.
  *
  * Types are libdw DIEs held by value (struct udwarf_type), so type units
  * and split DWARF work as libdw makes them work; callers only pass them
  * back.  They are valid while their file is open.
  *
  * Open files belong to a struct udwarf_cache, one per compilation (the
- * session owns it and closes it with the compilation).  It keeps one file
- * open at a time: pass 2 asks about the same file for every probe and
- * variable, and a glob over libraries must not hold hundreds open.
+ * session owns it and closes it with the compilation).  It keeps the few
+ * files used last open: pass 2 asks about the same files for every probe
+ * and variable, and a glob over libraries must not hold hundreds open.
+ * A relocatable file (a kernel module's .ko) is read through libdwfl,
+ * which applies the relocations its DWARF needs.
  */
 #ifndef CTAP_TARGET_USER_UDWARF_H
 #define CTAP_TARGET_USER_UDWARF_H
@@ -100,6 +109,11 @@ bool udwarf_func_has_pc(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
  * where -O0 code has not yet stored its parameters to the stack slots its
  * DWARF names for the whole function. */
 bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
+
+/* The function symbol holding DWARF address addr in a relocatable file (a
+ * kernel module: its symbols and DWARF laid out alike by libdwfl), with
+ * addr's offset into it; NULL if none or another kind of file. */
+const char *udwarf_symbol_at(struct udwarf *dw, uint64_t addr, uint64_t *off);
 
 /* The name of the ELF section holding link-time address addr, or NULL. */
 const char *udwarf_section_at(struct udwarf *dw, uint64_t addr);
@@ -192,6 +206,8 @@ enum udwarf_loc_kind {
 	UDWARF_LOC_REGISTER,       /* the value is in register `reg` */
 	UDWARF_LOC_MEMORY,         /* at register `reg` + offset */
 	UDWARF_LOC_STATIC,         /* at link-time address `addr` */
+	UDWARF_LOC_CONST,          /* the value is `value` (no storage) */
+	UDWARF_LOC_VALUE,          /* the value is register `reg` + offset */
 };
 
 struct udwarf_loc {
@@ -199,6 +215,7 @@ struct udwarf_loc {
 	int reg;                   /* DWARF register number */
 	int64_t offset;
 	uint64_t addr;
+	int64_t value;             /* UDWARF_LOC_CONST */
 	const char *why;           /* when not accessible: why not */
 };
 

@@ -5,7 +5,8 @@
  *
  *   uprobe_target [N]      N rounds (default 3) of: add(i, 10), greet()
  *                          with a long and a short name, getpid() (libc),
- *                          and every fn_NNN (120 small functions)
+ *                          sum(2) (recursive), and every fn_NNN (120 small
+ *                          functions)
  *   uprobe_target wait     the same once stdin closes (for -x / process(PID))
  */
 #include <stdlib.h>
@@ -22,6 +23,15 @@ NOINLINE int add(int a, int b)
 NOINLINE const char *greet(const char *name)
 {
 	return strlen(name) > 4 ? "long" : "short";
+}
+
+/* recursive, each level returning on its own (called through a volatile
+ * pointer, so that the compiler cannot turn the recursion into a loop) */
+NOINLINE int sum(int n);
+static int (*volatile sum_again)(int) = sum;
+NOINLINE int sum(int n)
+{
+	return n > 0 ? n + sum_again(n - 1) : 0;
 }
 
 #define F(n) NOINLINE int fn_##n(int x) { return x * 3 + n; }
@@ -51,6 +61,7 @@ int main(int argc, char **argv)
 		sink += (int)strlen(greet("alexander"));
 		sink += (int)strlen(greet("bob"));
 		sink += getpid() > 0;
+		sink += sum(2);
 		for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 			sink += fns[i](r);
 	}
