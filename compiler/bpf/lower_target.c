@@ -66,6 +66,13 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 	}
 	case ACCESS_SYMBOL:
 		ir_emit_mov_imm(ir, v, (int64_t)acc->symbol_addr);
+		if (acc->kaslr_anchor) {
+			/* the kernel moved by what the session measured at load */
+			ir_reg off = ir_new_vreg(ir);
+			ir_emit_load(ir, 8, off, lower_head(L), RT_OFF_KASLR);
+			ir_emit_alu(ir, IR_ADD, v, off);
+			L->pl->kaslr_anchor = acc->kaslr_anchor;
+		}
 		break;
 	case ACCESS_REGISTER:
 		if (!lower_dwarf_register(L, e->tok, acc->index, v))

@@ -79,6 +79,10 @@ struct target_access {
 	struct expr *base_expr;      /* ACCESS_EXPR / ACCESS_ENTRY */
 	const char *symbol;          /* ACCESS_SYMBOL */
 	uint64_t symbol_addr;
+	uint64_t kaslr_anchor;       /* ACCESS_SYMBOL in the kernel: symbol_addr is
+	                              * link-time; this is the link-time address of
+	                              * `jiffies`, whose run-time address gives the
+	                              * offset KASLR moved the kernel by (0: none) */
 	const char *const_string;    /* ACCESS_CONST_STRING */
 	struct access_step *steps;
 	uint32_t nsteps;

@@ -150,6 +150,11 @@ static const char *km_base(struct km_lower *L, struct expr *e, struct target_acc
 		 * known at translation */
 		if (acc->user)
 			return arena_printf(a, "(int64_t)0x%llxULL", (unsigned long long)acc->symbol_addr);
+		/* the kernel's: moved by KASLR as much as the exported jiffies */
+		if (acc->kaslr_anchor)
+			return arena_printf(a, "(int64_t)((unsigned long)&jiffies - 0x%llxULL + 0x%llxULL)",
+					    (unsigned long long)acc->kaslr_anchor,
+					    (unsigned long long)acc->symbol_addr);
 		fail(L, D_TRANS_UNSUPPORTED, e, "@var needs symbol relocation, not supported by the kernel-module back "
 		     "end yet");
 		return "0";

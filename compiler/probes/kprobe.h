@@ -51,6 +51,12 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		      const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
 		      void *ctx);
 
+/* @var("NAME[@FILE]") (e) from the kernel's DWARF into acc; false after
+ * reporting. */
+struct expr;
+struct target_access;
+bool kdwarf_global(struct elab *E, struct udwarf *dw, struct expr *e, struct target_access *acc);
+
 /* kmodule.c: kernel modules' DWARF.  A module("M") argument's module name
  * (a path's base name without .ko; '-' as '_'), and the file holding its
  * DWARF, or NULL with *why. */

@@ -23,7 +23,15 @@
 static const char *const pie_static_why =
 	"it is a static variable of a position-independent file, which ctap does not relocate";
 static const char *const kernel_static_why =
-	"it is a static variable of the kernel, which ctap does not relocate yet (KASLR)";
+	"it is a static variable ctap cannot relocate here: a kernel module's, or the "
+	"kernel's when its debuginfo has no symbol 'jiffies' to take KASLR's offset from";
+
+/* The anchor of kernel statics (target_access.kaslr_anchor): 0 if none */
+static uint64_t kaslr_anchor(struct udwarf *dw)
+{
+	uint64_t addr = 0;
+	return udwarf_elf_symbol(dw, "jiffies", &addr) ? addr : 0;
+}
 
 static struct access_step *add_step(struct elab *E, struct target_access *acc)
 {
@@ -251,8 +259,12 @@ static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
 {
 	if (!udwarf_var_location(dw, v, pc, l))
 		return false;
-	if (l->kind == UDWARF_LOC_STATIC && space != UVARS_USER_EXEC) {
-		l->why = space == UVARS_KERNEL ? kernel_static_why : pie_static_why;
+	if (l->kind == UDWARF_LOC_STATIC && space == UVARS_KERNEL && !kaslr_anchor(dw)) {
+		l->why = kernel_static_why;
+		return false;
+	}
+	if (l->kind == UDWARF_LOC_STATIC && space == UVARS_USER_PIE) {
+		l->why = pie_static_why;
 		return false;
 	}
 	return true;
@@ -326,6 +338,40 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 	return true;
 }
 
+/* acc for e, variable v at location l */
+static bool access_of(struct elab *E, struct udwarf *dw, struct expr *e, const char *name,
+		      const struct udwarf_var *v, const struct udwarf_loc *l, uint64_t pc,
+		      enum uvars_space space, struct target_access *acc)
+{
+	struct walk w = { .type = v->type };
+	if (!base_access(E, e, name, v, l, pc, space, &w, acc))
+		return false;
+	if (acc->base == ACCESS_SYMBOL && space == UVARS_KERNEL)
+		acc->kaslr_anchor = kaslr_anchor(dw);
+	return walk_comps(E, &w, e, acc);
+}
+
+bool uvars_global(struct elab *E, struct udwarf *dw, enum uvars_space space,
+		  const struct udwarf_filter *units, struct expr *e, struct target_access *acc)
+{
+	const char *spec = e->u.target.name;
+	const char *at = strchr(spec, '@');
+	const char *name = at ? arena_strndup(E->arena, spec, (size_t)(at - spec)) : spec;
+	struct udwarf_var v;
+	if (!udwarf_global_var(dw, name, units, &v)) {
+		walk_error(E, e->tok, "unable to find global '%s'%s%s, [man error::dwarf]", name,
+			   at ? " in " : "", at ? at + 1 : "");
+		return false;
+	}
+	struct udwarf_loc l;
+	if (!locate(dw, &v, 0, space, &l)) {
+		walk_error(E, e->tok, "not accessible: global '%s': %s [man error::dwarf]", name,
+			   l.why);
+		return false;
+	}
+	return access_of(E, dw, e, name, &v, &l, 0, space, acc);
+}
+
 bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint64_t pc,
 		   enum uvars_space space, bool only_params, struct expr *e,
 		   struct target_access *acc)
@@ -349,10 +395,7 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 			   "[man error::dwarf]", (unsigned long long)pc, name, l.why);
 		return false;
 	}
-	struct walk w = { .type = f.var.type };
-	if (!base_access(E, e, name, &f.var, &l, pc, space, &w, acc))
-		return false;
-	return walk_comps(E, &w, e, acc);
+	return access_of(E, dw, e, name, &f.var, &l, pc, space, acc);
 }
 
 bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,

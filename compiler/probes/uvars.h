@@ -38,6 +38,13 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 		   enum uvars_space space, bool only_params, struct expr *e,
 		   struct target_access *acc);
 
+/* @var("NAME[@FILE]") (e): the global or file-static variable NAME of the
+ * units `units` takes (those of FILE: the caller's filter), then e's
+ * components; false after reporting. */
+struct udwarf_filter;
+bool uvars_global(struct elab *E, struct udwarf *dw, enum uvars_space space,
+		  const struct udwarf_filter *units, struct expr *e, struct target_access *acc);
+
 /* $return of the function: ctype and access (ACCESS_RETURN); false if void. */
 bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,
 		  struct expr *e, struct target_access *acc);

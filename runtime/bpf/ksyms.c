@@ -240,3 +240,24 @@ int ksyms_format(const struct ksyms *k, char *dst, size_t size, uint64_t addr, i
 		return snprintf(dst, size, "%s+0x%" PRIx64, s->name, off);
 	}
 }
+
+bool ksyms_address_of(const char *path, const char *name, uint64_t *addr)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char type, sym[256];
+		uint64_t a;
+		/* the kernel image's only: a module's line has a 4th field */
+		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, sym) == 3 && !strchr(line, '[') &&
+		    !strcmp(sym, name)) {
+			*addr = a;
+			found = a != 0;
+		}
+	}
+	fclose(f);
+	return found;
+}

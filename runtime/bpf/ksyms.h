@@ -37,6 +37,10 @@ struct ksyms *ksyms_open(const char *path);
 void ksyms_close(struct ksyms *k);
 size_t ksyms_count(const struct ksyms *k);
 
+/* The address of the kernel image's symbol `name` in the file (not a
+ * module's); false when it is not there or reads as 0 (hidden). */
+bool ksyms_address_of(const char *path, const char *name, uint64_t *addr);
+
 /* The symbol containing addr and the offset into it, or NULL. */
 const struct ksym *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *off);
 

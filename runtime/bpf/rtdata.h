@@ -43,7 +43,7 @@ struct rt_head {
 	uint64_t target;      /* target() */
 	uint64_t wall;        /* realtime - boottime clock, ns (gettimeofday_*; wallclock.h) */
 	uint64_t stp_pid;     /* stp_pid(): the stap process running the session */
-	uint64_t spare[1];
+	uint64_t kaslr;       /* what KASLR added to the kernel's link-time addresses */
 };
 
 #define RT_OFF_STATE 0
@@ -53,6 +53,7 @@ struct rt_head {
 #define RT_OFF_TARGET 32
 #define RT_OFF_WALL 40
 #define RT_OFF_STP_PID 48
+#define RT_OFF_KASLR 56
 #define RT_HEAD_SIZE 64
 
 enum rt_rec_kind {

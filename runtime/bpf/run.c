@@ -27,6 +27,7 @@
 #include "bpf/attach.h"
 #include "bpf/detach.h"
 #include "bpf/interp.h"
+#include "bpf/ksyms.h"
 #include "bpf/load.h"
 #include "bpf/loop.h"
 #include "bpf/record.h"
@@ -265,6 +266,18 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 		goto out;
 	rc.u->head->target = (uint64_t)s->opts.target_pid;
 	rc.u->head->stp_pid = (uint64_t)getpid();
+	if (pl->kaslr_anchor) {
+		/* handlers read kernel statics at link-time address + this */
+		uint64_t jiffies;
+		if (!ksyms_address_of("/proc/kallsyms", "jiffies", &jiffies)) {
+			diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL,
+				    "cannot read the address of 'jiffies' in /proc/kallsyms, which "
+				    "gives the offset KASLR moved the kernel's statics by (@var, "
+				    "static $vars): run as root, with kernel.kptr_restrict < 2");
+			goto out;
+		}
+		rc.u->head->kaslr = jiffies - pl->kaslr_anchor;
+	}
 	/* After the globals: they share the map value with the header. */
 	if (wallclock_start(&rc.wall, rc.lp, &rc.u->head->wall) < 0) {
 		static const char w[] = "the wall clock of kernel-side handlers will not follow clock changes";

@@ -77,6 +77,19 @@ static void fixture(void)
 	/* the kernel's last text symbol runs to _end */
 	fmt(k, "before_end", 0xffffffff810008ff, 1, "entry_SYSCALL_64+0xff/0x100 [kernel]");
 	ksyms_close(k);
+
+	/* by name: the kernel image's only, and never a hidden (zero) one */
+	uint64_t a = 0;
+	char got[64];
+	bool found = ksyms_address_of(path, "vfs_write", &a);
+	snprintf(got, sizeof(got), "%d %llx", found, (unsigned long long)a);
+	check_str("address_of", got, "1 ffffffff810005a0");
+	check_str("address_of_module", ksyms_address_of(path, "ext4_lookup", &a) ? "found" : "none",
+		  "none");
+	check_str("address_of_zero", ksyms_address_of(path, "fixed_percpu_data", &a) ? "found" : "none",
+		  "none");
+	check_str("address_of_missing", ksyms_address_of(path, "nosuch", &a) ? "found" : "none",
+		  "none");
 }
 
 /* an item as compiler/bpf/lower_stack.c encodes it */

@@ -814,34 +814,105 @@ static bool scopes_at(struct udwarf *dw, uint64_t die_offset, uint64_t pc, struc
 	return true;
 }
 
+/* Where a concrete parameter's abstract origin stands among the abstract
+ * function's parameters (the source order), or a large number */
+static int origin_rank(Dwarf_Die *param, Dwarf_Die *abstract_fn)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die origin, child;
+	if (!dwarf_attr(param, DW_AT_abstract_origin, &a) || !dwarf_formref_die(&a, &origin) ||
+	    dwarf_child(abstract_fn, &child) != 0)
+		return 1 << 20;
+	int rank = 0;
+	do {
+		if (dwarf_dieoffset(&child) == dwarf_dieoffset(&origin))
+			return rank;
+		rank += dwarf_tag(&child) == DW_TAG_formal_parameter;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 1 << 20;
+}
+
+struct ranked_param {
+	Dwarf_Die die;
+	int rank;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct ranked_param *x = a, *y = b;
+	return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* The parameters of a concrete instance (an out-of-line copy of an
+ * abstract function) in the source's order, as SystemTap lists them: the
+ * compiler may emit them in another (a clone's).  n: how many; NULL when
+ * fn has no abstract origin. */
+static struct ranked_param *params_in_source_order(Dwarf_Die *fn, size_t *n)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die abstract_fn, child;
+	*n = 0;
+	if (!dwarf_attr(fn, DW_AT_abstract_origin, &a) || !dwarf_formref_die(&a, &abstract_fn) ||
+	    dwarf_child(fn, &child) != 0)
+		return NULL;
+	struct ranked_param *p = NULL;
+	size_t cap = 0;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			p = xrealloc(p, cap * sizeof(*p));
+		}
+		p[*n] = (struct ranked_param){ child, origin_rank(&child, &abstract_fn) };
+		(*n)++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	qsort(p, *n, sizeof(*p), by_rank);
+	return p;
+}
+
+static bool visit_var(Dwarf_Die *child, Dwarf_Die *scope, bool only_params, bool only_locals,
+		      bool (*cb)(void *ctx, const struct udwarf_var *v), void *ctx)
+{
+	int tag = dwarf_tag(child);
+	bool param = tag == DW_TAG_formal_parameter;
+	if (!param && tag != DW_TAG_variable)
+		return true;
+	if ((only_params && !param) || (only_locals && param))
+		return true;
+	struct udwarf_var v = { .name = dwarf_diename(child), .is_param = param };
+	if (!v.name)
+		return true;
+	v.die = *child;
+	v.scope = *scope;
+	v.type.valid = die_type(child, &v.type.die);
+	return cb(ctx, &v);
+}
+
 bool udwarf_vars(struct udwarf *dw, uint64_t die_offset, uint64_t pc, bool only_params,
 		 bool only_locals, bool (*cb)(void *ctx, const struct udwarf_var *v), void *ctx)
 {
 	struct scope s;
 	if (!scopes_at(dw, die_offset, pc, &s))
 		return false;
-	for (int i = 0; i <= s.func && i < s.n; i++) {
+	bool more = true;
+	for (int i = 0; more && i <= s.func && i < s.n; i++) {
 		Dwarf_Die child;
-		if (dwarf_child(&s.scopes[i], &child) != 0)
+		size_t np = 0;
+		struct ranked_param *params =
+			i == s.func && !only_locals ? params_in_source_order(&s.scopes[i], &np) : NULL;
+		bool reordered = params != NULL;
+		for (size_t k = 0; more && k < np; k++)
+			more = visit_var(&params[k].die, &s.scopes[s.func], true, false, cb, ctx);
+		free(params);
+		if (!more || dwarf_child(&s.scopes[i], &child) != 0)
 			continue;
-		bool more = true;
 		do {
-			int tag = dwarf_tag(&child);
-			bool param = tag == DW_TAG_formal_parameter;
-			if (!param && tag != DW_TAG_variable)
-				continue;
-			if ((only_params && !param) || (only_locals && param))
-				continue;
-			struct udwarf_var v = { .name = dwarf_diename(&child), .is_param = param };
-			if (!v.name)
-				continue;
-			v.die = child;
-			v.scope = s.scopes[s.func];
-			v.type.valid = die_type(&child, &v.type.die);
-			more = cb(ctx, &v);
+			bool param = dwarf_tag(&child) == DW_TAG_formal_parameter;
+			if (!(reordered && param))
+				more = visit_var(&child, &s.scopes[s.func], only_params, only_locals, cb,
+						 ctx);
 		} while (more && dwarf_siblingof(&child, &child) == 0);
-		if (!more)
-			break;
 	}
 	free(s.scopes);
 	return true;
@@ -1037,5 +1108,64 @@ bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t
 	if (computed_value(&a, ops, n, &fn, pc, l))
 		return true;
 	l->why = "its location is too complex (pieces, computed values or entry values)";
+	return false;
+}
+
+/* ------------------------------------------------------------ globals */
+
+bool udwarf_global_var(struct udwarf *dw, const char *name, const struct udwarf_filter *units,
+		       struct udwarf_var *v)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) &&
+		    (!units || !units->unit || units->unit(units->ctx, dwarf_diename(&cu))) &&
+		    dwarf_child(&cu, &child) == 0) {
+			do {
+				Dwarf_Attribute a;
+				const char *n;
+				/* a definition: it has a location (its name may be
+				 * on the declaration it completes) */
+				if (dwarf_tag(&child) != DW_TAG_variable ||
+				    !dwarf_attr(&child, DW_AT_location, &a) ||
+				    !dwarf_attr_integrate(&child, DW_AT_name, &a) ||
+				    !(n = dwarf_formstring(&a)) || strcmp(n, name) != 0)
+					continue;
+				memset(v, 0, sizeof(*v));
+				v->name = n;
+				v->die = child;
+				v->scope = cu;
+				v->type.valid = die_type(&child, &v->type.die);
+				return true;
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	return false;
+}
+
+bool udwarf_elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr)
+{
+	if (dw->dwfl)
+		return false;
+	for (Elf_Scn *scn = elf_nextscn(dw->delf, NULL); scn; scn = elf_nextscn(dw->delf, scn)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = data ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym s;
+			const char *sname;
+			if (gelf_getsym(data, (int)i, &s) && s.st_value &&
+			    (sname = elf_strptr(dw->delf, sh.sh_link, s.st_name)) &&
+			    !strcmp(sname, name)) {
+				*addr = s.st_value;
+				return true;
+			}
+		}
+	}
 	return false;
 }

@@ -219,6 +219,15 @@ struct udwarf_loc {
 	const char *why;           /* when not accessible: why not */
 };
 
+/* The global or file-static variable `name` defined in a unit `units`
+ * takes (all when NULL) into v (its scope: the unit); false if none. */
+bool udwarf_global_var(struct udwarf *dw, const char *name, const struct udwarf_filter *units,
+		       struct udwarf_var *v);
+
+/* The value of ELF symbol `name` in the file's symbol table (link-time);
+ * false if it has none, or for a relocatable file. */
+bool udwarf_elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr);
+
 /* Where v is at pc; false with l->why when it cannot be read there. */
 bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
 			 struct udwarf_loc *l);
