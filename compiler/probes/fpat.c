@@ -55,3 +55,8 @@ bool fpat_file_matches(const char *have, const char *want)
 	return base && fnmatch(want, base + 1, 0) == 0;
 }
 
+
+bool fpat_unit_of_file(void *file, const char *cu_name)
+{
+	return cu_name && fpat_file_matches(cu_name, file);
+}

@@ -24,4 +24,8 @@ bool fpat_parse(struct arena *a, const char *spec, struct fpat *p, const char **
  * whole, as a trailing path ("fs/read_write.c"), or as a base name. */
 bool fpat_file_matches(const char *have, const char *want);
 
+/* A udwarf_filter unit callback: whether unit cu_name is the file `file`
+ * (a const char *), for @var("NAME@FILE"). */
+bool fpat_unit_of_file(void *file, const char *cu_name);
+
 #endif

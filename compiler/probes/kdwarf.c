@@ -320,14 +320,9 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 
 /* ------------------------------------------------------------ @var */
 
-static bool unit_of_file(void *arg, const char *cu_name)
-{
-	return cu_name && fpat_file_matches(cu_name, arg);
-}
-
 bool kdwarf_global(struct elab *E, struct udwarf *dw, struct expr *e, struct target_access *acc)
 {
 	const char *at = strchr(e->u.target.name, '@');
-	struct udwarf_filter units = { .unit = unit_of_file, .ctx = (void *)(at ? at + 1 : "") };
-	return uvars_global(E, dw, UVARS_KERNEL, at ? &units : NULL, e, acc);
+	struct udwarf_filter units = { .unit = fpat_unit_of_file, .ctx = (void *)(at ? at + 1 : "") };
+	return uvars_global(E, dw, 0, UVARS_KERNEL, at ? &units : NULL, e, acc);
 }

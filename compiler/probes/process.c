@@ -950,13 +950,42 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	return true;
 }
 
+/* @var("NAME[@FILE]"[, MODULE]): a global or static of the probed file */
+static void at_var(struct elab *E, const struct process_data *d, struct expr *e)
+{
+	const char *name = e->u.target.name, *module = e->u.target.module;
+	if (module) {
+		char *real = realpath(module, NULL);
+		bool mine = real && ((d->path && !strcmp(real, d->path)) ||
+				     (d->exe && !strcmp(real, d->exe)));
+		free(real);
+		if (!mine) {
+			error(E, e->tok, "@var(\"%s\", \"%s\"): a variable of a file other than the "
+			      "probed one is not supported yet", name, module);
+			return;
+		}
+	}
+	struct udwarf *dw = d->kind == PROCESS_UPROBE ? dwarf_for(E, d) : NULL;
+	if (!dw) {
+		error(E, e->tok, "unable to find global '%s', [man error::dwarf] (no debuginfo for "
+		      "%s at this probe)", name, d->path ? d->path : "the process");
+		return;
+	}
+	const char *at = strchr(name, '@');
+	struct udwarf_filter units = { .unit = fpat_unit_of_file, .ctx = (void *)(at ? at + 1 : "") };
+	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+	if (uvars_global(E, dw, d->is_return ? 0 : d->vaddr, process_space(d), at ? &units : NULL,
+			 e, acc))
+		e->u.target.resolved = acc;
+}
+
 static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	if (e->kind != EXPR_TARGET)
 		return false;
 	struct process_data *d = dp->family_data;
 	if (e->u.target.is_at_var) {
-		error(E, e->tok, "@var in process probes is not supported yet");
+		at_var(E, d, e);
 		return true;
 	}
 	switch (d->kind) {

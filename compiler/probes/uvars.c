@@ -17,11 +17,14 @@
 #include "elab/elab.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
+#include "session.h"
+#include "util/intern.h"
 #include "util/similar.h"
 #include "util/strbuf.h"
 
 static const char *const pie_static_why =
-	"it is a static variable of a position-independent file, which ctap does not relocate";
+	"it is a static variable of a position-independent file, which ctap relocates only "
+	"where the probe's own address is known (not in .return probes)";
 static const char *const kernel_static_why =
 	"it is a static variable ctap cannot relocate here: a kernel module's, or the "
 	"kernel's when its debuginfo has no symbol 'jiffies' to take KASLR's offset from";
@@ -263,7 +266,7 @@ static bool locate(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
 		l->why = kernel_static_why;
 		return false;
 	}
-	if (l->kind == UDWARF_LOC_STATIC && space == UVARS_USER_PIE) {
+	if (l->kind == UDWARF_LOC_STATIC && space == UVARS_USER_PIE && !pc) {
 		l->why = pie_static_why;
 		return false;
 	}
@@ -322,7 +325,24 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 		acc->base_signed = sign;
 		return true;
 	}
-	if (l->kind == UDWARF_LOC_STATIC) {
+	if (l->kind == UDWARF_LOC_STATIC && space == UVARS_USER_PIE) {
+		/* where the file is loaded: a uprobe's address is its pc moved
+		 * by the same bias as the variable */
+		struct expr *here = ast_expr_new(E->arena, EXPR_CALL, e->tok);
+		here->u.call.name = intern(E->s->names, "uaddr");
+		if (!elab_call_library(E, here)) {
+			walk_error(E, e->tok, "'%s': relocating a static needs the tapset function "
+				   "uaddr(), which is missing", name);
+			return false;
+		}
+		acc->base = ACCESS_EXPR;
+		acc->base_expr = ast_expr_new(E->arena, EXPR_BINARY, e->tok);
+		acc->base_expr->u.binary.op = OP_ADD;
+		acc->base_expr->u.binary.lhs = here;
+		acc->base_expr->u.binary.rhs = elab_number(E, e->tok, (int64_t)(l->addr - pc));
+		/* a child of e, so that every pass sees the call */
+		e->u.target.operand = acc->base_expr;
+	} else if (l->kind == UDWARF_LOC_STATIC) {
 		acc->base = ACCESS_SYMBOL;
 		acc->symbol = arena_strdup(E->arena, name);
 		acc->symbol_addr = l->addr;
@@ -351,7 +371,7 @@ static bool access_of(struct elab *E, struct udwarf *dw, struct expr *e, const c
 	return walk_comps(E, &w, e, acc);
 }
 
-bool uvars_global(struct elab *E, struct udwarf *dw, enum uvars_space space,
+bool uvars_global(struct elab *E, struct udwarf *dw, uint64_t pc, enum uvars_space space,
 		  const struct udwarf_filter *units, struct expr *e, struct target_access *acc)
 {
 	const char *spec = e->u.target.name;
@@ -364,12 +384,12 @@ bool uvars_global(struct elab *E, struct udwarf *dw, enum uvars_space space,
 		return false;
 	}
 	struct udwarf_loc l;
-	if (!locate(dw, &v, 0, space, &l)) {
+	if (!locate(dw, &v, pc, space, &l)) {
 		walk_error(E, e->tok, "not accessible: global '%s': %s [man error::dwarf]", name,
 			   l.why);
 		return false;
 	}
-	return access_of(E, dw, e, name, &v, &l, 0, space, acc);
+	return access_of(E, dw, e, name, &v, &l, pc, space, acc);
 }
 
 bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint64_t pc,

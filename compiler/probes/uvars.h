@@ -40,9 +40,11 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 
 /* @var("NAME[@FILE]") (e): the global or file-static variable NAME of the
  * units `units` takes (those of FILE: the caller's filter), then e's
- * components; false after reporting. */
+ * components; false after reporting.  pc: the probe's address in a user
+ * file (a position-independent file's statics are relocated by where
+ * the probe hits), 0 where it is not known (.return probes). */
 struct udwarf_filter;
-bool uvars_global(struct elab *E, struct udwarf *dw, enum uvars_space space,
+bool uvars_global(struct elab *E, struct udwarf *dw, uint64_t pc, enum uvars_space space,
 		  const struct udwarf_filter *units, struct expr *e, struct target_access *acc);
 
 /* $return of the function: ctype and access (ACCESS_RETURN); false if void. */

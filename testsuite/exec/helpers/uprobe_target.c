@@ -3,10 +3,11 @@
  * that pass 2 finds parameters in its DWARF; prints nothing (its output
  * would interleave with the script's).
  *
- *   uprobe_target [N]      N rounds (default 3) of: add(i, 10), greet()
+ *   uprobe_target [N]      N rounds (default 3) of: add(i, 10) (counting
+ *                          its calls in target_config.calls), greet()
  *                          with a long and a short name, getpid() (libc),
  *                          sum(2) (recursive), and every fn_NNN (120 small
- *                          functions)
+ *                          functions); rounds_done counts the rounds
  *   uprobe_target wait     the same once stdin closes (for -x / process(PID))
  */
 #include <stdlib.h>
@@ -15,8 +16,16 @@
 
 #define NOINLINE __attribute__((noinline, used))
 
+/* globals for @var: one the program's, one static to this file */
+struct target_config {
+	int level;
+	long calls;
+} target_config = { 7, 0 };
+static int rounds_done;
+
 NOINLINE int add(int a, int b)
 {
+	target_config.calls++;
 	return a + b;
 }
 
@@ -64,6 +73,7 @@ int main(int argc, char **argv)
 		sink += sum(2);
 		for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 			sink += fns[i](r);
+		rounds_done++;
 	}
 	return 0;
 }
