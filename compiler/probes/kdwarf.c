@@ -320,9 +320,24 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 
 /* ------------------------------------------------------------ @var */
 
-bool kdwarf_global(struct elab *E, struct udwarf *dw, struct expr *e, struct target_access *acc)
+bool kdwarf_at_var(struct elab *E, struct expr *e)
 {
+	const char *module = e->u.target.module;
+	struct udwarf *dw = kdwarf_open(E);
+	if (!dw || (module && strcmp(module, "kernel") != 0)) {
+		if (!E->quiet_targets && dw)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "@var of module \"%s\" is not "
+				   "supported yet (the kernel's are: \"kernel\")", module);
+		else if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok, "@var needs the kernel's DWARF "
+				   "debuginfo, which is not installed");
+		return true;
+	}
 	const char *at = strchr(e->u.target.name, '@');
 	struct udwarf_filter units = { .unit = fpat_unit_of_file, .ctx = (void *)(at ? at + 1 : "") };
-	return uvars_global(E, dw, 0, UVARS_KERNEL, at ? &units : NULL, e, acc);
+	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+	acc->module = "kernel";
+	if (uvars_global(E, dw, 0, UVARS_KERNEL, at ? &units : NULL, e, acc))
+		e->u.target.resolved = acc;
+	return true;
 }

@@ -329,24 +329,10 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 {
 	struct kprobe_data *d = dp->family_data;
 	const char *name = e->u.target.name;
-	if (e->kind != EXPR_TARGET || e->u.target.is_at_var) {
-		const char *module = e->u.target.module;
-		struct udwarf *dw = e->kind == EXPR_TARGET ? kdwarf_open(E) : NULL;
-		if (dw && (!module || !strcmp(module, "kernel"))) {
-			struct target_access *acc = new_access(E);
-			acc->module = "kernel";
-			if (kdwarf_global(E, dw, e, acc))
-				e->u.target.resolved = acc;
-			return true;
-		}
-		if (!E->quiet_targets)
-			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-				   dw ? "@var of module \"%s\" is not supported yet (the kernel's "
-					"are: \"kernel\")"
-				      : "@var needs the kernel's DWARF debuginfo, which is not "
-					"installed%.0s", module ? module : "");
-		return true;
-	}
+	if (e->kind != EXPR_TARGET)
+		return false;
+	if (e->u.target.is_at_var)
+		return kdwarf_at_var(E, e);
 	if (d->dwarfless) {
 		if (!E->quiet_targets)
 			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,

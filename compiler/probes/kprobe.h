@@ -51,11 +51,11 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		      const char **why, void (*add)(void *ctx, const struct kdwarf_func *f),
 		      void *ctx);
 
-/* @var("NAME[@FILE]") (e) from the kernel's DWARF into acc; false after
- * reporting. */
+/* @var("NAME[@FILE]"[, "kernel"]) (e) from the kernel's DWARF, for any
+ * probe that runs in the kernel: resolves e or reports why not; true (a
+ * family's target_var answer). */
 struct expr;
-struct target_access;
-bool kdwarf_global(struct elab *E, struct udwarf *dw, struct expr *e, struct target_access *acc);
+bool kdwarf_at_var(struct elab *E, struct expr *e);
 
 /* kmodule.c: kernel modules' DWARF.  A module("M") argument's module name
  * (a path's base name without .ko; '-' as '_'), and the file holding its

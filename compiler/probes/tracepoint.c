@@ -13,6 +13,7 @@
 #include "elab/pretty.h"
 #include "elab/typeinfo.h"
 #include "kmod/kmod.h"
+#include "probes/kprobe.h"
 #include "session.h"
 #include "util/arena.h"
 #include "util/similar.h"
@@ -125,12 +126,8 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	const struct target_tracepoint *tp = ((struct tracepoint_data *)dp->family_data)->tp;
 	const char *name = e->u.target.name;
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
-	if (e->u.target.is_at_var) {
-		if (!E->quiet_targets)
-			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-				   "@var is not available in kernel.trace probes");
-		return true;
-	}
+	if (e->u.target.is_at_var)
+		return kdwarf_at_var(E, e);
 	if (!strcmp(name, "$$name") || !strcmp(name, "$$system")) {
 		acc->base = ACCESS_CONST_STRING;
 		acc->const_string = name[2] == 'n' ? tp->name : tp->system;
