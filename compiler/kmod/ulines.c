@@ -82,10 +82,8 @@ static int by_pointer(const void *a, const void *b)
 
 uint32_t km_emit_ulines(struct kmod *K, struct writer *w, unsigned index, const struct uelf *u)
 {
-	const char *dbg = u->has_debug_info ? NULL : uelf_debug_file(K->a, u);
-	if (!u->has_debug_info && !dbg)
-		return 0;
-	struct udwarf *dw = udwarf_open(K->s->dwarf, u->path, dbg);
+	const char *dbg;
+	struct udwarf *dw = udwarf_of_uelf(K->s->dwarf, K->a, u, &dbg);
 	if (!dw)
 		return 0;
 	struct lcollect c = { .K = K, .u = u, .names = intern_new(K->a) };

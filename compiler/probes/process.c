@@ -166,15 +166,7 @@ static void add(struct req *r, struct probe_point *pp, struct process_data *d)
 static struct udwarf *dwarf_of(struct req *r, const char **debug_file)
 {
 	*debug_file = NULL;
-	if (!r->elf)
-		return NULL;
-	if (r->elf->has_debug_info)
-		return udwarf_open(r->E->s->dwarf, r->file, NULL);
-	const char *dbg = uelf_debug_file(r->E->arena, r->elf);
-	if (!dbg)
-		return NULL;
-	*debug_file = dbg;
-	return udwarf_open(r->E->s->dwarf, r->file, dbg);
+	return r->elf ? udwarf_of_uelf(r->E->s->dwarf, r->E->arena, r->elf, debug_file) : NULL;
 }
 
 static struct udwarf *dwarf_for(struct elab *E, const struct process_data *d)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "target/user/uelf.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 
@@ -154,6 +155,19 @@ struct udwarf *udwarf_open(struct udwarf_cache *c, const char *path, const char 
 	u->cfi_eh = dwarf_getcfi_elf(u->elf);
 	u->cfi_debug = dwarf_getcfi(u->dw);
 	return u;
+}
+
+struct udwarf *udwarf_of_uelf(struct udwarf_cache *c, struct arena *a, const struct uelf *u,
+			      const char **debug_file)
+{
+	*debug_file = NULL;
+	if (u->has_debug_info)
+		return udwarf_open(c, u->path, NULL);
+	const char *dbg = uelf_debug_file(a, u);
+	if (!dbg)
+		return NULL;
+	*debug_file = dbg;
+	return udwarf_open(c, u->path, dbg);
 }
 
 const char *udwarf_symbol_at(struct udwarf *dw, uint64_t addr, uint64_t *off)

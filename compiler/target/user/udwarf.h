@@ -110,6 +110,12 @@ bool udwarf_func_has_pc(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
  * DWARF names for the whole function. */
 bool udwarf_in_prologue(struct udwarf *dw, uint64_t die_offset, uint64_t pc);
 
+/* The DWARF of ELF file u: in the file itself, or in its separate
+ * debuginfo file (then *debug_file, else NULL); NULL if it has none. */
+struct uelf;
+struct udwarf *udwarf_of_uelf(struct udwarf_cache *c, struct arena *a, const struct uelf *u,
+			      const char **debug_file);
+
 /* The function symbol holding DWARF address addr in a relocatable file (a
  * kernel module: its symbols and DWARF laid out alike by libdwfl), with
  * addr's offset into it; NULL if none or another kind of file. */
