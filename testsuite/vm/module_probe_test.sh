@@ -2,7 +2,8 @@
 # module("PATH.ko").function(...) in the 6.1 VM, on both back ends: a
 # module built here with the guest kernel's kbuild (-g, as Debian's kernel
 # config has it: module/ctap_target.c) is loaded before the script runs
-# (the case's `setup`); the script (module/probe.stp) reads parameters, a
+# (the case's `setup`), or, on the kernel-module back end, by the
+# workload after the session started; the script (module/probe.stp) reads parameters, a
 # member, $return and an entry value from the module's own DWARF.  The
 # kernel-module back end compiles here with -r; the BPF back end's stap
 # runs in the guest and reads the same .ko there.
@@ -38,11 +39,18 @@ for backend in kmod bpf; do
 	echo 'printf education >/proc/ctap_target' >"$c/workload.sh"
 	echo "$expected" >"$c/stdout"
 done
-c=$work/cases/module_probe_kmod
+# the kernel-module back end also waits for a module loaded after the
+# session started (armed when it comes, before its init runs)
+c=$work/cases/module_probe_late_kmod
+cp -r "$work/cases/module_probe_kmod" "$c"
+rm "$c/setup"
+printf 'insmod target/ctap_target.ko\nprintf education >/proc/ctap_target\n' >"$c/workload.sh"
 "$builddir/stap" -r "$kver" --runtime=kmod -p4 -m ctap_modprobe "$here/module/probe.stp" "$ko" \
 	>"$work/p4.out" 2>"$work/p4.err" || { cat "$work/p4.err"; fail "stap -p4 failed"; }
-cp "$(cat "$work/p4.out")" "$c/" || fail "no module from stap -p4"
-echo '-c "sh workload.sh" MODULE' >"$c/args"
+for c in "$work/cases/module_probe_kmod" "$work/cases/module_probe_late_kmod"; do
+	cp "$(cat "$work/p4.out")" "$c/" || fail "no module from stap -p4"
+	echo '-c "sh workload.sh" MODULE' >"$c/args"
+done
 c=$work/cases/module_probe_bpf
 cp "$here/module/probe.stp" "$c/"
 echo '--runtime=bpf probe.stp target/ctap_target.ko -c "sh workload.sh"' >"$c/stap-args"
