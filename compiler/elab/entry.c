@@ -58,18 +58,13 @@ static const struct target_access *access_of(const struct expr *e)
 	return is_target(e) ? e->u.target.resolved : NULL;
 }
 
-static const char *name(struct elab *E, const char *text)
-{
-	return intern(E->s->names, text);
-}
-
 static struct vardecl *new_var(struct elab *E, enum vardecl_kind kind, const struct token *tok,
 			       const char *var_name, int arity)
 {
 	struct vardecl *v = arena_new_obj(E->arena, struct vardecl);
 	v->kind = kind;
 	v->tok = tok;
-	v->name = var_name;
+	v->name = intern(E->s->names, var_name); /* names compare with == */
 	v->arity = arity;
 	v->is_array = arity > 0;
 	v->synthetic = true;
@@ -213,8 +208,9 @@ static struct saved *save(struct entry_walk *x, struct expr *v)
 	struct saved s = {
 		.value = v,
 		.text = text,
-		.local = new_local(E, x->dp, name(E, arena_printf(E->arena, "__entry_%u", k))),
-		.global = new_global(E, x->dp->tok, name(E, arena_printf(E->arena, "__entry_%u_%u", x->id, k)), 2),
+		.local = new_local(E, x->dp, arena_printf(E->arena, "__entry_%u", k)),
+		.global = new_global(E, x->dp->tok,
+				     arena_printf(E->arena, "__entry_%u_%u", x->id, k), 2),
 	};
 	vec_push(E->arena, &x->saved, s);
 	return &x->saved.items[k];
@@ -312,7 +308,8 @@ static struct derived_probe *make_twin(struct entry_walk *x, void *family_data)
 	struct elab *E = x->E;
 	struct derived_probe *ret = x->dp;
 	struct builder b = { .E = E, .tok = ret->tok };
-	struct vardecl *ctr = new_global(E, ret->tok, name(E, arena_printf(E->arena, "__entry_%u_ctr", x->id)), 1);
+	struct vardecl *ctr = new_global(E, ret->tok,
+					 arena_printf(E->arena, "__entry_%u_ctr", x->id), 1);
 
 	struct derived_probe *twin = arena_new_obj(E->arena, struct derived_probe);
 	*twin = *ret;
@@ -333,7 +330,7 @@ static struct derived_probe *make_twin(struct entry_walk *x, void *family_data)
 	}
 
 	struct stmt *pro = block(&b);
-	struct vardecl *depth = new_local(E, ret, intern(E->s->names, "__entry_depth"));
+	struct vardecl *depth = new_local(E, ret, "__entry_depth");
 	add(&b, pro, stmt_of(&b, assign(&b, sym(&b, depth), slot(&b, ctr, NULL))));
 	for (uint32_t i = 0; i < x->saved.len; i++) {
 		struct saved *s = &x->saved.items[i];

@@ -116,11 +116,17 @@ static const char *point_of(struct ksearch *k, const struct udwarf_func *f)
 	return arena_printf(k->E->arena, "%s@%s:%d", f->name, file, line);
 }
 
-/* A module's symbol holding addr, as kprobes name it ("M:SYMBOL") */
-static const char *module_symbol_at(struct ksearch *k, uint64_t addr, uint64_t *off)
+/* The symbol holding link-time address addr, as kprobes name it
+ * ("SYMBOL", a module's "M:SYMBOL"), and addr's offset into it; NULL if
+ * none, or if the symbol table has no link-time addresses (no -r) */
+static const char *symbol_holding(struct ksearch *k, uint64_t addr, uint64_t *off)
 {
-	const char *name = udwarf_symbol_at(k->dw, addr, off);
-	return name ? arena_printf(k->E->arena, "%s:%s", k->module, name) : NULL;
+	if (k->module) {
+		const char *name = udwarf_symbol_at(k->dw, addr, off);
+		return name ? arena_printf(k->E->arena, "%s:%s", k->module, name) : NULL;
+	}
+	const struct target_symbol *sym = target_symbol_at(k->t, addr, off);
+	return sym && !sym->module && sym->addr ? sym->name : NULL;
 }
 
 /* The symbol a kprobe on f is placed at, and the offset into it (an
@@ -128,24 +134,18 @@ static const char *module_symbol_at(struct ksearch *k, uint64_t addr, uint64_t *
 static const char *symbol_of(struct ksearch *k, const struct udwarf_func *f, uint64_t *off)
 {
 	*off = 1;
-	if (k->module) {
-		const char *name = module_symbol_at(k, f->entry, off);
-		if (!f->is_inline && (!name || *off != 0)) {
-			*off = 0;
-			return arena_printf(k->E->arena, "%s:%s", k->module, f->name);
-		}
-		return name && (!f->is_inline || *off) ? name : NULL;
-	}
-	const struct target_symbol *sym = target_symbol_at(k->t, f->entry, off);
-	if (sym && sym->module)
-		sym = NULL;
-	if (!f->is_inline && (!sym || *off != 0)) {
-		sym = target_function(k->t, f->name);
-		*off = 0;
-	}
-	if (!sym || (f->is_inline && (!*off || !sym->addr)))
-		return NULL;
-	return sym->name;
+	const char *name = symbol_holding(k, f->entry, off);
+	if (f->is_inline)
+		return name && *off ? name : NULL;
+	if (name && !*off)
+		return name;
+	/* an out-of-line function at no symbol's start, or addresses unknown:
+	 * the symbol of its own name */
+	*off = 0;
+	if (k->module)
+		return arena_printf(k->E->arena, "%s:%s", k->module, f->name);
+	const struct target_symbol *sym = target_function(k->t, f->name);
+	return sym ? sym->name : NULL;
 }
 
 static void on_function(void *arg, const struct udwarf_func *f)
@@ -291,14 +291,7 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 			continue;
 		const struct udwarf_func *f = func_of(&s, dw, r->pc, r->line);
 		uint64_t off = 0;
-		const char *symbol = NULL;
-		if (f && module) {
-			symbol = module_symbol_at(&k, r->pc, &off);
-		} else if (f) {
-			const struct target_symbol *sym = target_symbol_at(k.t, r->pc, &off);
-			/* (link-time addresses are needed: -r RELEASE) */
-			symbol = sym && !sym->module && sym->addr ? sym->name : NULL;
-		}
+		const char *symbol = f ? symbol_holding(&k, r->pc, &off) : NULL;
 		if (!symbol)
 			continue;
 		struct kdwarf_func kf = {

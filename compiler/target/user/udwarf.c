@@ -6,6 +6,7 @@
  * "struct point", "int[]".
  */
 #include "target/user/udwarf.h"
+#include "target/user/udwarf_int.h"
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -20,19 +21,6 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 
-struct udwarf {
-	char *path, *debug_path;
-	int fd, dfd;
-	Elf *elf, *delf;
-	Dwarf *dw;
-	Dwarf_CFI *cfi_eh, *cfi_debug;
-	/* a relocatable file (a kernel module): libdwfl lays its sections
-	 * out and applies the relocations its DWARF needs; dw, elf and delf
-	 * are then libdwfl's */
-	Dwfl *dwfl;
-	Dwfl_Module *module;
-	Dwarf_Addr bias;           /* DWARF address + bias = libdwfl's address */
-};
 
 /* A few files stay open: a script names the kernel, a module or two, a
  * program and its libraries, and asks about each in turn. */
@@ -64,6 +52,7 @@ static void udwarf_close(struct udwarf *u)
 		close(u->fd);
 	free(u->path);
 	free(u->debug_path);
+	free(u->symbol_asked);
 	free(u);
 }
 
@@ -932,199 +921,6 @@ bool udwarf_vars(struct udwarf *dw, uint64_t die_offset, uint64_t pc, bool only_
 	return true;
 }
 
-static bool cfa_at(struct udwarf *dw, uint64_t pc, int *reg, int64_t *off)
-{
-	Dwarf_CFI *cfis[2] = { dw->cfi_eh, dw->cfi_debug };
-	for (int k = 0; k < 2; k++) {
-		Dwarf_Frame *frame = NULL;
-		if (!cfis[k] || dwarf_cfi_addrframe(cfis[k], pc, &frame) != 0)
-			continue;
-		Dwarf_Op *ops;
-		size_t nops;
-		bool ok = false;
-		if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1) {
-			if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
-				*reg = ops[0].atom - DW_OP_breg0;
-				*off = (int64_t)ops[0].number;
-				ok = true;
-			} else if (ops[0].atom == DW_OP_bregx) {
-				*reg = (int)ops[0].number;
-				*off = (int64_t)ops[0].number2;
-				ok = true;
-			}
-		}
-		free(frame);
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
-static bool frame_base(struct udwarf *dw, Dwarf_Die *fn, uint64_t pc, struct udwarf_loc *l)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *ops;
-	size_t n;
-	if (!dwarf_attr_integrate(fn, DW_AT_frame_base, &a) ||
-	    dwarf_getlocation_addr(&a, pc, &ops, &n, 1) != 1 || n != 1)
-		return false;
-	unsigned atom = ops[0].atom;
-	if (atom == DW_OP_call_frame_cfa)
-		return cfa_at(dw, pc, &l->reg, &l->offset);
-	if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
-		l->reg = (int)(atom - DW_OP_breg0);
-		l->offset = (int64_t)ops[0].number;
-		return true;
-	}
-	if (atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
-		l->reg = (int)(atom - DW_OP_reg0);
-		l->offset = 0;
-		return true;
-	}
-	return false;
-}
-
-/* A constant pushed by op, for DW_OP_stack_value */
-static bool const_op(const Dwarf_Op *op, int64_t *value)
-{
-	unsigned atom = op->atom;
-	if (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) {
-		*value = atom - DW_OP_lit0;
-		return true;
-	}
-	switch (atom) {
-	case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
-	case DW_OP_constu:
-		*value = (int64_t)op->number;
-		return true;
-	case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
-	case DW_OP_consts:
-		*value = (int64_t)op->number;
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* DW_OP_entry_value(DW_OP_reg*) at the entry of the function holding the
- * variable (not an inlined copy): the register still holds that value. */
-static bool entry_register(Dwarf_Attribute *a, const Dwarf_Op *op, Dwarf_Die *scope, uint64_t pc,
-			   int *reg)
-{
-	Dwarf_Attribute inner;
-	Dwarf_Op *ops;
-	size_t n;
-	Dwarf_Addr entry;
-	if (dwarf_tag(scope) != DW_TAG_subprogram || dwarf_entrypc(scope, &entry) != 0 ||
-	    entry != pc || dwarf_getlocation_attr(a, op, &inner) != 0 ||
-	    dwarf_getlocation(&inner, &ops, &n) != 0 || n != 1)
-		return false;
-	if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31) {
-		*reg = (int)(ops[0].atom - DW_OP_reg0);
-		return true;
-	}
-	if (ops[0].atom == DW_OP_regx) {
-		*reg = (int)ops[0].number;
-		return true;
-	}
-	return false;
-}
-
-/* A value DWARF computes: ops ending in DW_OP_stack_value, or an implicit
- * value; false for the forms ctap does not evaluate. */
-static bool computed_value(Dwarf_Attribute *a, const Dwarf_Op *ops, size_t n, Dwarf_Die *scope,
-			   uint64_t pc, struct udwarf_loc *l)
-{
-	if (n == 1 && ops[0].atom == DW_OP_implicit_value && ops[0].number <= 8) {
-		const unsigned char *bytes = (const unsigned char *)(uintptr_t)ops[0].number2;
-		uint64_t v = 0;
-		for (uint64_t i = 0; i < ops[0].number; i++)
-			v |= (uint64_t)bytes[i] << (8 * i); /* x86_64: little endian */
-		l->kind = UDWARF_LOC_CONST;
-		l->value = (int64_t)v;
-		return true;
-	}
-	if (n != 2 || ops[1].atom != DW_OP_stack_value)
-		return false;
-	unsigned atom = ops[0].atom;
-	if (const_op(&ops[0], &l->value)) {
-		l->kind = UDWARF_LOC_CONST;
-		return true;
-	}
-	if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
-		l->kind = UDWARF_LOC_VALUE;
-		l->reg = (int)(atom - DW_OP_breg0);
-		l->offset = (int64_t)ops[0].number;
-		return true;
-	}
-	if ((atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) &&
-	    entry_register(a, &ops[0], scope, pc, &l->reg)) {
-		l->kind = UDWARF_LOC_REGISTER;
-		return true;
-	}
-	return false;
-}
-
-bool udwarf_var_location(struct udwarf *dw, const struct udwarf_var *v, uint64_t pc,
-			 struct udwarf_loc *l)
-{
-	Dwarf_Die var = v->die, fn = v->scope;
-	Dwarf_Attribute a;
-	Dwarf_Op *ops;
-	size_t n;
-	memset(l, 0, sizeof(*l));
-	l->kind = UDWARF_LOC_MEMORY;
-	if (!dwarf_attr_integrate(&var, DW_AT_location, &a)) {
-		Dwarf_Sword value;
-		if (dwarf_attr_integrate(&var, DW_AT_const_value, &a) &&
-		    dwarf_formsdata(&a, &value) == 0) {
-			l->kind = UDWARF_LOC_CONST;
-			l->value = value;
-			return true;
-		}
-		l->why = "it has no location (optimized out)";
-		return false;
-	}
-	int r = dwarf_getlocation_addr(&a, pc, &ops, &n, 1);
-	if (r != 1 || n == 0) {
-		l->why = "not accessible at this address";
-		return false;
-	}
-	unsigned atom = ops[0].atom;
-	if (n == 1 && atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
-		l->kind = UDWARF_LOC_REGISTER;
-		l->reg = (int)(atom - DW_OP_reg0);
-		return true;
-	}
-	if (n == 1 && atom == DW_OP_regx) {
-		l->kind = UDWARF_LOC_REGISTER;
-		l->reg = (int)ops[0].number;
-		return true;
-	}
-	if (n == 1 && atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
-		l->reg = (int)(atom - DW_OP_breg0);
-		l->offset = (int64_t)ops[0].number;
-		return true;
-	}
-	if (n == 1 && atom == DW_OP_fbreg) {
-		if (!frame_base(dw, &fn, pc, l)) {
-			l->why = "its frame base is not accessible at this address";
-			return false;
-		}
-		l->offset += (int64_t)ops[0].number;
-		return true;
-	}
-	if (n == 1 && atom == DW_OP_addr) {
-		l->kind = UDWARF_LOC_STATIC;
-		l->addr = ops[0].number;
-		return true;
-	}
-	if (computed_value(&a, ops, n, &fn, pc, l))
-		return true;
-	l->why = "its location is too complex (pieces, computed values or entry values)";
-	return false;
-}
-
 /* ------------------------------------------------------------ globals */
 
 bool udwarf_global_var(struct udwarf *dw, const char *name, const struct udwarf_filter *units,
@@ -1160,10 +956,8 @@ bool udwarf_global_var(struct udwarf *dw, const char *name, const struct udwarf_
 	return false;
 }
 
-bool udwarf_elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr)
+static bool elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr)
 {
-	if (dw->dwfl)
-		return false;
 	for (Elf_Scn *scn = elf_nextscn(dw->delf, NULL); scn; scn = elf_nextscn(dw->delf, scn)) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
@@ -1182,4 +976,18 @@ bool udwarf_elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr)
 		}
 	}
 	return false;
+}
+
+bool udwarf_elf_symbol(struct udwarf *dw, const char *name, uint64_t *addr)
+{
+	if (dw->dwfl)
+		return false;
+	if (!dw->symbol_asked || strcmp(dw->symbol_asked, name) != 0) {
+		free(dw->symbol_asked);
+		dw->symbol_asked = xstrdup(name);
+		dw->symbol_addr = 0;
+		dw->symbol_found = elf_symbol(dw, name, &dw->symbol_addr);
+	}
+	*addr = dw->symbol_addr;
+	return dw->symbol_found;
 }
