@@ -157,9 +157,9 @@ static bool u_tz_name(ARGS)
 	return true;
 }
 
-/* remote_id(), remote_uri(): a BPF session is never one host of --remote */
 static bool u_stp_pid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getpid() }; return true; }
 
+/* remote_id(), remote_uri(): a BPF session is never one host of --remote */
 static bool u_remote_id(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = -1 }; return true; }
 
 static bool u_remote_uri(ARGS)

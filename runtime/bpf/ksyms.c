@@ -54,8 +54,10 @@ static int by_addr(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* One line "ADDR TYPE NAME[\t[MOD]]" into e; false for lines to skip. */
-static bool parse_line(struct ksyms *k, char *line, struct kentry *e, const char *kernel)
+/* One line "ADDR TYPE NAME[\t[MOD]]", split in place: *mod is NULL for
+ * the kernel image's; false for lines to skip. */
+static bool split_line(char *line, uint64_t *addr, char **name_out, const char **mod_out,
+		       size_t *mlen_out)
 {
 	char *p = line, *end;
 	uint64_t a = strtoull(p, &end, 16);
@@ -81,7 +83,21 @@ static bool parse_line(struct ksyms *k, char *line, struct kentry *e, const char
 	}
 	if (!*name)
 		return false;
-	e->s.addr = a;
+	*addr = a;
+	*name_out = name;
+	*mod_out = mod;
+	*mlen_out = mlen;
+	return true;
+}
+
+/* One line into e; false for lines to skip. */
+static bool parse_line(struct ksyms *k, char *line, struct kentry *e, const char *kernel)
+{
+	char *name;
+	const char *mod;
+	size_t mlen;
+	if (!split_line(line, &e->s.addr, &name, &mod, &mlen))
+		return false;
 	e->s.size = 0;
 	e->s.name = name;
 	e->s.mod = mod ? mod_intern(k, mod, mlen) : kernel;
@@ -249,11 +265,11 @@ bool ksyms_address_of(const char *path, const char *name, uint64_t *addr)
 	char line[512];
 	bool found = false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char type, sym[256];
 		uint64_t a;
-		/* the kernel image's only: a module's line has a 4th field */
-		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, sym) == 3 && !strchr(line, '[') &&
-		    !strcmp(sym, name)) {
+		char *sym;
+		const char *mod;
+		size_t mlen;
+		if (split_line(line, &a, &sym, &mod, &mlen) && !mod && !strcmp(sym, name)) {
 			*addr = a;
 			found = a != 0;
 		}
