@@ -2,6 +2,12 @@
  * bpf_event_bench: the pieces bench/bpf_vs_bpftrace.sh measures with.
  *
  *   bpf_event_bench loop N          N getppid() calls; prints ns per call
+ *   bpf_event_bench rename N        N prctl(PR_SET_NAME) calls, each firing
+ *                                   task:task_rename from inside the
+ *                                   kernel (a tracepoint with kernel frames
+ *                                   under it, unlike the syscalls ones,
+ *                                   whose perf callchain is the user's);
+ *                                   prints ns per call
  *   bpf_event_bench tick US         calls getppid() every US microseconds
  *                                   until killed (a steady event source)
  *   bpf_event_bench hand tp|rawtp   the minimal hand-written equivalent of
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +56,18 @@ static int loop(long n)
 	double t0 = now_ns();
 	for (long i = 0; i < n; i++)
 		syscall(SYS_getppid);
+	printf("%.1f\n", (now_ns() - t0) / (double)n);
+	return 0;
+}
+
+static int rename_loop(long n)
+{
+	double t0 = 0;
+	for (long i = -n / 10; i < n; i++) {
+		if (i == 0)
+			t0 = now_ns();
+		prctl(PR_SET_NAME, (i & 1) ? "eb-odd" : "eb-even");
+	}
 	printf("%.1f\n", (now_ns() - t0) / (double)n);
 	return 0;
 }
@@ -166,10 +185,12 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "loop"))
 		return loop(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "rename"))
+		return rename_loop(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "tick"))
 		return tick(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "hand"))
 		return hand(argv[2]);
-	fprintf(stderr, "usage: bpf_event_bench loop N | tick US | hand tp|rawtp\n");
+	fprintf(stderr, "usage: bpf_event_bench loop N | rename N | tick US | hand tp|rawtp\n");
 	return 2;
 }

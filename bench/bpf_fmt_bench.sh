@@ -20,6 +20,7 @@
 #        OLD_STAP=/path/to/old/stap bench/bpf_fmt_bench.sh ...
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$srcdir/bench/lib.sh"
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 rounds=${2:-5}
 N=${N:-1000000}
@@ -49,8 +50,6 @@ staps="new"
 [ -n "${OLD_STAP:-}" ] && staps="old new"
 stap_of() { [ "$1" = old ] && echo "$OLD_STAP" || echo "$new"; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-minimum() { sort -n | head -1; }
 
 # run STAP SCRIPT TAG: N getppid() calls with SCRIPT running
 run() {

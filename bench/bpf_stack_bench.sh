@@ -15,6 +15,7 @@
 # usage: bench/bpf_stack_bench.sh [BUILDDIR] [ROUNDS]     (as root)
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$srcdir/bench/lib.sh"
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 rounds=${2:-3}
 N=${N:-200000}
@@ -39,8 +40,6 @@ body base ""
 body capture "last = backtrace()"
 body print "print_backtrace()"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-minimum() { sort -n | head -1; }
 
 run() { # TAG
 	local out=$work/$1.log pid

@@ -20,6 +20,7 @@
 # usage: bench/bpf_tools_bench.sh [BUILDDIR] [ROUNDS]     (as root)
 #        OLD_STAP=/path/to/old/stap bench/bpf_tools_bench.sh ...
 set -u
+. "$(dirname "$0")/lib.sh"
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 rounds=${2:-3}
 new=$builddir/stap
@@ -61,8 +62,6 @@ staps="new"
 [ -n "${OLD_STAP:-}" ] && staps="old new"
 stap_of() { [ "$1" = old ] && echo "$OLD_STAP" || echo "$new"; }
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; else print "-"}'; }
-minimum() { sort -n | head -1; }
 
 # run STAP TOOL TAG: the tool loaded, attached and detached once (-c true)
 run() {

@@ -19,6 +19,7 @@
 #        SECTIONS="2 3" bench/bpf_vs_bpftrace.sh ...     (only those parts)
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$srcdir/bench/lib.sh"
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 rounds=${2:-5}
 stap=$builddir/stap
@@ -32,16 +33,6 @@ N=${N:-2000000}
 sections=${SECTIONS:-1 2 3}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 
-now_ns() { date +%s%N; }
-
-# wait_for FILE PATTERN: until the tracer says it is attached
-wait_for() {
-	for _ in $(seq 1 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.02; done
-	echo "bpf_vs_bpftrace: '$2' never appeared in $1" >&2; cat "$1" >&2; return 1
-}
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-minimum() { sort -n | head -1; }
 
 # run_with NAME: measures N getppid() calls with tracer NAME attached
 run_with() {

@@ -15,6 +15,7 @@ builddir=${1:-${CTAP_BUILDDIR:-.}}
 n=${2:-5}
 ctap=$builddir/stap
 here=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$here/bench/lib.sh"
 [ -x "$ctap" ] || { echo "kdwarf_bench: no $ctap (build first)" >&2; exit 2; }
 command -v perf >/dev/null || { echo "kdwarf_bench: needs perf (task-clock)" >&2; exit 2; }
 rel=$("$here/testsuite/vm/guest-kernel" 2>/dev/null) || { echo "kdwarf_bench: no guest kernel" >&2; exit 2; }
@@ -25,20 +26,6 @@ systemtap=""
 	echo "kdwarf_bench: SystemTap 4.8 (Debian's systemtap) is missing; ctap only"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-kdwarf-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-
-one_run() { # one_run CMD... -> "cpu_ms wall_ms"
-	perf stat -x, -e task-clock,duration_time "$@" 2>&1 >/dev/null |
-		awk -F, '/task-clock/ { c = $1 } /duration_time/ { w = $1 / 1e6 }
-			 END { printf "%.1f %.1f\n", c, w }'
-}
-
-median() { # median CMD... -> "cpu_ms wall_ms"
-	local i
-	for ((i = 0; i < n; i++)); do one_run "$@"; done >"$tmp/runs"
-	cpu=$(cut -d' ' -f1 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	wall=$(cut -d' ' -f2 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "$cpu $wall"
-}
 
 cases=(
 	"-L|kernel.function(\"vfs_read\")"
@@ -53,13 +40,13 @@ for c in "${cases[@]}"; do
 	# shellcheck disable=SC2086
 	"$ctap" -r "$rel" $opt "$arg" >/dev/null 2>"$tmp/err" || { echo "ctap fails: $arg"; head -3 "$tmp/err"; continue; }
 	# shellcheck disable=SC2086
-	read -r cc cw <<<"$(median "$ctap" -r "$rel" $opt "$arg")"
+	read -r cc cw <<<"$(median_cpu_wall_ms "$n" "$ctap" -r "$rel" $opt "$arg")"
 	st="-" ratio="-"
 	if [ -n "$systemtap" ]; then
 		# shellcheck disable=SC2086
 		"$systemtap" -r "$rel" $opt "$arg" >/dev/null 2>&1
 		# shellcheck disable=SC2086
-		read -r sc sw <<<"$(median "$systemtap" -r "$rel" $opt "$arg")"
+		read -r sc sw <<<"$(median_cpu_wall_ms "$n" "$systemtap" -r "$rel" $opt "$arg")"
 		st="$sc/$sw ms"
 		ratio=$(awk -v a="$sc" -v b="$cc" 'BEGIN { printf "%.1fx", a / b }')
 	fi

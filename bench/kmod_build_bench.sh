@@ -15,6 +15,7 @@
 #
 # usage: bench/kmod_build_bench.sh [BUILDDIR] [N] [RELEASE]
 set -u
+. "$(dirname "$0")/lib.sh"
 builddir=${1:-${CTAP_BUILDDIR:-.}}
 n=${2:-7}
 rel=${3:-$("$(dirname "$0")/../testsuite/vm/guest-kernel")}
@@ -44,7 +45,6 @@ else
 	}
 fi
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 floor_build() { # a trivial module in a fresh directory
 	d=$tmp/floor.$1

@@ -15,6 +15,7 @@ builddir=${1:-${CTAP_BUILDDIR:-.}}
 n=${2:-11}
 ctap=$builddir/stap
 here=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$here/bench/lib.sh"
 [ -x "$ctap" ] || { echo "p2_bench: no $ctap (build first)" >&2; exit 2; }
 command -v perf >/dev/null || { echo "p2_bench: needs perf (task-clock)" >&2; exit 2; }
 rel=$("$here/testsuite/vm/guest-kernel" 2>/dev/null)
@@ -26,20 +27,6 @@ else
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctap-p2-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-
-one_run() { # one_run CMD... -> "cpu_ms wall_ms" of one run
-	perf stat -x, -e task-clock,duration_time "$@" 2>&1 >/dev/null |
-		awk -F, '/task-clock/ { c = $1 } /duration_time/ { w = $1 / 1e6 }
-			 END { printf "%.1f %.1f\n", c, w }'
-}
-
-median() { # median CMD... -> "cpu_ms wall_ms", medians of n runs
-	local i
-	for ((i = 0; i < n; i++)); do one_run "$@"; done >"$tmp/runs"
-	cpu=$(cut -d' ' -f1 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	wall=$(cut -d' ' -f2 "$tmp/runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "$cpu $wall"
-}
 
 scripts=(
 	'probe begin { println(execname()) exit() }'
@@ -56,11 +43,11 @@ for s in "${scripts[@]}"; do
 	if ! "$ctap" -p2 -e "$s" >/dev/null 2>"$tmp/err"; then
 		echo "ctap fails on: $s"; head -3 "$tmp/err"; continue
 	fi
-	read -r cc cw <<<"$(median "$ctap" -p2 -e "$s")"
+	read -r cc cw <<<"$(median_cpu_wall_ms "$n" "$ctap" -p2 -e "$s")"
 	st="-" ratio="-"
 	if [ -n "$systemtap" ]; then
 		if "$systemtap" -r "$rel" -p2 -e "$s" >/dev/null 2>"$tmp/err"; then
-			read -r sc sw <<<"$(median "$systemtap" -r "$rel" -p2 -e "$s")"
+			read -r sc sw <<<"$(median_cpu_wall_ms "$n" "$systemtap" -r "$rel" -p2 -e "$s")"
 			st="$sc/$sw ms"
 			ratio=$(awk -v a="$sc" -v b="$cc" 'BEGIN { printf "%.0fx", a / b }')
 		else

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "bpf/symdefer.h"
+#include "bpf/tpstack.h"
 #include "util/arena.h"
 
 #define STACK_FRAMES 20
@@ -127,23 +128,71 @@ static uint32_t max_frames(struct lower *L)
 }
 
 /*
- * Frames of the BPF machinery on top of the stack bpf_get_stack reports,
- * skipped (the helper's flags): a tracepoint program is called from the
- * tracepoint through __bpf_trace_EVENT and bpf_trace_runN, and the first
- * frame is the program itself, so the stack starts at the function that
- * hit the tracepoint.  Programs with a pt_regs context (kprobes, perf
- * events) get the interrupted context's stack, which starts at the probed
- * address: nothing to skip.
+ * The flags of bpf_get_stack: the frames of BPF machinery on top of the
+ * stack it reports, skipped, so that the stack starts where the probe is.
+ * Programs with a pt_regs context (kprobes, perf events) get the
+ * interrupted context's stack, which starts at the probed address:
+ * nothing to skip.  A tracepoint program's stack starts with the program
+ * itself and bpf_trace_runN, then, depending on the kernel and on what
+ * else is attached to the event, __bpf_trace_EVENT (6.1; 6.18 tail-calls
+ * it away for most events, not for the syscalls ones) and
+ * __traceiter_EVENT (when the event has more than one callback), then the
+ * function that hit the tracepoint.  So the program looks: two frames
+ * past the first two, compared with the address ranges of those two
+ * functions of its event, which the session reads from kallsyms at load
+ * into the globals (kprog.machinery_off; runtime/bpf/tpstack.h).
  */
-static uint32_t machinery_frames(struct lower *L)
+static ir_reg machinery_off(struct lower *L)
 {
-	switch (L->kp->attach) {
-	case KA_RAW_TP:
-	case KA_TP_BTF:
-		return 3;
-	default:
-		return 0;
+	struct ir *ir = L->ir;
+	if (!L->kp->machinery_off) {
+		L->kp->machinery_off = L->pl->globals_size;
+		L->pl->globals_size += TPSTACK_RANGES_SIZE;
+		L->pl->gmap->value_size = L->pl->globals_size;
 	}
+	ir_reg p = ir_new_vreg(ir);
+	ir_emit_mov(ir, p, lower_head(L));
+	ir_emit_alu_imm(ir, IR_ADD, p, L->kp->machinery_off);
+	return p;
+}
+
+/* jump to `hit` when the address in a lies in one of the ranges at p */
+static void in_ranges(struct ir *ir, ir_reg p, ir_reg a, ir_label hit)
+{
+	ir_reg lo = ir_new_vreg(ir), size = ir_new_vreg(ir), d = ir_new_vreg(ir);
+	for (int i = 0; i < TPSTACK_RANGES; i++) {
+		ir_emit_load(ir, 8, lo, p, (int16_t)(16 * i));
+		ir_emit_load(ir, 8, size, p, (int16_t)(16 * i + 8));
+		ir_emit_alu3(ir, IR_SUB, d, a, lo);
+		ir_emit_jcc(ir, IR_JLT, d, size, hit);
+	}
+}
+
+static struct ir_arg skip_flags(struct lower *L, struct smem buf)
+{
+	struct ir *ir = L->ir;
+	if (L->kp->attach != KA_RAW_TP && L->kp->attach != KA_TP_BTF)
+		return ir_arg_imm(0);
+	ir_reg p = machinery_off(L), skip = ir_new_vreg(ir), r = ir_new_vreg(ir);
+	ir_reg frame = ir_new_vreg(ir);
+	ir_label done = ir_new_label(ir), second = ir_new_label(ir), third = ir_new_label(ir);
+	/* a short walk: the two frames that may be machinery (zeroed when
+	 * the helper fails, which no range holds) */
+	ir_call_helper(ir, r, BPF_FUNC_get_stack, ir_arg_reg(ir_ctx(ir)), lower_addr_arg(L, buf),
+		       ir_arg_imm(16), ir_arg_imm(2));
+	ir_emit_mov_imm(ir, skip, 2);
+	ir_emit_load(ir, 8, frame, lower_addr(L, buf), 0);
+	in_ranges(ir, p, frame, second);
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, second);
+	ir_emit_mov_imm(ir, skip, 3);
+	ir_emit_load(ir, 8, frame, lower_addr(L, buf), 8);
+	in_ranges(ir, p, frame, third);
+	ir_emit_jmp(ir, done);
+	ir_bind_label(ir, third);
+	ir_emit_mov_imm(ir, skip, 4);
+	ir_bind_label(ir, done);
+	return ir_arg_reg(skip);
 }
 
 /* bpf_get_stack into *buf (scratch); returns a vreg with the number of
@@ -153,9 +202,10 @@ static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
 	struct ir *ir = L->ir;
 	/* room for 32 frames: stack(n) masks n with 31 */
 	*buf = lower_mem(L, 8 * 32, false);
+	struct ir_arg flags = skip_flags(L, *buf);
 	ir_reg r = ir_new_vreg(ir);
 	ir_call_helper(ir, r, BPF_FUNC_get_stack, ir_arg_reg(ir_ctx(ir)), lower_addr_arg(L, *buf),
-		       ir_arg_imm(8 * STACK_FRAMES), ir_arg_imm(machinery_frames(L)));
+		       ir_arg_imm(8 * STACK_FRAMES), flags);
 	ir_label pos = ir_new_label(ir), capped = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JSGT, r, 0, pos);
 	ir_emit_mov_imm(ir, r, 0);

@@ -123,7 +123,7 @@ static void lifecycle_decls(struct kmod *K, struct kprobe_tr *p, struct writer *
 		kw_line(w, "if (current->pid != current->tgid)");
 		kw_line(w, "\treturn;");
 	}
-	kw_line(w, "_ctap_probe_run(((struct _ctap_tracepoint *)data)->probe, NULL, %s);",
+	kw_line(w, "_ctap_probe_run_tracepoint(((struct _ctap_tracepoint *)data)->probe, %s);",
 		is_syscall(d) ? "&args" : "NULL");
 	kw_close(w, NULL);
 }

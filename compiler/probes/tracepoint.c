@@ -280,7 +280,7 @@ static void kmod_decls(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 		else
 			kw_line(w, "if (v != __NR_%s)", sc);
 		kw_line(w, "\treturn;");
-		kw_line(w, "_ctap_probe_run(((struct _ctap_tracepoint *)data)->probe, NULL, &args);");
+		kw_line(w, "_ctap_probe_run_tracepoint(((struct _ctap_tracepoint *)data)->probe, &args);");
 		kw_close(w, NULL);
 		return;
 	}
@@ -300,7 +300,7 @@ static void kmod_decls(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 	kw_func(w, "static void %s_cb(void *data%s)", st, proto.len ? proto.buf : "");
 	kw_line(w, "struct %s args = { %s };", st, tp->nargs ? init.buf : "0");
 	kw_blank(w);
-	kw_line(w, "_ctap_probe_run(((struct _ctap_tracepoint *)data)->probe, NULL, &args);");
+	kw_line(w, "_ctap_probe_run_tracepoint(((struct _ctap_tracepoint *)data)->probe, &args);");
 	kw_close(w, NULL);
 	strbuf_free(&proto);
 	strbuf_free(&init);

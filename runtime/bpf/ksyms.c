@@ -235,6 +235,14 @@ const struct ksym *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *
 	return s;
 }
 
+const struct ksym *ksyms_find(const struct ksyms *k, const char *name)
+{
+	for (size_t i = 0; k && i < k->n; i++)
+		if (!strcmp(k->v[i].name, name))
+			return &k->v[i];
+	return NULL;
+}
+
 int ksyms_format(const struct ksyms *k, char *dst, size_t size, uint64_t addr, int style)
 {
 	uint64_t off = 0;

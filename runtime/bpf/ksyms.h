@@ -44,6 +44,9 @@ bool ksyms_address_of(const char *path, const char *name, uint64_t *addr);
 /* The symbol containing addr and the offset into it, or NULL. */
 const struct ksym *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *off);
 
+/* The symbol called name (the first of that name: a linear search), or NULL. */
+const struct ksym *ksyms_find(const struct ksyms *k, const char *name);
+
 /*
  * addr as the tapset's _sym_format() styles print it (tapset/BPF_BUILTINS.md
  * `sym_format`): 0 name; 1 name+0xOFF/0xSIZE [MOD]; 2 name+0xOFF [MOD];

@@ -32,6 +32,7 @@
 #include "bpf/loop.h"
 #include "bpf/record.h"
 #include "bpf/ringbuf.h"
+#include "bpf/tpstack.h"
 #include "bpf/urt.h"
 #include "bpf/wallclock.h"
 #include "diag/diag.h"
@@ -176,6 +177,25 @@ static int on_record(void *ctx, const void *data, size_t size)
 
 /* Loading (the verifier) happens before begin probes run, as a module is
  * built and inserted before its begin probes; attaching after them. */
+/* the address ranges of BPF's tracepoint machinery, for the programs that
+ * capture kernel stacks to skip (tpstack.h); unreadable kallsyms leaves
+ * them empty, and those stacks begin with the machinery's frames */
+static void put_machinery_ranges(struct urt *u, const struct bpf_translation *t)
+{
+	struct ksyms *ks = NULL;
+	vec_foreach(&t->progs, i) {
+		const struct kprog *kp = t->progs.items[i];
+		if (!kp->machinery_off)
+			continue;
+		if (!ks)
+			ks = ksyms_open("/proc/kallsyms");
+		uint64_t r[2 * TPSTACK_RANGES];
+		tpstack_ranges(ks, kp->event, r);
+		memcpy((char *)u->head + kp->machinery_off, r, sizeof r);
+	}
+	ksyms_close(ks);
+}
+
 static bool load_kernel(struct run_ctx *rc)
 {
 	if (!rc->t || !rc->t->progs.len)
@@ -278,6 +298,8 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 		}
 		rc.u->head->kaslr = jiffies - pl->kaslr_anchor;
 	}
+	if (t)
+		put_machinery_ranges(rc.u, t);
 	/* After the globals: they share the map value with the header. */
 	if (wallclock_start(&rc.wall, rc.lp, &rc.u->head->wall) < 0) {
 		static const char w[] = "the wall clock of kernel-side handlers will not follow clock changes";

@@ -203,6 +203,10 @@ struct kprog {
 	bool retprobe;
 	int pid;                      /* attach filter (0 = any) */
 	bool attach_target;           /* attach filtered on the target pid */
+	uint32_t machinery_off;       /* raw tracepoints capturing kernel stacks: where in
+				       * the globals value the session puts the address
+				       * ranges of the event's BPF machinery (tpstack.h);
+				       * 0 = none */
 	/* products */
 	struct ir *ir;
 	struct asm_prog *code;

@@ -39,6 +39,8 @@ struct _ctap_context {
 	const struct _ctap_probe *probe;
 	struct pt_regs *regs;		/* NULL for begin/end/timers */
 	void *args;			/* family data (tracepoint arguments) */
+	bool in_tracepoint;		/* called by a tracepoint: backtrace() walks
+					 * the current stack (sym.c) */
 
 	/* Per hit, used by generated code (see error.h). */
 	const char *last_error;		/* NULL: no error */

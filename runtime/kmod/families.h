@@ -48,7 +48,7 @@ struct _ctap_timer {
  * kernel.trace("SYS:NAME").  callback is a generated function with exactly
  * the tracepoint's prototype, void cb(void *data, ARGS...); data is this
  * struct _ctap_tracepoint.  It packs ARGS into a struct on its stack and
- * calls _ctap_probe_run(tp->probe, NULL, &args).
+ * calls _ctap_probe_run_tracepoint(tp->probe, &args).
  */
 struct _ctap_tracepoint {
 	const struct _ctap_probe *probe;

@@ -60,13 +60,14 @@ static void _ctap_overload_check(struct _ctap_context *c, cycles_t start)
 #endif
 
 static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe *p,
-			       struct pt_regs *regs, void *args)
+			       struct pt_regs *regs, void *args, bool in_tracepoint)
 {
 	cycles_t start;
 
 	c->probe = p;
 	c->regs = regs;
 	c->args = args;
+	c->in_tracepoint = in_tracepoint;
 	c->last_error = NULL;
 	c->last_stmt = NULL;
 	c->actions_left = CTAP_ACTION_BUDGET;
@@ -95,10 +96,11 @@ static void _ctap_probe_invoke(struct _ctap_context *c, const struct _ctap_probe
 	c->probe = NULL;
 	c->regs = NULL;
 	c->args = NULL;
+	c->in_tracepoint = false;
 }
 
 static void _ctap_probe_enter(const struct _ctap_probe *p, struct pt_regs *regs, void *args,
-			      bool trapped)
+			      bool trapped, bool in_tracepoint)
 {
 	struct _ctap_context *c;
 #if !INTERRUPTIBLE
@@ -129,7 +131,7 @@ static void _ctap_probe_enter(const struct _ctap_probe *p, struct pt_regs *regs,
 			atomic_inc(&_ctap_session.skipped_lowstack);
 			atomic_inc(&_ctap_session.skipped);
 		} else {
-			_ctap_probe_invoke(c, p, regs, args);
+			_ctap_probe_invoke(c, p, regs, args, in_tracepoint);
 		}
 		_ctap_context_put(c);
 	}
@@ -148,10 +150,15 @@ out:
 
 void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *args)
 {
-	_ctap_probe_enter(p, regs, args, false);
+	_ctap_probe_enter(p, regs, args, false, false);
+}
+
+void _ctap_probe_run_tracepoint(const struct _ctap_probe *p, void *args)
+{
+	_ctap_probe_enter(p, NULL, args, false, true);
 }
 
 void _ctap_probe_run_trapped(const struct _ctap_probe *p, struct pt_regs *regs)
 {
-	_ctap_probe_enter(p, regs, NULL, true);
+	_ctap_probe_enter(p, regs, NULL, true, false);
 }

@@ -45,6 +45,9 @@ struct _ctap_probe {
  * (tracepoint arguments), NULL otherwise.
  */
 void _ctap_probe_run(const struct _ctap_probe *p, struct pt_regs *regs, void *args);
+/* The same for a tracepoint's callback: no registers, but backtrace()
+ * walks the current stack from the function that hit the tracepoint. */
+void _ctap_probe_run_tracepoint(const struct _ctap_probe *p, void *args);
 /* The same for a kprobe's handler: an int3 trap, which the kernel counts
  * as NMI context, runs (real NMIs are skipped). */
 void _ctap_probe_run_trapped(const struct _ctap_probe *p, struct pt_regs *regs);

@@ -4,6 +4,7 @@
  * kernel callchains do), both usable in any probe context but NMI.
  */
 #include <linux/kallsyms.h>
+#include <linux/module.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -36,12 +37,47 @@ void _ctap_symdata(struct _ctap_context *c, char *dst, unsigned long addr)
 	strscpy(dst, c->sym_buf, MAXSTRINGLEN);
 }
 
+/*
+ * A tracepoint's callback has no registers of the probed context: its
+ * call chain is the current stack above this module's frames (the
+ * callback, the runner, the handler) and the kernel's iterator over the
+ * event's callbacks (__traceiter_EVENT, a frame while more than one is
+ * attached), so that it starts at the function that hit the tracepoint,
+ * as perf's and the BPF back end's do.
+ */
+static unsigned int tracepoint_chain(struct _ctap_context *c, unsigned long *pcs, unsigned int max)
+{
+	struct unwind_state state;
+	unsigned int n = 0;
+	bool above = false;
+
+	for (unwind_start(&state, current, NULL, NULL); n < max && !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		unsigned long addr = unwind_get_return_address(&state);
+
+		if (!addr)
+			break;
+		if (!above) {
+			if (within_module(addr, THIS_MODULE))
+				continue;
+			sprint_symbol_no_offset(c->sym_buf, addr);
+			if (!strncmp(c->sym_buf, "__traceiter_", 12))
+				continue;
+			above = true;
+		}
+		pcs[n++] = addr;
+	}
+	return n;
+}
+
 unsigned int _ctap_backtrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max)
 {
 	struct pt_regs *regs = c->regs;
 	struct unwind_state state;
 	unsigned int n = 0;
 
+	if (!regs && c->in_tracepoint && max)
+		return tracepoint_chain(c, pcs, max);
 	if (!regs || user_mode(regs) || !max)
 		return 0;
 	pcs[n++] = instruction_pointer(regs);

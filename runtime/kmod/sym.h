@@ -21,8 +21,10 @@ void _ctap_symdata(struct _ctap_context *c, char *dst, unsigned long addr);
 
 /*
  * The probed kernel context's call chain: pcs[0] is the probed address,
- * then return addresses, at most max (MAXBACKTRACE).  0 when the probe
- * has no registers (begin, timers) or they are user-mode registers.
+ * then return addresses, at most max (MAXBACKTRACE); in a tracepoint's
+ * probe, the return address into the function that hit it, then its
+ * callers.  0 when the probe has no registers (begin, timers) or they are
+ * user-mode registers.
  */
 unsigned int _ctap_backtrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max);
 

@@ -8,6 +8,8 @@
  *   trigger open PATH N   N openat(PATH) calls (failures are fine)
  *   trigger read PATH N   one read(2) of N bytes from PATH
  *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
+ *   trigger rename N      N prctl(PR_SET_NAME) calls (task:task_rename,
+ *                         a tracepoint hit inside the kernel's own code)
  *   trigger exit N        exit with status N
  *   trigger kill SIG      kill itself with SIG
  *   trigger execve KIND   a failing execve("/nonexistent/ctap-exec") whose
@@ -21,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +73,10 @@ int main(int argc, char **argv)
 		if (!strcmp(op, "getppid")) {
 			for (long k = 0; k < a; k++)
 				syscall(SYS_getppid);
+			i++;
+		} else if (!strcmp(op, "rename")) {
+			for (long k = 0; k < a; k++)
+				prctl(PR_SET_NAME, "trigger");
 			i++;
 		} else if (!strcmp(op, "sleep")) {
 			long ms = i + 2 < argc ? atol(argv[i + 2]) : 1;
