@@ -166,6 +166,15 @@ struct target *session_target(struct session *s)
 	return s->target;
 }
 
+const char *session_systemtap_dir(struct session *s)
+{
+	const char *base = getenv("SYSTEMTAP_DIR");
+	if (base && *base)
+		return base;
+	const char *home = getenv("HOME");
+	return arena_printf(s->arena, "%s/.systemtap", home && *home ? home : "/tmp");
+}
+
 const char *session_tmpdir(struct session *s)
 {
 	if (s->tmpdir)

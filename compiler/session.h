@@ -68,6 +68,9 @@ struct target *session_target(struct session *s);
 /* Creates (once) and returns the session's temporary directory. */
 const char *session_tmpdir(struct session *s);
 
+/* $SYSTEMTAP_DIR, else ~/.systemtap: where caches live (SystemTap's). */
+const char *session_systemtap_dir(struct session *s);
+
 /* Compare version strings like "4.8", "6.1.0" the way strverscmp does. */
 int session_compat_cmp(const struct session *s, const char *version);
 

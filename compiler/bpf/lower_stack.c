@@ -281,24 +281,18 @@ static bool stack_addrs(struct lower *L, const struct expr *call, struct lval *o
 static bool sym_format(struct lower *L, const struct expr *call, struct lval *out)
 {
 	int64_t style;
-	if (!literal(call, 1, &style) || style < 0 || style > 5)
-		return lower_unsupported(L, call->tok, "_sym_format with a style that is not a literal 0 to 5");
+	if (!literal(call, 1, &style) || style < 0 || style > 7)
+		return lower_unsupported(L, call->tok, "_sym_format with a style that is not a literal 0 to 7");
 	ir_reg a;
 	if (!lower_long(L, (struct expr *)arg(call, 0), &a))
 		return false;
 	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
 	dst.width = SYMDEFER_ITEM + 1;
 	lower_zero(L, dst, dst.width);
-	if (style == 4) {
-		/* no line tables: the tapset's error, at run time as there */
-		ir_reg v = ir_new_vreg(L->ir);
-		ir_emit_mov(L->ir, v, a);
-		lower_raise(L, call->tok, "no line information for {addr}", ES_ADDR, v, IR_NOREG,
-			    NULL);
-	} else {
-		ir_reg p = lower_addr(L, dst);
-		put_item(L->ir, p, 0, a, (char)('0' + style));
-	}
+	/* the lines of styles 4, 6 and 7 too: user space has the kernel's
+	 * line table (plan.klines_path, symdefer.h) */
+	ir_reg p = lower_addr(L, dst);
+	put_item(L->ir, p, 0, a, (char)('0' + style));
 	*out = (struct lval){ .kind = LV_STR, .str = dst };
 	return true;
 }

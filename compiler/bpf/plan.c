@@ -26,6 +26,7 @@
 #include "diag/diag.h"
 #include "diag/source.h"
 #include "bpf/family.h"
+#include "elab/elaborate.h"
 #include "elab/family.h"
 #include "session.h"
 #include "target/target.h"
@@ -823,5 +824,6 @@ struct bpf_plan *plan_build(struct session *s, struct program *p)
 	collect_stats_usage(pl);
 	widths_fixpoint(pl);
 	layout_finish(pl);
+	pl->klines_path = elaborate_kernel_lines(s, p);
 	return pl;
 }

@@ -25,5 +25,10 @@ void elaborate_report(const struct program *p, FILE *out);
 void elaborate_print(struct session *s, const struct program *p, FILE *out);
 /* -l / -L / --dump-*: prints the listing; false when nothing matched. */
 bool elaborate_listing(struct session *s, const struct program *p, FILE *out);
+/* When p calls symfileline, symfile or symline: the path of the kernel's
+ * line table (runtime/common/klines.h), built from the target kernel's
+ * DWARF on first use and cached; NULL, with a warning saying why, when it
+ * cannot be had (the functions then give addresses); NULL otherwise. */
+const char *elaborate_kernel_lines(struct session *s, const struct program *p);
 
 #endif

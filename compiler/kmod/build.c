@@ -253,11 +253,7 @@ static bool copy_file(const char *from, const char *to)
 
 const char *kbuild_systemtap_dir(struct session *s)
 {
-	const char *base = getenv("SYSTEMTAP_DIR");
-	if (base && *base)
-		return base;
-	const char *home = getenv("HOME");
-	return arena_printf(s->arena, "%s/.systemtap", home && *home ? home : "/tmp");
+	return session_systemtap_dir(s);
 }
 
 static void print_log(struct session *s, const char *log)

@@ -231,6 +231,10 @@ struct uelf;
 bool km_wants_lines(const struct kmod *K);
 uint32_t km_emit_ulines(struct kmod *K, struct writer *w, unsigned index, const struct uelf *u);
 
+/* klines.c: the kernel's line table (_ctap_klines_blob) when the script
+ * asks for kernel source lines and the kernel's DWARF gives them. */
+bool km_emit_klines(struct kmod *K, struct writer *w);
+
 void kmod_error(struct kmod *K, enum diag_code code, const struct token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

@@ -437,6 +437,7 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	nups = print_table(K, w, "uprobes", "_ctap_uprobe");
 	nperfs = print_table(K, w, "perfs", "_ctap_perf");
 	nuobjs = km_emit_usyms(K, w);
+	bool klines = km_emit_klines(K, w);
 	kw_blank(w);
 	kw_open(w, "const struct _ctap_module _ctap_module =");
 	if (K->probe_frames.len || K->nfuncs)
@@ -459,6 +460,8 @@ static void print_descriptor(struct kmod *K, struct writer *w)
 	LIST(nperfs, "perfs");
 	LIST(nuobjs, "uobjs");
 #undef LIST
+	if (klines)
+		kw_line(w, ".klines = _ctap_klines_blob,");
 	kw_close(w, ";");
 }
 

@@ -333,9 +333,6 @@ static bool u_register(ARGS)
 static bool u_sym_format(ARGS)
 {
 	(void)n;
-	if (a[1].n == 4)
-		return interp_errorf(I, call->tok, "no line information for 0x%llx",
-				     (unsigned long long)a[0].n);
 	char buf[640];
 	I->u->syms.maxstringlen = I->pl->lim.maxstringlen;
 	symdefer_format(&I->u->syms, buf, sizeof(buf), (uint64_t)a[0].n, (int)a[1].n);

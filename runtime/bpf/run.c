@@ -280,6 +280,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	if (t && t->progs.len && (!run_create_maps(t, rc.lc) || !load_kernel(&rc)))
 		goto out;
 	rc.u->lp = rc.lp;
+	rc.u->syms.klines_path = pl->klines_path;
 	rc.rp = record_printer_new(rc.u, t);
 	rc.I = interp_new(rc.u);
 	if (!urt_init_globals(rc.u))

@@ -5,11 +5,14 @@
 #include "bpf/symdefer.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpf/ksyms.h"
+#include "common/klines.h"
+#include "util/fileutil.h"
 #include "util/strbuf.h"
 
 static const struct ksyms *table(struct symdefer *d)
@@ -30,9 +33,53 @@ static uint64_t item_addr(const char *s)
 	return a;
 }
 
+static const char *line_table(struct symdefer *d)
+{
+	if (d->klines_tried)
+		return d->klines;
+	d->klines_tried = 1;
+	size_t len;
+	uint64_t jiffies;
+	char *blob = d->klines_path ? file_read_all(d->klines_path, &len) : NULL;
+	/* the table has link-time addresses; KASLR moved the kernel as much
+	 * as it moved jiffies (unreadable kallsyms: no lines) */
+	if (blob && klines_valid(blob, len) &&
+	    ksyms_address_of(d->path ? d->path : "/proc/kallsyms", "jiffies", &jiffies)) {
+		d->klines = blob;
+		d->kaslr = jiffies - ((const struct klines_head *)blob)->anchor;
+	} else {
+		free(blob);
+	}
+	return d->klines;
+}
+
+/* style '4' FILE:LINE, '6' FILE, '7' LINE, else the address */
+static int format_line(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style)
+{
+	const char *table = line_table(d), *file;
+	uint32_t line;
+	if (!table || !klines_lookup(table, addr - d->kaslr, &file, &line))
+		return snprintf(dst, size, "0x%" PRIx64, addr);
+	if (style == '6')
+		return snprintf(dst, size, "%s", file);
+	if (style == '7')
+		return snprintf(dst, size, "%" PRIu32, line);
+	return snprintf(dst, size, "%s:%" PRIu32, file, line);
+}
+
+static bool is_line_style(int style)
+{
+	return style == '4' || style == '6' || style == '7';
+}
+
 static void put_sym(struct symdefer *d, struct strbuf *out, uint64_t addr, int style)
 {
 	char buf[640];
+	if (is_line_style(style)) {
+		format_line(d, buf, sizeof(buf), addr, style);
+		strbuf_puts(out, buf);
+		return;
+	}
 	if (style == SYMDEFER_HEX) {
 		strbuf_printf(out, "0x%" PRIx64, addr);
 		return;
@@ -119,6 +166,8 @@ int symdefer_expand(struct symdefer *d, const char *s, size_t len, struct strbuf
 
 int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style)
 {
+	if (is_line_style('0' + style))
+		return format_line(d, dst, size, addr, '0' + style);
 	return ksyms_format(table(d), dst, size, addr, style);
 }
 
@@ -127,4 +176,7 @@ void symdefer_close(struct symdefer *d)
 	ksyms_close(d->ks);
 	d->ks = NULL;
 	d->tried = 0;
+	free(d->klines);
+	d->klines = NULL;
+	d->klines_tried = 0;
 }

@@ -11,6 +11,8 @@
  *
  *   item   SYMDEFER_MARK STYLE A0..A9
  *            STYLE '0'..'5' (but '4'): _sym_format(addr, STYLE) (ksyms_format);
+ *                  '4', '6', '7': FILE:LINE, FILE, LINE from the kernel's
+ *                  line table (klines_path), else "0x%x" of the address;
  *                  'x': "0x%x" of the address
  *            A0..A9: the address, 7 bits per byte from the lowest, each
  *                  byte with bit 7 set
@@ -53,6 +55,12 @@ struct symdefer {
 	struct ksyms *ks;
 	int tried;
 	uint32_t maxstringlen;
+	/* The kernel's line table (common/klines.h), read on first use from
+	 * klines_path (NULL: none; lines print as addresses) */
+	const char *klines_path;
+	char *klines;
+	uint64_t kaslr;            /* run-time minus link-time addresses */
+	int klines_tried;
 };
 
 /* s (len bytes) with its items and groups expanded, appended to out;

@@ -147,6 +147,7 @@ struct bpf_plan {
 	int hz;                       /* CONFIG_HZ of the target (jiffies) */
 	int64_t tz_gmtoff;            /* seconds west of UTC where stap runs (tz_gmtoff) */
 	const char *tz_name;          /* its abbreviation (tz_name) */
+	const char *klines_path;      /* the kernel's line table (symfileline; symdefer.h) */
 	uint64_t kaslr_anchor;        /* link-time address of `jiffies` when handlers read
 	                               * kernel statics (the run-time one gives KASLR's
 	                               * offset, head.kaslr), else 0 */

@@ -118,6 +118,10 @@ struct _ctap_module {
 	struct _ctap_perf *perfs;
 	unsigned int nperfs;
 
+	/* The kernel's line table (common/klines.h), when the script asks
+	 * for kernel source lines and pass 3 had the kernel's DWARF. */
+	const void *klines;
+
 	/* Optional: extra setup after the runtime's allocations (process
 	 * context, may sleep; nonzero fails the load) and its undo. */
 	int (*init)(void);

@@ -9,6 +9,7 @@
 #include "common/stats.c"
 #include "common/escape.c"
 #include "common/submatch.c"
+#include "common/klines.c"
 #include "common/hist_print.c"
 #include "common/display.c"
 #include "common/sort.c"

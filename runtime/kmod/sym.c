@@ -9,7 +9,10 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/unwind.h>
+#include <linux/jiffies.h>
+#include "common/klines.h"
 #include "kmod/config.h"
+#include "kmod/module.h"
 #include "kmod/context.h"
 #include "kmod/sym.h"
 
@@ -35,6 +38,26 @@ void _ctap_symdata(struct _ctap_context *c, char *dst, unsigned long addr)
 	    len + sizeof(" [kernel]") <= sizeof(c->sym_buf))
 		strcpy(c->sym_buf + len, " [kernel]");
 	strscpy(dst, c->sym_buf, MAXSTRINGLEN);
+}
+
+void _ctap_symline(struct _ctap_context *c, char *dst, unsigned long addr, int style)
+{
+	const struct klines_head *h = _ctap_module.klines;
+	const char *file;
+	u32 line;
+
+	/* the table has link-time addresses: KASLR moved the kernel as much
+	 * as it moved the exported jiffies */
+	if (h && klines_lookup(h, addr - ((unsigned long)&jiffies - h->anchor), &file, &line)) {
+		if (style == 6)
+			strscpy(dst, file, MAXSTRINGLEN);
+		else if (style == 7)
+			snprintf(dst, MAXSTRINGLEN, "%u", line);
+		else
+			snprintf(dst, MAXSTRINGLEN, "%s:%u", file, line);
+		return;
+	}
+	snprintf(dst, MAXSTRINGLEN, "0x%lx", addr);
 }
 
 /*

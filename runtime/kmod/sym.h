@@ -26,6 +26,14 @@ void _ctap_symdata(struct _ctap_context *c, char *dst, unsigned long addr);
  * callers.  0 when the probe has no registers (begin, timers) or they are
  * user-mode registers.
  */
+/*
+ * The source line of a kernel address from the line table the module
+ * carries (scripts that call symfileline, symfile or symline): style 4
+ * "FILE:LINE", 6 "FILE", 7 "LINE"; the address as "0x..." when no line
+ * is known.  dst: MAXSTRINGLEN.
+ */
+void _ctap_symline(struct _ctap_context *c, char *dst, unsigned long addr, int style);
+
 unsigned int _ctap_backtrace(struct _ctap_context *c, unsigned long *pcs, unsigned int max);
 
 #endif

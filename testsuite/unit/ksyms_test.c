@@ -6,16 +6,21 @@
  * up by its own address); and runtime/bpf/symdefer's expansion of the
  * marked addresses BPF handlers leave in strings, on the same fixture
  * (items of every style, groups of both kinds, the MAXSTRINGLEN cut of
- * the sprint forms, an item cut short).
+ * the sprint forms, an item cut short), and of items of source lines from
+ * a kernel line table (runtime/common/klines.h) moved by KASLR as far as
+ * the fixture's jiffies is from the table's anchor.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf/ksyms.h"
 #include "bpf/symdefer.h"
+#include "target/klines.h"
+#include "util/fileutil.h"
 #include "util/strbuf.h"
 
 static int failures;
@@ -163,6 +168,54 @@ static void deferred(void)
 	symdefer_close(&d);
 }
 
+static void lines(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/testsuite/fixtures/ksyms/kallsyms", srcdir());
+	/* link-time addresses 16 MB below the fixture's: the fixture's jiffies
+	 * (0xffffffff82000000) is 16 MB above the anchor */
+	struct klines_row rows[] = {
+		{ 0xffffffff80000400, "fs/read_write.c", 450, 0 },
+		{ 0xffffffff80000410, "include/linux/fs.h", 2900, 1 },
+		{ 0xffffffff80000420, NULL, 0, 2 },
+	};
+	struct strbuf blob;
+	strbuf_init(&blob);
+	bool encoded = klines_encode(rows, 3, 0xffffffff81000000, &blob);
+	char table[] = "/tmp/ksyms_test_lines.XXXXXX";
+	int fd = mkstemp(table);
+	bool written = fd >= 0 && write(fd, blob.buf, blob.len) == (ssize_t)blob.len;
+	if (fd >= 0)
+		close(fd);
+	check_str("lines_table", encoded && written ? "ok" : "no", "ok");
+	struct symdefer d = { .path = path, .maxstringlen = 512, .klines_path = table };
+	struct strbuf in;
+	strbuf_init(&in);
+	item(&in, '4', 0xffffffff81000404);
+	strbuf_puts(&in, "|");
+	item(&in, '6', 0xffffffff81000412);
+	strbuf_puts(&in, "|");
+	item(&in, '7', 0xffffffff81000412);
+	strbuf_puts(&in, "|");
+	item(&in, '4', 0xffffffff81000420);
+	strbuf_puts(&in, "|");
+	item(&in, '4', 0x1000);
+	expand(&d, "lines_items", &in,
+	       "fs/read_write.c:450|include/linux/fs.h|2900|0xffffffff81000420|0x1000");
+	char buf[64];
+	symdefer_format(&d, buf, sizeof(buf), 0xffffffff81000400, 4);
+	check_str("lines_format", buf, "fs/read_write.c:450");
+	symdefer_close(&d);
+	/* no table: addresses */
+	struct symdefer none = { .path = path, .maxstringlen = 512, .klines_path = "/nonexistent" };
+	item(&in, '4', 0xffffffff81000404);
+	expand(&none, "lines_no_table", &in, "0xffffffff81000404");
+	symdefer_close(&none);
+	strbuf_free(&in);
+	strbuf_free(&blob);
+	unlink(table);
+}
+
 static void running(void)
 {
 	struct ksyms *k = ksyms_open("/proc/kallsyms");
@@ -200,6 +253,7 @@ int main(void)
 {
 	fixture();
 	deferred();
+	lines();
 	running();
 	return failures ? 1 : 0;
 }
