@@ -510,6 +510,8 @@ static bool k_register(ARGS)
 	ir_reg v = ir_new_vreg(ir);
 	if (k == KA_UPROBE || k == KA_UPROBE_MULTI || k == KA_KPROBE) {
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);
+		if (off == 128 && lower_kprobe_ip_past(L))
+			ir_emit_alu_imm(ir, IR_SUB, v, 1);
 	} else if (k == KA_CPU_CLOCK || k == KA_PERF_EVENT) {
 		/* struct bpf_perf_event_data starts with the regs */
 		ir_emit_load(ir, 8, v, ir_ctx(ir), (int16_t)off);

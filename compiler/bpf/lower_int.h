@@ -149,7 +149,12 @@ void lower_zero(struct lower *L, struct smem m, uint32_t size);
 void lower_execname_into(struct lower *L, struct smem dst);
 struct ir_arg lower_addr_arg(struct lower *L, struct smem m);
 ir_reg lower_addr(struct lower *L, struct smem m);
-ir_reg lower_head(struct lower *L);              /* &globals value (rt_head first) */
+ir_reg lower_head(struct lower *L);
+/* Whether the probe's saved ip is one past the probed address (an entry
+ * kprobe: x86's int3, and the ftrace and optimized kprobes that mimic
+ * it); handlers show the probed address, as the kernel-module back end
+ * and SystemTap do (lower_stack.c). */
+bool lower_kprobe_ip_past(const struct lower *L);              /* &globals value (rt_head first) */
 /* Raise a run-time error; detail: see esite (reg = address or NOREG). */
 void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str);

@@ -195,6 +195,11 @@ static struct ir_arg skip_flags(struct lower *L, struct smem buf)
 	return ir_arg_reg(skip);
 }
 
+bool lower_kprobe_ip_past(const struct lower *L)
+{
+	return L->kp->attach == KA_KPROBE && !L->kp->retprobe;
+}
+
 /* bpf_get_stack into *buf (scratch); returns a vreg with the number of
  * frames, 0..nmax (0 when the helper fails) */
 static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
@@ -210,6 +215,16 @@ static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
 	ir_emit_jcc_imm(ir, IR_JSGT, r, 0, pos);
 	ir_emit_mov_imm(ir, r, 0);
 	ir_bind_label(ir, pos);
+	if (lower_kprobe_ip_past(L)) {
+		/* frame 0 is the saved ip: the probed address */
+		ir_label none = ir_new_label(ir);
+		ir_reg a = ir_new_vreg(ir), p = lower_addr(L, *buf);
+		ir_emit_jcc_imm(ir, IR_JEQ, r, 0, none);
+		ir_emit_load(ir, 8, a, p, 0);
+		ir_emit_alu_imm(ir, IR_SUB, a, 1);
+		ir_emit_store(ir, 8, p, 0, a);
+		ir_bind_label(ir, none);
+	}
 	ir_emit_alu_imm(ir, IR_RSH, r, 3);
 	ir_emit_jcc_imm(ir, IR_JLE, r, nmax, capped);
 	ir_emit_mov_imm(ir, r, nmax);

@@ -27,8 +27,14 @@
 static int _ctap_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct _ctap_kprobe *k = container_of(kp, struct _ctap_kprobe, u.kp);
+	unsigned long ip = instruction_pointer(regs);
 
+	/* The handler sees the probed address, as if no breakpoint had been
+	 * hit (the trap and ftrace-based kprobes leave it one past): addr(),
+	 * the first frame of a backtrace.  Restored before the kernel goes on. */
+	instruction_pointer_set(regs, (unsigned long)kp->addr);
 	_ctap_probe_run_trapped(k->probe, regs);
+	instruction_pointer_set(regs, ip);
 	return 0;
 }
 

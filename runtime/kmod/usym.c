@@ -9,6 +9,7 @@
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/jhash.h>
 #include <linux/namei.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
@@ -142,8 +143,33 @@ bool _ctap_umissing(struct _ctap_context *c, unsigned long addr, const char **pa
 	return true;
 }
 
+/*
+ * Each path is named once a session (staprun prints a text once anyway):
+ * a stack per hit through a file without tables would otherwise fill the
+ * control channel with the same line, and lose other messages.  Paths
+ * are remembered by hash, in a table slots are claimed in without a lock
+ * (probe context); past its size, warnings are sent again.
+ */
+static u32 _ctap_umissing_seen[64];
+
 static void _ctap_umissing_warn(const char *path)
 {
+	u32 h = jhash(path, strlen(path), 0) | 1;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(_ctap_umissing_seen); i++) {
+		u32 old = READ_ONCE(_ctap_umissing_seen[i]);
+
+		if (old == h)
+			return;
+		if (!old) {
+			old = cmpxchg(&_ctap_umissing_seen[i], 0, h);
+			if (!old)
+				break;
+			if (old == h)
+				return;
+		}
+	}
 	_ctap_warn("Missing unwind data for a module, rerun with 'stap -d %s'", path);
 }
 
