@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "target/target.h"
+#include "target/target_desc.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/fileutil.h"
@@ -164,6 +165,36 @@ struct target *session_target(struct session *s)
 	free(err);
 	s->target_failed = !s->target;
 	return s->target;
+}
+
+const char *session_kernel_debuginfo(struct session *s)
+{
+	const struct target_desc *d = s->target_desc;
+	if (!d || !d->debuginfo || s->kernel_debuginfo_state < 0)
+		return NULL;
+	if (s->kernel_debuginfo_state > 0)
+		return d->debuginfo;
+	s->kernel_debuginfo_state = 1;
+	struct target *t = session_target(s);
+	const char *why = NULL;
+	const char *kernel = t ? target_kernel_build_id(t, &why) : NULL;
+	if (!kernel) {
+		if (options_verbose(&s->opts, 2) >= 1)
+			fprintf(stderr, "Kernel %s's build-id is unknown (%s): %s is used unchecked\n",
+				d->release, why ? why : "no target", d->debuginfo);
+		return d->debuginfo;
+	}
+	char *dbg = target_elf_build_id(d->debuginfo);
+	if (!dbg || strcmp(dbg, kernel) != 0) {
+		diag_report(&s->diag, DIAG_ERROR, D_TARGET, NULL,
+			    "the kernel's debuginfo %s is not kernel %s's build: its build-id is %s, "
+			    "the kernel's %s (install the debuginfo of the same package version; "
+			    "Debian: linux-image-%s-dbg)",
+			    d->debuginfo, d->release, dbg ? dbg : "missing", kernel, d->release);
+		s->kernel_debuginfo_state = -1;
+	}
+	free(dbg);
+	return s->kernel_debuginfo_state > 0 ? d->debuginfo : NULL;
 }
 
 const char *session_systemtap_dir(struct session *s)

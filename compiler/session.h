@@ -47,6 +47,8 @@ struct session {
 	/* the user-space DWARF open for pass 2 (target/user/udwarf.h), closed
 	 * with the session */
 	struct udwarf_cache *dwarf;
+	/* session_kernel_debuginfo(): 0 not checked yet, 1 usable, -1 not */
+	int kernel_debuginfo_state;
 
 	/* the compatibility level (systemtap_v): --compatible or ours */
 	const char *compat_version;
@@ -67,6 +69,13 @@ const struct target_desc *session_target_desc(struct session *s);
 struct target *session_target(struct session *s);
 /* Creates (once) and returns the session's temporary directory. */
 const char *session_tmpdir(struct session *s);
+
+/* The kernel's DWARF (target_desc.debuginfo) when it describes the
+ * target's build: its GNU build-id is the kernel's, or the kernel's cannot
+ * be read (then said with -v).  A file of another build is an error,
+ * reported once, and NULL: its addresses and layouts would be wrong.
+ * NULL too when there is none. */
+const char *session_kernel_debuginfo(struct session *s);
 
 /* $SYSTEMTAP_DIR, else ~/.systemtap: where caches live (SystemTap's). */
 const char *session_systemtap_dir(struct session *s);

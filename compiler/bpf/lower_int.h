@@ -154,7 +154,10 @@ ir_reg lower_head(struct lower *L);
  * kprobe: x86's int3, and the ftrace and optimized kprobes that mimic
  * it); handlers show the probed address, as the kernel-module back end
  * and SystemTap do (lower_stack.c). */
-bool lower_kprobe_ip_past(const struct lower *L);              /* &globals value (rt_head first) */
+static inline bool lower_kprobe_ip_past(const struct lower *L)
+{
+	return L->kp->attach == KA_KPROBE && !L->kp->retprobe;
+}              /* &globals value (rt_head first) */
 /* Raise a run-time error; detail: see esite (reg = address or NOREG). */
 void lower_raise(struct lower *L, const struct token *tok, const char *msg,
 		 enum esite_detail detail, ir_reg a, ir_reg b, const struct smem *str);

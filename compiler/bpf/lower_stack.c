@@ -195,11 +195,6 @@ static struct ir_arg skip_flags(struct lower *L, struct smem buf)
 	return ir_arg_reg(skip);
 }
 
-bool lower_kprobe_ip_past(const struct lower *L)
-{
-	return L->kp->attach == KA_KPROBE && !L->kp->retprobe;
-}
-
 /* bpf_get_stack into *buf (scratch); returns a vreg with the number of
  * frames, 0..nmax (0 when the helper fails) */
 static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)

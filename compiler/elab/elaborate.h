@@ -30,5 +30,11 @@ bool elaborate_listing(struct session *s, const struct program *p, FILE *out);
  * DWARF on first use and cached; NULL, with a warning saying why, when it
  * cannot be had (the functions then give addresses); NULL otherwise. */
 const char *elaborate_kernel_lines(struct session *s, const struct program *p);
+/* The path (malloc'd) of the line table of the kernel whose DWARF is the
+ * file debuginfo, built on first use into cache_dir and kept there; NULL
+ * with *why (malloc'd: "it has no line tables", ...) when it cannot be. */
+struct udwarf_cache;
+char *elaborate_kernel_line_table(struct udwarf_cache *dc, const char *debuginfo,
+				  const char *cache_dir, char **why);
 
 #endif

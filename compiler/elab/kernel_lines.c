@@ -1,12 +1,20 @@
 /*
  * kernel_lines: whether a script asks for kernel source lines, and the
- * line table that answers (see elaborate.h).
+ * line table that answers (see elaborate.h): the rows of every line table
+ * of the kernel's DWARF at kernel addresses (4 million for 6.1) in the
+ * compact form (target/klines.h), built once and kept in the cache, keyed
+ * by the debuginfo file's path, size and time.
  */
 #include "elab/elaborate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/klines.h"
 
 #include "diag/diag.h"
 #include "elab/program.h"
@@ -14,7 +22,105 @@
 #include "session.h"
 #include "target/klines.h"
 #include "target/target_desc.h"
+#include "target/user/udwarf.h"
 #include "util/arena.h"
+#include "util/fileutil.h"
+#include "util/intern.h"
+#include "util/strbuf.h"
+#include "util/vec.h"
+
+/* x86_64's kernel half: line rows elsewhere are of discarded code */
+#define KERNEL_SPACE 0xffff800000000000ull
+
+struct collect {
+	struct intern_table *names;
+	VEC(struct klines_row) rows;
+};
+
+static void on_row(void *ctx, const struct udwarf_line *l)
+{
+	struct collect *c = ctx;
+	if (l->pc < KERNEL_SPACE)
+		return;
+	struct klines_row r = { .pc = l->pc, .seq = (uint32_t)c->rows.len };
+	if (!l->end && l->line > 0 && l->file) {
+		r.file = intern(c->names, l->file);
+		r.line = (uint32_t)l->line;
+	}
+	vec_push_heap(&c->rows, r);
+}
+
+static bool build(struct udwarf_cache *dc, const char *debuginfo, const char *path, char **why)
+{
+	struct udwarf *dw = udwarf_open(dc, debuginfo, NULL);
+	if (!dw) {
+		*why = strdup("its DWARF cannot be read");
+		return false;
+	}
+	uint64_t anchor;
+	if (!udwarf_elf_symbol(dw, "jiffies", &anchor)) {
+		*why = strdup("it has no symbol 'jiffies' to measure KASLR's offset by");
+		return false;
+	}
+	struct arena *a = arena_new();
+	struct collect c = { .names = intern_new(a) };
+	udwarf_line_rows(dw, NULL, on_row, &c);
+	struct strbuf blob = STRBUF_INIT;
+	bool ok = klines_encode(c.rows.items, c.rows.len, anchor, &blob);
+	if (!ok) {
+		*why = strdup(c.rows.len ? "its line table does not fit 32-bit offsets"
+					 : "it has no line tables");
+	} else {
+		char *tmp = NULL;
+		if (asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0)
+			abort();
+		FILE *f = fopen(tmp, "w");
+		ok = f && fwrite(blob.buf, 1, blob.len, f) == blob.len;
+		ok = f && fclose(f) == 0 && ok;
+		ok = ok && rename(tmp, path) == 0;
+		if (!ok) {
+			if (asprintf(why, "cannot write %s: %s", path, strerror(errno)) < 0)
+				abort();
+			unlink(tmp);
+		}
+		free(tmp);
+	}
+	strbuf_free(&blob);
+	vec_free_heap(&c.rows);
+	intern_free(c.names);
+	arena_free(a);
+	return ok;
+}
+
+char *elaborate_kernel_line_table(struct udwarf_cache *dc, const char *debuginfo, const char *cache_dir, char **why)
+{
+	*why = NULL;
+	struct stat st;
+	if (stat(debuginfo, &st) != 0) {
+		if (asprintf(why, "cannot read %s: %s", debuginfo, strerror(errno)) < 0)
+			abort();
+		return NULL;
+	}
+	/* FNV-1a of what identifies the debuginfo file */
+	uint64_t h = 0xcbf29ce484222325ull;
+	char key[512];
+	snprintf(key, sizeof key, "%s|%lld|%lld|%u", debuginfo, (long long)st.st_size,
+		 (long long)st.st_mtime, KLINES_VERSION);
+	for (const char *p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	char *path = NULL;
+	if (asprintf(&path, "%s/klines-%016llx.bin", cache_dir, (unsigned long long)h) < 0)
+		abort();
+	if (file_exists(path))
+		return path;
+	if (mkdir_p(cache_dir, 0755) != 0 || !build(dc, debuginfo, path, why)) {
+		if (!*why && asprintf(why, "cannot create %s: %s", cache_dir, strerror(errno)) < 0)
+			abort();
+		free(path);
+		return NULL;
+	}
+	return path;
+}
 
 const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 {
@@ -31,14 +137,17 @@ const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 	if (!f)
 		return NULL;
 	const struct target_desc *d = s->target_desc;
+	const char *debuginfo = session_kernel_debuginfo(s);
 	char *why = NULL, *path = NULL;
-	if (!d || !d->debuginfo) {
+	if (!debuginfo && d && d->debuginfo) {
+		return NULL; /* not this kernel's: an error said so */
+	} else if (!debuginfo) {
 		if (asprintf(&why, "no DWARF of kernel %s is installed (Debian: linux-image-%s-dbg)",
 			     d ? d->release : "?", d ? d->release : "RELEASE") < 0)
 			why = NULL;
 	}
 	else
-		path = klines_path(s->dwarf, d->debuginfo,
+		path = elaborate_kernel_line_table(s->dwarf, debuginfo,
 				   arena_printf(s->arena, "%s/cache/klines", session_systemtap_dir(s)),
 				   &why);
 	if (!path) {

@@ -18,9 +18,11 @@
  * relocated by libdwfl (kmodule.c finds it), and are probed at "M:SYMBOL"
  * (+offset), which the kernel resolves once M is loaded.
  *
+ * The debuginfo is used only when its build-id is the kernel's
+ * (session_kernel_debuginfo).
+ *
  * Not yet: lines inside a function (FUNC@FILE:N takes the function
- * declared at line N), and a check that the debuginfo's build-id is the
- * target kernel's.
+ * declared at line N).
  */
 #include "probes/kprobe.h"
 
@@ -40,10 +42,8 @@
 
 struct udwarf *kdwarf_open(struct elab *E)
 {
-	const struct target_desc *d = E->s->target_desc;
-	if (!d || !d->debuginfo)
-		return NULL;
-	return udwarf_open(E->s->dwarf, d->debuginfo, NULL);
+	const char *debuginfo = session_kernel_debuginfo(E->s);
+	return debuginfo ? udwarf_open(E->s->dwarf, debuginfo, NULL) : NULL;
 }
 
 struct ksearch {

@@ -2,22 +2,27 @@
  * kmodule: which file holds the DWARF of kernel module M, for
  * module("M").function/.statement (see kprobe.h).
  *
- * As SystemTap looks: M.ko under /usr/lib/debug/lib/modules/RELEASE
- * (Debian's linux-image-RELEASE-dbg), then under /lib/modules/RELEASE
- * (a module built with -g and installed, in extra/ or updates/); module
- * names treat '-' and '_' alike, as the kernel does.  module("/path/M.ko")
- * names the file itself.
+ * As SystemTap looks: M.ko under DIR/lib/modules/RELEASE for each
+ * debuginfo directory (SYSTEMTAP_DEBUGINFO_PATH; by default
+ * /usr/lib/debug, Debian's linux-image-RELEASE-dbg), then under
+ * /lib/modules/RELEASE (a module built with -g and installed, in extra/
+ * or updates/); module names treat '-' and '_' alike, as the kernel does.
+ * A debuginfo .ko whose build-id is not the installed module's is refused.
+ * module("/path/M.ko") names the file itself.
  */
 #include "probes/kprobe.h"
 
 #include <fts.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "elab/elab.h"
 #include "session.h"
+#include "target/target.h"
 #include "target/target_desc.h"
 #include "util/arena.h"
+#include "util/strbuf.h"
 
 const char *kmodule_name(struct arena *a, const char *module)
 {
@@ -61,6 +66,21 @@ static const char *find_below(struct arena *a, const char *root, const char *wan
 	return found;
 }
 
+/* Whether the debuginfo .ko is the installed module's build (the same
+ * GNU build-id), where the installed file can be read (a compressed one,
+ * .ko.xz, cannot: then it is not checked); else false with *why. */
+static bool same_build(struct elab *E, const char *debug, const char *installed, const char **why)
+{
+	char *a = target_elf_build_id(debug), *b = target_elf_build_id(installed);
+	bool same = !a || !b || !strcmp(a, b);
+	if (!same)
+		*why = arena_printf(E->arena, "%s is not the build of %s: its build-id is %s, the "
+				    "module's %s", debug, installed, a, b);
+	free(a);
+	free(b);
+	return same;
+}
+
 const char *kmodule_debuginfo(struct elab *E, const char *module, const char **why)
 {
 	const struct target_desc *d = E->s->target_desc;
@@ -76,18 +96,28 @@ const char *kmodule_debuginfo(struct elab *E, const char *module, const char **w
 		*why = "kernel modules' DWARF is not part of a recorded target";
 		return NULL;
 	}
-	const char *roots[] = {
-		arena_printf(E->arena, "/usr/lib/debug/lib/modules/%s", d->release),
-		arena_printf(E->arena, "/lib/modules/%s", d->release),
-	};
+	const char *dirs[16], *roots[17];
+	size_t ndirs = target_debuginfo_dirs(E->arena, dirs, 16), nroots = 0;
+	for (size_t i = 0; i < ndirs; i++)
+		if (dirs[i][0] == '/')
+			roots[nroots++] = arena_printf(E->arena, "%s/lib/modules/%s", dirs[i], d->release);
+	const char *installed = arena_printf(E->arena, "/lib/modules/%s", d->release);
+	roots[nroots++] = installed;
 	const char *want = kmodule_name(E->arena, module);
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+	for (size_t i = 0; i < nroots; i++) {
 		const char *found = find_below(E->arena, roots[i], want);
+		if (found && roots[i] != installed &&
+		    !same_build(E, found, arena_printf(E->arena, "%s%s", installed,
+							 found + strlen(roots[i])), why))
+			return NULL;
 		if (found)
 			return found;
 	}
-	*why = arena_printf(E->arena, "no %s.ko for kernel %s under %s or %s (on Debian its "
-			    "DWARF is in linux-image-%s-dbg)", want, d->release, roots[0], roots[1],
-			    d->release);
+	struct strbuf where = STRBUF_INIT;
+	for (size_t i = 0; i < nroots; i++)
+		strbuf_printf(&where, "%s%s", i ? (i + 1 < nroots ? ", " : " or ") : "", roots[i]);
+	*why = arena_printf(E->arena, "no %s.ko for kernel %s under %s (on Debian its DWARF is in "
+			    "linux-image-%s-dbg)", want, d->release, where.buf, d->release);
+	strbuf_free(&where);
 	return NULL;
 }

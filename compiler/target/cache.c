@@ -92,6 +92,17 @@ static void extract_all(struct target *t)
 		why_set(&t->image_btf_why, "%s has no .BTF section "
 			"(CONFIG_DEBUG_INFO_BTF is not set)", t->d->vmlinuz);
 	}
+	size_t notes_size = 0;
+	const void *notes = vmlinuz_elf_section(image, size, ".notes", &notes_size);
+	t->image_build_id = notes ? notes_build_id(notes, notes_size) : NULL;
+	if (t->image_build_id) {
+		char *p = cache_path(t, "buildid");
+		if (p)
+			cache_store(p, t->image_build_id, strlen(t->image_build_id));
+		free(p);
+	} else {
+		why_set(&t->image_build_id_why, "%s has no GNU build-id note", t->d->vmlinuz);
+	}
 	const char *pcpu = target_config(t, "CONFIG_KALLSYMS_ABSOLUTE_PERCPU");
 	int abs_pcpu = target_has_config(t) ? (pcpu && strcmp(pcpu, "y") == 0) : -1;
 	t->image_map = vmlinux_kallsyms_extract(image, size, abs_pcpu, &t->image_map_why);
@@ -113,8 +124,9 @@ void *cache_artefact(struct target *t, const char *what, size_t *size, char **wh
 		return data;
 	if (!t->image_tried)
 		extract_all(t);
-	bool is_btf = strcmp(what, "btf") == 0;
-	void **slot = is_btf ? &t->image_btf : (void **)&t->image_map;
+	bool is_btf = strcmp(what, "btf") == 0, is_id = strcmp(what, "buildid") == 0;
+	void **slot = is_btf ? &t->image_btf
+		      : is_id ? (void **)&t->image_build_id : (void **)&t->image_map;
 	data = *slot;
 	*slot = NULL;
 	if (data) {
@@ -122,7 +134,8 @@ void *cache_artefact(struct target *t, const char *what, size_t *size, char **wh
 		return data;
 	}
 	const char *reason = t->image_why ? t->image_why
-				: is_btf ? t->image_btf_why : t->image_map_why;
+			     : is_btf ? t->image_btf_why
+			     : is_id ? t->image_build_id_why : t->image_map_why;
 	why_set(why, "%s", reason ? reason : "already taken");
 	return NULL;
 }

@@ -48,6 +48,10 @@ void target_close(struct target *t)
 	free(t->image_btf_why);
 	free(t->image_map);
 	free(t->image_map_why);
+	free(t->image_build_id);
+	free(t->image_build_id_why);
+	free(t->kernel_build_id);
+	free(t->kernel_build_id_why);
 	btf__free(t->btf);
 	free(t->btf_why);
 	namemap_free(&t->btf_funcs);

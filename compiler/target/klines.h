@@ -1,7 +1,8 @@
 /*
  * klines: the kernel's source line table in the compact form the runtimes
- * look addresses up in (runtime/common/klines.h), built from the kernel's
- * DWARF for scripts that call symfileline(), symfile() or symline().
+ * look addresses up in (runtime/common/klines.h), from line-table rows
+ * (the kernel's DWARF: elaborate_kernel_line_table; a module's user
+ * objects: compiler/kmod/ulines.c shares the row rules).
  */
 #ifndef CTAP_TARGET_KLINES_H
 #define CTAP_TARGET_KLINES_H
@@ -11,7 +12,6 @@
 #include <stdint.h>
 
 struct strbuf;
-struct udwarf_cache;
 
 /* A row of a line table, as klines_encode takes them. */
 struct klines_row {
@@ -36,10 +36,5 @@ uint32_t klines_file_index(const char *const *files, uint32_t nfiles, const char
  * to out; false when the rows do not fit its 32-bit offsets or there are
  * none.  anchor: the link-time address of `jiffies`. */
 bool klines_encode(struct klines_row *rows, size_t nrows, uint64_t anchor, struct strbuf *out);
-
-/* The path (malloc'd) of the table of the kernel whose DWARF is the file
- * debuginfo, built on first use into cache_dir and kept there; NULL with
- * *why (malloc'd: "it has no line tables", ...) when it cannot be. */
-char *klines_path(struct udwarf_cache *dc, const char *debuginfo, const char *cache_dir, char **why);
 
 #endif

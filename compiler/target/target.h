@@ -75,6 +75,13 @@ const struct target_desc *target_description(const struct target *t);
 const char *target_config(struct target *t, const char *name);
 bool target_has_config(struct target *t); /* a config file was found */
 
+/* The kernel's GNU build-id in hex (/sys/kernel/notes for the running
+ * kernel, the .notes of /boot/vmlinuz-R for another release), or NULL
+ * with *why when it cannot be read. */
+const char *target_kernel_build_id(struct target *t, const char **why);
+/* The GNU build-id of an ELF file in hex (malloc'd), or NULL. */
+char *target_elf_build_id(const char *path);
+
 /* ---- kernel function symbols (text symbols of vmlinux and modules) ---- */
 
 struct target_symbol {

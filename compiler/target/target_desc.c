@@ -90,21 +90,50 @@ static const char *if_file(struct arena *a, const char *path)
 	return file_exists(path) ? arena_strdup(a, path) : NULL;
 }
 
-/* Where elfutils' dwfl_linux_kernel_find_elf looks for an uncompressed
- * vmlinux, the debuginfo directory first as SystemTap configures it. */
+size_t target_debuginfo_dirs(struct arena *a, const char **dirs, size_t max)
+{
+	const char *path = getenv("SYSTEMTAP_DEBUGINFO_PATH");
+	if (!path || !*path)
+		path = "+:.debug:/usr/lib/debug:build";
+	size_t n = 0;
+	for (const char *p = path; *p && n < max;) {
+		size_t len = strcspn(p, ":");
+		const char *dir = arena_printf(a, "%.*s", (int)len, p);
+		p += len + (p[len] == ':');
+		if (!strcmp(dir, "build") || dir[0] == '/')
+			dirs[n++] = dir;
+	}
+	return n;
+}
+
+/* Where an uncompressed vmlinux with DWARF is looked for, as SystemTap
+ * looks: in each debuginfo directory (target_debuginfo_dirs), DIR/boot/
+ * vmlinux-R or DIR/lib/modules/R/vmlinux, or for "build" the build
+ * tree's vmlinux; then /boot/vmlinux-R and /lib/modules/R/vmlinux. */
 static const char *debuginfo_of(struct arena *a, const struct target_desc *d)
 {
-	const char *r = d->release;
-	const char *cands[] = {
-		d->build_dir ? arena_printf(a, "%s/vmlinux", d->build_dir) : NULL,
-		arena_printf(a, "/usr/lib/debug/boot/vmlinux-%s", r),
-		arena_printf(a, "/usr/lib/debug/lib/modules/%s/vmlinux", r),
+	const char *r = d->release, *dirs[16];
+	size_t ndirs = target_debuginfo_dirs(a, dirs, 16);
+	for (size_t i = 0; i < ndirs; i++) {
+		const char *cands[2] = { NULL, NULL };
+		if (!strcmp(dirs[i], "build")) {
+			if (d->build_dir)
+				cands[0] = arena_printf(a, "%s/vmlinux", d->build_dir);
+		} else {
+			cands[0] = arena_printf(a, "%s/boot/vmlinux-%s", dirs[i], r);
+			cands[1] = arena_printf(a, "%s/lib/modules/%s/vmlinux", dirs[i], r);
+		}
+		for (int j = 0; j < 2; j++)
+			if (cands[j] && file_exists(cands[j]))
+				return cands[j];
+	}
+	const char *tail[] = {
 		arena_printf(a, "/boot/vmlinux-%s", r),
 		arena_printf(a, "/lib/modules/%s/vmlinux", r),
 	};
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
-		if (cands[i] && file_exists(cands[i]))
-			return cands[i];
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		if (file_exists(tail[i]))
+			return tail[i];
 	return NULL;
 }
 

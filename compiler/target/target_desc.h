@@ -22,6 +22,7 @@
 #define CTAP_TARGET_DESC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct arena;
 
@@ -77,6 +78,13 @@ struct target_desc {
  * target_open() refuses it. */
 const struct target_desc *target_desc_resolve(struct arena *a, const struct target_options *o,
 					      char **err);
+
+/* The directories of SYSTEMTAP_DEBUGINFO_PATH (':'-separated, SystemTap's
+ * default "+:.debug:/usr/lib/debug:build") that hold kernel debuginfo, in
+ * order, at most max: absolute ones (DIR/boot/vmlinux-R,
+ * DIR/lib/modules/R/...), and "build" (the build tree); "+" and relative
+ * entries are about user binaries' separate debuginfo. */
+size_t target_debuginfo_dirs(struct arena *a, const char **dirs, size_t max);
 
 /* Whether anything of the release is on this machine (running, fixture,
  * build tree, System.map or vmlinuz). */

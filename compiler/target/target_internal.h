@@ -103,6 +103,12 @@ void *vmlinuz_extract(const char *path, size_t *size, char **why);
 const void *vmlinuz_elf_section(const void *image, size_t size, const char *name,
 				size_t *secsize);
 
+/* ---- buildid.c ---- */
+
+/* The GNU build-id in a block of ELF notes (SHT_NOTE contents,
+ * /sys/kernel/notes), in hex (malloc'd), or NULL. */
+char *notes_build_id(const void *notes, size_t size);
+
 /* ---- vmlinux_kallsyms.c ---- */
 
 /* Finds the compressed kallsyms tables in a vmlinux image and writes them
@@ -122,8 +128,9 @@ char *cache_path(struct target *t, const char *what);
  * (a cache is an optimisation). */
 void cache_store(const char *path, const void *data, size_t size);
 /* The malloc'd contents of artefact `what` ("btf": raw BTF, "map":
- * System.map text) of a -r target's vmlinuz: from the cache, or extracted
- * (one decompression fills the cache with both).  NULL with *why. */
+ * System.map text, "buildid": the GNU build-id in hex) of a -r target's
+ * vmlinuz: from the cache, or extracted (one decompression fills the
+ * cache with all).  NULL with *why. */
 void *cache_artefact(struct target *t, const char *what, size_t *size, char **why);
 
 /* ---- btf.c ---- */
@@ -228,6 +235,13 @@ struct target {
 	char *image_btf_why;
 	char *image_map;
 	char *image_map_why;
+	char *image_build_id;       /* hex */
+	char *image_build_id_why;
+
+	/* the kernel's build-id (buildid.c) */
+	bool kernel_build_id_tried;
+	char *kernel_build_id;
+	char *kernel_build_id_why;
 
 	/* BTF (btf.c) */
 	bool btf_tried;

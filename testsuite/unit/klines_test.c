@@ -1,6 +1,7 @@
 /*
  * klines_test: the kernel's compact line table (compiler/target/klines.c
- * writes it, runtime/common/klines.c reads it).
+ * encodes rows, compiler/elab/kernel_lines.c builds the kernel's,
+ * runtime/common/klines.c reads it).
  *
  * 1. Synthetic rows (several blocks, sequences with ends, rows at one
  *    address, repeated lines, line numbers going down): every address
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "common/klines.h"
+#include "elab/elaborate.h"
 #include "target/klines.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
@@ -141,7 +143,7 @@ static void real_kernel(void)
 	char *dir = mkdtemp(tmpl);
 	struct udwarf_cache *dc = udwarf_cache_new();
 	char *why = NULL;
-	char *path = klines_path(dc, vmlinux, dir, &why);
+	char *path = elaborate_kernel_line_table(dc, vmlinux, dir, &why);
 	ok(path != NULL, "real_kernel: table built");
 	if (!path) {
 		printf("# %s\n", why);
