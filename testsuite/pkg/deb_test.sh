@@ -49,7 +49,7 @@ deb=$(ls "$work"/ctap_*_amd64.deb 2>/dev/null | head -n1)
 
 # 2. what the package holds and declares
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/bin/stap ./usr/bin/staprun ./usr/share/ctap/tapset/ ./usr/share/ctap/runtime/kmod/ \
+for f in ./usr/bin/stap ./usr/bin/staprun ./usr/bin/stap-prep ./usr/share/ctap/tapset/ ./usr/share/ctap/runtime/kmod/ \
 	./usr/share/ctap/runtime/common/ ./usr/share/doc/ctap/README.Debian; do
 	echo "$files" | grep -qx -- "$f" || { echo "package lacks $f"; exit 1; }
 done
