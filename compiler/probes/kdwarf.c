@@ -247,13 +247,28 @@ static const struct udwarf_func *func_of(struct lsearch *s, struct udwarf *dw, u
 	return NULL;
 }
 
+/* Whether a row's file is the declaration file of a function named: a
+ * file pattern with wildcards means the functions' own source files, not
+ * the headers whose inlined code is among their rows (SystemTap's) */
+static bool in_own_file(struct lsearch *s, const char *file)
+{
+	if (!strpbrk(s->spec.pat.file, "*?["))
+		return true;
+	vec_foreach(&s->funcs, i) {
+		const char *decl = s->funcs.items[i].decl_file;
+		if (decl && (!strcmp(decl, file) || fpat_file_matches(file, decl)))
+			return true;
+	}
+	return false;
+}
+
 /* every row on a wanted line: kdwarf_statements probes each line at the
  * lowest of its addresses that is in the function named, as SystemTap */
 static void on_row(void *arg, const struct udwarf_line *l)
 {
 	struct lsearch *s = arg;
 	if (l->end || l->line < s->spec.lo || l->line > s->spec.hi ||
-	    !fpat_file_matches(l->file, s->spec.pat.file))
+	    !fpat_file_matches(l->file, s->spec.pat.file) || !in_own_file(s, l->file))
 		return;
 	struct udwarf_line r = *l;
 	r.file = arena_strdup(s->k->E->arena, l->file);
@@ -285,6 +300,12 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 	udwarf_line_rows(dw, &named, on_row, &s);
 	qsort(s.rows.items, s.rows.len, sizeof(struct udwarf_line), by_line_pc);
 	const struct udwarf_line *probed = NULL; /* the last line given a probe */
+	/* A range or * gives each address to one line, the first that has
+	 * it, as SystemTap does (lines sharing their first instruction with
+	 * an earlier line get no probe of their own); a line named alone is
+	 * probed wherever it is. */
+	VEC(uint64_t) taken = { 0 };
+	bool one_line = s.spec.lo == s.spec.hi;
 	vec_foreach(&s.rows, i) {
 		const struct udwarf_line *r = &s.rows.items[i];
 		if (probed && r->line == probed->line && !strcmp(r->file, probed->file))
@@ -294,6 +315,14 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		const char *symbol = f ? symbol_holding(&k, r->pc, &off) : NULL;
 		if (!symbol)
 			continue;
+		/* this line's probe address is decided: the lowest in the function */
+		probed = r;
+		bool seen = false;
+		vec_foreach(&taken, j)
+			seen = seen || taken.items[j] == r->pc;
+		if (seen && !one_line)
+			continue;
+		vec_push_heap(&taken, r->pc);
 		struct kdwarf_func kf = {
 			.symbol = symbol,
 			.offset = off,
@@ -304,8 +333,8 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		};
 		add(ctx, &kf);
 		k.count++;
-		probed = r;
 	}
+	vec_free_heap(&taken);
 	vec_free_heap(&s.rows);
 	vec_free_heap(&s.funcs);
 	return k.count;
