@@ -186,18 +186,34 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *module, cons
 
 /* ------------------------------------------------------------ statements */
 
-/* FUNC@FILE:N, :N-M or :* (every line of FUNC) */
+/* FUNC@FILE:N, :N-M, :* (every line of FUNC), or FUNC@FILE+N (line N
+ * of FUNC counted from its declaration's) */
 struct lspec {
 	struct fpat pat;           /* func and file (pat.line unused) */
 	int lo, hi;
+	bool relative;             /* +N: lo = hi = N, from each function's decl_line */
 };
 
 static bool parse_lines(struct arena *a, const char *spec, struct lspec *l, const char **why)
 {
 	const char *at = strchr(spec, '@');
 	const char *colon = at ? strrchr(at, ':') : NULL;
+	const char *plus = at && !colon ? strrchr(at, '+') : NULL;
+	if (plus) {
+		char *end;
+		long n = strtol(plus + 1, &end, 10);
+		if (*end || plus[1] < '0' || plus[1] > '9' || n > INT_MAX) {
+			*why = "the relative line is +N, a number";
+			return false;
+		}
+		l->pat.func = at > spec ? arena_strndup(a, spec, (size_t)(at - spec)) : "*";
+		l->pat.file = arena_strndup(a, at + 1, (size_t)(plus - at - 1));
+		l->lo = l->hi = (int)n;
+		l->relative = true;
+		return true;
+	}
 	if (!at || !colon) {
-		*why = "kernel.statement takes FUNC@FILE:LINE (or :N-M, :*)";
+		*why = "kernel.statement takes FUNC@FILE:LINE (or :N-M, :*, +N)";
 		return false;
 	}
 	l->pat.func = at > spec ? arena_strndup(a, spec, (size_t)(at - spec)) : "*";
@@ -224,6 +240,7 @@ static bool parse_lines(struct arena *a, const char *spec, struct lspec *l, cons
 struct lsearch {
 	struct ksearch *k;
 	struct lspec spec;
+	int lo, hi;                    /* the lines whose rows are read */
 	VEC(struct udwarf_line) rows;
 	VEC(struct udwarf_func) funcs; /* the functions named, and their inlined copies */
 };
@@ -267,7 +284,7 @@ static bool in_own_file(struct lsearch *s, const char *file)
 static void on_row(void *arg, const struct udwarf_line *l)
 {
 	struct lsearch *s = arg;
-	if (l->end || l->line < s->spec.lo || l->line > s->spec.hi ||
+	if (l->end || l->line < s->lo || l->line > s->hi ||
 	    !fpat_file_matches(l->file, s->spec.pat.file) || !in_own_file(s, l->file))
 		return;
 	struct udwarf_line r = *l;
@@ -297,27 +314,46 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		return -1;
 	struct udwarf_filter named = { want_name, NULL, want_unit, &s.spec.pat };
 	udwarf_functions(dw, E->arena, true, &named, on_func, &s);
+	s.lo = s.spec.lo;
+	s.hi = s.spec.hi;
+	if (s.spec.relative) {
+		/* the rows of every function's line: decl_line + N */
+		s.lo = INT_MAX;
+		s.hi = 0;
+		vec_foreach(&s.funcs, i) {
+			int line = s.funcs.items[i].decl_line + s.spec.lo;
+			s.lo = line < s.lo ? line : s.lo;
+			s.hi = line > s.hi ? line : s.hi;
+		}
+	}
 	udwarf_line_rows(dw, &named, on_row, &s);
 	qsort(s.rows.items, s.rows.len, sizeof(struct udwarf_line), by_line_pc);
-	const struct udwarf_line *probed = NULL; /* the last line given a probe */
-	/* A range or * gives each address to one line, the first that has
-	 * it, as SystemTap does (lines sharing their first instruction with
-	 * an earlier line get no probe of their own); a line named alone is
-	 * probed wherever it is. */
+	/* Each line of each function instance (out of line, inlined copies)
+	 * is probed once, at its lowest address there.  A range or * gives
+	 * each address to one line, the first that has it, as SystemTap does
+	 * (lines sharing their first instruction with an earlier line get no
+	 * probe of their own); a line named alone, or relative, is probed
+	 * wherever it is. */
+	struct done { const char *file; int line; uint64_t die; };
+	VEC(struct done) done = { 0 };
 	VEC(uint64_t) taken = { 0 };
 	bool one_line = s.spec.lo == s.spec.hi;
 	vec_foreach(&s.rows, i) {
 		const struct udwarf_line *r = &s.rows.items[i];
-		if (probed && r->line == probed->line && !strcmp(r->file, probed->file))
-			continue;
 		const struct udwarf_func *f = func_of(&s, dw, r->pc, r->line);
 		uint64_t off = 0;
 		const char *symbol = f ? symbol_holding(&k, r->pc, &off) : NULL;
-		if (!symbol)
+		if (!symbol || (s.spec.relative && r->line != f->decl_line + s.spec.lo))
 			continue;
-		/* this line's probe address is decided: the lowest in the function */
-		probed = r;
 		bool seen = false;
+		vec_foreach(&done, j)
+			seen = seen || (done.items[j].line == r->line && done.items[j].die == f->die_offset &&
+					!strcmp(done.items[j].file, r->file));
+		if (seen)
+			continue;
+		/* this line's probe address in f is decided: the lowest */
+		vec_push_heap(&done, ((struct done){ r->file, r->line, f->die_offset }));
+		seen = false;
 		vec_foreach(&taken, j)
 			seen = seen || taken.items[j] == r->pc;
 		if (seen && !one_line)
@@ -335,6 +371,7 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 		k.count++;
 	}
 	vec_free_heap(&taken);
+	vec_free_heap(&done);
 	vec_free_heap(&s.rows);
 	vec_free_heap(&s.funcs);
 	return k.count;
