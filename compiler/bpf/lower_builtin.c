@@ -14,6 +14,7 @@
 
 #include "diag/diag.h"
 #include "session.h"
+#include "target/target.h"
 #include "util/arena.h"
 
 #define ARGS struct lower *L, const struct expr *call, struct lval *out
@@ -117,6 +118,47 @@ static bool k_stp_pid(ARGS)
 	(void)call;
 	ir_reg h = lower_head(L), r = ir_new_vreg(L->ir);
 	ir_emit_load(L->ir, 8, r, h, RT_OFF_STP_PID);
+	*out = reg_val(r);
+	return true;
+}
+
+/* current->cred->FIELD.val, at the target kernel's BTF offsets: euid(),
+ * egid().  The kernel's own ids, exact for tasks of the initial user
+ * namespace (SystemTap maps them into the task's namespace). */
+static bool cred_id(struct lower *L, const struct expr *call, struct lval *out, const char *field)
+{
+	struct target *t = session_target(L->pl->s);
+	uint32_t cred_off, id_off;
+	if (!t || !target_member_offset(t, "task_struct", "cred", &cred_off) ||
+	    !target_member_offset(t, "cred", field, &id_off))
+		return lower_unsupported(L, call->tok, "this id without task_struct.cred and cred "
+					 "in the kernel's BTF");
+	struct ir *ir = L->ir;
+	int16_t tmp = lower_stack(L, 8);
+	ir_reg task = helper0(L, BPF_FUNC_get_current_task), rc = ir_new_vreg(ir),
+	       cred = ir_new_vreg(ir), v = ir_new_vreg(ir);
+	ir_emit_alu_imm(ir, IR_ADD, task, cred_off);
+	ir_emit_store_imm(ir, 8, IR_FP, tmp, 0);
+	ir_call_helper(ir, rc, BPF_FUNC_probe_read_kernel, ir_arg_stack(tmp), ir_arg_imm(8),
+		       ir_arg_reg(task));
+	ir_emit_load(ir, 8, cred, IR_FP, tmp);
+	ir_emit_alu_imm(ir, IR_ADD, cred, id_off);
+	ir_emit_store_imm(ir, 8, IR_FP, tmp, 0);
+	ir_call_helper(ir, rc, BPF_FUNC_probe_read_kernel, ir_arg_stack(tmp), ir_arg_imm(4),
+		       ir_arg_reg(cred));
+	ir_emit_load(ir, 4, v, IR_FP, tmp);
+	*out = reg_val(v);
+	return true;
+}
+
+static bool k_euid(ARGS) { return cred_id(L, call, out, "euid"); }
+static bool k_egid(ARGS) { return cred_id(L, call, out, "egid"); }
+
+static bool k_session_uid(ARGS)
+{
+	(void)call;
+	ir_reg h = lower_head(L), r = ir_new_vreg(L->ir);
+	ir_emit_load(L->ir, 8, r, h, RT_OFF_STP_UID);
 	*out = reg_val(r);
 	return true;
 }
@@ -759,6 +801,8 @@ static const struct {
 	{ "tid", k_tid },
 	{ "uid", k_uid },
 	{ "gid", k_gid },
+	{ "euid", k_euid },
+	{ "egid", k_egid },
 	{ "cpu", k_cpu },
 	{ "execname", k_execname },
 	{ "target", k_target },
@@ -778,6 +822,7 @@ static const struct {
 	{ "tz_name", k_tz_name },
 	{ "remote_id", k_remote_id },
 	{ "stp_pid", k_stp_pid },
+	{ "session_uid", k_session_uid },
 	{ "remote_uri", k_remote_uri },
 	{ "pp", k_pp },
 	{ "pn", k_pn },

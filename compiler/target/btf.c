@@ -91,6 +91,28 @@ struct btf *target_btf(struct target *t)
 	return btf_load(t);
 }
 
+bool target_member_offset(struct target *t, const char *struct_name, const char *member,
+			  uint32_t *offset)
+{
+	struct btf *b = btf_load(t);
+	int32_t id = b ? btf__find_by_name_kind(b, struct_name, BTF_KIND_STRUCT) : -1;
+	if (id <= 0)
+		return false;
+	const struct btf_type *st = btf__type_by_id(b, (uint32_t)id);
+	const struct btf_member *m = btf_members(st);
+	for (uint16_t i = 0; i < btf_vlen(st); i++, m++) {
+		const char *n = btf__name_by_offset(b, m->name_off);
+		if (n && !strcmp(n, member)) {
+			uint32_t bits = btf_member_bit_offset(st, i);
+			if (bits % 8)
+				return false;
+			*offset = bits / 8;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *target_btf_source(struct target *t)
 {
 	return btf_load(t) ? t->btf_source : NULL;

@@ -156,6 +156,10 @@ struct btf *target_btf(struct target *t);
 /* A BTF type spelled as DWARF/SystemTap spell it ("struct task_struct*",
  * "long unsigned int"); lives as long as the target. */
 const char *target_btf_type_name(struct target *t, int32_t id);
+/* The byte offset of a named member of `struct NAME` in the kernel's BTF;
+ * false when either is not there (or the member is a bit-field). */
+bool target_member_offset(struct target *t, const char *struct_name, const char *member,
+			  uint32_t *offset);
 const char *target_btf_source(struct target *t);   /* NULL if no BTF */
 const char *target_btf_missing(struct target *t);  /* why not, or NULL */
 

@@ -158,6 +158,7 @@ static bool u_tz_name(ARGS)
 }
 
 static bool u_stp_pid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getpid() }; return true; }
+static bool u_session_uid(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = getuid() }; return true; }
 
 /* remote_id(), remote_uri(): a BPF session is never one host of --remote */
 static bool u_remote_id(ARGS) { UNUSED_ARGS; *out = (struct ival){ .n = -1 }; return true; }
@@ -490,6 +491,7 @@ static const struct {
 	{ "tz_name", u_tz_name },
 	{ "remote_id", u_remote_id },
 	{ "stp_pid", u_stp_pid },
+	{ "session_uid", u_session_uid },
 	{ "remote_uri", u_remote_uri },
 	{ "pp", u_pp },
 	{ "pn", u_pn },

@@ -44,6 +44,7 @@ struct rt_head {
 	uint64_t wall;        /* realtime - boottime clock, ns (gettimeofday_*; wallclock.h) */
 	uint64_t stp_pid;     /* stp_pid(): the stap process running the session */
 	uint64_t kaslr;       /* what KASLR added to the kernel's link-time addresses */
+	uint64_t stp_uid;     /* the real uid of the stap process (is_myproc()) */
 };
 
 #define RT_OFF_STATE 0
@@ -54,7 +55,8 @@ struct rt_head {
 #define RT_OFF_WALL 40
 #define RT_OFF_STP_PID 48
 #define RT_OFF_KASLR 56
-#define RT_HEAD_SIZE 64
+#define RT_OFF_STP_UID 64
+#define RT_HEAD_SIZE 72
 
 enum rt_rec_kind {
 	RTR_PRINT = 1,        /* site = print site; payload = its arguments */

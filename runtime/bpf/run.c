@@ -287,6 +287,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 		goto out;
 	rc.u->head->target = (uint64_t)s->opts.target_pid;
 	rc.u->head->stp_pid = (uint64_t)getpid();
+	rc.u->head->stp_uid = (uint64_t)getuid();
 	if (pl->kaslr_anchor) {
 		/* handlers read kernel statics at link-time address + this */
 		uint64_t jiffies;

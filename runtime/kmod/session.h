@@ -42,6 +42,7 @@ struct _ctap_session {
 	atomic_t exit_requested;	/* a CTAP_MSG_EXIT_REQUEST is owed */
 	long target;			/* target(): -c/-x pid, 0 for none */
 	pid_t staprun_pid;		/* stp_pid(): staprun, which started the session */
+	uid_t staprun_uid;		/* staprun's real uid (is_myproc()) */
 	bool started;			/* "start" was processed */
 	bool stopped;			/* the stop sequence ran */
 	struct mutex mutex;		/* start/stop */
@@ -64,6 +65,12 @@ static inline long _ctap_target(void)
 static inline long _ctap_stp_pid(void)
 {
 	return READ_ONCE(_ctap_session.staprun_pid);
+}
+
+/* The real uid of the user who ran the session (staprun's). */
+static inline long _ctap_session_uid(void)
+{
+	return READ_ONCE(_ctap_session.staprun_uid);
 }
 
 /* Moves the session from one state to another if it is there; true if so. */

@@ -340,6 +340,7 @@ static ssize_t _ctap_ctl_write(struct file *f, const char __user *ubuf, size_t n
 		if (cmd[5] && kstrtol(cmd + 6, 10, &target))
 			return -EINVAL;
 		WRITE_ONCE(_ctap_session.staprun_pid, task_tgid_nr(current));
+		WRITE_ONCE(_ctap_session.staprun_uid, from_kuid(&init_user_ns, current_uid()));
 		rc = _ctap_session_start(target);
 	} else if (!strcmp(cmd, "exit")) {
 		_ctap_session_stop();

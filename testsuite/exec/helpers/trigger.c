@@ -10,6 +10,7 @@
  *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
  *   trigger rename N      N prctl(PR_SET_NAME) calls (task:task_rename,
  *                         a tracepoint hit inside the kernel's own code)
+ *   trigger euid N        seteuid(N) (the real uid stays)
  *   trigger exit N        exit with status N
  *   trigger kill SIG      kill itself with SIG
  *   trigger execve KIND   a failing execve("/nonexistent/ctap-exec") whose
@@ -73,6 +74,10 @@ int main(int argc, char **argv)
 		if (!strcmp(op, "getppid")) {
 			for (long k = 0; k < a; k++)
 				syscall(SYS_getppid);
+			i++;
+		} else if (!strcmp(op, "euid")) {
+			if (seteuid((uid_t)a) != 0)
+				return 3;
 			i++;
 		} else if (!strcmp(op, "rename")) {
 			for (long k = 0; k < a; k++)
