@@ -169,11 +169,20 @@ int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx)
 	return 0;
 }
 
-/* Shell metacharacters: a command with none is exec'd directly (as stapio
- * does), so that target() is the command's own pid. */
+/* Shell syntax (quotes, expansions, operators, redirections): a command
+ * with none is exec'd directly (as stapio does), so that target() is the
+ * command's own pid.  '=' is not syntax: leading NAME=VALUE words are put
+ * in the environment here, and any other '=' is part of a word (dd if=X,
+ * --opt=V). */
 static bool needs_shell(const char *cmd)
 {
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~=%{}\n") != NULL;
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~%{}\n") != NULL;
+}
+
+static bool is_assignment(const char *word)
+{
+	size_t n = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
 }
 
 static void exec_command(const char *cmd)
@@ -185,8 +194,15 @@ static void exec_command(const char *cmd)
 	char *copy = strdup(cmd);
 	char *argv[256];
 	int argc = 0;
-	for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t"))
+	for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t")) {
+		if (!argc && is_assignment(t)) {
+			char *eq = strchr(t, '=');
+			*eq = '\0';
+			setenv(t, eq + 1, 1);
+			continue;
+		}
 		argv[argc++] = t;
+	}
 	argv[argc] = NULL;
 	if (argc)
 		execvp(argv[0], argv);

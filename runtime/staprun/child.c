@@ -3,7 +3,8 @@
  * held (blocked reading a pipe) until the probes are armed, so it runs
  * entirely under observation; target() is its pid.  The command runs via
  * /bin/sh -c only if it contains shell syntax, else it is split on blanks
- * and exec'd directly (its pid is then the command's own).
+ * and exec'd directly (its pid is then the command's own), leading
+ * NAME=VALUE words set in its environment.
  */
 #include "config.h"
 
@@ -19,12 +20,22 @@
 static pid_t child_pid = -1;
 static int release_fd = -1;
 
+/* A leading NAME=VALUE word of the command (put in the environment). */
+static int is_assignment(const char *word)
+{
+	size_t n = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
+}
+
+/* '=' is not shell syntax: leading NAME=VALUE words go to the
+ * environment, any other '=' is part of a word (dd if=X, --opt=V). */
 static void child_exec(const char *command)
 {
 	char *argv[256], *copy, *tok, *save;
 	int n = 0;
 
-	if (strpbrk(command, "|&;<>()$`\\\"'*?[]#~=%{}\n")) {
+	if (strpbrk(command, "|&;<>()$`\\\"'*?[]#~%{}\n")) {
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		return;
 	}
@@ -32,8 +43,16 @@ static void child_exec(const char *command)
 	if (!copy)
 		return;
 	for (tok = strtok_r(copy, " \t", &save); tok && n < 255;
-	     tok = strtok_r(NULL, " \t", &save))
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (!n && is_assignment(tok)) {
+			char *eq = strchr(tok, '=');
+
+			*eq = '\0';
+			setenv(tok, eq + 1, 1);
+			continue;
+		}
 		argv[n++] = tok;
+	}
 	argv[n] = NULL;
 	if (n)
 		execvp(argv[0], argv);
