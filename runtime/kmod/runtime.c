@@ -37,5 +37,6 @@
 #include "kmod/regex.c"
 #include "kmod/sym.c"
 #include "kmod/usym.c"
+#include "kmod/env.c"
 #include "kmod/timing.c"
 #include "kmod/module.c"

@@ -47,6 +47,7 @@
 #include "kmod/print.h"
 #include "kmod/sym.h"
 #include "kmod/usym.h"
+#include "kmod/env.h"
 
 /* -G NAME=VALUE: a scalar global settable at load. */
 #define CTAP_PARAM_LONG(name, var) module_param_named(name, var, long, 0)
