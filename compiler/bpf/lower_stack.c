@@ -137,10 +137,11 @@ static uint32_t max_frames(struct lower *L)
  * else is attached to the event, __bpf_trace_EVENT (6.1; 6.18 tail-calls
  * it away for most events, not for the syscalls ones) and
  * __traceiter_EVENT (when the event has more than one callback), then the
- * function that hit the tracepoint.  So the program looks: two frames
- * past the first two, compared with the address ranges of those two
- * functions of its event, which the session reads from kallsyms at load
- * into the globals (kprog.machinery_off; runtime/bpf/tpstack.h).
+ * function that hit the tracepoint.  So the program walks two frames
+ * more than it keeps, compares the two past the first two with the
+ * address ranges of those functions of its event, which the session reads
+ * from kallsyms at load into the globals (kprog.machinery_off;
+ * runtime/bpf/tpstack.h), and moves the stack down over those that are.
  */
 static ir_reg machinery_off(struct lower *L)
 {
@@ -168,31 +169,37 @@ static void in_ranges(struct ir *ir, ir_reg p, ir_reg a, ir_label hit)
 	}
 }
 
-static struct ir_arg skip_flags(struct lower *L, struct smem buf)
+/* Frames 0 and 1 of a tracepoint program's stack (past the program and
+ * bpf_trace_runN) that are machinery: a vreg with 0, 1 or 2. */
+static ir_reg machinery_count(struct lower *L, ir_reg p_buf)
 {
 	struct ir *ir = L->ir;
-	if (L->kp->attach != KA_RAW_TP && L->kp->attach != KA_TP_BTF)
-		return ir_arg_imm(0);
-	ir_reg p = machinery_off(L), skip = ir_new_vreg(ir), r = ir_new_vreg(ir);
-	ir_reg frame = ir_new_vreg(ir);
+	ir_reg p = machinery_off(L), k = ir_new_vreg(ir), frame = ir_new_vreg(ir);
 	ir_label done = ir_new_label(ir), second = ir_new_label(ir), third = ir_new_label(ir);
-	/* a short walk: the two frames that may be machinery (zeroed when
-	 * the helper fails, which no range holds) */
-	ir_call_helper(ir, r, BPF_FUNC_get_stack, ir_arg_reg(ir_ctx(ir)), lower_addr_arg(L, buf),
-		       ir_arg_imm(16), ir_arg_imm(2));
-	ir_emit_mov_imm(ir, skip, 2);
-	ir_emit_load(ir, 8, frame, lower_addr(L, buf), 0);
+	ir_emit_mov_imm(ir, k, 0);
+	ir_emit_load(ir, 8, frame, p_buf, 0);
 	in_ranges(ir, p, frame, second);
 	ir_emit_jmp(ir, done);
 	ir_bind_label(ir, second);
-	ir_emit_mov_imm(ir, skip, 3);
-	ir_emit_load(ir, 8, frame, lower_addr(L, buf), 8);
+	ir_emit_mov_imm(ir, k, 1);
+	ir_emit_load(ir, 8, frame, p_buf, 8);
 	in_ranges(ir, p, frame, third);
 	ir_emit_jmp(ir, done);
 	ir_bind_label(ir, third);
-	ir_emit_mov_imm(ir, skip, 4);
+	ir_emit_mov_imm(ir, k, 2);
 	ir_bind_label(ir, done);
-	return ir_arg_reg(skip);
+	return k;
+}
+
+/* buf[i] = buf[i + by] for the frames that follow: constant offsets, one
+ * unrolled copy per shift (the verifier follows those cheaply) */
+static void shift_frames(struct ir *ir, ir_reg p_buf, int by)
+{
+	ir_reg t = ir_new_vreg(ir);
+	for (int i = 0; i < STACK_FRAMES; i++) {
+		ir_emit_load(ir, 8, t, p_buf, (int16_t)(8 * (i + by)));
+		ir_emit_store(ir, 8, p_buf, (int16_t)(8 * i), t);
+	}
 }
 
 /* bpf_get_stack into *buf (scratch); returns a vreg with the number of
@@ -200,16 +207,38 @@ static struct ir_arg skip_flags(struct lower *L, struct smem buf)
 static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
 {
 	struct ir *ir = L->ir;
-	/* room for 32 frames: stack(n) masks n with 31 */
+	bool tp = L->kp->attach == KA_RAW_TP || L->kp->attach == KA_TP_BTF;
+	/* room for 32 frames: stack(n) masks n with 31; a tracepoint's walk
+	 * takes two more, which may be machinery */
 	*buf = lower_mem(L, 8 * 32, false);
-	struct ir_arg flags = skip_flags(L, *buf);
 	ir_reg r = ir_new_vreg(ir);
+	/* a tracepoint program is frame 0 and bpf_trace_runN frame 1: skipped */
 	ir_call_helper(ir, r, BPF_FUNC_get_stack, ir_arg_reg(ir_ctx(ir)), lower_addr_arg(L, *buf),
-		       ir_arg_imm(8 * STACK_FRAMES), flags);
+		       ir_arg_imm(8 * (STACK_FRAMES + (tp ? 2 : 0))), ir_arg_imm(tp ? 2 : 0));
 	ir_label pos = ir_new_label(ir), capped = ir_new_label(ir);
 	ir_emit_jcc_imm(ir, IR_JSGT, r, 0, pos);
 	ir_emit_mov_imm(ir, r, 0);
 	ir_bind_label(ir, pos);
+	ir_emit_alu_imm(ir, IR_RSH, r, 3);
+	if (tp) {
+		/* then __bpf_trace_EVENT and __traceiter_EVENT where they are
+		 * frames: the stack is moved down over them (a failed walk
+		 * leaves zeros, which no range holds) */
+		ir_reg p = lower_addr(L, *buf), k = machinery_count(L, p);
+		ir_label one = ir_new_label(ir), shifted = ir_new_label(ir);
+		ir_emit_jcc_imm(ir, IR_JEQ, k, 0, shifted);
+		ir_emit_jcc_imm(ir, IR_JEQ, k, 1, one);
+		shift_frames(ir, p, 2);
+		ir_emit_jmp(ir, shifted);
+		ir_bind_label(ir, one);
+		shift_frames(ir, p, 1);
+		ir_bind_label(ir, shifted);
+		ir_label some = ir_new_label(ir);
+		ir_emit_jcc(ir, IR_JGE, r, k, some);
+		ir_emit_mov(ir, r, k);
+		ir_bind_label(ir, some);
+		ir_emit_alu(ir, IR_SUB, r, k);
+	}
 	if (lower_kprobe_ip_past(L)) {
 		/* frame 0 is the saved ip: the probed address */
 		ir_label none = ir_new_label(ir);
@@ -220,7 +249,6 @@ static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
 		ir_emit_store(ir, 8, p, 0, a);
 		ir_bind_label(ir, none);
 	}
-	ir_emit_alu_imm(ir, IR_RSH, r, 3);
 	ir_emit_jcc_imm(ir, IR_JLE, r, nmax, capped);
 	ir_emit_mov_imm(ir, r, nmax);
 	ir_bind_label(ir, capped);
