@@ -323,3 +323,15 @@ void elaborate_print(struct session *s, const struct program *p, FILE *out)
 	fwrite(sb.buf, 1, sb.len, out);
 	strbuf_free(&sb);
 }
+
+const struct functiondecl *elaborate_uses_tapset(const struct program *p,
+						 const char *const *names)
+{
+	vec_foreach(&p->functions, i) {
+		const struct functiondecl *f = p->functions.items[i];
+		for (const char *const *n = names; f->file && f->file->is_tapset && *n; n++)
+			if (!strcmp(f->name, *n))
+				return f;
+	}
+	return NULL;
+}

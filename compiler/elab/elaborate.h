@@ -25,6 +25,11 @@ void elaborate_report(const struct program *p, FILE *out);
 void elaborate_print(struct session *s, const struct program *p, FILE *out);
 /* -l / -L / --dump-*: prints the listing; false when nothing matched. */
 bool elaborate_listing(struct session *s, const struct program *p, FILE *out);
+/* The first of the tapset functions named (a NULL-terminated list) that
+ * p uses, or NULL: what a back end carries data for only when asked. */
+struct functiondecl;
+const struct functiondecl *elaborate_uses_tapset(const struct program *p,
+						 const char *const *names);
 /* When p calls symfileline, symfile or symline: the path of the kernel's
  * line table (runtime/common/klines.h), built from the target kernel's
  * DWARF on first use and cached; NULL, with a warning saying why, when it

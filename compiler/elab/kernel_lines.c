@@ -124,16 +124,8 @@ char *elaborate_kernel_line_table(struct udwarf_cache *dc, const char *debuginfo
 
 const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 {
-	const struct functiondecl *f = NULL;
-	vec_foreach(&p->functions, i) {
-		const struct functiondecl *g = p->functions.items[i];
-		if (g->file && g->file->is_tapset &&
-		    (!strcmp(g->name, "symfileline") || !strcmp(g->name, "symfile") ||
-		     !strcmp(g->name, "symline"))) {
-			f = g;
-			break;
-		}
-	}
+	static const char *const line_functions[] = { "symfileline", "symfile", "symline", NULL };
+	const struct functiondecl *f = elaborate_uses_tapset(p, line_functions);
 	if (!f)
 		return NULL;
 	const struct target_desc *d = s->target_desc;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elab/elaborate.h"
 #include "kmod/kmod.h"
 #include "parse/ast.h"
 #include "session.h"
@@ -35,13 +36,9 @@ struct lcollect {
 
 bool km_wants_lines(const struct kmod *K)
 {
-	vec_foreach(&K->prog->functions, i) {
-		const struct functiondecl *f = K->prog->functions.items[i];
-		if (f->file && f->file->is_tapset &&
-		    (!strcmp(f->name, "usymfileline") || !strcmp(f->name, "print_ubacktrace_fileline")))
-			return true;
-	}
-	return false;
+	static const char *const line_functions[] = { "usymfileline", "print_ubacktrace_fileline",
+						      NULL };
+	return elaborate_uses_tapset(K->prog, line_functions) != NULL;
 }
 
 static void on_row(void *ctx, const struct udwarf_line *l)

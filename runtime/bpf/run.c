@@ -182,18 +182,15 @@ static int on_record(void *ctx, const void *data, size_t size)
  * them empty, and those stacks begin with the machinery's frames */
 static void put_machinery_ranges(struct urt *u, const struct bpf_translation *t)
 {
-	struct ksyms *ks = NULL;
 	vec_foreach(&t->progs, i) {
 		const struct kprog *kp = t->progs.items[i];
 		if (!kp->machinery_off)
 			continue;
-		if (!ks)
-			ks = ksyms_open("/proc/kallsyms");
+		/* the table the stacks' names will come from: read once */
 		uint64_t r[2 * TPSTACK_RANGES];
-		tpstack_ranges(ks, kp->event, r);
+		tpstack_ranges(symdefer_table(&u->syms), kp->event, r);
 		memcpy((char *)u->head + kp->machinery_off, r, sizeof r);
 	}
-	ksyms_close(ks);
 }
 
 static bool load_kernel(struct run_ctx *rc)

@@ -15,7 +15,7 @@
 #include "util/fileutil.h"
 #include "util/strbuf.h"
 
-static const struct ksyms *table(struct symdefer *d)
+const struct ksyms *symdefer_table(struct symdefer *d)
 {
 	if (!d->tried) {
 		d->tried = 1;
@@ -84,7 +84,7 @@ static void put_sym(struct symdefer *d, struct strbuf *out, uint64_t addr, int s
 		strbuf_printf(out, "0x%" PRIx64, addr);
 		return;
 	}
-	ksyms_format(table(d), buf, sizeof(buf), addr, style - '0');
+	ksyms_format(symdefer_table(d), buf, sizeof(buf), addr, style - '0');
 	strbuf_puts(out, buf);
 }
 
@@ -168,7 +168,7 @@ int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, i
 {
 	if (is_line_style('0' + style))
 		return format_line(d, dst, size, addr, '0' + style);
-	return ksyms_format(table(d), dst, size, addr, style);
+	return ksyms_format(symdefer_table(d), dst, size, addr, style);
 }
 
 void symdefer_close(struct symdefer *d)

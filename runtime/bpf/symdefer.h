@@ -68,6 +68,9 @@ struct symdefer {
 int symdefer_expand(struct symdefer *d, const char *s, size_t len, struct strbuf *out);
 /* addr as _sym_format(addr, style) prints it (style 0..5 but 4), into dst. */
 int symdefer_format(struct symdefer *d, char *dst, size_t size, uint64_t addr, int style);
+/* The symbol table, read on first use (after the session's programs are
+ * loaded, so that they are listed too); NULL when unreadable. */
+const struct ksyms *symdefer_table(struct symdefer *d);
 void symdefer_close(struct symdefer *d);
 
 #endif
