@@ -54,8 +54,20 @@ static bool lower_for(struct lower *L, struct stmt *s)
 	}
 	lower_charge_flush(L, s->tok, true);
 	struct lloop lp = { .up = L->loop, .brk = ir_new_label(L->ir), .cont = ir_new_label(L->ir) };
+	/* A loop over values the verifier cannot tell apart from one
+	 * iteration to the next (a list in user memory; the action count
+	 * goes through a map) is "infinite" to it unless the loop has a
+	 * may_goto (6.9+), where it converges instead; the kernel then
+	 * bounds the iterations too, and running out is MAXACTION exceeded.
+	 * (An iteration count would tell the iterations apart on older
+	 * kernels, but the verifier then walks every iteration up to the
+	 * bound, and such a walk is soon "too complex".) */
+	bool may_goto = !L->pl->lim.no_action_limit && feature_available(FEATURE_MAY_GOTO);
+	ir_label spent = may_goto ? ir_new_label(L->ir) : 0;
 	ir_label top = ir_new_label(L->ir);
 	ir_bind_label(L->ir, top);
+	if (may_goto)
+		ir_emit_may_goto(L->ir, spent);
 	if (s->u.for_.cond && !lower_cond_jump(L, s->u.for_.cond, false, lp.brk))
 		return false;
 	L->loop = &lp;
@@ -67,6 +79,10 @@ static bool lower_for(struct lower *L, struct stmt *s)
 	if (s->u.for_.incr)
 		ok &= lower_expr_effect(L, s->u.for_.incr);
 	ir_emit_jmp(L->ir, top);
+	if (may_goto) {
+		ir_bind_label(L->ir, spent);
+		lower_raise(L, s->tok, "MAXACTION exceeded", ES_NONE, IR_NOREG, IR_NOREG, NULL);
+	}
 	ir_bind_label(L->ir, lp.brk);
 	return ok;
 }

@@ -18,6 +18,10 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 
+#ifndef BPF_JCOND
+#define BPF_JCOND 0xe0 /* may_goto (6.9); older uapi headers do not name it */
+#endif
+
 /* ------------------------------------------------------------ opcodes */
 
 static uint8_t alu_code(enum ir_alu op)
@@ -54,6 +58,7 @@ static uint8_t jmp_code(enum ir_cond c)
 	case IR_JSLT: return BPF_JSLT;
 	case IR_JSLE: return BPF_JSLE;
 	case IR_JSET: return BPF_JSET;
+	case IR_MAY_GOTO: return BPF_JCOND;
 	}
 	return BPF_JEQ;
 }
@@ -235,6 +240,10 @@ static bool encode_one(struct enc *e, const struct ir_insn *in, uint32_t at)
 	case IRK_JCC:
 		if (!rel16(e, in, at, e->label_slot[in->label], &off))
 			return false;
+		if (in->op == IR_MAY_GOTO) {
+			*x = mk(BPF_JMP | BPF_JCOND, 0, 0, off, 0);
+			break;
+		}
 		*x = mk((w32 ? BPF_JMP32 : BPF_JMP) | jmp_code(in->op) | (imm ? BPF_K : BPF_X), dst,
 			imm ? 0 : src, off, imm ? (int32_t)in->imm : 0);
 		break;
@@ -321,6 +330,12 @@ struct asm_prog *asm_encode(struct ir *ir)
 			const struct ir_insn *in = &f->insns.items[i];
 			if (in->kind == IRK_LABEL)
 				e.label_slot[in->label] = at;
+			/* the verifier gives may_goto's state room in the
+			 * function's frame, once however many there are: 8
+			 * bytes of count, 16 where the JIT times it (x86 since
+			 * 6.14); counted the larger way */
+			if (in->kind == IRK_JCC && in->op == IR_MAY_GOTO && p->funcs[fi].stack == f->stack)
+				p->funcs[fi].stack += 16;
 			at += slots(in);
 		}
 		p->funcs[fi].len = at - p->funcs[fi].start;

@@ -754,6 +754,13 @@ static void jcc(struct ir *ir, enum ir_cond c, ir_reg a, ir_reg b, int64_t imm, 
 				   .imm = imm, .label = l });
 }
 
+void ir_emit_may_goto(struct ir *ir, ir_label l)
+{
+	/* r10 as an operand the register allocator leaves alone */
+	emit(ir, (struct ir_insn){ .kind = IRK_JCC, .op = IR_MAY_GOTO, .flags = IRF_IMM,
+				   .dst = IR_FP, .src = IR_NOREG, .label = l });
+}
+
 void ir_emit_jcc(struct ir *ir, enum ir_cond c, ir_reg a, ir_reg b, ir_label l)
 {
 	jcc(ir, c, a, b, 0, 0, l);
@@ -880,7 +887,7 @@ static const char *const alu_sym[] = {
 static const char *const cond_sym[] = {
 	[IR_JEQ] = "==", [IR_JNE] = "!=", [IR_JGT] = ">", [IR_JGE] = ">=", [IR_JLT] = "<",
 	[IR_JLE] = "<=", [IR_JSGT] = "s>", [IR_JSGE] = "s>=", [IR_JSLT] = "s<",
-	[IR_JSLE] = "s<=", [IR_JSET] = "&",
+	[IR_JSLE] = "s<=", [IR_JSET] = "&", [IR_MAY_GOTO] = "may_goto",
 };
 static const char *const atomic_sym[] = {
 	[IR_ATOMIC_ADD] = "add", [IR_ATOMIC_OR] = "or", [IR_ATOMIC_AND] = "and",
@@ -941,7 +948,9 @@ static void dump_insn(const struct ir_insn *in, struct strbuf *sb)
 		strbuf_printf(sb, "goto L%u", in->label);
 		break;
 	case IRK_JCC:
-		if (in->flags & IRF_IMM)
+		if (in->op == IR_MAY_GOTO)
+			strbuf_printf(sb, "may_goto L%u", in->label);
+		else if (in->flags & IRF_IMM)
 			strbuf_printf(sb, "if %s %s%s %lld goto L%u", ir_reg_name(in->dst, a),
 				      cond_sym[in->op], w, (long long)in->imm, in->label);
 		else

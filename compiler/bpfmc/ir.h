@@ -102,6 +102,8 @@ enum ir_cond {
 	IR_JGT, IR_JGE, IR_JLT, IR_JLE,      /* unsigned */
 	IR_JSGT, IR_JSGE, IR_JSLT, IR_JSLE,  /* signed */
 	IR_JSET,                              /* (a & b) != 0 */
+	IR_MAY_GOTO,        /* no operands: taken when the kernel's loop budget is
+	                     * spent (6.9+, FEATURE_MAY_GOTO); ir_emit_may_goto */
 };
 
 enum ir_atomic {
@@ -356,6 +358,8 @@ void ir_emit_atomic(struct ir *ir, enum ir_atomic op, uint32_t size, ir_reg base
 /* ---- control flow ---- */
 void ir_emit_jmp(struct ir *ir, ir_label l);
 void ir_emit_jcc(struct ir *ir, enum ir_cond c, ir_reg a, ir_reg b, ir_label l);
+/* goto l once the kernel stops a loop (may_goto; FEATURE_MAY_GOTO) */
+void ir_emit_may_goto(struct ir *ir, ir_label l);
 void ir_emit_jcc_imm(struct ir *ir, enum ir_cond c, ir_reg a, int64_t imm, ir_label l);
 void ir_emit_jcc32(struct ir *ir, enum ir_cond c, ir_reg a, ir_reg b, ir_label l);
 void ir_emit_jcc32_imm(struct ir *ir, enum ir_cond c, ir_reg a, int32_t imm, ir_label l);

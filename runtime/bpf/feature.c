@@ -40,6 +40,7 @@ static const char *const names[FEATURE__COUNT] = {
 	[FEATURE_BPF_LOOP] = "bpf_loop",
 	[FEATURE_RINGBUF] = "ringbuf",
 	[FEATURE_SDIV] = "sdiv",
+	[FEATURE_MAY_GOTO] = "may_goto",
 	[FEATURE_BTF] = "btf",
 };
 
@@ -308,6 +309,16 @@ static int probe_ringbuf(const char **detail)
 	return 0;
 }
 
+/* 0 when the kernel loads these instructions as a raw tracepoint program */
+static int loads(const struct bpf_insn *insns, uint32_t n)
+{
+	int fd = load(BPF_PROG_TYPE_RAW_TRACEPOINT, insns, n, NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 static int probe_sdiv(const char **detail)
 {
 	(void)detail;
@@ -316,11 +327,23 @@ static int probe_sdiv(const char **detail)
 		INSN(BPF_ALU64 | BPF_DIV | BPF_K, 0, 0, 1, 2),
 		MOV0, EXIT,
 	};
-	int fd = load(BPF_PROG_TYPE_RAW_TRACEPOINT, insns, 4, NULL);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
+	return loads(insns, 4);
+}
+
+/* BPF_JMP | BPF_JCOND with src_reg BPF_MAY_GOTO (0): uapi headers before
+ * 6.9 do not name it */
+#ifndef BPF_JCOND
+#define BPF_JCOND 0xe0
+#endif
+
+static int probe_may_goto(const char **detail)
+{
+	(void)detail;
+	const struct bpf_insn insns[] = {
+		INSN(BPF_JMP | BPF_JCOND, 0, 0, 0, 0),
+		MOV0, EXIT,
+	};
+	return loads(insns, 3);
 }
 
 static int probe_btf(const char **detail)
@@ -351,6 +374,7 @@ static int run_probe(enum feature f, const char **detail)
 	case FEATURE_RINGBUF: return probe_ringbuf(detail);
 	case FEATURE_SDIV: return probe_sdiv(detail);
 	case FEATURE_BTF: return probe_btf(detail);
+	case FEATURE_MAY_GOTO: return probe_may_goto(detail);
 	case FEATURE__COUNT: break;
 	}
 	return -EINVAL;

@@ -41,6 +41,8 @@ enum feature {
 	FEATURE_RINGBUF,       /* BPF_MAP_TYPE_RINGBUF */
 	FEATURE_SDIV,          /* signed division/modulo (ISA v4) */
 	FEATURE_BTF,           /* loading program BTF (func_info) */
+	FEATURE_MAY_GOTO,      /* the may_goto instruction (6.9+): loops whose state the
+	                        * verifier cannot tell apart still load */
 	FEATURE__COUNT,
 };
 

@@ -299,6 +299,14 @@ static void report_rejection(struct load_ctx *lc, const struct asm_prog *p, int 
 	const void *tag = asm_tag_at(p, insn);
 	struct strbuf reason = STRBUF_INIT, tail = STRBUF_INIT, at = STRBUF_INIT;
 	log_tail(log, lc->full_log ? 0 : lc->log_tail_lines, &tail, &reason);
+	if (log && strstr(log, "infinite loop detected")) {
+		/* the log's last line is a register dump: say what it means */
+		strbuf_reset(&reason);
+		strbuf_puts(&reason, "a loop the verifier cannot show to end: its registers and "
+			    "stack look the same on every iteration (a walk over memory it "
+			    "cannot see into); kernels since 6.9 load such loops (may_goto), "
+			    "on older ones bound the loop with a counter");
+	}
 	if (insn < p->len) {
 		strbuf_printf(&at, " at instruction %u (", insn);
 		asm_disasm(p, insn, &at);
