@@ -24,6 +24,7 @@
 #include "elab/program.h"
 
 struct elab;
+struct udwarf;
 struct strbuf;
 struct kmod_family;
 struct bpf_family;
@@ -80,6 +81,14 @@ struct probe_family {
 	 * reported an error); NULL hook = family has no context variables.
 	 */
 	bool (*target_var)(struct elab *E, struct derived_probe *dp, struct expr *e);
+	/*
+	 * @cast(p, "T") without a module in a probe of this family: the DWARF
+	 * whose types it names (a process probe's own file, named in *file),
+	 * *user: whether objects of them are in user memory.  NULL hook or
+	 * result: the kernel's types (BTF).
+	 */
+	struct udwarf *(*cast_dwarf)(struct elab *E, struct derived_probe *dp, bool *user,
+				     const char **file);
 	/*
 	 * @perf("NAME") in a probe of this family: checks that a perf counter
 	 * probe NAME counts this probe's process (elab_perf_counter finds it)

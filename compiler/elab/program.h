@@ -21,6 +21,7 @@
 struct session;
 struct probe_family;
 struct elab;
+struct uvars_type;
 
 /* One step of how a derived probe came to be, for -p2's "<- ..." trail,
  * pn() and the -t report. */
@@ -96,6 +97,8 @@ struct target_access {
 	int pretty;                  /* 0, 1 ($) or 2 ($$) */
 	const char *module;          /* where the type came from ("kernel", a @cast
 	                              * module string): autocast hints compare it */
+	const struct uvars_type *dtype; /* the final type from DWARF (autocasts of
+	                              * user-space values), NULL if none */
 	bool is_string;              /* the value is a string (pretty, $$vars, $$name) */
 	const struct target_access *inner; /* ACCESS_ENTRY: the value saved at entry */
 	bool writable;               /* the family lets scripts assign it without -g

@@ -18,6 +18,7 @@
 #include "elab/elab.h"
 #include "elab/pretty.h"
 #include "elab/typeinfo.h"
+#include "elab/uvars.h"
 #include "session.h"
 #include "target/target.h"
 #include "util/arena.h"
@@ -46,7 +47,40 @@ struct vtype {
 	int32_t id;
 	bool is_address;
 	const char *module;
+	const struct uvars_type *dtype; /* a DWARF type (id unused), else NULL */
 };
+
+/* A DWARF type as the object a value reaches: a pointer to T held as a
+ * value and the address of a T are the same to member access, so that
+ * p = &$s->member and p = p->next give p one type. */
+static void dwarf_object(const struct vtype *v, Dwarf_Off *die, const void **cu, bool *addr)
+{
+	struct udwarf_type t = v->dtype->type, peeled, inner;
+	*addr = v->is_address;
+	if (!v->is_address && udwarf_type_peel(&t, &peeled) &&
+	    udwarf_type_kind(&peeled) == UDWARF_TYPE_POINTER && udwarf_type_inner(&peeled, &inner)) {
+		t = inner;
+		*addr = true;
+	}
+	if (udwarf_type_peel(&t, &peeled))
+		t = peeled;
+	*die = dwarf_dieoffset(&t.die);
+	*cu = t.die.cu;
+}
+
+static bool same_type(const struct vtype *a, const struct vtype *b)
+{
+	if (!a->dtype || !b->dtype) {
+		return !a->dtype && !b->dtype && a->id == b->id && a->is_address == b->is_address &&
+		       !strcmp(a->module, b->module);
+	}
+	Dwarf_Off da, db;
+	const void *ca, *cb;
+	bool aa, ab;
+	dwarf_object(a, &da, &ca, &aa);
+	dwarf_object(b, &db, &cb, &ab);
+	return da == db && ca == cb && aa == ab && a->dtype->user == b->dtype->user;
+}
 
 static bool value_type(const struct expr *x, struct vtype *t)
 {
@@ -54,23 +88,29 @@ static bool value_type(const struct expr *x, struct vtype *t)
 	case EXPR_TARGET:
 	case EXPR_CAST: {
 		const struct target_access *a = x->u.target.resolved;
-		if (!a || !a->btf_id || a->is_string)
+		if (!a || a->is_string || (!a->btf_id && !a->dtype))
 			return false;
-		*t = (struct vtype){ a->btf_id, a->is_address, a->module ? a->module : "kernel" };
+		if (!a->btf_id) {
+			*t = (struct vtype){ 1, a->is_address, "dwarf", a->dtype };
+			return true;
+		}
+		*t = (struct vtype){ a->btf_id, a->is_address, a->module ? a->module : "kernel", NULL };
 		return true;
 	}
 	case EXPR_SYMBOL: {
 		const struct vardecl *v = x->u.sym.decl;
 		if (!v || v->type_hint <= 0)
 			return false;
-		*t = (struct vtype){ v->type_hint, v->type_hint_address, v->type_hint_module };
+		*t = (struct vtype){ v->type_hint, v->type_hint_address, v->type_hint_module,
+				     v->type_hint_dwarf };
 		return true;
 	}
 	case EXPR_CALL: {
 		const struct functiondecl *f = x->u.call.decl;
 		if (!f || f->type_hint <= 0)
 			return false;
-		*t = (struct vtype){ f->type_hint, f->type_hint_address, f->type_hint_module };
+		*t = (struct vtype){ f->type_hint, f->type_hint_address, f->type_hint_module,
+				     f->type_hint_dwarf };
 		return true;
 	}
 	case EXPR_ADDROF:
@@ -81,7 +121,7 @@ static bool value_type(const struct expr *x, struct vtype *t)
 		struct vtype a, b;
 		if (!value_type(x->u.ternary.then, &a) || !value_type(x->u.ternary.otherwise, &b))
 			return false;
-		if (a.id != b.id || a.is_address != b.is_address || strcmp(a.module, b.module))
+		if (!same_type(&a, &b))
 			return false;
 		*t = a;
 		return true;
@@ -93,19 +133,56 @@ static bool value_type(const struct expr *x, struct vtype *t)
 
 /* Records what a variable or function is given; a second, different type
  * makes it untyped for good.  Returns whether anything changed. */
-static bool hint(int32_t *id, bool *addr, const char **module, const struct vtype *t)
+static bool hint(int32_t *id, bool *addr, const char **module, const struct uvars_type **dtype,
+		 const struct vtype *t)
 {
 	if (*id == 0) {
 		*id = t->id;
 		*addr = t->is_address;
 		*module = t->module;
+		*dtype = t->dtype;
 		return true;
 	}
-	if (*id > 0 && (*id != t->id || *addr != t->is_address || strcmp(*module, t->module))) {
+	struct vtype had = { *id, *addr, *module, *dtype };
+	if (*id > 0 && !same_type(&had, t)) {
 		*id = -1;
 		return true;
 	}
 	return false;
+}
+
+/* @cast(p, "T") in a probe whose family names a DWARF file for it (a
+ * process probe: the probed file's types), or an autocast of a value
+ * typed from DWARF.  False: BTF is to answer. */
+static bool resolve_dwarf_cast(struct tctx *c, struct expr *e, const struct vtype *base)
+{
+	struct elab *E = c->E;
+	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
+	acc->module = "dwarf";
+	if (base && base->dtype) {
+		if (uvars_cast(E, base->dtype, base->is_address, false, e, acc))
+			e->u.target.resolved = acc;
+		return true;
+	}
+	const struct probe_family *f = c->dp ? c->dp->family : NULL;
+	bool user = false;
+	const char *file = NULL;
+	struct udwarf *dw = !base && !e->u.target.module && f && f->cast_dwarf
+				    ? f->cast_dwarf(E, c->dp, &user, &file) : NULL;
+	if (!dw)
+		return false;
+	struct uvars_type *t = arena_new_obj(E->arena, struct uvars_type);
+	t->user = user;
+	if (!udwarf_find_type(dw, e->u.target.type_name, &t->type)) {
+		if (!E->quiet_targets)
+			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
+				   "type definition '%s' not found in '%s'", e->u.target.type_name,
+				   file);
+		return true;
+	}
+	if (uvars_cast(E, t, true, true, e, acc))
+		e->u.target.resolved = acc;
+	return true;
 }
 
 /* @cast(p, "type"[, "module"]) and autocasts work in any probe and in
@@ -196,7 +273,8 @@ static bool resolve_target(struct tctx *c, struct expr *e, bool quiet, bool *wai
 	bool ok = false;
 	const struct probe_family *f = c->dp ? c->dp->family : NULL;
 	if (e->kind == EXPR_CAST) {
-		resolve_cast(E, e, is_autocast(e) ? &base : NULL);
+		if (!resolve_dwarf_cast(c, e, is_autocast(e) ? &base : NULL))
+			resolve_cast(E, e, is_autocast(e) ? &base : NULL);
 		ok = !diag_errors_since(E->diag, &before) && e->u.target.resolved != NULL;
 	} else if (f && f->target_var) {
 		ok = f->target_var(E, c->dp, e) && !diag_errors_since(E->diag, &before) &&
@@ -333,7 +411,8 @@ static enum walk_result post(struct ast_walker *w, struct expr *e)
 		struct vtype t;
 		/* only locals: a global may be assigned anything anywhere */
 		if (v->kind != VAR_GLOBAL && value_type(e->u.assign.rhs, &t) &&
-		    hint(&v->type_hint, &v->type_hint_address, &v->type_hint_module, &t))
+		    hint(&v->type_hint, &v->type_hint_address, &v->type_hint_module,
+			 &v->type_hint_dwarf, &t))
 			c->progress = true;
 	}
 	return WALK_NEXT;
@@ -369,7 +448,8 @@ static enum walk_result stmt_post(struct ast_walker *w, struct stmt *s)
 	struct tctx *c = w->data;
 	struct vtype t;
 	if (s->kind == STMT_RETURN && c->fn && s->u.ret.value && value_type(s->u.ret.value, &t) &&
-	    hint(&c->fn->type_hint, &c->fn->type_hint_address, &c->fn->type_hint_module, &t))
+	    hint(&c->fn->type_hint, &c->fn->type_hint_address, &c->fn->type_hint_module,
+		 &c->fn->type_hint_dwarf, &t))
 		c->progress = true;
 	return WALK_NEXT;
 }

@@ -7,7 +7,7 @@
  * size; a step that lands on a scalar loads it, one that lands on an
  * aggregate keeps its address.
  */
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -64,6 +64,7 @@ static void walk_error(struct elab *E, const struct token *tok, const char *fmt,
 struct walk {
 	struct udwarf_type type;  /* !type.valid: void */
 	bool is_address;          /* the value is the address of an object of `type` */
+	bool cast_base;           /* @cast(p, "T")[i]: p is an array of T */
 };
 
 /* After a step that computed an object's address: load scalars, keep
@@ -153,10 +154,15 @@ static bool walk_index(struct elab *E, struct walk *w, const struct target_comp 
 	struct udwarf_type p, elem;
 	bool ok = udwarf_type_peel(&w->type, &p);
 	enum udwarf_kind kind = ok ? udwarf_type_kind(&p) : UDWARF_TYPE_OTHER;
-	if (!(kind == UDWARF_TYPE_POINTER && !w->is_address) &&
-	    !(kind == UDWARF_TYPE_ARRAY && w->is_address))
+	if (ok && w->cast_base && w->is_address && kind != UDWARF_TYPE_ARRAY) {
+		elem = w->type;
+	} else if ((kind == UDWARF_TYPE_POINTER && !w->is_address) ||
+		   (kind == UDWARF_TYPE_ARRAY && w->is_address)) {
+		ok = ok && udwarf_type_inner(&p, &elem);
+	} else {
 		ok = false;
-	if (!ok || !udwarf_type_inner(&p, &elem)) {
+	}
+	if (!ok) {
 		walk_error(E, c->tok, "invalid access '[...]' vs '%s'",
 			   udwarf_type_name(E->arena, &w->type));
 		return false;
@@ -200,9 +206,18 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 		}
 		if (!ok)
 			return false;
+		w->cast_base = false;
 	}
 	acc->ctype = udwarf_type_name(E->arena, &w->type);
+	struct uvars_type *dt = arena_new_obj(E->arena, struct uvars_type);
+	dt->type = w->type;
+	dt->user = acc->user;
+	acc->dtype = dt;
 	acc->is_address = w->is_address;
+	if (e->u.target.addressof && !acc->nsteps && acc->base == ACCESS_EXPR && w->is_address) {
+		acc->is_address = true; /* &@cast(p, "T"): p itself */
+		return true;
+	}
 	if (e->u.target.addressof) {
 		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {
 			walk_error(E, e->tok, "cannot take the address of this expression");
@@ -368,6 +383,17 @@ static bool access_of(struct elab *E, struct udwarf *dw, struct expr *e, const c
 		return false;
 	if (acc->base == ACCESS_SYMBOL && space == UVARS_KERNEL)
 		acc->kaslr_anchor = kaslr_anchor(dw);
+	return walk_comps(E, &w, e, acc);
+}
+
+bool uvars_cast(struct elab *E, const struct uvars_type *t, bool is_address, bool from_cast,
+		struct expr *e, struct target_access *acc)
+{
+	struct walk w = { .type = t->type, .is_address = is_address, .cast_base = from_cast };
+	acc->base = ACCESS_EXPR;
+	acc->base_expr = e->u.target.operand;
+	acc->base_size = 8;
+	acc->user = t->user;
 	return walk_comps(E, &w, e, acc);
 }
 

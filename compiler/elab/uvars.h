@@ -8,13 +8,14 @@
  * The walk over types is that of any DWARF: kernel DWARF, when ctap reads
  * it, needs the same steps with kernel memory instead of user memory.
  */
-#ifndef CTAP_PROBES_UVARS_H
-#define CTAP_PROBES_UVARS_H
+#ifndef CTAP_ELAB_UVARS_H
+#define CTAP_ELAB_UVARS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "elab/program.h"
+#include "target/user/udwarf.h"
 
 struct elab;
 struct strbuf;
@@ -46,6 +47,19 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 struct udwarf_filter;
 bool uvars_global(struct elab *E, struct udwarf *dw, uint64_t pc, enum uvars_space space,
 		  const struct udwarf_filter *units, struct expr *e, struct target_access *acc);
+
+/* A value's type from DWARF, for casts and autocasts: the type and whose
+ * memory objects of it are in. */
+struct uvars_type {
+	struct udwarf_type type;
+	bool user;
+};
+
+/* @cast(p, "T")... (from_cast) or an autocast x->... (e) of a value whose
+ * type is t (is_address: the value is the address of a t) into acc; the
+ * base is e's operand.  False after reporting. */
+bool uvars_cast(struct elab *E, const struct uvars_type *t, bool is_address, bool from_cast,
+		struct expr *e, struct target_access *acc);
 
 /* $return of the function: ctype and access (ACCESS_RETURN); false if void. */
 bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum uvars_space space,

@@ -5,7 +5,7 @@
  * (elab/pretty.h), which both back ends lower as any sprintf of target
  * variables.  For process and kernel probes alike.
  */
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 
 #include <string.h>
 

@@ -24,6 +24,7 @@ struct arena;
 struct vardecl;
 struct functiondecl;
 struct stapfile;
+struct uvars_type;
 
 /* ---------------------------------------------------------------- types */
 
@@ -363,6 +364,7 @@ struct vardecl {
 	                             * -1: assigned values of different types */
 	bool type_hint_address;     /* ... and whether the value is that object's address */
 	const char *type_hint_module;
+	const struct uvars_type *type_hint_dwarf; /* a DWARF type instead of BTF's */
 	uint32_t index;             /* position in its list */
 };
 typedef VEC(struct vardecl *) vardecl_vec;
@@ -406,6 +408,7 @@ struct functiondecl {
 	int32_t type_hint;              /* BTF type of what it returns (autocast); -1 mixed */
 	bool type_hint_address;
 	const char *type_hint_module;
+	const struct uvars_type *type_hint_dwarf; /* a DWARF type instead of BTF's */
 	struct functiondecl *next_overload; /* same name and arity, lower priority */
 	void *backend;
 	uint32_t index;

@@ -5,7 +5,7 @@
  * the build tree's vmlinux, /usr/lib/debug/boot/vmlinux-R, ...), read with
  * the same reader as a user binary's (target/user/udwarf.h): functions by
  * name, their declaration file and line, and their variables at the probe
- * address (probes/uvars.h, in kernel memory).  A function is probed at
+ * address (elab/uvars.h, in kernel memory).  A function is probed at
  * its kernel symbol: the one at its entry address when the symbol table
  * has link-time addresses (-r RELEASE), else the one of its name.  An
  * inlined instance is probed at an offset into the function that holds
@@ -33,7 +33,7 @@
 
 #include "elab/elab.h"
 #include "probes/fpat.h"
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 #include "session.h"
 #include "target/target_desc.h"
 #include "target/user/udwarf.h"

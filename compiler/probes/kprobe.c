@@ -25,7 +25,7 @@
 #include "elab/typeinfo.h"
 #include "session.h"
 #include "kmod/kmod.h"
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/strbuf.h"

@@ -29,7 +29,7 @@
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "probes/perf.h"
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 #include "session.h"
 #include "target/user/udwarf.h"
 #include "target/user/uelf.h"
@@ -1099,11 +1099,21 @@ static void *entry_twin(struct elab *E, const struct derived_probe *ret)
 	return d;
 }
 
+static struct udwarf *cast_dwarf(struct elab *E, struct derived_probe *dp, bool *user,
+			     const char **file)
+{
+	const struct process_data *d = dp->family_data;
+	*user = true;
+	*file = d->path;
+	return d->kind == PROCESS_UPROBE && !d->absolute ? dwarf_for(E, d) : NULL;
+}
+
 const struct probe_family process_family = {
 	.name = "process",
 	.patterns = patterns,
 	.build = build,
 	.target_var = target_var,
+	.cast_dwarf = cast_dwarf,
 	.perf_use = perf_use,
 	.entry_twin = entry_twin,
 	.list_vars = list_vars,

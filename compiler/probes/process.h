@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #include "elab/family.h"
-#include "probes/uvars.h"
+#include "elab/uvars.h"
 
 enum process_kind {
 	PROCESS_BEGIN,           /* process created (after exec), and every matching

@@ -181,6 +181,80 @@ static bool die_type(Dwarf_Die *die, Dwarf_Die *out)
 	return dwarf_attr_integrate(die, DW_AT_type, &a) && dwarf_formref_die(&a, out);
 }
 
+static bool is_type_tag(int tag)
+{
+	return tag == DW_TAG_typedef || tag == DW_TAG_base_type || tag == DW_TAG_structure_type ||
+	       tag == DW_TAG_union_type || tag == DW_TAG_enumeration_type ||
+	       tag == DW_TAG_class_type;
+}
+
+/* The first unit-level definition (not a declaration) of the type `name`
+ * with tag `tag` (any type tag when 0) in the file, preferring what is
+ * complete: a typedef of a declared-only struct is kept only while
+ * nothing better turns up. */
+static bool find_named_type(Dwarf *dbg, const char *name, int tag, Dwarf_Die *out)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	bool have_typedef = false;
+	while (dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(dbg, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				int t = dwarf_tag(&child);
+				const char *n = dwarf_diename(&child);
+				if (!n || strcmp(n, name) != 0 || (tag ? t != tag : !is_type_tag(t)) ||
+				    dwarf_hasattr(&child, DW_AT_declaration))
+					continue;
+				Dwarf_Die target;
+				if (t == DW_TAG_typedef && die_type(&child, &target) &&
+				    dwarf_hasattr(&target, DW_AT_declaration)) {
+					if (!have_typedef)
+						*out = child;
+					have_typedef = true;
+					continue;
+				}
+				*out = child;
+				return true;
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	return have_typedef;
+}
+
+/* A struct, union or class only declared in this unit (a pointer to an
+ * opaque type here) completed from the unit that defines it. */
+static void complete_declaration(Dwarf_Die *t)
+{
+	int tag = dwarf_tag(t);
+	const char *name;
+	Dwarf_Die def;
+	if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type) &&
+	    dwarf_hasattr(t, DW_AT_declaration) && (name = dwarf_diename(t)) &&
+	    find_named_type(dwarf_cu_getdwarf(t->cu), name, tag, &def))
+		*t = def;
+}
+
+bool udwarf_find_type(struct udwarf *dw, const char *name, struct udwarf_type *out)
+{
+	static const struct { const char *prefix; int tag; } tagged[] = {
+		{ "struct ", DW_TAG_structure_type }, { "union ", DW_TAG_union_type },
+		{ "enum ", DW_TAG_enumeration_type }, { "class ", DW_TAG_class_type },
+	};
+	int tag = 0;
+	for (size_t i = 0; i < sizeof(tagged) / sizeof(tagged[0]); i++) {
+		size_t n = strlen(tagged[i].prefix);
+		if (!strncmp(name, tagged[i].prefix, n)) {
+			name += n;
+			tag = tagged[i].tag;
+			break;
+		}
+	}
+	out->valid = find_named_type(dw->dw, name, tag, &out->die);
+	return out->valid;
+}
+
 /* typedef/const/volatile peeled; false for void */
 static bool peel(Dwarf_Die *t, Dwarf_Die *out)
 {
@@ -189,6 +263,7 @@ static bool peel(Dwarf_Die *t, Dwarf_Die *out)
 		int tag = dwarf_tag(&cur);
 		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
 		    tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
+			complete_declaration(&cur);
 			*out = cur;
 			return true;
 		}

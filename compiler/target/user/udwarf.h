@@ -188,6 +188,10 @@ bool udwarf_type_member(const struct udwarf_type *st, const char *name, struct u
 void udwarf_type_members(const struct udwarf_type *st, void (*cb)(void *ctx, const char *name),
 			 void *ctx);
 
+/* The type named `name` ("ngx_connection_t", "struct foo", "int") as some
+ * unit of the file defines it; false if none does. */
+bool udwarf_find_type(struct udwarf *dw, const char *name, struct udwarf_type *out);
+
 /* The return type of function or inlined instance die_offset; false when
  * it returns nothing (or there is no such DIE). */
 bool udwarf_return_type(struct udwarf *dw, uint64_t die_offset, struct udwarf_type *out);

@@ -7,7 +7,8 @@
  *                          its calls in target_config.calls), greet()
  *                          with a long and a short name, getpid() (libc),
  *                          sum(2) (recursive), and every fn_NNN (120 small
- *                          functions); rounds_done counts the rounds
+ *                          functions), list_visit() of a three-item list;
+ *                          rounds_done counts the rounds
  *   uprobe_target wait     the same once stdin closes (for -x / process(PID))
  */
 #include <stdlib.h>
@@ -43,6 +44,16 @@ NOINLINE int sum(int n)
 	return n > 0 ? n + sum_again(n - 1) : 0;
 }
 
+/* A list handed over as a void * (for @cast) and as a pointer to a
+ * struct this unit only declares: its members are in
+ * uprobe_target_list.c's DWARF, not in this unit's. */
+struct item;
+struct item *list_make(void);
+NOINLINE int list_visit(void *head, struct item *first)
+{
+	return head == first;
+}
+
 #define F(n) NOINLINE int fn_##n(int x) { return x * 3 + n; }
 #define F10(t) F(t##0) F(t##1) F(t##2) F(t##3) F(t##4) F(t##5) F(t##6) F(t##7) F(t##8) F(t##9)
 F10(10) F10(11) F10(12) F10(13) F10(14) F10(15) F10(16) F10(17) F10(18) F10(19) F10(20) F10(21)
@@ -71,6 +82,7 @@ int main(int argc, char **argv)
 		sink += (int)strlen(greet("bob"));
 		sink += getpid() > 0;
 		sink += sum(2);
+		sink += list_visit(list_make(), list_make());
 		for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 			sink += fns[i](r);
 		rounds_done++;
