@@ -60,3 +60,30 @@ bool fpat_unit_of_file(void *file, const char *cu_name)
 {
 	return cu_name && fpat_file_matches(cu_name, file);
 }
+
+/* udwarf_filter callbacks over a struct fpat (its func and file) */
+bool fpat_want_name(void *arg, const char *name)
+{
+	const struct fpat *p = arg;
+	return fnmatch(p->func, name, 0) == 0;
+}
+
+bool fpat_want_file(void *arg, const char *decl_file)
+{
+	const struct fpat *p = arg;
+	return fpat_file_matches(decl_file, p->file);
+}
+
+static bool names_c_file(const char *file)
+{
+	size_t n = file ? strlen(file) : 0;
+	return n > 2 && !strcmp(file + n - 2, ".c");
+}
+
+/* A function declared in a .c file is defined in that file's unit: the
+ * others need not be read (functions of headers are in every unit). */
+bool fpat_want_unit(void *arg, const char *cu_name)
+{
+	const struct fpat *p = arg;
+	return !cu_name || !names_c_file(p->file) || fpat_file_matches(cu_name, p->file);
+}

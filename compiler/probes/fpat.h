@@ -28,4 +28,11 @@ bool fpat_file_matches(const char *have, const char *want);
  * (a const char *), for @var("NAME@FILE"). */
 bool fpat_unit_of_file(void *file, const char *cu_name);
 
+/* udwarf_filter callbacks over a struct fpat (the ctx): its func glob,
+ * its file, and the units worth reading (a function declared in a .c
+ * file is in that file's unit only). */
+bool fpat_want_name(void *fpat, const char *name);
+bool fpat_want_file(void *fpat, const char *decl_file);
+bool fpat_want_unit(void *fpat, const char *cu_name);
+
 #endif

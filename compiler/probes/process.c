@@ -15,6 +15,7 @@
  */
 #include "probes/process.h"
 
+#include "probes/dwarf_lines.h"
 #include "probes/fpat.h"
 
 #include <ctype.h>
@@ -360,6 +361,38 @@ static void resolve_functions(struct req *r)
 
 /* ------------------------------------------------------------ statements */
 
+struct lines {
+	struct req *r;
+	struct udwarf *dw;
+	const char *debug_file;
+	const struct token *tok;
+};
+
+static bool user_probeable(void *ctx, uint64_t pc)
+{
+	struct lines *l = ctx;
+	return uelf_symbol_at(l->r->elf, pc) != NULL;
+}
+
+static void user_line(void *ctx, const struct dwarf_line_point *p)
+{
+	struct lines *l = ctx;
+	struct req *r = l->r;
+	struct process_data *d = new_data(r, PROCESS_UPROBE);
+	d->site = PROCESS_SITE_STATEMENT;
+	if (!set_address(r, d, p->pc))
+		return;
+	d->symbol = uelf_symbol_at(r->elf, p->pc)->name;
+	d->has_dwarf = true;
+	d->debug_file = l->debug_file ? l->debug_file : r->file;
+	d->decl_file = p->file;
+	d->decl_line = p->line;
+	d->die_offset = p->func->die_offset;
+	const char *text = arena_printf(r->E->arena, "%s@%s:%d", p->func->name, p->file, p->line);
+	add(r, make_point(r, r->library ? r->file : NULL, "statement",
+			  elab_string(r->E, l->tok, text), true), d);
+}
+
 static void resolve_statement(struct req *r)
 {
 	struct elab *E = r->E;
@@ -391,6 +424,14 @@ static void resolve_statement(struct req *r)
 	const char *why = NULL;
 	const char *debug_file;
 	struct udwarf *dw = dwarf_of(r, &debug_file);
+	if (dw && !fpat_parse(E->arena, spec, &pat, &why)) {
+		/* FUNC@FILE:N-M, :* and +N: the kernel's rules */
+		struct lines l = { r, dw, debug_file, arg->tok };
+		r->count = dwarf_line_points(E, dw, spec, &why, user_probeable, user_line, &l);
+		if (r->count < 0)
+			elab_point_error(E, m, comp_tok(m, "statement"), "'%s': %s", spec, why);
+		return;
+	}
 	if (!fpat_parse(E->arena, spec, &pat, &why) || !pat.line || !dw) {
 		elab_point_error(E, m, comp_tok(m, "statement"),
 				 "'%s': %s", spec,
