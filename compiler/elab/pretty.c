@@ -25,10 +25,12 @@
 #include "diag/diag.h"
 #include "elab/elab.h"
 #include "elab/typeinfo.h"
+#include "target/user/udwarf.h"
 #include "session.h"
 #include "util/arena.h"
 #include "util/intern.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 /* Nesting beyond this shows as {...}: a bound for self-similar types. */
 #define PRETTY_MAX_DEPTH 8
@@ -41,8 +43,37 @@ struct place {
 	int64_t off;
 };
 
+/* A type: BTF's id, or DWARF's (pretty.dwarf) */
+struct ptype {
+	int32_t id;
+	struct udwarf_type die;
+};
+
+enum pkind { PK_INT, PK_PTR, PK_STRUCT, PK_ARRAY, PK_OTHER };
+
+/* What the printer needs of a type, BTF or DWARF alike */
+struct pinfo {
+	enum pkind kind;
+	uint32_t size;              /* PK_INT */
+	bool sign;
+	bool is_char;               /* PK_INT: one byte, not a bool */
+	bool is_union;              /* PK_STRUCT */
+	struct ptype inner;         /* PK_PTR: the pointee; PK_ARRAY: the element */
+	bool inner_valid;
+	uint64_t nelems;            /* PK_ARRAY, 0 if unknown */
+};
+
+struct pmember {
+	const char *name;           /* NULL or "": anonymous */
+	struct ptype type;
+	uint64_t byte_off;
+	bool bitfield;
+	struct access_step bits;    /* bitfield: the load, offset from the struct */
+};
+
 struct pretty {
 	struct elab *E;
+	bool dwarf;                 /* types are DWARF's (user space), not BTF's */
 	const struct btf *btf;
 	const struct target_access *acc;
 	const struct expr *at;
@@ -65,11 +96,147 @@ static bool is_bool(const struct btf_type *t)
 	return btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL);
 }
 
-/* char, signed char, unsigned char and their typedefs (u8, __u8) */
-static bool is_char(const struct pretty *P, int32_t type)
+static void describe_btf(const struct pretty *P, int32_t type, struct pinfo *in)
 {
 	const struct btf_type *t = resolved(P, type);
-	return t && btf_is_int(t) && t->size == 1 && !is_bool(t);
+	if (!t)
+		return;
+	if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) {
+		if (t->size <= 8 && typeinfo_scalar(P->btf, type, &in->size, &in->sign)) {
+			in->kind = PK_INT;
+			in->is_char = btf_is_int(t) && t->size == 1 && !is_bool(t);
+		}
+	} else if (btf_is_ptr(t)) {
+		in->kind = PK_PTR;
+		in->inner.id = (int32_t)t->type;
+		in->inner_valid = resolved(P, (int32_t)t->type) != NULL;
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		in->kind = PK_STRUCT;
+		in->is_union = btf_is_union(t);
+	} else if (btf_is_array(t)) {
+		in->kind = PK_ARRAY;
+		in->inner.id = (int32_t)btf_array(t)->type;
+		in->inner_valid = true;
+		in->nelems = btf_array(t)->nelems;
+	}
+}
+
+static void describe_dwarf(const struct udwarf_type *type, struct pinfo *in)
+{
+	struct udwarf_type t;
+	if (!udwarf_type_peel(type, &t))
+		return;
+	switch (udwarf_type_kind(&t)) {
+	case UDWARF_TYPE_POINTER:
+	case UDWARF_TYPE_REFERENCE: {
+		in->kind = PK_PTR;
+		struct udwarf_type to;
+		in->inner_valid = udwarf_type_inner(&t, &in->inner.die) &&
+				  udwarf_type_peel(&in->inner.die, &to);
+		break;
+	}
+	case UDWARF_TYPE_STRUCT:
+		in->kind = PK_STRUCT;
+		break;
+	case UDWARF_TYPE_ARRAY: {
+		uint64_t all = 0, one = 0;
+		struct udwarf_type e;
+		in->kind = PK_ARRAY;
+		in->inner_valid = udwarf_type_inner(&t, &in->inner.die);
+		if (in->inner_valid && udwarf_type_peel(&in->inner.die, &e) &&
+		    udwarf_type_size(&t, &all) && udwarf_type_size(&e, &one) && one)
+			in->nelems = all / one;
+		break;
+	}
+	default:
+		if (udwarf_type_scalar(&t, &in->size, &in->sign)) {
+			in->kind = PK_INT;
+			in->is_char = udwarf_type_is_char(&t);
+		}
+		break;
+	}
+}
+
+static struct pinfo describe(const struct pretty *P, const struct ptype *t)
+{
+	struct pinfo in = { .kind = PK_OTHER };
+	if (P->dwarf)
+		describe_dwarf(&t->die, &in);
+	else
+		describe_btf(P, t->id, &in);
+	return in;
+}
+
+/* char, signed char, unsigned char and their typedefs (u8, __u8) */
+static bool is_char(const struct pretty *P, const struct ptype *t)
+{
+	struct pinfo in = describe(P, t);
+	return in.kind == PK_INT && in.is_char;
+}
+
+struct names {
+	struct arena *a;
+	VEC(const char *) v;
+};
+
+static void add_name(void *ctx, const char *name)
+{
+	struct names *n = ctx;
+	vec_push(n->a, &n->v, name);
+}
+
+/* The members of struct/union t, in order, into *out (in the arena). */
+static uint32_t members_of(struct pretty *P, const struct ptype *t, struct pmember **out)
+{
+	struct arena *a = P->E->arena;
+	if (P->dwarf) {
+		struct udwarf_type st;
+		struct names n = { .a = a };
+		if (!udwarf_type_peel(&t->die, &st))
+			return 0;
+		udwarf_type_members(&st, add_name, &n);
+		*out = arena_alloc(a, sizeof(**out) * (n.v.len ? n.v.len : 1));
+		uint32_t k = 0;
+		vec_foreach(&n.v, i) {
+			struct udwarf_member m;
+			if (!udwarf_type_member(&st, n.v.items[i], &m))
+				continue;
+			struct pmember *pm = &(*out)[k++];
+			*pm = (struct pmember){ .name = n.v.items[i], .type.die = m.type,
+						.byte_off = m.offset };
+			uint32_t size;
+			bool sign;
+			if (m.bit_size) {
+				if (!udwarf_type_scalar(&m.type, &size, &sign))
+					size = 4, sign = false;
+				uint64_t unit = size * 8;
+				pm->bitfield = true;
+				pm->bits = (struct access_step){
+					.offset = (int64_t)((m.bit_offset / unit) * size),
+					.bit_offset = (uint8_t)(m.bit_offset % unit),
+					.bit_size = (uint8_t)m.bit_size,
+					.load_size = size, .load_signed = sign,
+				};
+			}
+		}
+		return k;
+	}
+	const struct btf_type *st = resolved(P, t->id);
+	uint16_t n = st ? btf_vlen(st) : 0;
+	*out = arena_alloc(a, sizeof(**out) * (n ? n : 1));
+	const struct btf_member *m = n ? btf_members(st) : NULL;
+	for (uint16_t i = 0; i < n; i++, m++) {
+		struct pmember *pm = &(*out)[i];
+		uint32_t bit_off = btf_member_bit_offset(st, i);
+		uint32_t bits = btf_member_bitfield_size(st, i);
+		*pm = (struct pmember){ .name = btf__name_by_offset(P->btf, m->name_off),
+					.type.id = (int32_t)m->type, .byte_off = bit_off / 8 };
+		if (bits) {
+			pm->bitfield = true;
+			typeinfo_bitfield(P->btf, (int32_t)m->type, bit_off, bits, &pm->bits);
+		}
+	}
+	return n;
 }
 
 /* The original access plus one step. */
@@ -154,23 +321,25 @@ static void string_at(struct pretty *P, struct expr *addr)
 	value(P, "%s", call);
 }
 
-static void integer(struct pretty *P, struct expr *arg, const struct btf_type *t, bool sign)
+static void integer(struct pretty *P, struct expr *arg, const struct pinfo *in)
 {
-	if (btf_is_int(t) && t->size == 1 && !is_bool(t))
+	if (in->kind == PK_INT && in->is_char)
 		value(P, "'%#c'", arg);
 	else
-		value(P, sign ? "%d" : "%u", arg);
+		value(P, in->sign ? "%d" : "%u", arg);
 }
 
-static void object(struct pretty *P, const struct place *pl, int32_t type, unsigned level);
+static void object(struct pretty *P, const struct place *pl, const struct ptype *type,
+		   unsigned level);
 
 /* A struct or union's members, each one level deeper. */
-static void members(struct pretty *P, const struct place *pl, const struct btf_type *st,
+static void members(struct pretty *P, const struct place *pl, const struct ptype *st,
 		    unsigned level)
 {
 	text(P, "{");
-	const struct btf_member *m = btf_members(st);
-	for (uint16_t i = 0; i < btf_vlen(st) && !P->full; i++, m++) {
+	struct pmember *m;
+	uint32_t n = members_of(P, st, &m);
+	for (uint32_t i = 0; i < n && !P->full; i++) {
 		if (P->values >= PRETTY_MAX_VALUES) {
 			text(P, i ? ", ..." : "...");
 			P->full = true;
@@ -178,133 +347,148 @@ static void members(struct pretty *P, const struct place *pl, const struct btf_t
 		}
 		if (i)
 			text(P, ", ");
-		const char *name = btf__name_by_offset(P->btf, m->name_off);
-		const struct btf_type *mt = resolved(P, (int32_t)m->type);
-		if (name && *name) {
+		struct pinfo mt = describe(P, &m[i].type);
+		if (m[i].name && *m[i].name) {
 			text(P, ".");
-			text(P, name);
+			text(P, m[i].name);
 			text(P, "=");
 		} else {
-			text(P, mt && btf_is_union(mt) ? "<union>=" : "<struct>=");
+			text(P, mt.kind == PK_STRUCT && mt.is_union ? "<union>=" : "<struct>=");
 		}
-		uint32_t bit_off = btf_member_bit_offset(st, i);
-		uint32_t bits = btf_member_bitfield_size(st, i);
-		if (bits) {
-			struct access_step s = { 0 };
-			typeinfo_bitfield(P->btf, (int32_t)m->type, bit_off, bits, &s);
+		if (m[i].bitfield) {
+			struct access_step s = m[i].bits;
 			s.offset += pl->off;
-			integer(P, load(P, pl, &s), mt ? mt : st, s.load_signed);
+			struct pinfo bi = { .kind = PK_INT, .sign = s.load_signed,
+					    .is_char = mt.kind == PK_INT && mt.is_char };
+			integer(P, load(P, pl, &s), &bi);
 			continue;
 		}
 		struct place in = *pl;
-		in.off += bit_off / 8;
-		object(P, &in, (int32_t)m->type, level + 1);
+		in.off += (int64_t)m[i].byte_off;
+		object(P, &in, &m[i].type, level + 1);
 	}
 	text(P, "}");
 }
 
-static void array(struct pretty *P, const struct place *pl, const struct btf_type *t,
+static void array(struct pretty *P, const struct place *pl, const struct pinfo *t,
 		  unsigned level)
 {
-	const struct btf_array *arr = btf_array(t);
-	if (is_char(P, (int32_t)arr->type)) {
+	if (t->inner_valid && is_char(P, &t->inner)) {
 		if (level && !P->deep)
 			text(P, "[...]");
 		else
 			string_at(P, address_of(P, pl));
 		return;
 	}
-	if ((level && !P->deep) || !arr->nelems || level > PRETTY_MAX_DEPTH) {
+	if ((level && !P->deep) || !t->nelems || !t->inner_valid || level > PRETTY_MAX_DEPTH) {
 		text(P, "[...]");
 		return;
 	}
 	text(P, "[");
-	object(P, pl, (int32_t)arr->type, level + 1);
+	object(P, pl, &t->inner, level + 1);
 	if (!P->full)
 		text(P, ", ...");
 	text(P, "]");
 }
 
-/* The object of `type` at pl; level 0 is what the script named. */
-static void object(struct pretty *P, const struct place *pl, int32_t type, unsigned level)
+/* whether a pointer to `to` is followed at the top: to a struct, a
+ * union or another pointer */
+static bool followed(const struct pretty *P, const struct pinfo *ptr)
 {
-	const struct btf_type *t = resolved(P, type);
-	if (!t) {
-		text(P, "?");
+	if (!ptr->inner_valid)
+		return false;
+	struct pinfo to = describe(P, &ptr->inner);
+	return to.kind == PK_STRUCT || to.kind == PK_PTR;
+}
+
+/* The object of `type` at pl; level 0 is what the script named. */
+static void object(struct pretty *P, const struct place *pl, const struct ptype *type,
+		   unsigned level)
+{
+	struct pinfo t = describe(P, type);
+	switch (t.kind) {
+	case PK_INT:
+		integer(P, load_scalar(P, pl, t.size, t.sign), &t);
 		return;
-	}
-	if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) {
-		uint32_t size;
-		bool sign;
-		if (t->size > 8 || !typeinfo_scalar(P->btf, type, &size, &sign)) {
-			text(P, "?");
-			return;
-		}
-		integer(P, load_scalar(P, pl, size, sign), t, sign);
-		return;
-	}
-	if (btf_is_ptr(t)) {
-		const struct btf_type *to = resolved(P, (int32_t)t->type);
-		if (is_char(P, (int32_t)t->type)) {
+	case PK_PTR:
+		if (t.inner_valid && is_char(P, &t.inner)) {
 			string_at(P, load_scalar(P, pl, 8, false));
-		} else if (level == 0 && to && (btf_is_struct(to) || btf_is_union(to) || btf_is_ptr(to)) &&
+		} else if (level == 0 && followed(P, &t) &&
 			   pl->nsteps < P->acc->nsteps + PRETTY_MAX_FOLLOW) {
 			struct place there = follow(P, pl);
-			object(P, &there, (int32_t)t->type, 0);
+			object(P, &there, &t.inner, 0);
 		} else {
 			value(P, "0x%x", load_scalar(P, pl, 8, false));
 		}
 		return;
-	}
-	if (btf_is_struct(t) || btf_is_union(t)) {
+	case PK_STRUCT:
 		if ((level && !P->deep) || level > PRETTY_MAX_DEPTH)
 			text(P, "{...}");
 		else
-			members(P, pl, t, level);
+			members(P, pl, type, level);
+		return;
+	case PK_ARRAY:
+		array(P, pl, &t, level);
+		return;
+	case PK_OTHER:
+		text(P, "?"); /* floating point, functions, void */
 		return;
 	}
-	if (btf_is_array(t)) {
-		array(P, pl, t, level);
-		return;
-	}
-	text(P, "?"); /* floating point, functions, void */
 }
 
 /* The value the access ends at, when it is a scalar or pointer value
  * (not an object's address): shown as the object it would be in memory,
  * except that it is already loaded. */
-static void top_value(struct pretty *P, int32_t type)
+static void top_value(struct pretty *P, const struct ptype *type)
 {
-	const struct btf_type *t = resolved(P, type);
+	struct pinfo t = describe(P, type);
 	struct place here = { P->acc->steps, P->acc->nsteps, 0 };
-	if (t && btf_is_ptr(t)) {
-		const struct btf_type *to = resolved(P, (int32_t)t->type);
-		if (is_char(P, (int32_t)t->type))
+	if (t.kind == PK_PTR) {
+		if (t.inner_valid && is_char(P, &t.inner))
 			string_at(P, load(P, &here, NULL));
-		else if (to && (btf_is_struct(to) || btf_is_union(to) || btf_is_ptr(to)))
-			object(P, &here, (int32_t)t->type, 0);
+		else if (followed(P, &t))
+			object(P, &here, &t.inner, 0);
 		else
 			value(P, "0x%x", load(P, &here, NULL));
 		return;
 	}
-	uint32_t size;
-	bool sign;
-	if (t && (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) && t->size <= 8 &&
-	    typeinfo_scalar(P->btf, type, &size, &sign)) {
-		integer(P, load(P, &here, NULL), t, sign);
+	if (t.kind == PK_INT) {
+		integer(P, load(P, &here, NULL), &t);
 		return;
 	}
 	text(P, "?");
 }
 
+static struct expr *build(struct pretty *P, const struct ptype *type, bool is_address);
+
 struct expr *pretty_build(struct elab *E, const struct btf *btf, const struct target_access *acc,
 			  int32_t type, bool is_address, const struct expr *at)
 {
-	struct arena *a = E->arena;
 	struct pretty P = {
 		.E = E, .btf = btf, .acc = acc, .at = at, .deep = acc->pretty == 2,
 		.fmt = STRBUF_INIT,
 	};
+	return build(&P, &(struct ptype){ .id = type }, is_address);
+}
+
+struct expr *pretty_build_dwarf(struct elab *E, const struct target_access *acc,
+				const struct udwarf_type *type, bool is_address,
+				const struct expr *at)
+{
+	struct pretty P = {
+		.E = E, .dwarf = true, .acc = acc, .at = at, .deep = acc->pretty == 2,
+		.fmt = STRBUF_INIT,
+	};
+	return build(&P, &(struct ptype){ .die = *type }, is_address);
+}
+
+static struct expr *build(struct pretty *P_, const struct ptype *type, bool is_address)
+{
+	struct pretty P = *P_;
+	struct elab *E = P.E;
+	const struct expr *at = P.at;
+	const struct target_access *acc = P.acc;
+	struct arena *a = E->arena;
 	P.pf = arena_new_obj(a, struct print_format);
 	P.pf->flags = PRINT_TO_STRING | PRINT_FORMAT;
 	P.pf->name = "sprintf";

@@ -32,6 +32,13 @@ struct expr;
 struct expr *pretty_build(struct elab *E, const struct btf *btf, const struct target_access *acc,
 			  int32_t type, bool is_address, const struct expr *at);
 
+/* The same for a value whose type is DWARF's (user space, the kernel's
+ * DWARF): `type` is the value's type. */
+struct udwarf_type;
+struct expr *pretty_build_dwarf(struct elab *E, const struct target_access *acc,
+				const struct udwarf_type *type, bool is_address,
+				const struct expr *at);
+
 /* A string target expression at `at` that shows acc's value pretty-printed
  * (level 1: $, 2: $$): for the items of $$vars$ and $$parms$$.  NULL after
  * an error. */

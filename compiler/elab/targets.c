@@ -235,7 +235,9 @@ static bool pretty_text(struct elab *E, struct expr *e)
 		return true;
 	struct target *t = elab_target(E);
 	struct btf *btf = t ? target_btf(t) : NULL;
-	if (btf && acc->btf_id)
+	if (acc->dtype && !acc->btf_id)
+		e->u.target.pretty = pretty_build_dwarf(E, acc, &acc->dtype->type, acc->is_address, e);
+	else if (btf && acc->btf_id)
 		e->u.target.pretty = pretty_build(E, btf, acc, acc->btf_id, acc->is_address, e);
 	else if (!E->quiet_targets)
 		diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,

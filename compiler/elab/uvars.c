@@ -200,13 +200,18 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 			break;
 		case TCOMP_PRETTY:
 		case TCOMP_PRETTY_DEEP:
-			walk_error(E, c->tok, "pretty-printing user-space values ($ and $$ "
-				   "suffixes) is not supported yet");
-			return false;
+			/* the value as it is; pretty.c writes its text */
+			acc->pretty = c->kind == TCOMP_PRETTY ? 1 : 2;
+			acc->is_string = true;
+			break;
 		}
 		if (!ok)
 			return false;
 		w->cast_base = false;
+	}
+	if (acc->pretty && e->u.target.addressof) {
+		walk_error(E, e->tok, "cannot take the address of a pretty-printed value");
+		return false;
 	}
 	acc->ctype = udwarf_type_name(E->arena, &w->type);
 	struct uvars_type *dt = arena_new_obj(E->arena, struct uvars_type);
@@ -228,7 +233,7 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 		return true;
 	}
 	struct udwarf_type p;
-	if (w->is_address && udwarf_type_peel(&w->type, &p) &&
+	if (!acc->pretty && w->is_address && udwarf_type_peel(&w->type, &p) &&
 	    udwarf_type_kind(&p) == UDWARF_TYPE_STRUCT) {
 		walk_error(E, e->tok, "'%s' is a struct or union, not a value (use ->member)",
 			   acc->ctype);

@@ -426,6 +426,20 @@ bool udwarf_type_scalar(const struct udwarf_type *t, uint32_t *size, bool *is_si
 	return t->valid && scalar(&d, size, is_signed);
 }
 
+bool udwarf_type_is_char(const struct udwarf_type *t)
+{
+	Dwarf_Die in = t->die, d;
+	Dwarf_Attribute a;
+	Dwarf_Word enc = 0, size = 0;
+	if (!t->valid || !peel(&in, &d) || dwarf_tag(&d) != DW_TAG_base_type)
+		return false;
+	if (!dwarf_attr(&d, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc) != 0 ||
+	    !dwarf_attr(&d, DW_AT_byte_size, &a) || dwarf_formudata(&a, &size) != 0)
+		return false;
+	return size == 1 && (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char ||
+			     enc == DW_ATE_signed || enc == DW_ATE_unsigned);
+}
+
 bool udwarf_type_size(const struct udwarf_type *t, uint64_t *size)
 {
 	Dwarf_Die d = t->die;

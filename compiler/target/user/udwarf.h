@@ -167,6 +167,8 @@ bool udwarf_type_inner(const struct udwarf_type *t, struct udwarf_type *out);
 /* Size and signedness of a scalar (base, enum, pointer, reference: what
  * fits a register, floats excluded); false for anything else. */
 bool udwarf_type_scalar(const struct udwarf_type *t, uint32_t *size, bool *is_signed);
+/* Whether t (peeled) is a one-byte integer: char data, shown as text. */
+bool udwarf_type_is_char(const struct udwarf_type *t);
 /* Bytes of an object of type t (no peeling); false when unknown. */
 bool udwarf_type_size(const struct udwarf_type *t, uint64_t *size);
 /* t spelled as SystemTap's -L spells it ("char const*", "long int",
