@@ -528,6 +528,21 @@ static struct kprog *kprog_subset(struct bpf_plan *pl, const struct kprog *kp, c
 		h->pid_filter[k] = kp->pid_filter[idx[k]];
 		h->target_filter[k] = kp->target_filter[idx[k]];
 	}
+	if (kp->cookie_dispatch) {
+		/* its own sites: probe k attaches at its site with cookie k */
+		h->offsets = arena_alloc(pl->arena, sizeof(uint64_t) * n);
+		h->cookies = arena_alloc(pl->arena, sizeof(uint64_t) * n);
+		h->symbols = kp->symbols ? arena_alloc(pl->arena, sizeof(char *) * n) : NULL;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t site = (uint32_t)kp->syscall_nr[idx[k]];
+			h->offsets[k] = kp->offsets[site];
+			if (h->symbols)
+				h->symbols[k] = kp->symbols[site];
+			h->cookies[k] = k;
+			h->syscall_nr[k] = (int32_t)k;
+		}
+		h->noffsets = n;
+	}
 	h->ir = NULL;
 	h->code = NULL;
 	return h;
@@ -544,13 +559,14 @@ static int by_key(const void *a, const void *b, void *keys_arg)
 }
 
 /* Splits t->progs.items[i] into two programs on the same event (probes of
- * one syscall number stay together); false if it cannot be split. */
+ * one syscall number stay together; a program that dispatches on cookies
+ * gives each half its own sites); false if it cannot be split. */
 static bool split_kprog(struct bpf_translation *t, uint32_t i)
 {
 	struct bpf_plan *pl = t->pl;
 	struct kprog *kp = t->progs.items[i];
 	uint32_t n = kp->probes.len;
-	if (n < 2 || kp->cookie_dispatch)
+	if (n < 2)
 		return false;
 	uint32_t *idx = arena_alloc(pl->arena, sizeof(uint32_t) * n);
 	for (uint32_t k = 0; k < n; k++)

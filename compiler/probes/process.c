@@ -184,6 +184,7 @@ struct fsearch {
 	struct req *r;
 	struct fpat pat;
 	bool is_return, want_inline, want_call, want_exported;
+	bool start_skipped;            /* _start left out of a .return wildcard */
 	const char *debug_file;
 	struct udwarf *dw;
 	VEC(struct udwarf_func) covered; /* every function DWARF gave */
@@ -242,9 +243,17 @@ static void add_function(struct fsearch *s, const struct udwarf_func *f,
 	struct elab *E = r->E;
 	const char *name = f ? f->name : sym->name;
 	if (s->is_return && !strcmp(name, "_start")) {
-		elab_point_error(E, r->m, NULL, "function '_start' cannot be probed on return: it "
-				 "never returns normally");
-		r->count = -1;
+		/* named alone it is an error; a wildcard goes on without it,
+		 * with SystemTap's warning */
+		if (!strpbrk(s->pat.func, "*?[")) {
+			elab_point_error(E, r->m, NULL, "function '_start' cannot be probed on "
+					 "return: it never returns normally");
+			r->count = -1;
+		} else if (!s->start_skipped) {
+			diag_warning(E->diag, W_GENERIC, comp_tok(r->m, "function"),
+				     "function _start return probe is blacklisted");
+			s->start_skipped = true;
+		}
 		return;
 	}
 	struct process_data *d = new_data(r, PROCESS_UPROBE);
