@@ -1,7 +1,7 @@
 #!/bin/bash
 # process("...").function("*") over a binary with 120+ functions: every
-# function is hit, and attaching plus detaching take well under a second
-# (one uprobe_multi link; perf-event uprobes would take ~10 s to detach).
+# function is hit, through one program on one uprobe_multi link
+# (perf-event uprobes, one per function, took ~10 s to detach).
 # Needs root and BPF; the BPF back end only (-vv timing lines are its own).
 set -u
 stap=${CTAP_STAP:-$CTAP_BUILDDIR/stap}
@@ -22,8 +22,8 @@ rc=$?
 cat "$out"
 [ $rc = 0 ] || { cat "$err"; echo "stap failed ($rc)"; exit 1; }
 grep -qx "120 functions, 240 hits" "$out" || { echo "wrong counts"; exit 1; }
-attach=$(sed -n 's/^Pass 5: attached .* in \([0-9.]*\) ms.*/\1/p' "$err")
-detach=$(sed -n 's/^Pass 5: detached in \([0-9.]*\) ms.*/\1/p' "$err")
-echo "attach ${attach} ms, detach ${detach} ms"
-awk -v a="$attach" -v d="$detach" 'BEGIN { exit !(a + d < 500) }' || { echo "attach + detach not under 500 ms"; exit 1; }
+# one link for the file, not a perf event per function (whose detach took
+# ~10 s): counted, not timed (timings belong to bench/)
+grep -q "^Pass 5: attached 1 programs" "$err" || { grep "^Pass 5" "$err"; echo "not one program"; exit 1; }
+grep "^Pass 5: \(attached\|detached\)" "$err"
 exit 0
