@@ -46,6 +46,9 @@ bool fpat_file_matches(const char *have, const char *want)
 		return true;
 	if (!have)
 		return false;
+	/* "./x.c" is x.c relative to where it was compiled */
+	while (want[0] == '.' && want[1] == '/' && want[2])
+		want += 2;
 	if (fnmatch(want, have, 0) == 0)
 		return true;
 	size_t h = strlen(have), w = strlen(want);

@@ -737,6 +737,9 @@ static bool file_matches(const char *have, const char *want)
 {
 	if (!want)
 		return true;
+	/* "./x.c" is x.c relative to where it was compiled */
+	while (want[0] == '.' && want[1] == '/' && want[2])
+		want += 2;
 	size_t h = strlen(have), w = strlen(want);
 	if (fnmatch(want, have, 0) == 0)
 		return true;
