@@ -28,6 +28,7 @@
 #include "elab/uvars.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
+#include "util/similar.h"
 #include "util/strbuf.h"
 
 static const char *const patterns[] = {
@@ -121,17 +122,34 @@ static void add_dwarf(void *arg, const struct kdwarf_func *f)
 	add_probe(arg, f->symbol, f->addr, f->point, f);
 }
 
-/* c's count, or -1 after saying why nothing matched */
+static void offer_symbol(void *arg, const struct target_symbol *sym)
+{
+	similar_offer(arg, sym->name);
+}
+
+/* c's count, or -1 after saying why nothing matched (with the kernel's
+ * functions nearest a plain name, as SystemTap: sys_open -> do_sys_open) */
 static int no_match(struct collect *c, const char *spec)
 {
 	struct elab *E = c->ctx->E;
 	if (c->count == 0 && !c->ctx->optional && !E->listing) {
-		if (c->skipped_init)
+		if (c->skipped_init) {
 			elab_point_error(E, c->m, NULL, "kernel function '%s' is in .init.text, "
 					 "which is freed after boot: it cannot be probed", spec);
-		else
-			elab_point_error(E, c->m, NULL, "no match for %s function '%s'",
-					 c->module_debuginfo ? "module" : "kernel", spec);
+			return -1;
+		}
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "no match for %s function '%s'",
+			      c->module_debuginfo ? "module" : "kernel", spec);
+		struct target *t = elab_target(E);
+		if (t && !c->module_debuginfo && !strpbrk(spec, "*?[@:+")) {
+			struct similar sim;
+			similar_init(&sim, spec);
+			target_functions_match(t, "*", offer_symbol, &sim);
+			similar_append(&sim, &sb, "similar functions");
+		}
+		elab_point_error(E, c->m, NULL, "%s", strbuf_str(&sb));
+		strbuf_free(&sb);
 		return -1;
 	}
 	return c->count;
