@@ -94,6 +94,19 @@ static void report_point_error(struct elab *E, const struct token *at, const cha
 		diag_chain(E->diag, cause_tok, "%s", cause);
 }
 
+void elab_target_error(struct elab *E, const struct token *tok, const char *fmt, ...)
+{
+	if (E->quiet_targets)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	diag_error(E->diag, D_SEM_TARGET_VAR, tok, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
 void elab_point_error(struct elab *E, const struct pp_match *m, const struct token *tok,
 		      const char *fmt, ...)
 {

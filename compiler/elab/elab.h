@@ -84,6 +84,11 @@ struct expr *elab_string(struct elab *E, const struct token *tok, const char *s)
 /* The target kernel, or NULL (an error is reported once). */
 struct target *elab_target(struct elab *E);
 
+/* An error about a target expression ($var, @cast, ...), D_SEM_TARGET_VAR
+ * at tok; silent while E->quiet_targets (inside @defined()). */
+void elab_target_error(struct elab *E, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* "while resolving probe point" style errors for a family. */
 void elab_point_error(struct elab *E, const struct pp_match *m, const struct token *tok,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

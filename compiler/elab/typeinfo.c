@@ -123,22 +123,6 @@ static const char *type_name(struct elab *E, int32_t id)
 	return t ? target_btf_type_name(t, id) : "?";
 }
 
-static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
-{
-	if (E->quiet_targets)
-		return;
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	diag_error(E->diag, D_SEM_TARGET_VAR, tok, "%s", strbuf_str(&sb));
-	strbuf_free(&sb);
-}
-
 /* Finds member `name` in struct/union `sid`, looking through anonymous
  * members; *bit_off accumulates the offset. */
 static bool find_member(const struct btf *btf, int32_t sid, const char *name, uint32_t *bit_off,
@@ -234,8 +218,8 @@ static bool walk_member(struct elab *E, const struct btf *btf, struct walk_state
 		sid = r;
 	const struct btf_type *st = sid > 0 ? btf__type_by_id(btf, (uint32_t)sid) : NULL;
 	if (!st || !(btf_is_struct(st) || btf_is_union(st))) {
-		walk_error(E, c->tok, "invalid access '->%s' vs '%s'", c->name,
-			   type_name(E, ws->type));
+		elab_target_error(E, c->tok, "invalid access '->%s' vs '%s'", c->name,
+			          type_name(E, ws->type));
 		return false;
 	}
 	uint32_t bit_off = 0, bitfield = 0;
@@ -249,7 +233,7 @@ static bool walk_member(struct elab *E, const struct btf *btf, struct walk_state
 			strbuf_printf(&sb, "unable to find member '%s' for %s", c->name,
 				      type_name(E, sid));
 			similar_append(&sim, &sb, "alternatives");
-			walk_error(E, c->tok, "%s", strbuf_str(&sb));
+			elab_target_error(E, c->tok, "%s", strbuf_str(&sb));
 			strbuf_free(&sb);
 		}
 		return false;
@@ -294,13 +278,13 @@ static bool walk_index(struct elab *E, const struct btf *btf, struct walk_state 
 	else if (t && ws->is_address && ws->at_base)
 		elem = ws->type; /* @cast(p, "t")[i]: p points at an array of t */
 	if (!elem) {
-		walk_error(E, c->tok, "invalid access '[...]' vs '%s'", type_name(E, ws->type));
+		elab_target_error(E, c->tok, "invalid access '[...]' vs '%s'", type_name(E, ws->type));
 		return false;
 	}
 	int64_t esize = btf__resolve_size(btf, (uint32_t)elem);
 	if (esize <= 0) {
-		walk_error(E, c->tok, "cannot index an array of '%s' (size unknown)",
-			   type_name(E, elem));
+		elab_target_error(E, c->tok, "cannot index an array of '%s' (size unknown)",
+			          type_name(E, elem));
 		return false;
 	}
 	struct access_step *s = add_step(E, acc);
@@ -343,7 +327,7 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 	acc->ctype = type_name(E, ws.type);
 	acc->is_address = ws.is_address;
 	if (acc->pretty && e->u.target.addressof) {
-		walk_error(E, e->tok, "cannot take the address of a pretty-printed value");
+		elab_target_error(E, e->tok, "cannot take the address of a pretty-printed value");
 		return false;
 	}
 	if (acc->pretty)
@@ -353,7 +337,7 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 		if (!acc->nsteps && is_address)
 			return true; /* &@cast(p, "t"): the address p itself */
 		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {
-			walk_error(E, e->tok, "cannot take the address of this expression");
+			elab_target_error(E, e->tok, "cannot take the address of this expression");
 			return false;
 		}
 		acc->steps[acc->nsteps - 1].load_size = 0;
@@ -363,9 +347,9 @@ bool typeinfo_walk(struct elab *E, struct btf *btf, int32_t base_id, bool is_add
 		int32_t r = skip_mods(btf, ws.type);
 		const struct btf_type *t = r > 0 ? btf__type_by_id(btf, (uint32_t)r) : NULL;
 		if (t && (btf_is_struct(t) || btf_is_union(t))) {
-			walk_error(E, e->tok,
-				   "'%s' is a struct or union, not a value (use ->member, or $ / $$ "
-				   "to print it)", type_name(E, ws.type));
+			elab_target_error(E, e->tok,
+				          "'%s' is a struct or union, not a value (use ->member, or $ / $$ "
+				          "to print it)", type_name(E, ws.type));
 			return false;
 		}
 	}

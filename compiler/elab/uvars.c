@@ -45,22 +45,6 @@ static struct access_step *add_step(struct elab *E, struct target_access *acc)
 	return &n[acc->nsteps++];
 }
 
-static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void walk_error(struct elab *E, const struct token *tok, const char *fmt, ...)
-{
-	if (E->quiet_targets)
-		return;
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	diag_error(E->diag, D_SEM_TARGET_VAR, tok, "%s", strbuf_str(&sb));
-	strbuf_free(&sb);
-}
-
 struct walk {
 	struct udwarf_type type;  /* !type.valid: void */
 	bool is_address;          /* the value is the address of an object of `type` */
@@ -101,7 +85,7 @@ static void member_missing(struct elab *E, const struct target_comp *c,
 	strbuf_printf(&sb, "unable to find member '%s' for %s", c->name,
 		      udwarf_type_name(E->arena, st));
 	similar_append(&sim, &sb, "alternatives");
-	walk_error(E, c->tok, "%s", strbuf_str(&sb));
+	elab_target_error(E, c->tok, "%s", strbuf_str(&sb));
 	strbuf_free(&sb);
 }
 
@@ -118,8 +102,8 @@ static bool walk_member(struct elab *E, struct walk *w, const struct target_comp
 		ok = ok && w->is_address;
 	}
 	if (!ok || udwarf_type_kind(&st) != UDWARF_TYPE_STRUCT) {
-		walk_error(E, c->tok, "invalid access '->%s' vs '%s'", c->name,
-			   udwarf_type_name(E->arena, &w->type));
+		elab_target_error(E, c->tok, "invalid access '->%s' vs '%s'", c->name,
+			          udwarf_type_name(E->arena, &w->type));
 		return false;
 	}
 	struct udwarf_member m;
@@ -163,15 +147,15 @@ static bool walk_index(struct elab *E, struct walk *w, const struct target_comp 
 		ok = false;
 	}
 	if (!ok) {
-		walk_error(E, c->tok, "invalid access '[...]' vs '%s'",
-			   udwarf_type_name(E->arena, &w->type));
+		elab_target_error(E, c->tok, "invalid access '[...]' vs '%s'",
+			          udwarf_type_name(E->arena, &w->type));
 		return false;
 	}
 	uint64_t esize = 0;
 	struct udwarf_type pe;
 	if (!udwarf_type_peel(&elem, &pe) || !udwarf_type_size(&pe, &esize) || !esize) {
-		walk_error(E, c->tok, "cannot index an array of '%s' (size unknown)",
-			   udwarf_type_name(E->arena, &elem));
+		elab_target_error(E, c->tok, "cannot index an array of '%s' (size unknown)",
+			          udwarf_type_name(E->arena, &elem));
 		return false;
 	}
 	struct access_step *s = add_step(E, acc);
@@ -210,7 +194,7 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 		w->cast_base = false;
 	}
 	if (acc->pretty && e->u.target.addressof) {
-		walk_error(E, e->tok, "cannot take the address of a pretty-printed value");
+		elab_target_error(E, e->tok, "cannot take the address of a pretty-printed value");
 		return false;
 	}
 	acc->ctype = udwarf_type_name(E->arena, &w->type);
@@ -225,7 +209,7 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 	}
 	if (e->u.target.addressof) {
 		if (!acc->nsteps || acc->steps[acc->nsteps - 1].bit_size) {
-			walk_error(E, e->tok, "cannot take the address of this expression");
+			elab_target_error(E, e->tok, "cannot take the address of this expression");
 			return false;
 		}
 		acc->steps[acc->nsteps - 1].load_size = 0;
@@ -235,8 +219,8 @@ static bool walk_comps(struct elab *E, struct walk *w, struct expr *e, struct ta
 	struct udwarf_type p;
 	if (!acc->pretty && w->is_address && udwarf_type_peel(&w->type, &p) &&
 	    udwarf_type_kind(&p) == UDWARF_TYPE_STRUCT) {
-		walk_error(E, e->tok, "'%s' is a struct or union, not a value (use ->member)",
-			   acc->ctype);
+		elab_target_error(E, e->tok, "'%s' is a struct or union, not a value (use ->member)",
+			          acc->ctype);
 		return false;
 	}
 	return true;
@@ -304,9 +288,9 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 	acc->user = space != UVARS_KERNEL;
 	if (l->kind == UDWARF_LOC_REGISTER) {
 		if (!is_scalar) {
-			walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
-				   "an aggregate held in registers [man error::dwarf]",
-				   (unsigned long long)pc, name);
+			elab_target_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
+				          "an aggregate held in registers [man error::dwarf]",
+				          (unsigned long long)pc, name);
 			return false;
 		}
 		acc->base = ACCESS_REGISTER;
@@ -314,8 +298,8 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 		acc->base_size = size;
 		acc->base_signed = sign;
 		if (e->u.target.addressof && !e->u.target.comps.len) {
-			walk_error(E, e->tok, "cannot take the address of '%s': it is in a register",
-				   e->u.target.name);
+			elab_target_error(E, e->tok, "cannot take the address of '%s': it is in a register",
+				          e->u.target.name);
 			return false;
 		}
 		return true;
@@ -323,14 +307,14 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 	if (l->kind == UDWARF_LOC_CONST || l->kind == UDWARF_LOC_VALUE) {
 		/* a value with no storage: DWARF computes it */
 		if (e->u.target.addressof && !e->u.target.comps.len) {
-			walk_error(E, e->tok, "cannot take the address of '%s': it is a computed "
-				   "value, not stored anywhere", e->u.target.name);
+			elab_target_error(E, e->tok, "cannot take the address of '%s': it is a computed "
+				          "value, not stored anywhere", e->u.target.name);
 			return false;
 		}
 		if (!is_scalar) {
-			walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
-				   "an aggregate DWARF computes [man error::dwarf]",
-				   (unsigned long long)pc, name);
+			elab_target_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s' is "
+				          "an aggregate DWARF computes [man error::dwarf]",
+				          (unsigned long long)pc, name);
 			return false;
 		}
 		if (l->kind == UDWARF_LOC_CONST) {
@@ -351,8 +335,8 @@ static bool base_access(struct elab *E, struct expr *e, const char *name,
 		struct expr *here = ast_expr_new(E->arena, EXPR_CALL, e->tok);
 		here->u.call.name = intern(E->s->names, "uaddr");
 		if (!elab_call_library(E, here)) {
-			walk_error(E, e->tok, "'%s': relocating a static needs the tapset function "
-				   "uaddr(), which is missing", name);
+			elab_target_error(E, e->tok, "'%s': relocating a static needs the tapset function "
+				          "uaddr(), which is missing", name);
 			return false;
 		}
 		acc->base = ACCESS_EXPR;
@@ -410,14 +394,14 @@ bool uvars_global(struct elab *E, struct udwarf *dw, uint64_t pc, enum uvars_spa
 	const char *name = at ? arena_strndup(E->arena, spec, (size_t)(at - spec)) : spec;
 	struct udwarf_var v;
 	if (!udwarf_global_var(dw, name, units, &v)) {
-		walk_error(E, e->tok, "unable to find global '%s'%s%s, [man error::dwarf]", name,
-			   at ? " in " : "", at ? at + 1 : "");
+		elab_target_error(E, e->tok, "unable to find global '%s'%s%s, [man error::dwarf]", name,
+			          at ? " in " : "", at ? at + 1 : "");
 		return false;
 	}
 	struct udwarf_loc l;
 	if (!locate(dw, &v, pc, space, &l)) {
-		walk_error(E, e->tok, "not accessible: global '%s': %s [man error::dwarf]", name,
-			   l.why);
+		elab_target_error(E, e->tok, "not accessible: global '%s': %s [man error::dwarf]", name,
+			          l.why);
 		return false;
 	}
 	return access_of(E, dw, e, name, &v, &l, pc, space, acc);
@@ -432,18 +416,18 @@ bool uvars_resolve(struct elab *E, struct udwarf *dw, uint64_t die_offset, uint6
 		name++;
 	struct find f = { .name = name };
 	if (!udwarf_vars(dw, die_offset, pc, only_params, false, find_cb, &f)) {
-		walk_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no scope)", name);
+		elab_target_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no scope)", name);
 		return false;
 	}
 	if (!f.found) {
-		walk_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (alternatives: %s)",
-			   name, var_names(dw, E, die_offset, pc, only_params));
+		elab_target_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (alternatives: %s)",
+			          name, var_names(dw, E, die_offset, pc, only_params));
 		return false;
 	}
 	struct udwarf_loc l;
 	if (!locate(dw, &f.var, pc, space, &l)) {
-		walk_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s': %s "
-			   "[man error::dwarf]", (unsigned long long)pc, name, l.why);
+		elab_target_error(E, e->tok, "not accessible at this address (pc: 0x%llx): '%s': %s "
+			          "[man error::dwarf]", (unsigned long long)pc, name, l.why);
 		return false;
 	}
 	return access_of(E, dw, e, name, &f.var, &l, pc, space, acc);
@@ -458,8 +442,8 @@ bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum u
 	uint32_t size;
 	bool sign;
 	if (!udwarf_type_scalar(&w.type, &size, &sign)) {
-		walk_error(E, e->tok, "$return of type '%s' is not a scalar: not accessible",
-			   udwarf_type_name(E->arena, &w.type));
+		elab_target_error(E, e->tok, "$return of type '%s' is not a scalar: not accessible",
+			          udwarf_type_name(E->arena, &w.type));
 		acc->ctype = NULL;
 		return true;
 	}
@@ -468,7 +452,7 @@ bool uvars_return(struct elab *E, struct udwarf *dw, uint64_t die_offset, enum u
 	acc->base_signed = sign;
 	acc->user = space != UVARS_KERNEL;
 	if (e->u.target.addressof && !e->u.target.comps.len) {
-		walk_error(E, e->tok, "cannot take the address of $return: it is a register");
+		elab_target_error(E, e->tok, "cannot take the address of $return: it is a register");
 		acc->ctype = NULL;
 		return true;
 	}
