@@ -459,7 +459,7 @@ static void top_value(struct pretty *P, const struct ptype *type)
 	text(P, "?");
 }
 
-static struct expr *build(struct pretty *P, const struct ptype *type, bool is_address);
+static struct expr *build(struct pretty P, const struct ptype *type, bool is_address);
 
 struct expr *pretty_build(struct elab *E, const struct btf *btf, const struct target_access *acc,
 			  int32_t type, bool is_address, const struct expr *at)
@@ -468,7 +468,7 @@ struct expr *pretty_build(struct elab *E, const struct btf *btf, const struct ta
 		.E = E, .btf = btf, .acc = acc, .at = at, .deep = acc->pretty == 2,
 		.fmt = STRBUF_INIT,
 	};
-	return build(&P, &(struct ptype){ .id = type }, is_address);
+	return build(P, &(struct ptype){ .id = type }, is_address);
 }
 
 struct expr *pretty_build_dwarf(struct elab *E, const struct target_access *acc,
@@ -479,12 +479,11 @@ struct expr *pretty_build_dwarf(struct elab *E, const struct target_access *acc,
 		.E = E, .dwarf = true, .acc = acc, .at = at, .deep = acc->pretty == 2,
 		.fmt = STRBUF_INIT,
 	};
-	return build(&P, &(struct ptype){ .die = *type }, is_address);
+	return build(P, &(struct ptype){ .die = *type }, is_address);
 }
 
-static struct expr *build(struct pretty *P_, const struct ptype *type, bool is_address)
+static struct expr *build(struct pretty P, const struct ptype *type, bool is_address)
 {
-	struct pretty P = *P_;
 	struct elab *E = P.E;
 	const struct expr *at = P.at;
 	const struct target_access *acc = P.acc;

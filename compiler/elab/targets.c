@@ -157,30 +157,28 @@ static bool hint(int32_t *id, bool *addr, const char **module, const struct uvar
 static bool resolve_dwarf_cast(struct tctx *c, struct expr *e, const struct vtype *base)
 {
 	struct elab *E = c->E;
+	const struct uvars_type *type = base ? base->dtype : NULL;
+	bool is_address = base ? base->is_address : true;
+	if (!type) {
+		const struct probe_family *f = c->dp ? c->dp->family : NULL;
+		bool user = false;
+		const char *file = NULL;
+		struct udwarf *dw = !base && !e->u.target.module && f && f->cast_dwarf
+					    ? f->cast_dwarf(E, c->dp, &user, &file) : NULL;
+		if (!dw)
+			return false;
+		struct uvars_type *t = arena_new_obj(E->arena, struct uvars_type);
+		t->user = user;
+		if (!udwarf_find_type(dw, e->u.target.type_name, &t->type)) {
+			elab_target_error(E, e->tok, "type definition '%s' not found in '%s'",
+					  e->u.target.type_name, file);
+			return true;
+		}
+		type = t;
+	}
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
 	acc->module = "dwarf";
-	if (base && base->dtype) {
-		if (uvars_cast(E, base->dtype, base->is_address, false, e, acc))
-			e->u.target.resolved = acc;
-		return true;
-	}
-	const struct probe_family *f = c->dp ? c->dp->family : NULL;
-	bool user = false;
-	const char *file = NULL;
-	struct udwarf *dw = !base && !e->u.target.module && f && f->cast_dwarf
-				    ? f->cast_dwarf(E, c->dp, &user, &file) : NULL;
-	if (!dw)
-		return false;
-	struct uvars_type *t = arena_new_obj(E->arena, struct uvars_type);
-	t->user = user;
-	if (!udwarf_find_type(dw, e->u.target.type_name, &t->type)) {
-		if (!E->quiet_targets)
-			diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
-				   "type definition '%s' not found in '%s'", e->u.target.type_name,
-				   file);
-		return true;
-	}
-	if (uvars_cast(E, t, true, true, e, acc))
+	if (uvars_cast(E, type, is_address, !base, e, acc))
 		e->u.target.resolved = acc;
 	return true;
 }

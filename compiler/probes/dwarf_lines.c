@@ -131,8 +131,7 @@ static int by_line_pc(const void *a, const void *b)
 }
 
 int dwarf_line_points(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
-		      bool (*probeable)(void *ctx, uint64_t pc),
-		      void (*add)(void *ctx, const struct dwarf_line_point *p), void *ctx)
+		      bool (*add)(void *ctx, const struct dwarf_line_point *p), void *ctx)
 {
 	struct lsearch s = { .E = E };
 	if (!parse_lines(E->arena, spec, &s.spec, why))
@@ -161,8 +160,7 @@ int dwarf_line_points(struct elab *E, struct udwarf *dw, const char *spec, const
 	vec_foreach(&s.rows, i) {
 		const struct udwarf_line *r = &s.rows.items[i];
 		const struct udwarf_func *f = func_of(&s, dw, r->pc, r->line);
-		if (!f || !probeable(ctx, r->pc) ||
-		    (s.spec.relative && r->line != f->decl_line + s.spec.lo))
+		if (!f || (s.spec.relative && r->line != f->decl_line + s.spec.lo))
 			continue;
 		bool seen = false;
 		vec_foreach(&done, j)
@@ -170,18 +168,23 @@ int dwarf_line_points(struct elab *E, struct udwarf *dw, const char *spec, const
 					!strcmp(done.items[j].file, r->file));
 		if (seen)
 			continue;
-		/* this line's probe address in f is decided: the lowest */
-		vec_push_heap(&done, ((struct done){ r->file, r->line, f->die_offset }));
 		seen = false;
 		vec_foreach(&taken, j)
 			seen = seen || taken.items[j] == r->pc;
-		if (seen && !one_line)
+		/* this line's probe address in f is decided: the lowest one
+		 * the caller takes (a symbol holds it) */
+		struct done here = { r->file, r->line, f->die_offset };
+		if (seen && !one_line) {
+			vec_push_heap(&done, here);
 			continue;
-		vec_push_heap(&taken, r->pc);
+		}
 		/* f lives in s.funcs, freed below: the caller gets a copy */
 		struct udwarf_func *fc = arena_new_obj(E->arena, struct udwarf_func);
 		*fc = *f;
-		add(ctx, &(struct dwarf_line_point){ fc, r->pc, r->file, r->line });
+		if (!add(ctx, &(struct dwarf_line_point){ fc, r->pc, r->file, r->line }))
+			continue;
+		vec_push_heap(&done, here);
+		vec_push_heap(&taken, r->pc);
 		count++;
 	}
 	vec_free_heap(&taken);

@@ -28,11 +28,11 @@ struct dwarf_line_point {
 	int line;
 };
 
-/* Calls add for each point of spec in dw whose address `probeable` takes
- * (a symbol holds it).  Returns how many, or -1 with *why when spec is
- * not a line specification. */
+/* Calls add for each point of spec in dw; add returns false for an
+ * address it cannot probe (no symbol holds it), and the line is then
+ * looked for at its next address.  Returns how many add took, or -1 with
+ * *why when spec is not a line specification. */
 int dwarf_line_points(struct elab *E, struct udwarf *dw, const char *spec, const char **why,
-		      bool (*probeable)(void *ctx, uint64_t pc),
-		      void (*add)(void *ctx, const struct dwarf_line_point *p), void *ctx);
+		      bool (*add)(void *ctx, const struct dwarf_line_point *p), void *ctx);
 
 #endif

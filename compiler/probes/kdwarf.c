@@ -160,17 +160,13 @@ int kdwarf_functions(struct elab *E, struct udwarf *dw, const char *module, cons
 
 /* ------------------------------------------------------------ statements */
 
-static bool kernel_probeable(void *ctx, uint64_t pc)
-{
-	uint64_t off;
-	return symbol_holding(ctx, pc, &off) != NULL;
-}
-
-static void kernel_line(void *ctx, const struct dwarf_line_point *p)
+static bool kernel_line(void *ctx, const struct dwarf_line_point *p)
 {
 	struct ksearch *k = ctx;
 	uint64_t off = 0;
 	const char *symbol = symbol_holding(k, p->pc, &off);
+	if (!symbol)
+		return false;
 	struct kdwarf_func kf = {
 		.symbol = symbol,
 		.offset = off,
@@ -180,6 +176,7 @@ static void kernel_line(void *ctx, const struct dwarf_line_point *p)
 		.point = arena_printf(k->E->arena, "%s@%s:%d", p->func->name, p->file, p->line),
 	};
 	k->add(k->ctx, &kf);
+	return true;
 }
 
 int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, const char *spec,
@@ -190,7 +187,7 @@ int kdwarf_statements(struct elab *E, struct udwarf *dw, const char *module, con
 			     .ctx = ctx };
 	if (!k.t)
 		return -1;
-	return dwarf_line_points(E, dw, spec, why, kernel_probeable, kernel_line, &k);
+	return dwarf_line_points(E, dw, spec, why, kernel_line, &k);
 }
 
 /* ------------------------------------------------------------ @var */

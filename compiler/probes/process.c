@@ -372,26 +372,24 @@ static void resolve_functions(struct req *r)
 
 struct lines {
 	struct req *r;
-	struct udwarf *dw;
 	const char *debug_file;
 	const struct token *tok;
 };
 
-static bool user_probeable(void *ctx, uint64_t pc)
-{
-	struct lines *l = ctx;
-	return uelf_symbol_at(l->r->elf, pc) != NULL;
-}
-
-static void user_line(void *ctx, const struct dwarf_line_point *p)
+static bool user_line(void *ctx, const struct dwarf_line_point *p)
 {
 	struct lines *l = ctx;
 	struct req *r = l->r;
+	const struct uelf_symbol *sym = uelf_symbol_at(r->elf, p->pc);
+	if (!sym)
+		return false;
 	struct process_data *d = new_data(r, PROCESS_UPROBE);
 	d->site = PROCESS_SITE_STATEMENT;
-	if (!set_address(r, d, p->pc))
-		return;
-	d->symbol = uelf_symbol_at(r->elf, p->pc)->name;
+	if (!set_address(r, d, p->pc)) {
+		r->count = -1;
+		return false;
+	}
+	d->symbol = sym->name;
 	d->has_dwarf = true;
 	d->debug_file = l->debug_file ? l->debug_file : r->file;
 	d->decl_file = p->file;
@@ -400,6 +398,7 @@ static void user_line(void *ctx, const struct dwarf_line_point *p)
 	const char *text = arena_printf(r->E->arena, "%s@%s:%d", p->func->name, p->file, p->line);
 	add(r, make_point(r, r->library ? r->file : NULL, "statement",
 			  elab_string(r->E, l->tok, text), true), d);
+	return true;
 }
 
 static void resolve_statement(struct req *r)
@@ -435,10 +434,11 @@ static void resolve_statement(struct req *r)
 	struct udwarf *dw = dwarf_of(r, &debug_file);
 	if (dw && !fpat_parse(E->arena, spec, &pat, &why)) {
 		/* FUNC@FILE:N-M, :* and +N: the kernel's rules */
-		struct lines l = { r, dw, debug_file, arg->tok };
-		r->count = dwarf_line_points(E, dw, spec, &why, user_probeable, user_line, &l);
-		if (r->count < 0)
+		struct lines l = { r, debug_file, arg->tok };
+		if (dwarf_line_points(E, dw, spec, &why, user_line, &l) < 0) {
 			elab_point_error(E, m, comp_tok(m, "statement"), "'%s': %s", spec, why);
+			r->count = -1;
+		}
 		return;
 	}
 	if (!fpat_parse(E->arena, spec, &pat, &why) || !pat.line || !dw) {
@@ -767,27 +767,11 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 
 /* ------------------------------------------------------------ $vars */
 
-static void error(struct elab *E, const struct token *tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void error(struct elab *E, const struct token *tok, const char *fmt, ...)
-{
-	if (E->quiet_targets)
-		return;
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	diag_error(E->diag, D_SEM_TARGET_VAR, tok, "%s", strbuf_str(&sb));
-	strbuf_free(&sb);
-}
-
 static bool plain_only(struct elab *E, struct expr *e, const char *what)
 {
 	if (e->u.target.comps.len || e->u.target.addressof) {
-		error(E, e->tok, "%s '%s' is a number: it has no members, elements or address", what,
-		      e->u.target.name);
+		elab_target_error(E, e->tok, "%s '%s' is a number: it has no members, elements or address", what,
+		                  e->u.target.name);
 		return false;
 	}
 	return true;
@@ -825,8 +809,8 @@ static bool syscall_var(struct elab *E, struct derived_probe *dp, struct expr *e
 			family_value(E, e, PROCESS_VAR_ARG1 + (name[4] - '1'), false);
 		return true;
 	}
-	error(E, e->tok, "unable to find local '%s' (alternatives: $syscall %s)", name + 1,
-	      ret ? "$return" : "$arg1 ... $arg6");
+	elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $syscall %s)", name + 1,
+	                  ret ? "$return" : "$arg1 ... $arg6");
 	return true;
 }
 
@@ -909,8 +893,8 @@ static bool sdt_operand(struct elab *E, const struct process_sdt_arg *a, struct 
 		return true;
 	}
 unsupported:
-	error(E, e->tok, "SDT argument '%s' of this mark uses an operand form ctap does not "
-	      "translate yet ('%s')", e->u.target.name, a->text);
+	elab_target_error(E, e->tok, "SDT argument '%s' of this mark uses an operand form ctap does not "
+	                  "translate yet ('%s')", e->u.target.name, a->text);
 	return false;
 }
 
@@ -939,11 +923,11 @@ static bool mark_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		}
 	}
 	if (d->sdt_nargs)
-		error(E, e->tok, "unable to find local '%s' (alternatives: $arg1 ... $arg%u, "
-		      "$$name, $$provider)", name + 1, d->sdt_nargs);
+		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $arg1 ... $arg%u, "
+		                  "$$name, $$provider)", name + 1, d->sdt_nargs);
 	else
-		error(E, e->tok, "unable to find local '%s' (alternatives: $$name, $$provider)",
-		      name + 1);
+		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $$name, $$provider)",
+		                  name + 1);
 	return true;
 }
 
@@ -953,9 +937,9 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	const char *name = e->u.target.name;
 	struct udwarf *dw = dwarf_for(E, d);
 	if (!dw || !d->die_offset) {
-		error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no debuginfo for "
-		      "%s at this probe)", name[0] == '$' ? name + 1 : name,
-		      d->path ? d->path : "the process");
+		elab_target_error(E, e->tok, "unable to find local '%s', [man error::dwarf] (no debuginfo for "
+		                  "%s at this probe)", name[0] == '$' ? name + 1 : name,
+		                  d->path ? d->path : "the process");
 		return true;
 	}
 	struct uvars_point point = {
@@ -968,19 +952,19 @@ static bool dwarf_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		return true;
 	}
 	if (!strncmp(name, "$$", 2)) {
-		error(E, e->tok, "unknown target variable '%s' (there are $$vars, $$parms, $$locals "
-		      "and $$return)", name);
+		elab_target_error(E, e->tok, "unknown target variable '%s' (there are $$vars, $$parms, $$locals "
+		                  "and $$return)", name);
 		return true;
 	}
 	struct target_access *acc = arena_new_obj(E->arena, struct target_access);
 	if (!strcmp(name, "$return")) {
 		if (!d->is_return) {
-			error(E, e->tok, "$return is only available in .return probes of functions "
-			      "that return a value");
+			elab_target_error(E, e->tok, "$return is only available in .return probes of functions "
+			                  "that return a value");
 			return true;
 		}
 		if (!uvars_return(E, dw, d->die_offset, process_space(d), e, acc)) {
-			error(E, e->tok, "function '%s' returns no value ($return)", d->symbol);
+			elab_target_error(E, e->tok, "function '%s' returns no value ($return)", d->symbol);
 			return true;
 		}
 		if (acc->ctype)
@@ -1002,15 +986,15 @@ static void at_var(struct elab *E, const struct process_data *d, struct expr *e)
 				     (d->exe && !strcmp(real, d->exe)));
 		free(real);
 		if (!mine) {
-			error(E, e->tok, "@var(\"%s\", \"%s\"): a variable of a file other than the "
-			      "probed one is not supported yet", name, module);
+			elab_target_error(E, e->tok, "@var(\"%s\", \"%s\"): a variable of a file other than the "
+			                  "probed one is not supported yet", name, module);
 			return;
 		}
 	}
 	struct udwarf *dw = d->kind == PROCESS_UPROBE ? dwarf_for(E, d) : NULL;
 	if (!dw) {
-		error(E, e->tok, "unable to find global '%s', [man error::dwarf] (no debuginfo for "
-		      "%s at this probe)", name, d->path ? d->path : "the process");
+		elab_target_error(E, e->tok, "unable to find global '%s', [man error::dwarf] (no debuginfo for "
+		                  "%s at this probe)", name, d->path ? d->path : "the process");
 		return;
 	}
 	const char *at = strchr(name, '@');
@@ -1037,7 +1021,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	case PROCESS_UPROBE:
 		break;
 	default:
-		error(E, e->tok, "unresolved target-symbol expression");
+		elab_target_error(E, e->tok, "unresolved target-symbol expression");
 		return true;
 	}
 	switch (d->site) {
@@ -1053,8 +1037,8 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			e->u.target.resolved = acc;
 			return true;
 		}
-		error(E, e->tok, "unable to find local '%s' (alternatives: $$name)",
-		      e->u.target.name + 1);
+		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $$name)",
+		                  e->u.target.name + 1);
 		return true;
 	default:
 		return dwarf_var(E, dp, e);
