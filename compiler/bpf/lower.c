@@ -434,16 +434,23 @@ static bool uses_next(struct stmt *s)
 
 /* A user stack or symbol function outside a print's arguments
  * (lower_ustack.c): print_usyms(ubacktrace()) prints from user space,
- * the others would need their value in the kernel. */
+ * the others are values user space makes and keeps. */
 static bool ustack_call(struct lower *L, struct expr *e, struct lval *out)
 {
-	if (lower_ustack_arg_op(e) != RTU_SYMS || e->type == TYPE_STRING)
+	uint32_t op = lower_ustack_arg_op(e);
+	if (e->type != TYPE_STRING && op != RTU_SYMS)
 		return lower_ustack_unavailable(L, e);
 	const struct expr *x = lower_ustack_operand(e);
 	bool ok = true;
 	ir_reg n = x ? lower_long_tmp(L, (struct expr *)x, &ok) : IR_NOREG;
+	if (!ok)
+		return false;
+	if (e->type == TYPE_STRING) {
+		lower_ustack_value(L, op, n, out);
+		return true;
+	}
 	*out = (struct lval){ .kind = LV_IMM };
-	return ok && lower_ustack_record(L, RTU_SYMS, n);
+	return lower_ustack_record(L, RTU_SYMS, n);
 }
 
 bool lower_call(struct lower *L, struct expr *e, struct lval *out)

@@ -170,6 +170,8 @@ struct smem lower_rec_open(struct lower *L, uint32_t kind, uint32_t site, uint32
 void lower_rec_close(struct lower *L, struct smem rec);
 /* The hit's output queue to the ring buffer (at the handler's end). */
 void lower_outq_flush(struct lower *L);
+/* A symdefer item (symdefer.h) of value a in that style at p + off. */
+void lower_symdefer_item(struct lower *L, ir_reg p, int16_t off, ir_reg a, char style);
 /* Locals of the current scope. */
 struct lslot *lower_local(struct lower *L, const struct vardecl *d);
 /* Charge / check the statement budget. */
@@ -196,8 +198,13 @@ uint32_t lower_ustack_arg_op(const struct expr *a);
 const struct expr *lower_ustack_operand(const struct expr *a);   /* NULL: none */
 uint32_t lower_ustack_arg_size(struct lower *L, uint32_t op);
 void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg base, int32_t at);
-/* The error for such a function anywhere but as a print's argument. */
+/* Such a call (op, its operand evaluated) as a value: a SYMDEFER_KEPT
+ * string of a handle whose text user space makes and keeps (keptstr.h). */
+void lower_ustack_value(struct lower *L, uint32_t op, ir_reg operand, struct lval *out);
+/* The error for such a function that is neither a value nor a print's
+ * argument, and for one as an array key. */
 bool lower_ustack_unavailable(struct lower *L, const struct expr *call);
+bool lower_ustack_unkeyable(struct lower *L, const struct expr *call);
 
 /* ---- lower.c: the dispatcher (statements, expressions) ---- */
 /* Statements (handler bodies, inlined function bodies). */
@@ -291,6 +298,7 @@ bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);
 /* Whether call is one lower_stack_call lowers (asked before builtins). */
 bool lower_stack_takes(const struct lower *L, const struct expr *call);
 bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out);
+
 
 /* ---- lower_defer.c: strings formatted in user space ---- */
 /* Finds the handler's deferred string locals (before any is allocated). */

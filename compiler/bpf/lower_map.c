@@ -94,6 +94,8 @@ static bool build_key_(struct lower *L, const struct bvar *av, expr_vec *keys, s
 		struct expr *k = keys->items[i];
 		int32_t off = key->off + (int32_t)av->koff[i];
 		if (av->ktype[i] == TYPE_STRING) {
+			if (lower_ustack_arg_op(k))
+				return lower_ustack_unkeyable(L, k);
 			uint32_t kw = av->kwidth[i];
 			if (plan_width(L->pl, k) <= kw) {
 				/* fits: evaluate straight into the key */

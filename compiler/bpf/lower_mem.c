@@ -16,6 +16,7 @@
 
 #include "bpf/fmt_helpers.h"
 #include "bpf/ringbuf.h"
+#include "bpf/symdefer.h"
 #include "diag/diag.h"
 #include "session.h"
 #include "util/arena.h"
@@ -629,3 +630,21 @@ void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct sm
 }
 
 /* ------------------------------------------------------------ evaluation */
+
+/* the encoding is symdefer.h's: mark, style, 7 bits per byte from the
+ * lowest, each byte with bit 7 set (no NUL anywhere) */
+void lower_symdefer_item(struct lower *L, ir_reg p, int16_t off, ir_reg a, char style)
+{
+	struct ir *ir = L->ir;
+	ir_emit_store_imm(ir, 1, p, off, SYMDEFER_MARK);
+	ir_emit_store_imm(ir, 1, p, (int16_t)(off + 1), style);
+	ir_reg t = ir_new_vreg(ir);
+	for (int j = 0; j < SYMDEFER_ADDR_BYTES; j++) {
+		ir_emit_mov(ir, t, a);
+		if (j)
+			ir_emit_alu_imm(ir, IR_RSH, t, 7 * j);
+		ir_emit_alu_imm(ir, IR_AND, t, 0x7f);
+		ir_emit_alu_imm(ir, IR_OR, t, 0x80);
+		ir_emit_store(ir, 1, p, (int16_t)(off + 2 + j), t);
+	}
+}

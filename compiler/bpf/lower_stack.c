@@ -255,22 +255,6 @@ static ir_reg capture(struct lower *L, struct smem *buf, uint32_t nmax)
 	return r;
 }
 
-/* item (style) of the address in a at p+off */
-static void put_item(struct ir *ir, ir_reg p, int16_t off, ir_reg a, char style)
-{
-	ir_emit_store_imm(ir, 1, p, off, SYMDEFER_MARK);
-	ir_emit_store_imm(ir, 1, p, (int16_t)(off + 1), style);
-	ir_reg t = ir_new_vreg(ir);
-	for (int j = 0; j < SYMDEFER_ADDR_BYTES; j++) {
-		ir_emit_mov(ir, t, a);
-		if (j)
-			ir_emit_alu_imm(ir, IR_RSH, t, 7 * j);
-		ir_emit_alu_imm(ir, IR_AND, t, 0x7f);
-		ir_emit_alu_imm(ir, IR_OR, t, 0x80);
-		ir_emit_store(ir, 1, p, (int16_t)(off + 2 + j), t);
-	}
-}
-
 /* stack_addrs(n, 0): the first n+1 frames (all if n < 0) as 'x' items
  * separated by single spaces */
 static bool stack_addrs(struct lower *L, const struct expr *call, struct lval *out)
@@ -303,7 +287,7 @@ static bool stack_addrs(struct lower *L, const struct expr *call, struct lval *o
 	 * want's path) must still see every item inside dst */
 	ir_emit_jcc_imm(ir, IR_JGE, i, nmax, done);
 	ir_emit_load(ir, 8, a, q, 0);
-	put_item(ir, p, 0, a, SYMDEFER_HEX);
+	lower_symdefer_item(L, p, 0, a, SYMDEFER_HEX);
 	ir_emit_alu_imm(ir, IR_ADD, i, 1);
 	ir_emit_jcc(ir, IR_JGE, i, k, done);
 	ir_emit_store_imm(ir, 1, p, SYMDEFER_ITEM, ' ');
@@ -330,7 +314,7 @@ static bool sym_format(struct lower *L, const struct expr *call, struct lval *ou
 	/* the lines of styles 4, 6 and 7 too: user space has the kernel's
 	 * line table (plan.klines_path, symdefer.h) */
 	ir_reg p = lower_addr(L, dst);
-	put_item(L->ir, p, 0, a, (char)('0' + style));
+	lower_symdefer_item(L, p, 0, a, (char)('0' + style));
 	*out = (struct lval){ .kind = LV_STR, .str = dst };
 	return true;
 }
@@ -510,7 +494,7 @@ static bool probe_sym(struct lower *L, bool mod, struct lval *out)
 	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
 	dst.width = SYMDEFER_ITEM + 1;
 	lower_zero(L, dst, dst.width);
-	put_item(L->ir, lower_addr(L, dst), 0, a, mod ? '3' : '0');
+	lower_symdefer_item(L, lower_addr(L, dst), 0, a, mod ? '3' : '0');
 	*out = (struct lval){ .kind = LV_STR, .str = dst };
 	return true;
 }

@@ -25,6 +25,7 @@
 
 #include <string.h>
 
+#include "bpf/symdefer.h"
 #include "diag/diag.h"
 #include "util/arena.h"
 
@@ -82,6 +83,7 @@ static void copy_stack(struct lower *L, ir_reg base, int32_t head, ir_reg sp)
 
 static void store_pid_tgid(struct lower *L, ir_reg base, int32_t at)
 {
+	L->pl->user_stacks = true;
 	ir_reg id = ir_new_vreg(L->ir);
 	ir_call_helper_n(L->ir, id, BPF_FUNC_get_current_pid_tgid, NULL, 0);
 	ir_emit_store(L->ir, 8, base, (int16_t)at, id);
@@ -196,9 +198,7 @@ const struct expr *lower_ustack_operand(const struct expr *a)
 
 uint32_t lower_ustack_arg_size(struct lower *L, uint32_t op)
 {
-	if (op >= RTU_USYMNAME)
-		return (uint32_t)sizeof(struct rt_uaddr);
-	return RT_USTACK_HEAD + L->pl->lim.ustack_size;
+	return rt_ustack_payload(op, L->pl->lim.ustack_size);
 }
 
 void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg base, int32_t at)
@@ -211,12 +211,59 @@ void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg 
 	capture(L, base, at, operand);
 }
 
+/*
+ * The same functions as a value (a variable, an array element, an
+ * operand): the handler draws a handle from the session's sequence
+ * (rt_head.seq, shared with array insertion: it only has to be unique),
+ * sends what the text needs with the handle in an RTR_UKEEP record, and
+ * its string is one SYMDEFER_KEPT item of the handle.  User space makes
+ * the text when the record arrives and the item expands to it wherever
+ * the string is output (runtime/bpf/keptstr.h).  The ring buffer keeps
+ * records in the order they were reserved, so the text is there before
+ * any print that could show it.
+ */
+void lower_ustack_value(struct lower *L, uint32_t op, ir_reg operand, struct lval *out)
+{
+	struct ir *ir = L->ir;
+	ir_reg handle = ir_new_vreg(ir);
+	ir_emit_mov_imm(ir, handle, 1);
+	ir_emit_atomic(ir, IR_ATOMIC_ADD, 8, lower_head(L), RT_OFF_SEQ, handle, true);
+	ir_emit_alu_imm(ir, IR_ADD, handle, 1);
+
+	uint32_t site = op | L->bp->index << 8;
+	struct smem rec = lower_rec_open(L, RTR_UKEEP, site, 8 + lower_ustack_arg_size(L, op));
+	ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + RT_REC_HDR), handle);
+	lower_ustack_arg_fill(L, op, operand, rec.base, rec.off + RT_REC_HDR + 8);
+	lower_rec_close(L, rec);
+
+	struct smem dst = lower_mem(L, SYMDEFER_ITEM + 1, true);
+	dst.width = SYMDEFER_ITEM + 1;
+	lower_zero(L, dst, dst.width);
+	lower_symdefer_item(L, lower_addr(L, dst), 0, handle, SYMDEFER_KEPT);
+	*out = (struct lval){ .kind = LV_STR, .str = dst };
+}
+
 bool lower_ustack_unavailable(struct lower *L, const struct expr *call)
 {
 	diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
 		   "function '%s' is not available in kernel-side handlers of the BPF runtime "
 		   "(probe %s) but as an argument of a print: user stacks and symbols are "
 		   "made in user space", call->u.call.decl->name, L->bp->dp->pp);
+	L->failed = true;
+	return false;
+}
+
+/* Each call's value is a handle of its own (lower_ustack_value): as a key,
+ * equal stacks would each make an element, which is not what the script
+ * asks for.  Through a variable it cannot be seen here; the documented
+ * difference (compiler/bpf/README.md) covers that. */
+bool lower_ustack_unkeyable(struct lower *L, const struct expr *call)
+{
+	diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
+		   "function '%s' cannot be an array key in kernel-side handlers of the BPF "
+		   "runtime (probe %s): user stacks and symbols are made in user space, so "
+		   "equal values would not share an element", call->u.call.decl->name,
+		   L->bp->dp->pp);
 	L->failed = true;
 	return false;
 }

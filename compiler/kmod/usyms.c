@@ -51,14 +51,11 @@ static int by_offset(const void *a, const void *b)
 	const struct usym *x = a, *y = b;
 	if (x->offset != y->offset)
 		return x->offset < y->offset ? -1 : 1;
-	/* of aliases, the global one first (libdwfl's choice on BPF: bsearch,
-	 * not libc's local __GI_bsearch), then the larger (so that an alias
-	 * of size 0 is dropped) */
-	if (x->global != y->global)
-		return x->global ? -1 : 1;
-	if (x->size != y->size)
-		return x->size > y->size ? -1 : 1;
-	return strcmp(x->name, y->name);
+	/* of aliases, the one a backtrace names first (the BPF runtime's
+	 * choice too) */
+	struct uelf_symbol sx = { .name = x->name, .size = x->size, .global = x->global };
+	struct uelf_symbol sy = { .name = y->name, .size = y->size, .global = y->global };
+	return uelf_alias_cmp(&sx, &sy);
 }
 
 static void add_path(struct kmod *K, uobj_vec *objs, const char *path)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -49,6 +50,7 @@ struct loop {
 	pid_t child;
 	int go_fd;           /* write end of the child's start pipe, -1 once released */
 	bool child_done;
+	bool held;           /* traced for its exit stop (loop_hold_exit) */
 	int child_status;
 	int signal;
 	int error;
@@ -110,12 +112,36 @@ int loop_forked(struct loop *lp)
 	return 0;
 }
 
+/* Stops tracing the command (it may be running: interrupted first). */
+static void unhold(struct loop *lp)
+{
+	if (!lp->held)
+		return;
+	lp->held = false;
+	if (ptrace(PTRACE_INTERRUPT, lp->child, 0, 0) != 0)
+		return;
+	int st;
+	while (waitpid(lp->child, &st, __WALL) == lp->child) {
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			lp->child_done = true;
+			lp->child_status = st;
+			return;
+		}
+		if (WIFSTOPPED(st))
+			break;
+	}
+	ptrace(PTRACE_DETACH, lp->child, 0, 0);
+}
+
 /* The -c command still running when the session ends is ended as
  * staprun ends it: SIGTERM, up to 2 s to go, then SIGKILL; never left
  * behind.  One never released is killed at once: it must not run
  * unobserved. */
 static void end_child(struct loop *lp)
 {
+	unhold(lp);
+	if (lp->child_done)
+		return;
 	if (waitpid(lp->child, &lp->child_status, WNOHANG) == lp->child) {
 		lp->child_done = true;
 		return;
@@ -185,14 +211,24 @@ static bool is_assignment(const char *word)
 	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
 }
 
-static void exec_command(const char *cmd)
-{
-	if (needs_shell(cmd)) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		return;
-	}
-	char *copy = strdup(cmd);
+/*
+ * The command's words, split (and its NAME=VALUE words put in the
+ * environment) before the child waits to be released: from the release
+ * to exec the child runs under the probes with its target() pid, and a
+ * script that watches malloc would see the split's allocations there.
+ */
+struct command {
+	bool shell;
 	char *argv[256];
+};
+
+static void split_command(const char *cmd, struct command *c)
+{
+	c->shell = needs_shell(cmd);
+	c->argv[0] = NULL;
+	if (c->shell)
+		return;
+	char *copy = strdup(cmd);
 	int argc = 0;
 	for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t")) {
 		if (!argc && is_assignment(t)) {
@@ -201,11 +237,17 @@ static void exec_command(const char *cmd)
 			setenv(t, eq + 1, 1);
 			continue;
 		}
-		argv[argc++] = t;
+		c->argv[argc++] = t;
 	}
-	argv[argc] = NULL;
-	if (argc)
-		execvp(argv[0], argv);
+	c->argv[argc] = NULL;
+}
+
+static void exec_command(const char *cmd, struct command *c)
+{
+	if (c->shell)
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	else if (c->argv[0])
+		execvp(c->argv[0], c->argv);
 }
 
 pid_t loop_spawn(struct loop *lp, const char *cmd)
@@ -223,6 +265,8 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 	if (pid == 0) {
 		/* Child: wait for the go byte (EOF means the session gave up). */
 		char c;
+		struct command command;
+		split_command(cmd, &command);
 		close(pipefd[1]);
 		ssize_t n;
 		do
@@ -231,7 +275,7 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		if (n != 1)
 			_exit(127);
 		signals_release_in_child();
-		exec_command(cmd);
+		exec_command(cmd, &command);
 		_exit(127);
 	}
 	close(pipefd[0]);
@@ -243,6 +287,16 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->pidfd, &ev);
 	}
 	return pid;
+}
+
+int loop_hold_exit(struct loop *lp)
+{
+	if (lp->child <= 0 || lp->go_fd < 0)
+		return -EINVAL;
+	if (ptrace(PTRACE_SEIZE, lp->child, 0, PTRACE_O_TRACEEXIT) != 0)
+		return -errno;
+	lp->held = true;
+	return 0;
 }
 
 int loop_release(struct loop *lp)
@@ -280,12 +334,38 @@ static bool drain(struct loop *lp)
 	return true;
 }
 
+static bool drain(struct loop *lp);
+
+/*
+ * A held command stops for ptrace (its exit, a signal being delivered, a
+ * group stop) and waits for us: at its exit the rings are drained while
+ * its mappings are still there, then it goes on, untraced; a signal is
+ * passed on as it was meant; a group stop stays one (PTRACE_LISTEN).
+ */
+static void held_stop(struct loop *lp, int st)
+{
+	int event = st >> 16;
+	if (event == PTRACE_EVENT_EXIT) {
+		drain(lp);
+		lp->held = false;
+		ptrace(PTRACE_DETACH, lp->child, 0, 0);
+	} else if (event == PTRACE_EVENT_STOP) {
+		ptrace(PTRACE_LISTEN, lp->child, 0, 0);
+	} else {
+		ptrace(PTRACE_CONT, lp->child, 0, WSTOPSIG(st));
+	}
+}
+
 static bool child_exited(struct loop *lp)
 {
 	if (lp->child <= 0 || lp->child_done)
 		return false;
 	int st;
-	if (waitpid(lp->child, &st, WNOHANG) == lp->child) {
+	while (waitpid(lp->child, &st, WNOHANG | __WALL) == lp->child) {
+		if (lp->held && WIFSTOPPED(st)) {
+			held_stop(lp, st);
+			continue;
+		}
 		lp->child_done = true;
 		lp->child_status = st;
 		return true;
@@ -314,6 +394,9 @@ enum loop_end loop_run(struct loop *lp, int timeout_ms)
 		/* Without a pidfd (kernels < 5.3) poll the child every 100 ms. */
 		if (lp->child > 0 && lp->pidfd < 0 && (wait < 0 || wait > 100))
 			wait = 100;
+		/* a ptrace stop does not wake the pidfd: look every 5 ms */
+		if (lp->held && (wait < 0 || wait > 5))
+			wait = 5;
 		struct epoll_event evs[16];
 		int n = epoll_wait(lp->epfd, evs, 16, wait);
 		if (n < 0 && errno != EINTR) {

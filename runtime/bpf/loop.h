@@ -56,6 +56,12 @@ int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx);
  * has shell metacharacters), held until loop_release(); returns the pid
  * or -errno. */
 pid_t loop_spawn(struct loop *lp, const char *cmd);
+/* Holds the spawned command at its exit until the rings are drained
+ * (ptrace's exit stop, taken before the process loses its memory map): a
+ * user stack the handlers sent is unwound in user space from the
+ * process's mappings, which a process that has exited no longer has.
+ * Returns 0 or -errno (then the command runs unheld). */
+int loop_hold_exit(struct loop *lp);
 int loop_release(struct loop *lp);
 
 /* Asks the running loop to end after the current record. */

@@ -17,6 +17,7 @@
 
 #include "bpf/translation.h"
 #include "bpf/interp.h"
+#include "bpf/keptstr.h"
 #include "bpf/loop.h"
 #include "bpf/rtdata.h"
 #include "bpf/urt.h"
@@ -101,6 +102,21 @@ static void do_print(struct record_printer *rp, const struct psite *ps, const ui
 	for (uint32_t i = 0; i < n; i++)
 		free(made[i]);
 	interp_release(rp->I);
+}
+
+/* An RTR_UKEEP record: the text made now, while the process is there,
+ * and kept under the handle its string carries (keptstr.h). */
+static void keep_ustack(struct record_printer *rp, uint32_t op, const uint8_t *p, uint32_t size)
+{
+	uint64_t handle;
+	memcpy(&handle, p, 8);
+	uint32_t cap = rp->t->pl->lim.maxstringlen;
+	if (!rp->us)
+		rp->us = ustack_new(rp->u, rp->t);
+	char *text = xmalloc(cap);
+	uint32_t len = ustack_string(rp->us, op, p + 8, size - 8, text, cap);
+	keptstr_put(&rp->u->syms.kept, handle, text, len);
+	free(text);
 }
 
 static void do_hist(struct record_printer *rp, const struct psite *ps, const uint8_t *p)
@@ -274,6 +290,14 @@ void record_print(struct record_printer *rp, const void *data, size_t size)
 				rp->us = ustack_new(rp->u, t);
 			ustack_record(rp->us, h.site, p, avail);
 			p += (RT_USTACK_HEAD + t->pl->lim.ustack_size + 7) & ~7u;
+			break;
+		}
+		case RTR_UKEEP: {
+			uint32_t need = 8 + rt_ustack_payload(h.site & 0xff, t ? t->pl->lim.ustack_size : 0);
+			if (!t || need > avail)
+				return;
+			keep_ustack(rp, h.site & 0xff, p, need);
+			p += (need + 7) & ~7u;
 			break;
 		}
 		default:

@@ -68,6 +68,10 @@ enum rt_rec_kind {
 	RTR_USTACK = 12,      /* a user stack to unwind in user space; site =
 			       * ustack op (enum rt_ustack_op) | probe index << 8;
 			       * payload = struct rt_ustack + lim.ustack_size bytes */
+	RTR_UKEEP = 13,       /* a user stack or symbol a handler keeps as a value
+			       * (keptstr.h); site as RTR_USTACK's; payload = u64
+			       * handle, then the op's payload (rt_ustack and its
+			       * slice, or rt_uaddr) */
 };
 
 /* What user space does with a user stack (runtime/bpf/ustack.h): an
@@ -114,6 +118,13 @@ struct rt_uaddr {
 	uint64_t pid_tgid;
 	uint64_t addr;
 };
+
+/* The payload size of an op (enum rt_ustack_op) with a stack slice of
+ * ustack_size bytes. */
+static inline uint32_t rt_ustack_payload(uint32_t op, uint32_t ustack_size)
+{
+	return op >= RTU_USYMNAME ? (uint32_t)sizeof(struct rt_uaddr) : RT_USTACK_HEAD + ustack_size;
+}
 
 struct rt_rec {
 	uint32_t kind;        /* enum rt_rec_kind */

@@ -312,6 +312,11 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 			goto out;
 		}
 		rc.u->head->target = (uint64_t)pid;
+		if (pl->user_stacks && loop_hold_exit(rc.lp) < 0) {
+			static const char w[] = "user stacks of the -c command near its exit may "
+						"not be unwound: it cannot be held at exit (ptrace)";
+			urt_warn(rc.u, w, sizeof(w) - 1);
+		}
 	}
 	vec_foreach(&pl->globals, i) {
 		struct bvar *v = pl->globals.items[i];

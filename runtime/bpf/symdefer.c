@@ -84,6 +84,13 @@ static void put_sym(struct symdefer *d, struct strbuf *out, uint64_t addr, int s
 		strbuf_printf(out, "0x%" PRIx64, addr);
 		return;
 	}
+	if (style == SYMDEFER_KEPT) {
+		const char *text;
+		size_t len;
+		if (keptstr_get(&d->kept, addr, &text, &len))
+			strbuf_add(out, text, len);
+		return;
+	}
 	ksyms_format(symdefer_table(d), buf, sizeof(buf), addr, style - '0');
 	strbuf_puts(out, buf);
 }
@@ -179,4 +186,5 @@ void symdefer_close(struct symdefer *d)
 	free(d->klines);
 	d->klines = NULL;
 	d->klines_tried = 0;
+	keptstr_free(&d->kept);
 }

@@ -14,6 +14,8 @@
  *                  '4', '6', '7': FILE:LINE, FILE, LINE from the kernel's
  *                  line table (klines_path), else "0x%x" of the address;
  *                  'x': "0x%x" of the address
+ *                  'k': the text kept under handle A (keptstr.h: a user
+ *                  stack or symbol made in user space), "" if none
  *            A0..A9: the address, 7 bits per byte from the lowest, each
  *                  byte with bit 7 set
  *   group  SYMDEFER_MARK KIND STYLE CUT ... SYMDEFER_END
@@ -36,11 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/keptstr.h"
+
 #define SYMDEFER_MARK '\001'
 #define SYMDEFER_END '\002'
 #define SYMDEFER_ADDR_BYTES 10
 #define SYMDEFER_ITEM (2 + SYMDEFER_ADDR_BYTES)
 #define SYMDEFER_HEX 'x'
+#define SYMDEFER_KEPT 'k'
 #define SYMDEFER_GROUP_SYMS 'S'
 #define SYMDEFER_GROUP_LINES 'L'
 #define SYMDEFER_CUT 'c'
@@ -61,6 +66,7 @@ struct symdefer {
 	char *klines;
 	uint64_t kaslr;            /* run-time minus link-time addresses */
 	int klines_tried;
+	struct keptstr kept;       /* texts of SYMDEFER_KEPT items */
 };
 
 /* s (len bytes) with its items and groups expanded, appended to out;

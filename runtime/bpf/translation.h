@@ -142,6 +142,9 @@ struct bpf_plan {
 	struct ir_map *outq;          /* per-CPU output queue of the running hit */
 	struct ir_map *matchbuf;      /* per-CPU last successful =~ (lower_match.c) */
 	bool track_groups;            /* the script calls matched() or ngroups() */
+	bool user_stacks;             /* handlers send user stacks or addresses to name
+	                               * in user space (lower_ustack.c): the -c command
+	                               * is held at its exit until they are made (loop.h) */
 	uint32_t scratch_size;
 	int ncpus;                    /* possible CPUs (per-CPU value arrays) */
 	int hz;                       /* CONFIG_HZ of the target (jiffies) */

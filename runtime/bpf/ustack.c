@@ -19,6 +19,7 @@
 
 #include "bpf/rtdata.h"
 #include "bpf/translation.h"
+#include "bpf/ualias.h"
 #include "bpf/urt.h"
 #include "session.h"
 #include "util/arena.h"
@@ -58,6 +59,7 @@ struct ustack {
 	uint64_t clock;
 	Dwfl_Callbacks callbacks;     /* the Dwfls keep pointers to these */
 	char *debuginfo_path;
+	struct ualias *alias;         /* the kernel-module back end's names */
 };
 
 static void add_known(struct ustack *us, const char *path)
@@ -83,6 +85,7 @@ struct ustack *ustack_new(struct urt *u, const struct bpf_translation *t)
 	vec_foreach(&u->s->opts.dash_d, i)
 		add_known(us, u->s->opts.dash_d.items[i]);
 	us->all_known = u->s->opts.ldd;
+	us->alias = ualias_new();
 	us->callbacks = (Dwfl_Callbacks){
 		.find_elf = dwfl_linux_proc_find_elf,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
@@ -101,6 +104,7 @@ void ustack_free(struct ustack *us)
 	vec_foreach(&us->known, i)
 		free(us->known.items[i]);
 	vec_free_heap(&us->known);
+	ualias_free(us->alias);
 	free(us);
 }
 
@@ -284,8 +288,10 @@ static void frame_info(struct ustack *us, struct uproc *p, Dwarf_Addr pc, struct
 	if (!*verdict)
 		*verdict = known(us, fi->path) ? (void *)&us->known : (void *)us;
 	fi->known = *verdict == (void *)&us->known;
-	if (fi->known)
+	if (fi->known) {
 		fi->name = dwfl_module_addrinfo(m, pc, &fi->off, &fi->sym, NULL, NULL, NULL);
+		fi->name = ualias_name(us->alias, fi->path, fi->name);
+	}
 }
 
 /* fi's source line of `at` (pc, or a byte before a return address: its

@@ -28,17 +28,27 @@ static int is_assignment(const char *word)
 	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
 }
 
-/* '=' is not shell syntax: leading NAME=VALUE words go to the
- * environment, any other '=' is part of a word (dd if=X, --opt=V). */
-static void child_exec(const char *command)
+/*
+ * '=' is not shell syntax: leading NAME=VALUE words go to the
+ * environment, any other '=' is part of a word (dd if=X, --opt=V).  Split
+ * before the child waits to be released: from the release to exec it runs
+ * under the probes as target(), and a script watching malloc would see the
+ * split's allocations.
+ */
+struct command {
+	int shell;
+	char *argv[256];
+};
+
+static void child_split(const char *command, struct command *c)
 {
-	char *argv[256], *copy, *tok, *save;
+	char *copy, *tok, *save;
 	int n = 0;
 
-	if (strpbrk(command, "|&;<>()$`\\\"'*?[]#~%{}\n")) {
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+	c->shell = strpbrk(command, "|&;<>()$`\\\"'*?[]#~%{}\n") != NULL;
+	c->argv[0] = NULL;
+	if (c->shell)
 		return;
-	}
 	copy = strdup(command);
 	if (!copy)
 		return;
@@ -51,11 +61,17 @@ static void child_exec(const char *command)
 			setenv(tok, eq + 1, 1);
 			continue;
 		}
-		argv[n++] = tok;
+		c->argv[n++] = tok;
 	}
-	argv[n] = NULL;
-	if (n)
-		execvp(argv[0], argv);
+	c->argv[n] = NULL;
+}
+
+static void child_exec(const char *command, struct command *c)
+{
+	if (c->shell)
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+	else if (c->argv[0])
+		execvp(c->argv[0], c->argv);
 }
 
 void child_system(const char *command)
@@ -96,7 +112,9 @@ pid_t child_spawn(const char *command)
 	if (pid == 0) {
 		char go;
 		ssize_t n;
+		struct command c;
 
+		child_split(command, &c);
 		close(fds[1]);
 		do
 			n = read(fds[0], &go, 1);
@@ -104,7 +122,7 @@ pid_t child_spawn(const char *command)
 		if (n != 1)
 			_exit(127);	/* never released: the session did not start */
 		signal(SIGPIPE, SIG_DFL);
-		child_exec(command);
+		child_exec(command, &c);
 		fprintf(stderr, "ERROR: Couldn't run '%s': %s\n", command, strerror(errno));
 		_exit(127);
 	}

@@ -249,10 +249,41 @@ static void running(void)
 	ksyms_close(k);
 }
 
+/* texts user space made for handles (keptstr.h): the items expand to
+ * them, a handle never kept to nothing; many handles, few distinct texts */
+static void kept(void)
+{
+	struct symdefer d = { .path = "/nonexistent", .maxstringlen = 512 };
+	struct strbuf in;
+	strbuf_init(&in);
+	char text[64];
+	for (uint64_t h = 1; h <= 5000; h++) {
+		snprintf(text, sizeof(text), "stack %u\n", (unsigned)(h % 7));
+		keptstr_put(&d.kept, h, text, strlen(text));
+	}
+	keptstr_put(&d.kept, 4999, "replaced", 8);
+	strbuf_puts(&in, "[");
+	item(&in, SYMDEFER_KEPT, 4998);
+	strbuf_puts(&in, "|");
+	item(&in, SYMDEFER_KEPT, 4999);
+	strbuf_puts(&in, "|");
+	item(&in, SYMDEFER_KEPT, 6000);
+	strbuf_puts(&in, "]");
+	expand(&d, "kept_items", &in, "[stack 0\n|replaced|]");
+	check_str("kept_interned", d.kept.tused == 8 ? "8 texts" : "other", "8 texts");
+	const char *t;
+	size_t len;
+	check_str("kept_get_zero", keptstr_get(&d.kept, 0, &t, &len) ? "found" : "none", "none");
+	strbuf_free(&in);
+	symdefer_close(&d);
+	check_str("kept_freed", d.kept.nslots == 0 ? "empty" : "left", "empty");
+}
+
 int main(void)
 {
 	fixture();
 	deferred();
+	kept();
 	lines();
 	running();
 	return failures ? 1 : 0;

@@ -438,6 +438,15 @@ const struct uelf_symbol *uelf_symbol_at(const struct uelf *u, uint64_t vaddr)
 	return best;
 }
 
+int uelf_alias_cmp(const struct uelf_symbol *a, const struct uelf_symbol *b)
+{
+	if (a->global != b->global)
+		return a->global ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
 static bool readable(const char *p)
 {
 	struct stat st;

@@ -83,6 +83,13 @@ bool uelf_offset(const struct uelf *u, uint64_t vaddr, uint64_t *offset);
 /* The function symbol containing vaddr, or NULL. */
 const struct uelf_symbol *uelf_symbol_at(const struct uelf *u, uint64_t vaddr);
 
+/* Of two symbols at one address, which one names it in a backtrace
+ * (< 0: a): global or weak before local, then the larger (an alias of
+ * size 0 is a label), then by name.  The kernel-module tables
+ * (compiler/kmod/usyms.c) and the BPF runtime (runtime/bpf/ualias.c) both
+ * choose by it, so that their backtraces name libc's frames alike. */
+int uelf_alias_cmp(const struct uelf_symbol *a, const struct uelf_symbol *b);
+
 /* The separate debuginfo file for u (/usr/lib/debug/.build-id/xx/rest.debug,
  * or the .gnu_debuglink file beside it or under /usr/lib/debug), or NULL. */
 const char *uelf_debug_file(struct arena *a, const struct uelf *u);
