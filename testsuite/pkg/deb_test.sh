@@ -50,7 +50,9 @@ deb=$(ls "$work"/ctap_*_amd64.deb 2>/dev/null | head -n1)
 # 2. what the package holds and declares
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/stap ./usr/bin/staprun ./usr/bin/stap-prep ./usr/share/ctap/tapset/ ./usr/share/ctap/runtime/kmod/ \
-	./usr/share/ctap/runtime/common/ ./usr/share/doc/ctap/README.Debian; do
+	./usr/share/ctap/runtime/common/ ./usr/share/doc/ctap/README.Debian \
+	./usr/lib/systemd/system/stap@.service ./usr/libexec/ctap/stap-service \
+	./etc/ctap/script.d/ ./etc/ctap/conf.d/; do
 	echo "$files" | grep -qx -- "$f" || { echo "package lacks $f"; exit 1; }
 done
 echo "$files" | grep -q '^\./usr/share/ctap/tapset/.*\.stp$' || { echo "package has no tapset"; exit 1; }
