@@ -184,7 +184,7 @@ void options_print_usage(FILE *out)
 	      "   -S SIZE[,N]\n"
 	      "              with -o: move to FILE.1, FILE.2, ... (FILE.0 first) after SIZE MB,\n"
 	      "              keeping only the newest N files\n"
-	      "   -F         flight recorder (BPF runtime, with -o): the session detaches,\n"
+	      "   -F         flight recorder (with -o): the session detaches,\n"
 	      "              prints its process ID and runs until that process is signalled\n"
 	      "   -E SCRIPT  run the SCRIPT in addition to the main script\n"
 	      "   -c CMD     start the probes, run CMD, and exit when it finishes\n"

@@ -119,8 +119,9 @@ static const char **staprun_argv(struct session *s, struct kbuild *B, const char
 		argv[n++] = "-b";
 		argv[n++] = arena_printf(s->arena, "%d", o->bufsize_mb);
 	}
+	/* -F: staprun detaches (options_check has made sure of -o) */
 	if (o->flight_recorder)
-		argv[n++] = o->output_file ? "-D" : "-L";
+		argv[n++] = "-D";
 	argv[n++] = B->ko;
 	vec_foreach(&o->globals_set, i)
 		argv[n++] = o->globals_set.items[i];
@@ -133,14 +134,6 @@ bool kmod_run_staprun(struct session *s, struct kbuild *B)
 	const char *staprun = getenv("SYSTEMTAP_STAPRUN");
 	if (!staprun || !*staprun)
 		staprun = arena_printf(s->arena, "%s/staprun", s->libexec_dir);
-	/* staprun's -D/-L paths are not tested with ctap's modules yet:
-	 * refused rather than run in the foreground */
-	if (s->opts.flight_recorder) {
-		diag_report(&s->diag, DIAG_ERROR, D_OPTION, NULL,
-			    "Flight recorder mode (-F) is not supported by ctap's kernel-module "
-			    "runtime yet; use --runtime=bpf, or run without -F");
-		return false;
-	}
 	const char **argv = staprun_argv(s, B, staprun);
 	bool verbose = options_verbose(&s->opts, 5) > 0;
 	struct timeval t0, t1;

@@ -353,8 +353,11 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 			 * the fork, so neither process writes it again */
 			urt_flush(rc.u);
 			int dr = 0;
-			if (s->opts.flight_recorder && (dr = detach_background()) == 0)
+			if (s->opts.flight_recorder && (dr = detach_background()) == 0) {
 				dr = loop_forked(rc.lp);
+				/* stp_pid() of kernel-side handlers: the detached process */
+				rc.u->head->stp_pid = (uint64_t)getpid();
+			}
 			if (dr < 0) {
 				diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL,
 					    "cannot detach the session (-F): %s", strerror(-dr));

@@ -17,7 +17,7 @@
 
 #include "bpfmc/ir.h"
 #include "bpf/load.h"
-#include "bpf/outfile.h"
+#include "output/outfile.h"
 #include "bpf/loop.h"
 #include "common/format.h"
 #include "diag/diag.h"

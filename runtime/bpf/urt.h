@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf/outfile.h"
+#include "output/outfile.h"
 #include "bpf/translation.h"
 #include "bpf/rtdata.h"
 #include "bpf/symdefer.h"

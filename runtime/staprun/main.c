@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "kmod/transport_proto.h"
 #include "staprun.h"
@@ -44,8 +45,13 @@ static int delete_module_cmd(const struct options *o)
 /* -D: the parent prints the background process's pid and leaves. */
 static int daemonize(void)
 {
-	pid_t pid = fork();
+	struct stat st;
+	bool keep_err;
+	pid_t pid;
 	int fd;
+
+	fflush(NULL);	/* nothing buffered may be written twice */
+	pid = fork();
 
 	if (pid < 0) {
 		msg_error("Couldn't fork into the background: %s", strerror(errno));
@@ -53,15 +59,23 @@ static int daemonize(void)
 	}
 	if (pid > 0) {
 		printf("%d\n", (int)pid);
-		fflush(stdout);
+		fprintf(stderr, "The session runs in the background as process %d, writing to the "
+			"-o files; `kill %d` (SIGTERM or SIGINT) stops it after its end probes.\n",
+			(int)pid, (int)pid);
+		fflush(NULL);
 		_exit(0);
 	}
 	setsid();
+	/* stderr stays where it was only if it is a regular file (the report
+	 * of what -S removed goes there): a terminal would get messages after
+	 * the shell's prompt, and a pipe would keep its reader waiting */
+	keep_err = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode);
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		if (!keep_err)
+			dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}

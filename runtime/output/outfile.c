@@ -1,9 +1,10 @@
 /*
- * outfile: the BPF session's output file and its rotation (see outfile.h).
+ * outfile: a session's output file and its rotation (see outfile.h).
  */
-#include "bpf/outfile.h"
+#include "output/outfile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -11,12 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/arena.h"
+/* Both users (the BPF runtime, staprun) end on exhausted memory. */
+static void *checked(void *p)
+{
+	if (!p) {
+		fputs("ctap: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
 
 static char *seq_name(const struct outfile *of, long seq)
 {
 	size_t n = strlen(of->base) + 24;
-	char *p = xmalloc(n);
+	char *p = checked(malloc(n));
 	snprintf(p, n, "%s.%ld", of->base, seq);
 	return p;
 }
@@ -73,14 +82,14 @@ bool outfile_open(struct outfile *of, const char *pattern, unsigned mb, unsigned
 	}
 	if (!name[0])
 		snprintf(name, sizeof(name), "%s", pattern);
-	of->base = xstrdup(name);
+	of->base = checked(strdup(name));
 	/* -o /dev/null -S ...: no /dev/null.0 (stapio's special case too) */
 	if (strcmp(name, "/dev/null") == 0)
 		mb = 0;
 	of->limit = (uint64_t)mb << 20;
 	of->keep = mb ? keep : 0;
 	if (of->keep)
-		of->kept_lines = xcalloc(of->keep, sizeof(*of->kept_lines));
+		of->kept_lines = checked(calloc(of->keep, sizeof(*of->kept_lines)));
 	int rc = open_seq(of, mb ? 0 : -1);
 	if (rc < 0) {
 		char *shown = mb ? seq_name(of, 0) : NULL;
@@ -130,6 +139,13 @@ static int next_file(struct outfile *of)
 	return rc;
 }
 
+int outfile_switch(struct outfile *of)
+{
+	if (!of->close || of->err)
+		return 0;
+	return next_file(of);
+}
+
 /* Complete lines: a write that does not fit is cut after its last
  * newline that does. */
 static int put_lines(struct outfile *of, const char *p, size_t n)
@@ -173,7 +189,7 @@ int outfile_write(struct outfile *of, const char *p, size_t n)
 	size_t whole = nl ? (size_t)(nl + 1 - p) : 0;
 	if (of->carry_len + n > of->carry_cap) {
 		of->carry_cap = (of->carry_len + n) * 2;
-		of->carry = xrealloc(of->carry, of->carry_cap);
+		of->carry = checked(realloc(of->carry, of->carry_cap));
 	}
 	memcpy(of->carry + of->carry_len, p, n);
 	of->carry_len += n;

@@ -1,5 +1,5 @@
 /*
- * outfile: where a BPF session's output goes: stdout, or -o FILE (its
+ * outfile: where a session's output goes (the BPF runtime's, staprun's): stdout, or -o FILE (its
  * name expanded with strftime(3) once, at open), rotated with -S SIZE[,N]
  * the way SystemTap's stapio names the files: FILE.0 first, then FILE.1,
  * FILE.2, ... whenever the next write would take the current file past
@@ -11,8 +11,8 @@
  * of its own); a file never exceeds SIZE otherwise.  The lines of removed files are counted, so that a session
  * can say what rotation discarded (outfile_close).
  */
-#ifndef CTAP_BPF_OUTFILE_H
-#define CTAP_BPF_OUTFILE_H
+#ifndef CTAP_OUTPUT_OUTFILE_H
+#define CTAP_OUTPUT_OUTFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +43,9 @@ bool outfile_open(struct outfile *of, const char *pattern, unsigned mb, unsigned
 		  char *err_msg, size_t n);
 /* 0, or -errno (after which output is dropped; the error is kept in err). */
 int outfile_write(struct outfile *of, const char *p, size_t n);
+/* The next file now (staprun's SIGUSR2): FILE.seq+1, or FILE.1 after a
+ * plain -o FILE; nothing for stdout.  0 or -errno. */
+int outfile_switch(struct outfile *of);
 /* Writes what is left of an unfinished last line and closes; then says on
  * report_to (unless NULL) what rotation removed, if anything, and the
  * first write error. */
