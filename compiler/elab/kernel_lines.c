@@ -3,7 +3,8 @@
  * line table that answers (see elaborate.h): the rows of every line table
  * of the kernel's DWARF at kernel addresses (4 million for 6.1) in the
  * compact form (target/klines.h), built once and kept in the cache, keyed
- * by the debuginfo file's path, size and time.
+ * by the debuginfo file's path, size and time, and also named by the
+ * kernel's build-id for machines that have the table but not the DWARF.
  */
 #include "elab/elaborate.h"
 
@@ -21,6 +22,7 @@
 #include "parse/ast.h"
 #include "session.h"
 #include "target/klines.h"
+#include "target/target.h"
 #include "target/target_desc.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
@@ -122,6 +124,47 @@ char *elaborate_kernel_line_table(struct udwarf_cache *dc, const char *debuginfo
 	return path;
 }
 
+/*
+ * The table is also kept under the kernel's build-id, so that a machine
+ * that has the table but not the DWARF - a test VM, whose memory cannot
+ * hold vmlinux's 600 MB of DWARF, given the table built on its host -
+ * still names lines of that very kernel.
+ */
+static char *build_id_path(const char *cache_dir, const char *id)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/klines-build-%s-%u.bin", cache_dir, id, KLINES_VERSION) < 0)
+		abort();
+	return path;
+}
+
+static void name_by_build_id(const char *table, const char *debuginfo, const char *cache_dir)
+{
+	char *id = target_elf_build_id(debuginfo);
+	if (!id)
+		return;
+	char *alias = build_id_path(cache_dir, id);
+	/* best effort: only a machine without the DWARF would use the alias */
+	if (!file_exists(alias) && link(table, alias) != 0)
+		(void)!symlink(table, alias);
+	free(alias);
+	free(id);
+}
+
+static char *table_by_build_id(struct session *s, const char *cache_dir)
+{
+	struct target *t = session_target(s);
+	const char *why = NULL;
+	const char *id = t ? target_kernel_build_id(t, &why) : NULL;
+	if (!id)
+		return NULL;
+	char *path = build_id_path(cache_dir, id);
+	if (file_exists(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
 const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 {
 	static const char *const line_functions[] = { "symfileline", "symfile", "symline", NULL };
@@ -130,18 +173,21 @@ const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 		return NULL;
 	const struct target_desc *d = s->target_desc;
 	const char *debuginfo = session_kernel_debuginfo(s);
+	const char *cache_dir = arena_printf(s->arena, "%s/cache/klines", session_systemtap_dir(s));
 	char *why = NULL, *path = NULL;
 	if (!debuginfo && d && d->debuginfo) {
 		return NULL; /* not this kernel's: an error said so */
 	} else if (!debuginfo) {
-		if (asprintf(&why, "no DWARF of kernel %s is installed (Debian: linux-image-%s-dbg)",
-			     d ? d->release : "?", d ? d->release : "RELEASE") < 0)
+		path = table_by_build_id(s, cache_dir);
+		if (!path && asprintf(&why, "no DWARF of kernel %s is installed (Debian: "
+				      "linux-image-%s-dbg)", d ? d->release : "?",
+				      d ? d->release : "RELEASE") < 0)
 			why = NULL;
+	} else {
+		path = elaborate_kernel_line_table(s->dwarf, debuginfo, cache_dir, &why);
+		if (path)
+			name_by_build_id(path, debuginfo, cache_dir);
 	}
-	else
-		path = elaborate_kernel_line_table(s->dwarf, debuginfo,
-				   arena_printf(s->arena, "%s/cache/klines", session_systemtap_dir(s)),
-				   &why);
 	if (!path) {
 		diag_warning(&s->diag, W_DWARF, f->tok,
 			     "%s() has no kernel line table: %s; kernel addresses print as 0x...",
