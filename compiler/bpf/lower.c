@@ -405,6 +405,15 @@ static bool bool_value(struct lower *L, struct expr *e, ir_reg *out)
 	return true;
 }
 
+/* an assignment: to a target variable (guru) or to the script's own */
+static bool assign(struct lower *L, struct expr *e, struct lval *out, bool want)
+{
+	const struct expr *lhs = e->u.assign.lhs;
+	if ((lhs->kind == EXPR_TARGET || lhs->kind == EXPR_CAST) && lhs->u.target.resolved)
+		return lower_target_assign(L, e, out);
+	return lower_assign(L, e, out, want);
+}
+
 /* ------------------------------------------------------------ calls */
 
 static bool uses_next(struct stmt *s);
@@ -634,7 +643,7 @@ bool lower_long(struct lower *L, struct expr *e, ir_reg *out)
 		break;
 	}
 	case EXPR_ASSIGN:
-		ok = lower_assign(L, e, &v, true) && lval_long(L, &v, out);
+		ok = assign(L, e, &v, true) && lval_long(L, &v, out);
 		break;
 	case EXPR_INCDEC:
 		ok = lower_incdec(L, e, &v, true) && lval_long(L, &v, out);
@@ -695,7 +704,7 @@ bool lower_expr_effect(struct lower *L, struct expr *e)
 		    lower_defer_local(L, e->u.assign.lhs->u.sym.decl))
 			ok = defer_assign(L, e);
 		else
-			ok = lower_assign(L, e, &v, false);
+			ok = assign(L, e, &v, false);
 		break;
 	case EXPR_INCDEC:
 		ok = lower_incdec(L, e, &v, false);
@@ -774,7 +783,7 @@ bool lower_str(struct lower *L, struct expr *e, struct smem *out)
 		ok = lower_call(L, e, &v) && lval_str(&v, out);
 		break;
 	case EXPR_ASSIGN:
-		ok = lower_assign(L, e, &v, true) && lval_str(&v, out);
+		ok = assign(L, e, &v, true) && lval_str(&v, out);
 		break;
 	case EXPR_TARGET:
 	case EXPR_CAST:

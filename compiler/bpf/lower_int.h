@@ -326,6 +326,8 @@ bool lower_regex(struct lower *L, struct expr *e, ir_reg *out);
 
 /* ---- lower_target.c ---- */
 bool lower_target(struct lower *L, struct expr *e, struct lval *out);
+/* $x->f = v under -g (user memory) */
+bool lower_target_assign(struct lower *L, struct expr *e, struct lval *out);
 /* (and the context readers of family.h: lower_func_arg, lower_return_value...) */
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "bpf/feature.h"
 #include "diag/diag.h"
 #include "elab/family.h"
 #include "session.h"
@@ -171,9 +172,11 @@ static bool lower_pretty(struct lower *L, struct expr *e, struct lval *out)
 	return ok;
 }
 
+static bool follow(struct lower *L, struct expr *e, const struct target_access *acc,
+		   bool address_of_last, ir_reg *out);
+
 bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 {
-	struct ir *ir = L->ir;
 	const struct target_access *acc = e->u.target.resolved;
 	if (!acc)
 		return lower_unsupported(L, e->tok, "an unresolved target variable");
@@ -202,6 +205,72 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 	if (acc->pretty || acc->is_string)
 		return lower_unsupported(L, e->tok, "pretty-printing target variables ($ and $$)");
 	ir_reg v;
+	if (!follow(L, e, acc, false, &v))
+		return false;
+	*out = (struct lval){ .kind = LV_REG, .reg = v };
+	return true;
+}
+
+/*
+ * $p->f = v (guru mode): the address the last load would read, written
+ * with bpf_probe_write_user - user memory only: BPF has no helper that
+ * writes kernel memory.  A value the last step does not load from memory
+ * (a register, a constant) or a bitfield is refused, as is a compound
+ * assignment.
+ */
+bool lower_target_assign(struct lower *L, struct expr *e, struct lval *out)
+{
+	struct ir *ir = L->ir;
+	struct expr *lhs = e->u.assign.lhs;
+	const struct target_access *acc = lhs->u.target.resolved;
+	const struct access_step *last = acc && acc->nsteps ? &acc->steps[acc->nsteps - 1] : NULL;
+	if (e->u.assign.op != ASSIGN_SET)
+		return lower_unsupported(L, e->tok, "a compound assignment to a target variable");
+	if (!last || !last->load_size || acc->pretty || acc->is_string || acc->base == ACCESS_VARS)
+		return lower_unsupported(L, lhs->tok, "writing a target variable that is not in memory "
+					 "here (a register or a computed value)");
+	if (last->bit_size)
+		return lower_unsupported(L, lhs->tok, "writing a bitfield");
+	if (!acc->user)
+		return lower_unsupported(L, lhs->tok, "writing kernel memory (BPF programs can "
+					 "write only user memory)");
+	if (!feature_available(FEATURE_WRITE_USER)) {
+		diag_error(L->diag, D_TRANS_UNSUPPORTED, lhs->tok,
+			   "cannot write this target variable with the BPF runtime here: the kernel "
+			   "refuses bpf_probe_write_user to BPF programs (kernel lockdown: "
+			   "/sys/kernel/security/lockdown); the kernel-module back end can (probe %s)",
+			   L->bp->dp->pp);
+		L->failed = true;
+		return false;
+	}
+	ir_reg val, addr;
+	if (!lower_long(L, e->u.assign.rhs, &val))
+		return false;
+	ir_reg keep = ir_new_vreg(ir);
+	ir_emit_mov(ir, keep, val);
+	if (!follow(L, lhs, acc, true, &addr))
+		return false;
+	int16_t tmp = lower_stack(L, 8);
+	ir_emit_store(ir, 8, IR_FP, tmp, keep);
+	ir_reg rc = ir_new_vreg(ir);
+	ir_call_helper(ir, rc, BPF_FUNC_probe_write_user, ir_arg_reg(addr), ir_arg_stack(tmp),
+		       ir_arg_imm(last->load_size));
+	ir_label ok = ir_new_label(ir);
+	ir_emit_jcc_imm(ir, IR_JEQ, rc, 0, ok);
+	lower_raise(L, lhs->tok, "write fault [man error::fault] at {addr}", ES_ADDR, addr,
+		    IR_NOREG, NULL);
+	ir_bind_label(ir, ok);
+	*out = (struct lval){ .kind = LV_REG, .reg = keep };
+	return true;
+}
+
+/* The base value and the steps after it; with address_of_last, the last
+ * step's load is left out (*out: the address it would read). */
+static bool follow(struct lower *L, struct expr *e, const struct target_access *acc,
+		   bool address_of_last, ir_reg *out)
+{
+	struct ir *ir = L->ir;
+	ir_reg v;
 	if (!base_value(L, e, acc, &v))
 		return false;
 	for (uint32_t i = 0; i < acc->nsteps; i++) {
@@ -218,7 +287,7 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 				ir_emit_alu_imm(ir, IR_MUL, t, st->elem_size);
 			ir_emit_alu(ir, IR_ADD, v, t);
 		}
-		if (!st->load_size)
+		if (!st->load_size || (address_of_last && i + 1 == acc->nsteps))
 			continue;
 		int16_t tmp = lower_stack(L, 8);
 		ir_emit_store_imm(ir, 8, IR_FP, tmp, 0);
@@ -242,6 +311,6 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 		}
 		v = nv;
 	}
-	*out = (struct lval){ .kind = LV_REG, .reg = v };
+	*out = v;
 	return true;
 }

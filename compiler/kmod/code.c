@@ -429,9 +429,8 @@ static struct val km_assign(struct km_lower *L, struct expr *e)
 		return km_stat_add(L, e);
 	if (lhs->kind == EXPR_INDEX)
 		return km_index_assign(L, e);
-	if (lhs->kind == EXPR_TARGET || lhs->kind == EXPR_CAST)
-		return bad(L, D_TRANS_UNSUPPORTED, lhs, "writing target variables is not supported by the "
-			   "kernel-module back end yet");
+	if ((lhs->kind == EXPR_TARGET || lhs->kind == EXPR_CAST) && lhs->u.target.resolved)
+		return km_target_assign(L, e);
 	if (lhs->kind != EXPR_SYMBOL || !lhs->u.sym.decl)
 		return bad(L, D_TRANS_PROGRAM, lhs, "invalid lvalue type");
 	struct vardecl *var = lhs->u.sym.decl;

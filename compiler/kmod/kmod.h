@@ -212,6 +212,7 @@ struct kmod {
 enum {
 	KH_DEREF = 1u << 0,     /* ck_deref (module.c's helpers_text[0]) */
 	KH_REGEX = 1u << 1,     /* ck_regex */
+	KH_STORE = 1u << 2,     /* ck_store */
 };
 
 /* ------------------------------------------------------------- passes */
@@ -327,6 +328,8 @@ void km_print_values(struct km_lower *L, struct expr *e, const char *ob);
 
 /* target.c */
 struct val km_target(struct km_lower *L, struct expr *e);
+/* $x->f = v under -g */
+struct val km_target_assign(struct km_lower *L, struct expr *e);
 /* x narrowed to size bytes and extended back to 64 bits (C text). */
 const char *km_extend(struct arena *a, const char *x, uint32_t size, bool sgn);
 struct val km_deref(struct km_lower *L, struct expr *e);

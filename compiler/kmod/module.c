@@ -57,6 +57,30 @@ static const char *helpers_text[] = {
 	"\t\tst = next[st * ncls + cls[(u8)*s]];\n"
 	"\t}\n"
 	"}\n",
+	/* KH_STORE */
+	"/* a fault-safe store of val's low size bytes at addr ($var = v, guru) */\n"
+	"static noinline void ck_store(struct _ctap_context *c, unsigned long addr, int size,\n"
+	"\t\t\t      u64 val, int user)\n"
+	"{\n"
+	"\tunion { u8 b; u16 h; u32 w; u64 q; } v;\n"
+	"\tlong rc;\n"
+	"\n"
+	"\tswitch (size) {\n"
+	"\tcase 1: v.b = val; break;\n"
+	"\tcase 2: v.h = val; break;\n"
+	"\tcase 4: v.w = val; break;\n"
+	"\tdefault: v.q = val; break;\n"
+	"\t}\n"
+	"\tif (user) {\n"
+	"\t\tpagefault_disable();\n"
+	"\t\trc = copy_to_user_nofault((void __user *)addr, &v, size);\n"
+	"\t\tpagefault_enable();\n"
+	"\t} else {\n"
+	"\t\trc = copy_to_kernel_nofault((void *)addr, &v, size);\n"
+	"\t}\n"
+	"\tif (rc)\n"
+	"\t\t_ctap_fault(c, addr, true);\n"
+	"}\n",
 };
 
 /* Support for embedded C (embedded.c has the conventions). */

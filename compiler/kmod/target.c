@@ -219,6 +219,9 @@ static struct val km_pretty(struct km_lower *L, struct expr *e)
 	return kv_str(dst, true);
 }
 
+static const char *follow(struct km_lower *L, struct expr *e, struct target_access *acc,
+			  bool address_of_last);
+
 struct val km_target(struct km_lower *L, struct expr *e)
 {
 	struct arena *a = L->K->a;
@@ -240,6 +243,49 @@ struct val km_target(struct km_lower *L, struct expr *e)
 	if (acc->pretty || (acc->is_string && acc->base != ACCESS_CONST_STRING))
 		return fail(L, D_TRANS_UNSUPPORTED, e, "pretty-printing target variables ($var$, $var$$) is not "
 			    "supported by the kernel-module back end yet");
+	return kv_long(follow(L, e, acc, false), false);
+}
+
+/*
+ * $p->f = v (guru mode): the address the last load would read, stored to
+ * with ck_store (user or kernel memory, fault-safe: a bad address is the
+ * script's "write fault").  A value the last step does not load from
+ * memory (a register, a constant), a bitfield and a compound assignment
+ * are refused.
+ */
+struct val km_target_assign(struct km_lower *L, struct expr *e)
+{
+	struct expr *lhs = e->u.assign.lhs;
+	struct target_access *acc = lhs->u.target.resolved;
+	const struct access_step *last = acc && acc->nsteps ? &acc->steps[acc->nsteps - 1] : NULL;
+	if (e->u.assign.op != ASSIGN_SET)
+		return fail(L, D_TRANS_UNSUPPORTED, lhs, "a compound assignment to a target variable "
+			    "is not supported by the kernel-module back end yet");
+	if (!last || !last->load_size || acc->pretty || acc->is_string || acc->base == ACCESS_VARS)
+		return fail(L, D_TRANS_UNSUPPORTED, lhs, "writing a target variable that is not in "
+			    "memory here (a register or a computed value) is not supported by the "
+			    "kernel-module back end yet");
+	if (last->bit_size)
+		return fail(L, D_TRANS_UNSUPPORTED, lhs, "writing a bitfield is not supported by the "
+			    "kernel-module back end yet");
+	struct val v = km_expr(L, e->u.assign.rhs);
+	const char *keep = temp(L);
+	kw_line(L->w, "%s = %s;", keep, v.c);
+	const char *addr = follow(L, lhs, acc, true);
+	L->K->helpers |= KH_STORE;
+	km_where(L, lhs->tok);
+	kw_line(L->w, "ck_store(c, (unsigned long)%s, %u, (u64)%s, %d);", addr, last->load_size, keep,
+		acc->user ? 1 : 0);
+	km_check(L);
+	return kv_long(keep, false);
+}
+
+/* The base value and the steps after it; with address_of_last, the last
+ * step's load is left out (the address it would read). */
+static const char *follow(struct km_lower *L, struct expr *e, struct target_access *acc,
+			  bool address_of_last)
+{
+	struct arena *a = L->K->a;
 	const char *v = km_base(L, e, acc);
 	bool where = false;
 	for (uint32_t i = 0; i < acc->nsteps; i++) {
@@ -251,7 +297,7 @@ struct val km_target(struct km_lower *L, struct expr *e)
 			struct val ix = km_expr(L, st->index);
 			addr = arena_printf(a, "(%s + %s * %uLL)", addr, ix.c, st->elem_size);
 		}
-		if (!st->load_size) {
+		if (!st->load_size || (address_of_last && i + 1 == acc->nsteps)) {
 			v = addr;
 			continue;
 		}
@@ -271,7 +317,7 @@ struct val km_target(struct km_lower *L, struct expr *e)
 					 (unsigned long long)mask);
 		}
 	}
-	return kv_long(v, false);
+	return v;
 }
 
 /* @kderef(SIZE, addr) / @uderef(SIZE, addr) */

@@ -41,6 +41,7 @@ static const char *const names[FEATURE__COUNT] = {
 	[FEATURE_RINGBUF] = "ringbuf",
 	[FEATURE_SDIV] = "sdiv",
 	[FEATURE_MAY_GOTO] = "may_goto",
+	[FEATURE_WRITE_USER] = "probe_write_user",
 	[FEATURE_BTF] = "btf",
 };
 
@@ -346,6 +347,27 @@ static int probe_may_goto(const char **detail)
 	return loads(insns, 3);
 }
 
+/* a kprobe-type program (uprobes' too) calling bpf_probe_write_user: the
+ * kernel leaves the helper out under lockdown ("integrity" and up) */
+static int probe_write_user(const char **detail)
+{
+	(void)detail;
+	const struct bpf_insn insns[] = {
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -8),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 8),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_write_user),
+		MOV0, EXIT,
+	};
+	int fd = load(BPF_PROG_TYPE_KPROBE, insns, 8, NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 static int probe_btf(const char **detail)
 {
 	(void)detail;
@@ -375,6 +397,7 @@ static int run_probe(enum feature f, const char **detail)
 	case FEATURE_SDIV: return probe_sdiv(detail);
 	case FEATURE_BTF: return probe_btf(detail);
 	case FEATURE_MAY_GOTO: return probe_may_goto(detail);
+	case FEATURE_WRITE_USER: return probe_write_user(detail);
 	case FEATURE__COUNT: break;
 	}
 	return -EINVAL;

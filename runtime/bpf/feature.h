@@ -43,6 +43,7 @@ enum feature {
 	FEATURE_BTF,           /* loading program BTF (func_info) */
 	FEATURE_MAY_GOTO,      /* the may_goto instruction (6.9+): loops whose state the
 	                        * verifier cannot tell apart still load */
+	FEATURE_WRITE_USER,    /* bpf_probe_write_user (refused under kernel lockdown) */
 	FEATURE__COUNT,
 };
 
