@@ -12,6 +12,8 @@
  *                         a tracepoint hit inside the kernel's own code)
  *   trigger euid N        seteuid(N) (the real uid stays)
  *   trigger exit N        exit with status N
+ *   trigger fork N        N fork()s, one after the other: each child exits at
+ *                         once and is waited for
  *   trigger kill SIG      kill itself with SIG
  *   trigger execve KIND   a failing execve("/nonexistent/ctap-exec") whose
  *                         argv is KIND: bad (an unreadable argument),
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +126,15 @@ int main(int argc, char **argv)
 			if (fd >= 0)
 				close(fd);
 			i += 2;
+		} else if (!strcmp(op, "fork")) {
+			for (long k = 0; k < a; k++) {
+				pid_t child = fork();
+				if (child == 0)
+					_exit(0);
+				if (child > 0)
+					waitpid(child, NULL, 0);
+			}
+			i++;
 		} else if (!strcmp(op, "exit")) {
 			return (int)a;
 		} else if (!strcmp(op, "execve") && i + 1 < argc) {

@@ -18,7 +18,7 @@ run_case() {
 	"$bin" wait <"$work/f2" & p2=$!
 	exec 3>"$work/f1" 4>"$work/f2"
 	"$stap" --runtime=bpf --vp 00002 "${@//PID1/$p1}" >"$work/out" 2>"$work/err" 3>&- 4>&- & s=$!
-	for _ in $(seq 1 250); do grep -q "probes are live" "$work/err" && break; sleep 0.02; done
+	for _ in $(seq 1 1500); do grep -q "probes are live" "$work/err" && break; sleep 0.02; done
 	grep -q "probes are live" "$work/err" || { cat "$work/err"; echo "stap never went live"; exit 1; }
 	exec 3>&- 4>&-
 	wait $p1 $p2
