@@ -184,8 +184,9 @@ void options_print_usage(FILE *out)
 	      "   -S SIZE[,N]\n"
 	      "              with -o: move to FILE.1, FILE.2, ... (FILE.0 first) after SIZE MB,\n"
 	      "              keeping only the newest N files\n"
-	      "   -F         flight recorder (with -o): the session detaches,\n"
-	      "              prints its process ID and runs until that process is signalled\n"
+	      "   -F         flight recorder: the session detaches; with -o it prints its\n"
+	      "              process ID and runs until that process is signalled; without\n"
+	      "              (kernel modules) its output waits in the kernel for staprun -A\n"
 	      "   -E SCRIPT  run the SCRIPT in addition to the main script\n"
 	      "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 	      "   -x PID     sets target() to PID\n"
@@ -613,20 +614,22 @@ static bool check_file_switch(struct options *o, struct diag_sink *d)
 	return true;
 }
 
-/* -F: the session detaches and writes to the -o files.  Reattaching to
- * read output kept in the kernel (staprun -A after -F without -o) is not
- * there, and a detached session cannot wait for a -c command it would
- * have to outlive; both would be a different command than the one asked
- * for, so they are refused rather than run in the foreground. */
+/* -F: the session detaches and writes to the -o files; without -o, a
+ * module keeps its output in the kernel for `staprun -A` to read (the BPF
+ * runtime has nowhere to keep it: its pass 5 refuses that too, when the
+ * back end is chosen later).  A detached session cannot wait for a -c
+ * command it would have to outlive.  Both would be a different command
+ * than the one asked for, so they are refused rather than run in the
+ * foreground. */
 static bool check_flight_recorder(struct options *o, struct diag_sink *d)
 {
 	if (!o->flight_recorder || o->last_pass != 5 || o->listing != LIST_NONE)
 		return true;
-	if (!o->output_file) {
+	if (!o->output_file && o->runtime == RUNTIME_BPF) {
 		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
-			    "Flight recorder mode (-F) needs -o FILE in ctap: the detached "
-			    "session writes its output to the -o files (keeping it in the kernel "
-			    "to read with staprun -A is not supported)");
+			    "Flight recorder mode (-F) needs -o FILE with the BPF runtime: the "
+			    "detached session writes its output to the -o files (keeping it in "
+			    "the kernel to read with staprun -A is the kernel-module runtime's)");
 		return false;
 	}
 	if (o->cmd) {

@@ -119,9 +119,10 @@ static const char **staprun_argv(struct session *s, struct kbuild *B, const char
 		argv[n++] = "-b";
 		argv[n++] = arena_printf(s->arena, "%d", o->bufsize_mb);
 	}
-	/* -F: staprun detaches (options_check has made sure of -o) */
+	/* -F: staprun detaches, writing the -o files, or leaves the module
+	 * loaded with its output in the kernel for staprun -A */
 	if (o->flight_recorder)
-		argv[n++] = "-D";
+		argv[n++] = o->output_file ? "-D" : "-L";
 	argv[n++] = B->ko;
 	vec_foreach(&o->globals_set, i)
 		argv[n++] = o->globals_set.items[i];
