@@ -1,5 +1,5 @@
 /*
- * memread: nofault copies from kernel and user memory (see memread.h).
+ * memread: nofault copies from and to kernel and user memory (see memread.h).
  * Strings are read one page-bounded chunk at a time: a chunk never
  * crosses into the next page, so a string ending just before an unmapped
  * page reads fine.
@@ -13,6 +13,42 @@
 int _ctap_kread(void *dst, unsigned long addr, size_t n)
 {
 	return copy_from_kernel_nofault(dst, (const void *)addr, n) ? -EFAULT : 0;
+}
+
+/*
+ * copy_to_kernel_nofault is not exported to modules (6.1), so the module
+ * stores with the architecture's __put_kernel_nofault, as that function
+ * does: widest pieces first, page faults disabled, a fault jumps out.
+ */
+int _ctap_kwrite(unsigned long addr, const void *src, size_t n)
+{
+	char *dst = (char *)addr;
+	const char *from = src;
+
+	pagefault_disable();
+	for (; n >= 8; n -= 8, dst += 8, from += 8)
+		__put_kernel_nofault(dst, from, u64, fault);
+	for (; n >= 4; n -= 4, dst += 4, from += 4)
+		__put_kernel_nofault(dst, from, u32, fault);
+	for (; n >= 2; n -= 2, dst += 2, from += 2)
+		__put_kernel_nofault(dst, from, u16, fault);
+	for (; n; n--, dst++, from++)
+		__put_kernel_nofault(dst, from, u8, fault);
+	pagefault_enable();
+	return 0;
+fault:
+	pagefault_enable();
+	return -EFAULT;
+}
+
+int _ctap_uwrite(unsigned long addr, const void *src, size_t n)
+{
+	long rc;
+
+	pagefault_disable();
+	rc = copy_to_user_nofault((void __user *)addr, src, n);
+	pagefault_enable();
+	return rc ? -EFAULT : 0;
 }
 
 int _ctap_uread(void *dst, unsigned long addr, size_t n)

@@ -19,6 +19,9 @@ struct _ctap_context;
 
 int _ctap_kread(void *dst, unsigned long addr, size_t n);
 int _ctap_uread(void *dst, unsigned long addr, size_t n);
+/* Guru-mode stores (set_kernel_*, $var = v): 0, or -EFAULT. */
+int _ctap_kwrite(unsigned long addr, const void *src, size_t n);
+int _ctap_uwrite(unsigned long addr, const void *src, size_t n);
 
 /*
  * Copies the NUL-terminated string at addr into dst (max bytes, NUL
