@@ -442,13 +442,11 @@ static bool uses_next(struct stmt *s)
 }
 
 /* A user stack or symbol function outside a print's arguments
- * (lower_ustack.c): print_usyms(ubacktrace()) prints from user space,
- * the others are values user space makes and keeps. */
+ * (lower_ustack.c): print_usyms(ubacktrace()) (no value) prints from user
+ * space, the others (all strings) are values user space makes and keeps. */
 static bool ustack_call(struct lower *L, struct expr *e, struct lval *out)
 {
 	uint32_t op = lower_ustack_arg_op(e);
-	if (e->type != TYPE_STRING && op != RTU_SYMS)
-		return lower_ustack_unavailable(L, e);
 	const struct expr *x = lower_ustack_operand(e);
 	bool ok = true;
 	ir_reg n = x ? lower_long_tmp(L, (struct expr *)x, &ok) : IR_NOREG;

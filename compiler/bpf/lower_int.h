@@ -201,9 +201,7 @@ void lower_ustack_arg_fill(struct lower *L, uint32_t op, ir_reg operand, ir_reg 
 /* Such a call (op, its operand evaluated) as a value: a SYMDEFER_KEPT
  * string of a handle whose text user space makes and keeps (keptstr.h). */
 void lower_ustack_value(struct lower *L, uint32_t op, ir_reg operand, struct lval *out);
-/* The error for such a function that is neither a value nor a print's
- * argument, and for one as an array key. */
-bool lower_ustack_unavailable(struct lower *L, const struct expr *call);
+/* The error for such a function as an array key. */
 bool lower_ustack_unkeyable(struct lower *L, const struct expr *call);
 
 /* ---- lower.c: the dispatcher (statements, expressions) ---- */

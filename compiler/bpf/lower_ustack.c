@@ -132,10 +132,10 @@ bool lower_ustack_record(struct lower *L, uint32_t op, ir_reg operand)
  * println... of the call itself) the record carries what user space needs
  * - the stack as above, or the pid and the address - and record.c makes
  * the string there (psite_arg.ustack).  Anywhere else (a variable, an
- * array key, an operand) the value would have to exist in the kernel: a
- * pass-3 error says so (lower_ustack_unavailable).  Like the capture
- * above, this file only emits primitives: the caller evaluates the call's
- * operand (n, addr).
+ * array element, an operand) it is a value user space makes and keeps
+ * (lower_ustack_value, below); as an array key directly, a pass-3 error
+ * (lower_ustack_unkeyable).  Like the capture above, this file only emits
+ * primitives: the caller evaluates the call's operand (n, addr).
  */
 static const struct {
 	const char *name;
@@ -241,16 +241,6 @@ void lower_ustack_value(struct lower *L, uint32_t op, ir_reg operand, struct lva
 	lower_zero(L, dst, dst.width);
 	lower_symdefer_item(L, lower_addr(L, dst), 0, handle, SYMDEFER_KEPT);
 	*out = (struct lval){ .kind = LV_STR, .str = dst };
-}
-
-bool lower_ustack_unavailable(struct lower *L, const struct expr *call)
-{
-	diag_error(L->diag, D_TRANS_BUILTIN, call->tok,
-		   "function '%s' is not available in kernel-side handlers of the BPF runtime "
-		   "(probe %s) but as an argument of a print: user stacks and symbols are "
-		   "made in user space", call->u.call.decl->name, L->bp->dp->pp);
-	L->failed = true;
-	return false;
 }
 
 /* Each call's value is a handle of its own (lower_ustack_value): as a key,
