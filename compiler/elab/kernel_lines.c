@@ -138,9 +138,18 @@ static char *build_id_path(const char *cache_dir, const char *id)
 	return path;
 }
 
-static void name_by_build_id(const char *table, const char *debuginfo, const char *cache_dir)
+/* The kernel's build-id (cached by the target); session_kernel_debuginfo
+ * has checked that the debuginfo in use carries the same. */
+static const char *kernel_build_id(struct session *s)
 {
-	char *id = target_elf_build_id(debuginfo);
+	struct target *t = session_target(s);
+	const char *why = NULL;
+	return t ? target_kernel_build_id(t, &why) : NULL;
+}
+
+static void name_by_build_id(struct session *s, const char *table, const char *cache_dir)
+{
+	const char *id = kernel_build_id(s);
 	if (!id)
 		return;
 	char *alias = build_id_path(cache_dir, id);
@@ -148,14 +157,11 @@ static void name_by_build_id(const char *table, const char *debuginfo, const cha
 	if (!file_exists(alias) && link(table, alias) != 0)
 		(void)!symlink(table, alias);
 	free(alias);
-	free(id);
 }
 
 static char *table_by_build_id(struct session *s, const char *cache_dir)
 {
-	struct target *t = session_target(s);
-	const char *why = NULL;
-	const char *id = t ? target_kernel_build_id(t, &why) : NULL;
+	const char *id = kernel_build_id(s);
 	if (!id)
 		return NULL;
 	char *path = build_id_path(cache_dir, id);
@@ -186,7 +192,7 @@ const char *elaborate_kernel_lines(struct session *s, const struct program *p)
 	} else {
 		path = elaborate_kernel_line_table(s->dwarf, debuginfo, cache_dir, &why);
 		if (path)
-			name_by_build_id(path, debuginfo, cache_dir);
+			name_by_build_id(s, path, cache_dir);
 	}
 	if (!path) {
 		diag_warning(&s->diag, W_DWARF, f->tok,
