@@ -621,17 +621,23 @@ static bool check_file_switch(struct options *o, struct diag_sink *d)
  * command it would have to outlive.  Both would be a different command
  * than the one asked for, so they are refused rather than run in the
  * foreground. */
+bool options_check_bpf_flight(const struct options *o, struct diag_sink *d)
+{
+	if (!o->flight_recorder || o->output_file)
+		return true;
+	diag_report(d, DIAG_ERROR, D_OPTION, NULL,
+		    "Flight recorder mode (-F) needs -o FILE with the BPF runtime: the "
+		    "detached session writes its output to the -o files (keeping it in "
+		    "the kernel to read with staprun -A is the kernel-module runtime's)");
+	return false;
+}
+
 static bool check_flight_recorder(struct options *o, struct diag_sink *d)
 {
 	if (!o->flight_recorder || o->last_pass != 5 || o->listing != LIST_NONE)
 		return true;
-	if (!o->output_file && o->runtime == RUNTIME_BPF) {
-		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
-			    "Flight recorder mode (-F) needs -o FILE with the BPF runtime: the "
-			    "detached session writes its output to the -o files (keeping it in "
-			    "the kernel to read with staprun -A is the kernel-module runtime's)");
+	if (o->runtime == RUNTIME_BPF && !options_check_bpf_flight(o, d))
 		return false;
-	}
 	if (o->cmd) {
 		diag_report(d, DIAG_ERROR, D_OPTION, NULL,
 			    "-F and -c cannot be used together: a detached session does not "

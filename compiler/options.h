@@ -107,6 +107,10 @@ enum options_result options_parse(struct options *o, int argc, char **argv);
  * the sink is configured.  False after reporting. */
 struct diag_sink;
 bool options_check(struct options *o, struct diag_sink *d);
+/* -F without -o, which the BPF runtime cannot keep in the kernel: the
+ * error, and false (options_check, and pass 5 when the runtime was chosen
+ * there). */
+bool options_check_bpf_flight(const struct options *o, struct diag_sink *d);
 unsigned options_verbose(const struct options *o, int pass); /* 1..5 */
 /* --privilege=stapusr (or --unprivileged): kernel probes and embedded C
  * not marked unprivileged are refused. */

@@ -263,15 +263,10 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	struct run_ctx rc = { .s = s, .t = t, .pl = pl, .wall = { .fd = -1 } };
 	bool ok = false;
 	enum loop_end end = LOOP_END_REQUEST;
-	/* -F without -o: the BPF runtime has no kernel buffer to leave the
-	 * output in (options_check refuses it when --runtime=bpf was asked) */
-	if (s->opts.flight_recorder && !s->opts.output_file) {
-		diag_report(&s->diag, DIAG_ERROR, D_OPTION, NULL,
-			    "Flight recorder mode (-F) needs -o FILE with the BPF runtime: the "
-			    "detached session writes its output to the -o files (keeping it in "
-			    "the kernel to read with staprun -A is the kernel-module runtime's)");
+	/* the runtime chosen here rather than asked for (--runtime=bpf is
+	 * options_check's) */
+	if (!options_check_bpf_flight(&s->opts, &s->diag))
 		return false;
-	}
 	rc.lp = loop_open();
 	if (!rc.lp) {
 		diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL, "cannot start the session: %s",
