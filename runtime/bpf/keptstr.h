@@ -23,17 +23,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct keptstr_text;
+struct arena;
+struct intern_table;
 struct keptstr_slot;
 
 struct keptstr {
 	struct keptstr_slot *slots;   /* handle -> text, open addressing */
 	size_t nslots, used;
-	struct keptstr_text **texts;  /* distinct texts, open addressing */
-	size_t ntexts, tused;
+	struct arena *arena;          /* the texts, made at the first one */
+	struct intern_table *texts;
 };
 
-/* Keep text (len bytes) under handle (replacing what it held). */
+/* Keep text (len bytes, no NUL in them) under handle (replacing what it
+ * held). */
 void keptstr_put(struct keptstr *k, uint64_t handle, const char *text, size_t len);
 /* The text kept under handle; false when there is none (its record was
  * lost: the ring buffer was full). */

@@ -270,9 +270,14 @@ static void kept(void)
 	item(&in, SYMDEFER_KEPT, 6000);
 	strbuf_puts(&in, "]");
 	expand(&d, "kept_items", &in, "[stack 0\n|replaced|]");
-	check_str("kept_interned", d.kept.tused == 8 ? "8 texts" : "other", "8 texts");
-	const char *t;
-	size_t len;
+	/* equal texts are one copy: handle h shares h - 7's */
+	const char *t, *u;
+	size_t len, ulen;
+	bool shared = true;
+	for (uint64_t h = 8; h < 4999; h++)
+		shared = shared && keptstr_get(&d.kept, h, &t, &len) &&
+			 keptstr_get(&d.kept, h - 7, &u, &ulen) && t == u;
+	check_str("kept_interned", shared ? "one copy each" : "copies", "one copy each");
 	check_str("kept_get_zero", keptstr_get(&d.kept, 0, &t, &len) ? "found" : "none", "none");
 	strbuf_free(&in);
 	symdefer_close(&d);
