@@ -36,6 +36,7 @@
 #include "kmod/quote.c"
 #include "kmod/regex.c"
 #include "kmod/sym.c"
+#include "kmod/umaps.c"
 #include "kmod/usym.c"
 #include "kmod/env.c"
 #include "kmod/timing.c"

@@ -5,7 +5,8 @@
  * (looked up by the mapping's inode and file offset), else by the file
  * mapping that covers them.  Probe handlers cannot sleep: user
  * memory is read with copy_from_user_nofault and the mappings are looked
- * at only when mmap_read_trylock succeeds (else the address stays bare).
+ * at only when mmap_read_trylock succeeds (else through the mappings
+ * earlier lookups saw, umaps.c, or the address stays bare).
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -22,6 +23,7 @@
 #include "kmod/error.h"
 #include "kmod/module.h"
 #include "kmod/print.h"
+#include "kmod/umaps.h"
 #include "kmod/usym.h"
 
 /* How many of n rows (sorted by their .offset) start at or before off:
@@ -78,17 +80,43 @@ struct _ctap_uwhere {
 	unsigned long lo, hi;
 };
 
+/* w from a mapping the table remembers (the mm lock was taken) */
+static bool _ctap_uwhere_noted(struct _ctap_context *c, unsigned long addr, bool extent,
+			       struct _ctap_uwhere *w)
+{
+	struct _ctap_umap m;
+
+	if (!_ctap_umaps_find(addr, &m, c->sym_buf, sizeof(c->sym_buf)))
+		return false;
+	w->obj = m.obj;
+	w->path = c->sym_buf;
+	if (w->obj) {
+		w->off = addr - m.start + (m.pgoff << PAGE_SHIFT);
+		w->sym = _ctap_usym_at(w->obj, w->off);
+	}
+	if (!w->sym && extent) {
+		if (!m.hi)
+			return false;	/* its extent was never looked at */
+		w->lo = m.lo;
+		w->hi = m.hi;
+	}
+	return true;
+}
+
 static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, bool extent,
 			 struct _ctap_uwhere *w)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	struct _ctap_umap m;
 	bool found = false;
 	unsigned int i;
 
 	memset(w, 0, sizeof(*w));
-	if (!mm || (current->flags & PF_KTHREAD) || !mmap_read_trylock(mm))
+	if (!mm || (current->flags & PF_KTHREAD))
 		return false;
+	if (!mmap_read_trylock(mm))
+		return _ctap_uwhere_noted(c, addr, extent, w);
 	vma = vma_lookup(mm, addr);
 	if (vma && vma->vm_file) {
 		struct file *file = vma->vm_file;
@@ -98,6 +126,8 @@ static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, bool exten
 		for (i = 0; i < _ctap_module.nuobjs; i++)
 			if (_ctap_module.uobjs[i].inode == inode)
 				w->obj = &_ctap_module.uobjs[i];
+		m = (struct _ctap_umap){ .start = vma->vm_start, .end = vma->vm_end,
+					 .pgoff = vma->vm_pgoff, .obj = w->obj };
 		if (w->obj) {
 			w->off = addr - vma->vm_start + ((unsigned long)vma->vm_pgoff << PAGE_SHIFT);
 			w->sym = _ctap_usym_at(w->obj, w->off);
@@ -118,7 +148,11 @@ static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, bool exten
 				if (vma->vm_end > w->hi)
 					w->hi = vma->vm_end;
 			}
+			m.lo = w->lo;
+			m.hi = w->hi;
 		}
+		if (found)
+			_ctap_umaps_note(&m, w->path);
 	}
 	mmap_read_unlock(mm);
 	return found;
