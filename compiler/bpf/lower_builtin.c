@@ -244,8 +244,8 @@ static bool k_remote_uri(ARGS) { (void)call; return const_string(L, out, ""); }
 
 static bool k_tz_gmtoff(ARGS) { (void)call; return const_long(L, out, L->pl->tz_gmtoff); }
 
-static bool k_pp(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pp); }
-static bool k_pn(ARGS) { (void)call; return const_string(L, out, L->bp->dp->pn); }
+static bool k_pp(ARGS) { (void)call; return lower_point_text(L, POINT_PP, out); }
+static bool k_pn(ARGS) { (void)call; return lower_point_text(L, POINT_PN, out); }
 
 static bool k_exit(ARGS)
 {

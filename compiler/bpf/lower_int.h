@@ -78,6 +78,9 @@ struct ldefer {
 	ir_reg regs[5];
 };
 
+/* The texts of a probe point a handler can ask for (lower_points.c). */
+enum point_text { POINT_PP, POINT_PN, POINT_FUNC, POINT_TEXTS };
+
 struct lower {
 	struct bpf_translation *t;
 	struct bpf_plan *pl;
@@ -117,6 +120,14 @@ struct lower {
 	struct ir_func *flush_fn;         /* the program's output queue flush (lower_mem.c) */
 	struct ir_func *raise_fn;         /* its error raise (lower_mem.c) */
 	bool uses_match;                  /* the handler reads or writes matchbuf (lower_match.c) */
+	/* One handler serves several points of a uprobe_multi program (the
+	 * points of one probe: lower_prog.c): their texts come from tables
+	 * the attach cookie indexes; anything else a point alone has
+	 * (lower_point_bound) makes the handler its point's own. */
+	bool share_points;
+	bool point_bound;
+	uint32_t point_table[POINT_TEXTS];  /* rodata offset, once made */
+	uint32_t point_width[POINT_TEXTS];  /* entry width; 0: not made yet */
 };
 
 /* The hit's output queue (per-CPU map value: position, then this many
@@ -288,6 +299,17 @@ bool lower_hist_print(struct lower *L, struct expr *print, struct expr *hist);
 /* ---- lower_group.c ---- */
 /* Puts a kernel probe into its program (its family's group hook). */
 bool lower_group_probe(struct bpf_translation *t, struct bprobe *bp);
+
+/* ---- lower_points.c: pp(), pn(), ppfunc() ---- */
+/* The text of the handler's point: a literal, or when the handler serves
+ * several points, its point's entry of a table indexed by the cookie. */
+bool lower_point_text(struct lower *L, enum point_text which, struct lval *out);
+/* Something only this point has went into the handler: it cannot serve
+ * other points. */
+static inline void lower_point_bound(struct lower *L)
+{
+	L->point_bound = true;
+}
 
 /* ---- lower_builtin.c ---- */
 bool lower_builtin(struct lower *L, struct expr *call, struct lval *out);

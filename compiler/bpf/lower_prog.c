@@ -465,6 +465,64 @@ static bool syscall_dispatch(struct lower *L, struct kprog *kp, bool *ok)
 	return true;
 }
 
+static bool same_derivation(const struct derivation *a, const struct derivation *b)
+{
+	for (; a && b; a = a->next, b = b->next)
+		if (a != b && strcmp(a->text, b->text))
+			return false;
+	return a == b;
+}
+
+/* Whether probes a and b of a cookie-dispatched program can run one
+ * handler: points of one probe statement through the same aliases, where
+ * pass 2 resolved nothing for the point itself ($vars, @defined: they set
+ * uses_target_vars), with the same filters.  What lowering finds that
+ * only a point has (lower_point_bound) still keeps them apart. */
+static bool same_handler(const struct kprog *kp, uint32_t a, uint32_t b)
+{
+	const struct bprobe *x = kp->probes.items[a], *y = kp->probes.items[b];
+	const struct derived_probe *p = x->dp, *q = y->dp;
+	if (!p->origin || p->origin != q->origin || p->family != q->family)
+		return false;
+	if (p->uses_target_vars || q->uses_target_vars || p->condition || q->condition)
+		return false;
+	if (x->process_end != y->process_end || kp->pid_filter[a] != kp->pid_filter[b] ||
+	    kp->target_filter[a] != kp->target_filter[b])
+		return false;
+	/* probefunc() is ppfunc() at function points only (lower_stack.c) */
+	if (!strstr(p->pp, ").function(\"") != !strstr(q->pp, ").function(\""))
+		return false;
+	return same_derivation(p->derivation, q->derivation);
+}
+
+/* leader[i]: the first probe whose handler probe i could run (itself if
+ * none); the 2405 points of `function("*")` have one leader per probe */
+static uint32_t *share_leaders(struct arena *a, const struct kprog *kp)
+{
+	uint32_t n = kp->probes.len, nl = 0;
+	uint32_t *leader = arena_alloc(a, sizeof(uint32_t) * n);
+	uint32_t *leaders = arena_alloc(a, sizeof(uint32_t) * n);
+	for (uint32_t i = 0; i < n; i++) {
+		leader[i] = i;
+		for (uint32_t k = 0; k < nl; k++)
+			if (same_handler(kp, leaders[k], i)) {
+				leader[i] = leaders[k];
+				break;
+			}
+		if (leader[i] == i)
+			leaders[nl++] = i;
+	}
+	return leader;
+}
+
+static bool leader_of_any(const uint32_t *leader, uint32_t i, uint32_t n)
+{
+	for (uint32_t k = i + 1; k < n; k++)
+		if (leader[k] == i)
+			return true;
+	return false;
+}
+
 static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t idx)
 {
 	struct lower L = { .t = t, .pl = t->pl, .s = t->pl->s, .diag = &t->pl->s->diag, .kp = kp,
@@ -475,16 +533,28 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 	if (kp->cookie_dispatch) {
 		uint32_t n = kp->probes.len;
 		ir_label *start = arena_alloc(t->pl->arena, sizeof(ir_label) * (n + 1));
+		uint32_t *leader = share_leaders(t->pl->arena, kp);
+		bool *serves = arena_alloc(t->pl->arena, sizeof(bool) * n);
 		ir_label out = ir_new_label(L.ir);
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
 			start[i] = ir_new_label(L.ir);
+			serves[i] = false;
+		}
 		ir_reg ck = ir_new_vreg(L.ir);
 		ir_call_helper(L.ir, ck, BPF_FUNC_get_attach_cookie, ir_arg_reg(ir_ctx(L.ir)));
 		cookie_tree(L.ir, ck, start, 0, n, out);
 		for (uint32_t i = 0; i < n; i++) {
 			ir_bind_label(L.ir, start[i]);
+			if (leader[i] != i && serves[leader[i]]) {
+				ir_emit_jmp(L.ir, start[leader[i]]);
+				continue;
+			}
+			L.share_points = leader[i] == i && i + 1 < n && leader_of_any(leader, i, n);
+			L.point_bound = false;
 			ok &= lower_handler(&L, kp->probes.items[i], -1, kp->pid_filter[i],
 					    kp->target_filter[i], false);
+			serves[i] = L.share_points && !L.point_bound;
+			L.share_points = false;
 			ir_emit_jmp(L.ir, out);
 		}
 		ir_bind_label(L.ir, out);

@@ -463,25 +463,12 @@ static bool literal_str(struct lower *L, const char *text, size_t len, struct lv
 	return true;
 }
 
-/* ppfunc(): what follows function(" or statement(" in pp(), up to the
- * first @ or " (the tapset's script, run here on the per-probe constant) */
-static bool ppfunc(struct lower *L, struct lval *out)
-{
-	const char *pp = L->bp->dp->pp, *f = strstr(pp, "function(\""), *st;
-	if (f)
-		f += 10;
-	else if ((st = strstr(pp, "statement(\"")))
-		f = st + 11;
-	if (!f)
-		return literal_str(L, "", 0, out);
-	return literal_str(L, f, strcspn(f, "@\""), out);
-}
-
 /* probefunc(): symname(addr()); probemod(): the module of addr(), or the
  * one a module("NAME") point names */
 static bool probe_sym(struct lower *L, bool mod, struct lval *out)
 {
 	const char *pp = L->bp->dp->pp;
+	lower_point_bound(L);
 	if (mod && !strncmp(pp, "module(\"", 8))
 		return literal_str(L, pp + 8, strcspn(pp + 8, "\""), out);
 	if (!kernel_only(L->kp))
@@ -503,9 +490,10 @@ bool lower_stack_call(struct lower *L, struct expr *call, struct lval *out)
 {
 	const struct functiondecl *fn = call->u.call.decl;
 	if (!fn->bpf_builtin && !strcmp(fn->name, "ppfunc"))
-		return ppfunc(L, out);
+		return lower_point_text(L, POINT_FUNC, out);
 	if (!fn->bpf_builtin && !strcmp(fn->name, "probefunc"))
-		return user_function_probe(L) ? ppfunc(L, out) : probe_sym(L, false, out);
+		return user_function_probe(L) ? lower_point_text(L, POINT_FUNC, out)
+					      : probe_sym(L, false, out);
 	if (!fn->bpf_builtin && !strcmp(fn->name, "probemod"))
 		return probe_sym(L, true, out);
 	if (fn->bpf_builtin)

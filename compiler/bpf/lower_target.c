@@ -36,6 +36,7 @@ static bool base_value(struct lower *L, struct expr *e, const struct target_acce
 {
 	struct ir *ir = L->ir;
 	const struct bpf_family *fam = L->bp->dp->family->bpf;
+	lower_point_bound(L);
 	if (fam && fam->target_base) {
 		switch (fam->target_base(L, e, acc, out)) {
 		case BPF_BASE_READ: return true;

@@ -118,6 +118,7 @@ bool lower_ustack_record(struct lower *L, uint32_t op, ir_reg operand)
 {
 	uint32_t payload = RT_USTACK_HEAD + L->pl->lim.ustack_size;
 	uint32_t site = op | L->bp->index << 8;
+	lower_point_bound(L);
 	struct smem rec = lower_rec_open(L, RTR_USTACK, site, payload);
 	capture(L, rec.base, rec.off + RT_REC_HDR, operand);
 	lower_rec_close(L, rec);
@@ -231,6 +232,7 @@ void lower_ustack_value(struct lower *L, uint32_t op, ir_reg operand, struct lva
 	ir_emit_alu_imm(ir, IR_ADD, handle, 1);
 
 	uint32_t site = op | L->bp->index << 8;
+	lower_point_bound(L);
 	struct smem rec = lower_rec_open(L, RTR_UKEEP, site, 8 + lower_ustack_arg_size(L, op));
 	ir_emit_store(ir, 8, rec.base, (int16_t)(rec.off + RT_REC_HDR), handle);
 	lower_ustack_arg_fill(L, op, operand, rec.base, rec.off + RT_REC_HDR + 8);
