@@ -35,22 +35,25 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			feature_require(&pl->s->diag, dp->tok, "process probes", "uprobes", alts, 2);
 			return false;
 		}
-		/* one link per file, return flag and attach filter */
+		/* one program per file, return flag and attach filter: one
+		 * uprobe_multi link, or (before 6.6) one perf-event uprobe per
+		 * point, each with its cookie */
+		enum kattach how = multi ? KA_UPROBE_MULTI : KA_UPROBE;
 		const char *key = arena_printf(pl->arena, "%s%s pid %lld%s", d->path,
 					       d->is_return ? " return" : "", (long long)d->pid,
 					       d->target ? " target" : "");
-		struct kprog *kp = multi ? bpf_group_find(t, KA_UPROBE_MULTI, key) : NULL;
+		struct kprog *kp = bpf_group_find(t, how, key);
 		if (!kp) {
-			kp = bpf_group_new(t, multi ? KA_UPROBE_MULTI : KA_UPROBE, key, dp->tok);
+			kp = bpf_group_new(t, how, key, dp->tok);
 			kp->path = d->path;
 			kp->retprobe = d->is_return;
 			kp->pid = (int)d->pid;
 			kp->attach_target = d->target;
-			kp->cookie_dispatch = multi;
+			kp->cookie_dispatch = true;
 		}
 		uint32_t i = bpf_group_add_site(t, kp, d->offset, NULL);
 		/* the attach filter does the pid/target test */
-		bpf_group_add(t, kp, bp, multi ? (int32_t)i : -1, 0, false);
+		bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 		return true;
 	}
 	case PROCESS_BEGIN:

@@ -78,9 +78,14 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 		}
 		case KA_UPROBE: {
 			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
-			struct attach_uprobe_spec sp = { .path = kp->path, .offset = kp->offsets[0],
-							 .retprobe = kp->retprobe, .pid = pid };
-			rc = attach_uprobe(lc, kp->fd, &sp, kp->tok);
+			rc = 0;
+			for (uint32_t k = 0; k < kp->noffsets && rc >= 0; k++) {
+				struct attach_uprobe_spec sp = { .path = kp->path,
+								 .offset = kp->offsets[k],
+								 .retprobe = kp->retprobe, .pid = pid,
+								 .cookie = kp->cookies[k] };
+				rc = attach_uprobe(lc, kp->fd, &sp, kp->probes.items[k]->dp->tok);
+			}
 			break;
 		}
 		case KA_KPROBE:
