@@ -225,14 +225,7 @@ static bool k_page_size(ARGS) { (void)call; return const_long(L, out, RT_PAGE_SI
 
 static bool const_string(struct lower *L, struct lval *out, const char *s)
 {
-	uint32_t len = (uint32_t)strlen(s);
-	if (len >= L->pl->lim.maxstringlen)
-		len = L->pl->lim.maxstringlen - 1;
-	struct smem m = lower_mem(L, len + 1, true);
-	m.width = len + 1;
-	lower_str_literal(L, m, s, len);
-	*out = (struct lval){ .kind = LV_STR, .str = m };
-	return true;
+	return lower_str_const(L, s, strlen(s), out);
 }
 
 static bool k_tz_name(ARGS) { (void)call; return const_string(L, out, L->pl->tz_name); }

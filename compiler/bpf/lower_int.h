@@ -189,6 +189,8 @@ struct lslot *lower_local(struct lower *L, const struct vardecl *d);
 void lower_charge_flush(struct lower *L, const struct token *tok, bool check);
 void lower_str_copy(struct lower *L, struct smem dst, struct smem src);
 void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t len);
+/* A string value of len bytes of s (cut at MAXSTRINGLEN). */
+bool lower_str_const(struct lower *L, const char *s, size_t len, struct lval *out);
 /* dst = a . b (dst may be a's buffer). */
 void lower_str_concat(struct lower *L, struct smem dst, struct smem a, struct smem b);
 ir_reg lower_str_len(struct lower *L, struct smem s);

@@ -549,6 +549,17 @@ void lower_str_literal(struct lower *L, struct smem dst, const char *s, uint32_t
 		lower_zero(L, (struct smem){ dst.base, dst.off + (int32_t)lit, ds - lit }, ds - lit);
 }
 
+bool lower_str_const(struct lower *L, const char *s, size_t len, struct lval *out)
+{
+	if (len >= L->pl->lim.maxstringlen)
+		len = L->pl->lim.maxstringlen - 1;
+	struct smem m = lower_mem(L, (uint32_t)len + 1, true);
+	m.width = (uint32_t)len + 1;
+	lower_str_literal(L, m, s, (uint32_t)len);
+	*out = (struct lval){ .kind = LV_STR, .str = m };
+	return true;
+}
+
 /* n = probe_read_kernel_str(dst, size, src): len + 1, clamped to 1..size */
 static ir_reg read_str(struct lower *L, struct ir_arg dst, uint32_t size, ir_reg src)
 {

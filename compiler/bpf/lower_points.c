@@ -79,13 +79,7 @@ bool lower_point_text(struct lower *L, enum point_text which, struct lval *out)
 	if (!L->share_points) {
 		size_t len;
 		const char *s = point_text(L->bp->dp, which, &len);
-		if (len >= L->pl->lim.maxstringlen)
-			len = L->pl->lim.maxstringlen - 1;
-		struct smem m = lower_mem(L, (uint32_t)len + 1, true);
-		m.width = (uint32_t)len + 1;
-		lower_str_literal(L, m, s, (uint32_t)len);
-		*out = (struct lval){ .kind = LV_STR, .str = m };
-		return true;
+		return lower_str_const(L, s, len, out);
 	}
 	struct ir *ir = L->ir;
 	uint32_t off = point_table(L, which), width = L->point_width[which];

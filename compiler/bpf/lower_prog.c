@@ -496,31 +496,28 @@ static bool same_handler(const struct kprog *kp, uint32_t a, uint32_t b)
 }
 
 /* leader[i]: the first probe whose handler probe i could run (itself if
- * none); the 2405 points of `function("*")` have one leader per probe */
-static uint32_t *share_leaders(struct arena *a, const struct kprog *kp)
+ * none); the 2405 points of `function("*")` have one leader per probe.
+ * followed[i]: some later probe has leader i. */
+static uint32_t *share_leaders(struct arena *a, const struct kprog *kp, bool **followed)
 {
 	uint32_t n = kp->probes.len, nl = 0;
 	uint32_t *leader = arena_alloc(a, sizeof(uint32_t) * n);
 	uint32_t *leaders = arena_alloc(a, sizeof(uint32_t) * n);
+	bool *f = arena_alloc(a, sizeof(bool) * n);
 	for (uint32_t i = 0; i < n; i++) {
 		leader[i] = i;
+		f[i] = false;
 		for (uint32_t k = 0; k < nl; k++)
 			if (same_handler(kp, leaders[k], i)) {
 				leader[i] = leaders[k];
+				f[leaders[k]] = true;
 				break;
 			}
 		if (leader[i] == i)
 			leaders[nl++] = i;
 	}
+	*followed = f;
 	return leader;
-}
-
-static bool leader_of_any(const uint32_t *leader, uint32_t i, uint32_t n)
-{
-	for (uint32_t k = i + 1; k < n; k++)
-		if (leader[k] == i)
-			return true;
-	return false;
 }
 
 static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t idx)
@@ -533,7 +530,8 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 	if (kp->cookie_dispatch) {
 		uint32_t n = kp->probes.len;
 		ir_label *start = arena_alloc(t->pl->arena, sizeof(ir_label) * (n + 1));
-		uint32_t *leader = share_leaders(t->pl->arena, kp);
+		bool *followed;
+		uint32_t *leader = share_leaders(t->pl->arena, kp, &followed);
 		bool *serves = arena_alloc(t->pl->arena, sizeof(bool) * n);
 		ir_label out = ir_new_label(L.ir);
 		for (uint32_t i = 0; i < n; i++) {
@@ -549,7 +547,7 @@ static bool lower_kprog(struct bpf_translation *t, struct kprog *kp, uint32_t id
 				ir_emit_jmp(L.ir, start[leader[i]]);
 				continue;
 			}
-			L.share_points = leader[i] == i && i + 1 < n && leader_of_any(leader, i, n);
+			L.share_points = followed[i];
 			L.point_bound = false;
 			ok &= lower_handler(&L, kp->probes.items[i], -1, kp->pid_filter[i],
 					    kp->target_filter[i], false);

@@ -453,16 +453,6 @@ static bool stack_n(struct lower *L, const struct expr *call, struct lval *out)
 	return true;
 }
 
-/* A string literal result. */
-static bool literal_str(struct lower *L, const char *text, size_t len, struct lval *out)
-{
-	struct smem m = lower_mem(L, (uint32_t)len + 1, true);
-	m.width = (uint32_t)len + 1;
-	lower_str_literal(L, m, text, (uint32_t)len);
-	*out = (struct lval){ .kind = LV_STR, .str = m };
-	return true;
-}
-
 /* probefunc(): symname(addr()); probemod(): the module of addr(), or the
  * one a module("NAME") point names */
 static bool probe_sym(struct lower *L, bool mod, struct lval *out)
@@ -470,9 +460,9 @@ static bool probe_sym(struct lower *L, bool mod, struct lval *out)
 	const char *pp = L->bp->dp->pp;
 	lower_point_bound(L);
 	if (mod && !strncmp(pp, "module(\"", 8))
-		return literal_str(L, pp + 8, strcspn(pp + 8, "\""), out);
+		return lower_str_const(L, pp + 8, strcspn(pp + 8, "\""), out);
 	if (!kernel_only(L->kp))
-		return mod ? literal_str(L, "", 0, out) : literal_str(L, "0x0", 3, out);
+		return mod ? lower_str_const(L, "", 0, out) : lower_str_const(L, "0x0", 3, out);
 	/* the saved IP (struct pt_regs, x86_64; perf events' context starts
 	 * with it): for probemod, a user-mode IP is in no kernel module, so
 	 * its item prints "" as the script's user_mode() test would give */

@@ -181,14 +181,8 @@ bool lower_target(struct lower *L, struct expr *e, struct lval *out)
 	const struct target_access *acc = e->u.target.resolved;
 	if (!acc)
 		return lower_unsupported(L, e->tok, "an unresolved target variable");
-	if (acc->base == ACCESS_CONST_STRING) {
-		uint32_t len = (uint32_t)strlen(acc->const_string);
-		struct smem m = lower_mem(L, len + 1, true);
-		m.width = len + 1 < L->pl->lim.maxstringlen ? len + 1 : L->pl->lim.maxstringlen;
-		lower_str_literal(L, m, acc->const_string, len);
-		*out = (struct lval){ .kind = LV_STR, .str = m };
-		return true;
-	}
+	if (acc->base == ACCESS_CONST_STRING)
+		return lower_str_const(L, acc->const_string, strlen(acc->const_string), out);
 	if (acc->pretty && e->u.target.pretty)
 		return lower_pretty(L, e, out);
 	if (acc->base == ACCESS_VARS) {
