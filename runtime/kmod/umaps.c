@@ -40,11 +40,25 @@ static unsigned int _ctap_umaps_slot(pid_t tgid, unsigned long start)
 	return jhash_2words((u32)tgid, (u32)(start >> PAGE_SHIFT), 0) % UMAPS_ENTRIES;
 }
 
+/* whether e holds m already (read without the sequence: a wrong answer
+ * only skips or repeats a write) */
+static bool _ctap_umaps_holds(const struct _ctap_umaps_entry *e, const struct _ctap_umap *m,
+			      const char *path)
+{
+	return e->tgid == current->tgid && e->mm == current->mm && e->map.start == m->start &&
+	       e->map.end == m->end && e->map.pgoff == m->pgoff && e->map.obj == m->obj &&
+	       (e->map.hi || !m->hi) && !strncmp(e->path, path, sizeof(e->path) - 1);
+}
+
 void _ctap_umaps_note(const struct _ctap_umap *m, const char *path)
 {
 	struct _ctap_umaps_entry *e = &_ctap_umaps[_ctap_umaps_slot(current->tgid, m->start)];
 	int seq = atomic_read(&e->seq);
 
+	/* every symbol lookup notes its mapping: most find it there, and
+	 * leave the shared entry's cache line alone */
+	if (_ctap_umaps_holds(e, m, path))
+		return;
 	if (seq & 1 || atomic_cmpxchg(&e->seq, seq, seq + 1) != seq)
 		return;		/* another CPU writes it: this one stays unnoted */
 	smp_wmb();

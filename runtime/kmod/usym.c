@@ -80,6 +80,16 @@ struct _ctap_uwhere {
 	unsigned long lo, hi;
 };
 
+/* w's object, file offset and symbol for addr, in the mapping m */
+static void _ctap_uwhere_in(struct _ctap_uwhere *w, const struct _ctap_umap *m, unsigned long addr)
+{
+	w->obj = m->obj;
+	if (w->obj) {
+		w->off = addr - m->start + (m->pgoff << PAGE_SHIFT);
+		w->sym = _ctap_usym_at(w->obj, w->off);
+	}
+}
+
 /* w from a mapping the table remembers (the mm lock was taken) */
 static bool _ctap_uwhere_noted(struct _ctap_context *c, unsigned long addr, bool extent,
 			       struct _ctap_uwhere *w)
@@ -88,12 +98,8 @@ static bool _ctap_uwhere_noted(struct _ctap_context *c, unsigned long addr, bool
 
 	if (!_ctap_umaps_find(addr, &m, c->sym_buf, sizeof(c->sym_buf)))
 		return false;
-	w->obj = m.obj;
 	w->path = c->sym_buf;
-	if (w->obj) {
-		w->off = addr - m.start + (m.pgoff << PAGE_SHIFT);
-		w->sym = _ctap_usym_at(w->obj, w->off);
-	}
+	_ctap_uwhere_in(w, &m, addr);
 	if (!w->sym && extent) {
 		if (!m.hi)
 			return false;	/* its extent was never looked at */
@@ -123,15 +129,12 @@ static bool _ctap_uwhere(struct _ctap_context *c, unsigned long addr, bool exten
 		struct inode *inode = file_inode(file);
 
 		found = true;
+		m = (struct _ctap_umap){ .start = vma->vm_start, .end = vma->vm_end,
+					 .pgoff = vma->vm_pgoff };
 		for (i = 0; i < _ctap_module.nuobjs; i++)
 			if (_ctap_module.uobjs[i].inode == inode)
-				w->obj = &_ctap_module.uobjs[i];
-		m = (struct _ctap_umap){ .start = vma->vm_start, .end = vma->vm_end,
-					 .pgoff = vma->vm_pgoff, .obj = w->obj };
-		if (w->obj) {
-			w->off = addr - vma->vm_start + ((unsigned long)vma->vm_pgoff << PAGE_SHIFT);
-			w->sym = _ctap_usym_at(w->obj, w->off);
-		}
+				m.obj = &_ctap_module.uobjs[i];
+		_ctap_uwhere_in(w, &m, addr);
 		/* the file's own path (the object's, through any link) */
 		w->path = d_path(&file->f_path, c->sym_buf, sizeof(c->sym_buf));
 		if (IS_ERR(w->path))
