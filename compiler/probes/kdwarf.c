@@ -6,10 +6,10 @@
  * the same reader as a user binary's (target/user/udwarf.h): functions by
  * name, their declaration file and line, and their variables at the probe
  * address (elab/uvars.h, in kernel memory).  A function is probed at
- * its kernel symbol: the one at its entry address when the symbol table
- * has link-time addresses (-r RELEASE), else the one of its name.  An
- * inlined instance is probed at an offset into the function that holds
- * it, which only link-time addresses can give.
+ * its kernel symbol: the one at its entry address (the running kernel's
+ * symbol table is slid by KASLR: kernel_slide), else the one of its name.
+ * An inlined instance or a statement is probed at an offset into the
+ * function that holds it.
  *
  * Functions kprobes cannot take (the kprobes code, entry and noinstr
  * sections) are left out, as SystemTap leaves them.
@@ -56,6 +56,8 @@ struct ksearch {
 	void (*add)(void *ctx, const struct kdwarf_func *f);
 	void *ctx;
 	int count;
+	int64_t slide;             /* the symbol table's addresses minus DWARF's */
+	bool slide_known;
 };
 
 /* Code kprobes cannot take, which SystemTap leaves out of a match: the
@@ -90,16 +92,37 @@ static const char *point_of(struct ksearch *k, const struct udwarf_func *f)
 	return arena_printf(k->E->arena, "%s@%s:%d", f->name, file, line);
 }
 
+/* How far the kernel's symbol table is from its DWARF: 0 for link-time
+ * addresses (-r RELEASE), the KASLR slide for the running kernel's
+ * /proc/kallsyms (the build-ids matched, so one symbol tells it). */
+static int64_t kernel_slide(struct ksearch *k)
+{
+	static const char *const anchors[] = { "_stext", "_text", "startup_64" };
+	if (k->slide_known)
+		return k->slide;
+	k->slide_known = true;
+	for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
+		const struct target_symbol *s = target_function(k->t, anchors[i]);
+		uint64_t link;
+		if (s && s->addr && !s->module && udwarf_elf_symbol(k->dw, anchors[i], &link)) {
+			k->slide = (int64_t)(s->addr - link);
+			break;
+		}
+	}
+	return k->slide;
+}
+
 /* The symbol holding link-time address addr, as kprobes name it
  * ("SYMBOL", a module's "M:SYMBOL"), and addr's offset into it; NULL if
- * none, or if the symbol table has no link-time addresses (no -r) */
+ * none, or if the symbol table has no addresses (kallsyms hidden) */
 static const char *symbol_holding(struct ksearch *k, uint64_t addr, uint64_t *off)
 {
 	if (k->module) {
 		const char *name = udwarf_symbol_at(k->dw, addr, off);
 		return name ? arena_printf(k->E->arena, "%s:%s", k->module, name) : NULL;
 	}
-	const struct target_symbol *sym = target_symbol_at(k->t, addr, off);
+	const struct target_symbol *sym =
+		target_symbol_at(k->t, addr + (uint64_t)kernel_slide(k), off);
 	return sym && !sym->module && sym->addr ? sym->name : NULL;
 }
 

@@ -26,6 +26,7 @@
 #include "session.h"
 #include "kmod/kmod.h"
 #include "elab/uvars.h"
+#include "target/target.h"
 #include "target/user/udwarf.h"
 #include "util/arena.h"
 #include "util/similar.h"
@@ -54,6 +55,7 @@ struct collect {
 	const struct pp_match *m;
 	const char *module_debuginfo;   /* module("M"): its DWARF */
 	bool dwarfless, is_return;
+	bool from_pattern;              /* the point's function is a wildcard */
 	int64_t maxactive;
 	int count;
 	int skipped_init;
@@ -90,6 +92,7 @@ static void add_probe(struct collect *c, const char *symbol, uint64_t addr, cons
 	d->is_return = c->is_return;
 	d->maxactive = c->maxactive;
 	d->dwarfless = c->dwarfless;
+	d->from_pattern = c->from_pattern;
 	d->proto = t && !c->module_debuginfo ? target_function_proto(t, symbol) : NULL;
 	d->module_debuginfo = c->module_debuginfo;
 	if (dwarf) {
@@ -164,6 +167,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.dwarfless = strcmp(m->functors[0], "kprobe") == 0,
 		.is_return = pp_match_has(m, "return"),
 		.maxactive = pp_match_num(m, "maxactive", -1),
+		.from_pattern = strpbrk(spec, "*?[") != NULL,
 	};
 	const char *module = pp_match_str(m, "module");
 	if (module) {
@@ -512,7 +516,9 @@ static const struct kmod_family kmod_hooks = {
 
 /* Kprobes through the kprobe PMU: all entry probes share one program and
  * all return probes another, each function attached with its own cookie
- * (the probe's index in the program), which picks the handler.  The
+ * (the probe's index in the program), which picks the handler.  A
+ * statement or an inlined instance is a kprobe at its offset into the
+ * function that holds it.  The
  * context is struct pt_regs: parameters from the ABI argument registers
  * (lower_func_arg), $return from ax (lower_return_value).  A kernel
  * without kprobes gets a pass-3 error naming what it lacks. */
@@ -527,13 +533,6 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			   "kretprobes made through the kprobe PMU take the kernel's default "
 			   "number of instances (drop .maxactive, or use --runtime=kmod)",
 			   dp->pp, (long long)d->maxactive);
-		return false;
-	}
-	if (d->offset) {
-		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
-			   "probe %s: an inlined instance (%s+0x%llx) cannot be attached by the "
-			   "BPF runtime yet; use --runtime=kmod", dp->pp, d->symbol,
-			   (unsigned long long)d->offset);
 		return false;
 	}
 	if (!feature_available(FEATURE_KPROBE)) {
@@ -551,6 +550,21 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		strbuf_free(&what);
 		return false;
 	}
+	if (d->symbol && target_ftrace_traceable(session_target(pl->s), d->symbol) == 0) {
+		/* kprobe events take no function without an ftrace entry:
+		 * left out of a wildcard's matches, as the kprobes code is */
+		if (d->from_pattern || dp->optional) {
+			bp->where = BP_NEVER;
+			bp->unattachable = !dp->optional;
+			pl->nkernel--;
+			return true;
+		}
+		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
+			   "probe %s: the kernel's kprobe events refuse %s, which has no ftrace "
+			   "entry (notrace, or the out-of-line copy of an inline function); "
+			   "use --runtime=kmod", dp->pp, d->symbol);
+		return false;
+	}
 	const char *ev = d->is_return ? "kretprobe" : "kprobe";
 	struct kprog *kp = bpf_group_find(t, KA_KPROBE, ev);
 	if (!kp) {
@@ -558,7 +572,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		kp->retprobe = d->is_return;
 		kp->cookie_dispatch = true;
 	}
-	uint32_t i = bpf_group_add_site(t, kp, 0, d->symbol);
+	uint32_t i = bpf_group_add_site(t, kp, d->offset, d->symbol);
 	bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 	return true;
 }

@@ -58,6 +58,7 @@ void target_close(struct target *t)
 	namemap_free(&t->btf_traces);
 	free(t->bpf_trace_funcs);
 	namemap_free(&t->protos);
+	free(t->ftrace_addrs);
 	tptable_free(&t->tps);
 	free(t->tps_why);
 	arena_free(t->arena);

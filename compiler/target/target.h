@@ -114,6 +114,11 @@ const struct target_symbol *target_function(struct target *t, const char *name);
 bool target_has_symbols(struct target *t);
 /* False when every address reads 0 (kptr_restrict, no CAP_SYSLOG). */
 bool target_has_addresses(struct target *t);
+/* Whether kernel function `name` has an ftrace entry (tracefs
+ * available_filter_functions), without which the kernel's kprobe events
+ * refuse it: 1 yes, 0 no, -1 unknown (not the running kernel, no tracefs,
+ * a module's "M:SYMBOL"). */
+int target_ftrace_traceable(struct target *t, const char *name);
 /* Symbol containing addr (for tests and listings); NULL if unknown.
  * Aliases at one address give the first listed; *offset = addr - start. */
 const struct target_symbol *target_symbol_at(struct target *t, uint64_t addr, uint64_t *offset);

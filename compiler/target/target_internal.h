@@ -11,6 +11,7 @@
  *                      typed arguments
  *   trace_headers.c    tracepoint systems of a release from its headers
  *   tracefs.c          tracepoints of the running kernel (events/<sys>/<name>)
+ *   ftrace_funcs.c     functions with an ftrace entry (kprobe events take no other)
  *   btf.c              loading BTF, C type spellings, function prototypes
  *   sysmap.c           where a target's symbols come from (kallsyms, System.map,
  *                      the vmlinuz's embedded table, fixtures)
@@ -260,6 +261,11 @@ struct target {
 	/* tracepoints (tracepoints.c), tracefs root (tracefs.c) */
 	bool tracefs_tried;
 	const char *tracefs;
+	/* functions with an ftrace entry (ftrace_funcs.c) */
+	bool ftrace_funcs_tried;
+	bool ftrace_funcs_found;
+	uint64_t *ftrace_addrs;     /* sorted */
+	size_t nftrace_addrs;
 	bool tps_tried;
 	bool tps_found;
 	struct tptable tps;

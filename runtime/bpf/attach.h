@@ -116,10 +116,11 @@ int attach_uprobe(struct load_ctx *lc, int prog_fd, const struct attach_uprobe_s
 
 /* ---- attach_kprobe.c ---- */
 
-/* Program type BPF_PROG_TYPE_KPROBE (ctx = struct pt_regs) on function
- * func's entry, or its return when retprobe; cookie: bpf_get_attach_cookie(). */
-int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,
-		  uint64_t cookie, const void *tag);
+/* Program type BPF_PROG_TYPE_KPROBE (ctx = struct pt_regs) at func+offset
+ * (a statement, an inlined instance), or func's return when retprobe (offset
+ * 0); cookie: bpf_get_attach_cookie(). */
+int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, uint64_t offset,
+		  bool retprobe, uint64_t cookie, const void *tag);
 
 /* ---- attach_uprobe_multi.c ---- */
 

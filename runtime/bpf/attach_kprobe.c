@@ -6,7 +6,7 @@
  *
  * perf_event_attr for the kprobe PMU: type from
  * /sys/bus/event_source/devices/kprobe/type, config1 = the function's
- * name, config2 = the offset in it (0), the retprobe bit where
+ * name, config2 = the offset in it, the retprobe bit where
  * format/retprobe says ("config:0").  Opened system-wide (pid -1) on CPU
  * 0; the program runs wherever the function is hit.  Nothing is written to
  * tracefs, so no kprobe outlives the process.  The PMU has no maxactive
@@ -24,11 +24,15 @@
 
 #include "bpf/load.h"
 
-int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retprobe,
-		  uint64_t cookie, const void *tag)
+int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, uint64_t offset,
+		  bool retprobe, uint64_t cookie, const void *tag)
 {
 	char what[320];
-	snprintf(what, sizeof(what), "%s:%s", retprobe ? "kretprobe" : "kprobe", func);
+	if (offset)
+		snprintf(what, sizeof(what), "%s:%s+0x%llx", retprobe ? "kretprobe" : "kprobe",
+			 func, (unsigned long long)offset);
+	else
+		snprintf(what, sizeof(what), "%s:%s", retprobe ? "kretprobe" : "kprobe", func);
 	int type = attach_pmu_type("kprobe");
 	if (type < 0) {
 		load_error(lc, tag, "cannot attach %s: this kernel has no kprobe PMU (%s)", what,
@@ -41,7 +45,7 @@ int attach_kprobe(struct load_ctx *lc, int prog_fd, const char *func, bool retpr
 	attr.size = sizeof(attr);
 	attr.config = retprobe ? 1ull << attach_pmu_retprobe_bit("kprobe") : 0;
 	attr.config1 = (uint64_t)(uintptr_t)func;
-	attr.config2 = 0;
+	attr.config2 = offset;
 	int pfd = attach_perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0) {
 		/* ENOENT / EINVAL: not a probeable function (inlined away,

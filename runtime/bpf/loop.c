@@ -39,6 +39,7 @@ enum { TAG_SIGNAL = -1, TAG_CHILD = -2 }; /* epoll data; rings are 0.. */
 struct loop {
 	int epfd, sigfd, pidfd;
 	sigset_t old_mask;
+	struct sigaction old_chld;
 	struct ringbuf *rings[MAX_RINGS];
 	int nrings;
 	struct {
@@ -57,10 +58,23 @@ struct loop {
 	volatile bool exit_requested;
 };
 
+/* SIGCHLD is caught, not left at its default (ignored): a child's exit
+ * then queues the signal to stap, as to staprun, whose handler takes it,
+ * so the exit path a script traces (do_notify_parent's __sigqueue_alloc,
+ * complete_signal) is the same on both back ends.  The pidfd says when
+ * the -c command ended. */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
 struct loop *loop_open(void)
 {
 	struct loop *lp = xcalloc(1, sizeof(*lp));
 	lp->epfd = lp->sigfd = lp->pidfd = lp->go_fd = -1;
+	struct sigaction chld = { .sa_handler = on_child, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+	sigemptyset(&chld.sa_mask);
+	sigaction(SIGCHLD, &chld, &lp->old_chld);
 	sigset_t set;
 	signals_session_set(&set);
 	/* Usually held since stap started (the driver); held here too for
@@ -80,6 +94,7 @@ struct loop *loop_open(void)
 	return lp;
 fail_mask:
 	sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+	sigaction(SIGCHLD, &lp->old_chld, NULL);
 	int err = errno;
 	if (lp->sigfd >= 0)
 		close(lp->sigfd);
@@ -166,6 +181,7 @@ void loop_close(struct loop *lp)
 	/* Signals that arrived while blocked stay pending and are delivered
 	 * here, with their normal disposition, once the run is over. */
 	sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+	sigaction(SIGCHLD, &lp->old_chld, NULL);
 	free(lp);
 }
 

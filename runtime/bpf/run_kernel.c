@@ -91,8 +91,9 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 		case KA_KPROBE:
 			rc = 0;
 			for (uint32_t k = 0; k < kp->noffsets && rc >= 0; k++)
-				rc = attach_kprobe(lc, kp->fd, kp->symbols[k], kp->retprobe,
-						   kp->cookies[k], kp->probes.items[k]->dp->tok);
+				rc = attach_kprobe(lc, kp->fd, kp->symbols[k], kp->offsets[k],
+						   kp->retprobe, kp->cookies[k],
+						   kp->probes.items[k]->dp->tok);
 			break;
 		case KA_UPROBE_MULTI: {
 			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
