@@ -543,6 +543,9 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			pl->nkernel--;
 			return true;
 		}
+		if (pl->refused_point == dp->tok)
+			return false;
+		pl->refused_point = dp->tok;
 		static const enum feature alts[] = { FEATURE_KPROBE };
 		struct strbuf what = STRBUF_INIT;
 		strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);

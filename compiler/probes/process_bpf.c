@@ -31,6 +31,9 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		}
 		bool multi = feature_available(FEATURE_UPROBE_MULTI);
 		if (!multi && !feature_available(FEATURE_UPROBE)) {
+			if (pl->refused_point == dp->tok)
+				return false;
+			pl->refused_point = dp->tok;
 			static const enum feature alts[] = { FEATURE_UPROBE_MULTI, FEATURE_UPROBE };
 			feature_require(&pl->s->diag, dp->tok, "process probes", "uprobes", alts, 2);
 			return false;

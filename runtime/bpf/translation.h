@@ -132,6 +132,9 @@ struct bpf_plan {
 	uint32_t globals_size;        /* bytes of the globals map value (head included) */
 	uint32_t stats_size;          /* bytes of the per-CPU stats map value */
 	uint32_t nkernel, nuser;      /* probes by where */
+	/* the source probe point last refused for a feature the kernel lacks:
+	 * said once, not once per function it matched */
+	const void *refused_point;
 	/* maps (created at run time; arrays hang off their bvar) */
 	struct ir_map *gmap;          /* globals: ARRAY, 1 entry, mmap-able */
 	struct ir_map *smap;          /* statistics scalars: PERCPU_ARRAY, 1 entry (or NULL) */

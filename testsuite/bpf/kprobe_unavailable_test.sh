@@ -2,8 +2,9 @@
 # kernel.function probes on the BPF back end (kprobes through the kprobe
 # PMU): what pass 3 decides, on any kernel.
 #  - with the kprobe verdict pinned to "missing", a kernel.function probe is
-#    a pass-3 error that names the probe and what the kernel lacks, and an
-#    optional one (`?`) is dropped;
+#    a pass-3 error that names the probe and what the kernel lacks (once
+#    for a wildcard, not once per match), and an optional one (`?`) is
+#    dropped;
 #  - with it pinned to "present", entry and return probes become one
 #    program each ("kprobe kprobe", "kprobe kretprobe"), dispatching on
 #    the attach cookie;
@@ -30,6 +31,14 @@ rc=$?
 grep -q 'kernel.function probes (here kernel.function("vfs_read")) need kprobes; this kernel does not offer it (kprobe: ENOENT' "$out" ||
 	fail "pinned missing: no error naming the probe and kprobes"
 grep -q '^Pass 3: translation failed' "$out" || fail "pinned missing: not a pass-3 failure"
+
+# pinned missing, a wildcard: one error for the point, not one per match
+CTAP_BPF_FEATURES=kprobe=ENOENT "$stap" --runtime=bpf -p3 \
+	-e 'probe kernel.function("vfs_*") { next }' >"$out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "pinned missing, wildcard: status $rc, expected 1"
+n=$(grep -c 'need kprobes' "$out")
+[ "$n" = 1 ] || fail "pinned missing, wildcard: $n errors, expected one for the point"
 
 # pinned missing, optional point: dropped, the rest compiles
 CTAP_BPF_FEATURES=kprobe=ENOENT "$stap" --runtime=bpf -p3 \
