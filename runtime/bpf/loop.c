@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bpf/ringbuf.h"
+#include "launch/command.h"
 #include "util/arena.h"
 #include "util/signals.h"
 
@@ -211,61 +212,6 @@ int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx)
 	return 0;
 }
 
-/* Shell syntax (quotes, expansions, operators, redirections): a command
- * with none is exec'd directly (as stapio does), so that target() is the
- * command's own pid.  '=' is not syntax: leading NAME=VALUE words are put
- * in the environment here, and any other '=' is part of a word (dd if=X,
- * --opt=V). */
-static bool needs_shell(const char *cmd)
-{
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~%{}\n") != NULL;
-}
-
-static bool is_assignment(const char *word)
-{
-	size_t n = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
-}
-
-/*
- * The command's words, split (and its NAME=VALUE words put in the
- * environment) before the child waits to be released: from the release
- * to exec the child runs under the probes with its target() pid, and a
- * script that watches malloc would see the split's allocations there.
- */
-struct command {
-	bool shell;
-	char *argv[256];
-};
-
-static void split_command(const char *cmd, struct command *c)
-{
-	c->shell = needs_shell(cmd);
-	c->argv[0] = NULL;
-	if (c->shell)
-		return;
-	char *copy = strdup(cmd);
-	int argc = 0;
-	for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t")) {
-		if (!argc && is_assignment(t)) {
-			char *eq = strchr(t, '=');
-			*eq = '\0';
-			setenv(t, eq + 1, 1);
-			continue;
-		}
-		c->argv[argc++] = t;
-	}
-	c->argv[argc] = NULL;
-}
-
-static void exec_command(const char *cmd, struct command *c)
-{
-	if (c->shell)
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	else if (c->argv[0])
-		execvp(c->argv[0], c->argv);
-}
-
 pid_t loop_spawn(struct loop *lp, const char *cmd)
 {
 	int pipefd[2];
@@ -282,7 +228,7 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		/* Child: wait for the go byte (EOF means the session gave up). */
 		char c;
 		struct command command;
-		split_command(cmd, &command);
+		command_split(cmd, &command);
 		close(pipefd[1]);
 		ssize_t n;
 		do
@@ -291,7 +237,7 @@ pid_t loop_spawn(struct loop *lp, const char *cmd)
 		if (n != 1)
 			_exit(127);
 		signals_release_in_child();
-		exec_command(cmd, &command);
+		command_exec(cmd, &command);
 		_exit(127);
 	}
 	close(pipefd[0]);

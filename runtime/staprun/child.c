@@ -15,64 +15,11 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "launch/command.h"
 #include "staprun.h"
 
 static pid_t child_pid = -1;
 static int release_fd = -1;
-
-/* A leading NAME=VALUE word of the command (put in the environment). */
-static int is_assignment(const char *word)
-{
-	size_t n = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-
-	return n && word[n] == '=' && !(word[0] >= '0' && word[0] <= '9');
-}
-
-/*
- * '=' is not shell syntax: leading NAME=VALUE words go to the
- * environment, any other '=' is part of a word (dd if=X, --opt=V).  Split
- * before the child waits to be released: from the release to exec it runs
- * under the probes as target(), and a script watching malloc would see the
- * split's allocations.
- */
-struct command {
-	int shell;
-	char *argv[256];
-};
-
-static void child_split(const char *command, struct command *c)
-{
-	char *copy, *tok, *save;
-	int n = 0;
-
-	c->shell = strpbrk(command, "|&;<>()$`\\\"'*?[]#~%{}\n") != NULL;
-	c->argv[0] = NULL;
-	if (c->shell)
-		return;
-	copy = strdup(command);
-	if (!copy)
-		return;
-	for (tok = strtok_r(copy, " \t", &save); tok && n < 255;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		if (!n && is_assignment(tok)) {
-			char *eq = strchr(tok, '=');
-
-			*eq = '\0';
-			setenv(tok, eq + 1, 1);
-			continue;
-		}
-		c->argv[n++] = tok;
-	}
-	c->argv[n] = NULL;
-}
-
-static void child_exec(const char *command, struct command *c)
-{
-	if (c->shell)
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-	else if (c->argv[0])
-		execvp(c->argv[0], c->argv);
-}
 
 void child_system(const char *command)
 {
@@ -114,7 +61,7 @@ pid_t child_spawn(const char *command)
 		ssize_t n;
 		struct command c;
 
-		child_split(command, &c);
+		command_split(command, &c);
 		close(fds[1]);
 		do
 			n = read(fds[0], &go, 1);
@@ -122,7 +69,7 @@ pid_t child_spawn(const char *command)
 		if (n != 1)
 			_exit(127);	/* never released: the session did not start */
 		signal(SIGPIPE, SIG_DFL);
-		child_exec(command, &c);
+		command_exec(command, &c);
 		fprintf(stderr, "ERROR: Couldn't run '%s': %s\n", command, strerror(errno));
 		_exit(127);
 	}

@@ -11,8 +11,11 @@ work=$(mktemp -d)
 trap 'exec 3>&- 4>&- 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
 # run_case STAP-ARGS...: two waiting instances, stap on the first, then
-# both released; prints stap's stdout
+# both released; prints stap's stdout.  It runs in a $(...) subshell,
+# whose jobs the script's trap does not see: its own trap ends them when
+# it fails half-way.
 run_case() {
+	trap 'exec 3>&- 4>&- 2>/dev/null; kill $(jobs -p) 2>/dev/null' EXIT
 	mkfifo "$work/f1" "$work/f2"
 	"$bin" wait <"$work/f1" & p1=$!
 	"$bin" wait <"$work/f2" & p2=$!
