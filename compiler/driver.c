@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "bpf/sessions.h"
 #include "elab/elaborate.h"
 #include "probes/families.h"
 #include "target/target.h"
@@ -252,6 +253,12 @@ int driver_main(int argc, char **argv)
 		session_fini(s);
 		free(s);
 		return or == OPTIONS_EXIT_SUCCESS ? 0 : 1;
+	}
+	if (s->opts.list_sessions) {
+		bool listed = sessions_list(stdout);
+		session_fini(s);
+		free(s);
+		return listed ? 0 : 1;
 	}
 	if (!session_setup(s) || !privileged_enough(s)) {
 		session_fini(s);

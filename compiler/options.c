@@ -38,6 +38,7 @@ enum long_opt {
 	LONG_NO_GLOBAL_VAR_DISPLAY,
 	LONG_MODINFO,
 	LONG_LDD,
+	LONG_LIST_SESSIONS,
 	LONG_ALL_MODULES,
 	LONG_TMPDIR,
 	LONG_DISABLE_CACHE,
@@ -71,6 +72,7 @@ static const struct option long_options[] = {
 	{ "no-global-var-display", no_argument, NULL, LONG_NO_GLOBAL_VAR_DISPLAY },
 	{ "modinfo", required_argument, NULL, LONG_MODINFO },
 	{ "ldd", no_argument, NULL, LONG_LDD },
+	{ "list-sessions", no_argument, NULL, LONG_LIST_SESSIONS },
 	{ "all-modules", no_argument, NULL, LONG_ALL_MODULES },
 	{ "tmpdir", required_argument, NULL, LONG_TMPDIR },
 	{ "disable-cache", no_argument, NULL, LONG_DISABLE_CACHE },
@@ -187,7 +189,9 @@ void options_print_usage(FILE *out)
 	      "   -F         flight recorder: the session detaches; with -o it prints its\n"
 	      "              process ID and runs until that process is signalled; without\n"
 	      "              (kernel modules) its output waits in the kernel for staprun -A\n"
-	      "   -E SCRIPT  run the SCRIPT in addition to the main script\n"
+	      "   --list-sessions\n"
+	      "              list the BPF sessions running detached (-F): process ID,\n"
+	      "              start, output file, script\n"	      "   -E SCRIPT  run the SCRIPT in addition to the main script\n"
 	      "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 	      "   -x PID     sets target() to PID\n"
 	      "   -d OBJECT  add unwind/symbol data for OBJECT file\n"
@@ -430,6 +434,9 @@ static enum options_result handle_option(struct options *o, int c, const char *a
 	case 'd':
 		vec_push_heap(&o->dash_d, arg);
 		break;
+	case LONG_LIST_SESSIONS:
+		o->list_sessions = true;
+		break;
 	case LONG_LDD:
 		o->ldd = true;
 		break;
@@ -559,6 +566,8 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 			vec_push_heap(&o->args, argv[i]);
 	}
 
+	if (o->list_sessions)
+		return OPTIONS_OK;
 	if (o->listing == LIST_NONE && !o->script_text && !o->script_file) {
 		usage_error("A script must be specified.");
 		fputs("Try '--help' for more information. [man stap]\n", stderr);

@@ -76,6 +76,7 @@ struct options {
 	bool bulk;                   /* -b */
 	int bufsize_mb;              /* -s */
 	bool flight_recorder;        /* -F */
+	bool list_sessions;          /* --list-sessions: the detached BPF sessions */
 	const char *file_switch;     /* -S, as given */
 	unsigned file_switch_mb;     /* -S SIZE (set by options_check) */
 	unsigned file_switch_keep;   /* -S ...,N; 0: every file is kept */

@@ -26,6 +26,7 @@
 #include "bpfmc/asm.h"
 #include "bpf/attach.h"
 #include "bpf/detach.h"
+#include "bpf/sessions.h"
 #include "bpf/interp.h"
 #include "bpf/ksyms.h"
 #include "bpf/load.h"
@@ -258,6 +259,29 @@ static bool child_report(struct run_ctx *rc, enum loop_end end)
 	return false;
 }
 
+/* The detached session's entry for `stap --list-sessions`: a listing
+ * that cannot be written is worth a warning, not the session. */
+static void register_detached(struct session *s)
+{
+	char script[4200], abs[4096];
+	if (s->opts.script_file && strcmp(s->opts.script_file, "-") &&
+	    realpath(s->opts.script_file, abs))
+		snprintf(script, sizeof(script), "%s", abs);
+	else if (s->opts.script_file)
+		snprintf(script, sizeof(script), "%s", s->opts.script_file);
+	else
+		snprintf(script, sizeof(script), "-e '%.160s'", s->opts.script_text);
+	char output[4200], cwd[4000];
+	if (s->opts.output_file && s->opts.output_file[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(output, sizeof(output), "%s/%s", cwd, s->opts.output_file);
+	else
+		snprintf(output, sizeof(output), "%s", s->opts.output_file ? s->opts.output_file : "");
+	int err = sessions_register(script, output);
+	if (err)
+		fprintf(stderr, "WARNING: the detached session is not listed by --list-sessions: %s\n",
+			strerror(-err));
+}
+
 bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *pl)
 {
 	struct run_ctx rc = { .s = s, .t = t, .pl = pl, .wall = { .fd = -1 } };
@@ -338,6 +362,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 
 	bool vv = options_verbose(&s->opts, 5) >= 2;
 	double t_attach = 0, t_detach = 0;
+	bool detached = false;
 	urt_set_state(rc.u, RT_STARTING);
 	run_phase(&rc, BPU_BEGIN, RT_STARTING);
 	if (urt_state(rc.u) == RT_STARTING) {
@@ -361,6 +386,8 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 				dr = loop_forked(rc.lp);
 				/* stp_pid() of kernel-side handlers: the detached process */
 				rc.u->head->stp_pid = (uint64_t)getpid();
+				register_detached(s);
+				detached = true;
 			}
 			if (dr < 0) {
 				diag_report(&s->diag, DIAG_ERROR, D_RUN, NULL,
@@ -389,6 +416,8 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	if (urt_state(rc.u) == RT_ERROR)
 		run_phase(&rc, BPU_ERROR, RT_ERROR);
 	urt_flush(rc.u);
+	if (detached)
+		sessions_unregister();
 	final_warnings(&rc);
 	bool child_ok = child_report(&rc, end);
 	ok = rc.u->head->errors == 0 && !rc.attach_failed && child_ok && end != LOOP_END_ERROR &&
