@@ -70,27 +70,24 @@ static void report_elaborate(struct session *s, struct pass_results *r, FILE *ou
 	elaborate_report(r->program, out);
 }
 
-/* --runtime, or: modules where the target kernel can load them, else BPF. */
+/* --runtime, or: modules where the target kernel can load them, else BPF
+ * (session_runtime_expected, which pass 2 asked too). */
 static const struct backend *choose_backend(struct session *s)
 {
-	if (s->opts.runtime == RUNTIME_BPF)
-		return &bpf_backend;
-	if (s->opts.runtime == RUNTIME_KMOD)
-		return &kmod_backend;
-	struct target *t = session_target(s);
-	bool modules = t && target_can_load_modules(t);
-	/* -p3 loads nothing: it shows the module's C, as stap -p3 does */
-	if (!modules && s->opts.last_pass == 3) {
-		if (options_verbose(&s->opts, 3))
+	enum runtime_kind r = session_runtime_expected(s);
+	if (s->opts.runtime == RUNTIME_AUTO && options_verbose(&s->opts, 3)) {
+		struct target *t = session_target(s);
+		bool modules = t && target_can_load_modules(t);
+		/* -p3 loads nothing: it shows the module's C, as stap -p3 does */
+		if (!modules && r == RUNTIME_KMOD)
 			fprintf(stderr, "Kernel %s cannot load modules; -p3 shows the kernel "
 				"module's C anyway (--runtime=bpf for the BPF listing).\n",
 				s->target_desc->release);
-		return &kmod_backend;
+		else if (!modules)
+			fprintf(stderr, "Kernel %s cannot load modules: using the BPF runtime "
+				"(--runtime=bpf).\n", s->target_desc->release);
 	}
-	if (options_verbose(&s->opts, 3) && !modules)
-		fprintf(stderr, "Kernel %s cannot load modules: using the BPF runtime "
-			"(--runtime=bpf).\n", s->target_desc->release);
-	return modules ? &kmod_backend : &bpf_backend;
+	return r == RUNTIME_BPF ? &bpf_backend : &kmod_backend;
 }
 
 static bool run_translate(struct session *s, struct pass_results *r)

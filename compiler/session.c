@@ -167,6 +167,16 @@ struct target *session_target(struct session *s)
 	return s->target;
 }
 
+enum runtime_kind session_runtime_expected(struct session *s)
+{
+	if (s->opts.runtime == RUNTIME_BPF || s->opts.runtime == RUNTIME_KMOD)
+		return s->opts.runtime;
+	struct target *t = session_target(s);
+	if ((t && target_can_load_modules(t)) || s->opts.last_pass == 3)
+		return RUNTIME_KMOD;
+	return RUNTIME_BPF;
+}
+
 const char *session_kernel_debuginfo(struct session *s)
 {
 	const struct target_desc *d = s->target_desc;

@@ -67,6 +67,11 @@ const struct target_desc *session_target_desc(struct session *s);
 /* The facts about the target kernel; NULL (with an error reported once) if
  * unavailable. */
 struct target *session_target(struct session *s);
+/* The back end pass 3 will choose: --runtime, or kernel modules where the
+ * target kernel can load them (and for -p3, which shows the module's C),
+ * else BPF.  Pass 2 asks too: a point a back end cannot attach does not
+ * end an alias's `!`/`?` alternatives. */
+enum runtime_kind session_runtime_expected(struct session *s);
 /* Creates (once) and returns the session's temporary directory. */
 const char *session_tmpdir(struct session *s);
 

@@ -184,6 +184,14 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 			return ctx->optional ? 0 : -1;
 		}
 	}
+	if (ctx->optional && !E->listing && session_runtime_expected(E->s) == RUNTIME_BPF &&
+	    !feature_available(FEATURE_KPROBE)) {
+		/* the BPF back end could not attach what this point resolves
+		 * to: an optional or sufficient point (an alias's `!`, as
+		 * kprocess.exit's do_exit) resolves to nothing, so that the
+		 * next alternative (a tracepoint) is taken */
+		return 0;
+	}
 	struct udwarf *dw = c.dwarfless ? NULL : kprobe_dwarf(E, c.module_debuginfo);
 	if (module && !dw) {
 		if (!ctx->optional)
