@@ -9,27 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/fileutil.h"
+
 static const char *sessions_dir(void)
 {
 	const char *d = getenv("CTAP_SESSIONS_DIR");
 	return d && *d ? d : "/run/ctap/sessions";
-}
-
-static int make_dirs(const char *path)
-{
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* One line of text: newlines of an -e script would break the file's lines */
@@ -44,9 +29,8 @@ static void put_line(FILE *f, const char *key, const char *value)
 int sessions_register(const char *script, const char *output)
 {
 	const char *dir = sessions_dir();
-	int err = make_dirs(dir);
-	if (err)
-		return err;
+	if (mkdir_p(dir, 0755) != 0)
+		return -errno;
 	char tmp[640], path[600];
 	snprintf(path, sizeof(path), "%s/%d", dir, (int)getpid());
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
@@ -57,7 +41,7 @@ int sessions_register(const char *script, const char *output)
 	put_line(f, "script", script);
 	put_line(f, "output", output);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		err = -errno;
+		int err = -errno;
 		unlink(tmp);
 		return err;
 	}
@@ -90,15 +74,17 @@ static void value_of(const char *text, const char *key, char *dst, size_t size)
 {
 	size_t klen = strlen(key);
 	dst[0] = '\0';
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (!strncmp(l, key, klen) && l[klen] == '=') {
-			size_t n = strcspn(l + klen + 1, "\n");
+	for (const char *l = text; *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len > klen && !strncmp(l, key, klen) && l[klen] == '=') {
+			size_t n = len - klen - 1;
 			if (n >= size)
 				n = size - 1;
 			memcpy(dst, l + klen + 1, n);
 			dst[n] = '\0';
 			return;
 		}
+		l += len + (l[len] == '\n');
 	}
 }
 
