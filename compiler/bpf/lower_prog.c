@@ -663,37 +663,6 @@ static bool split_kprog(struct bpf_translation *t, uint32_t i)
 	return true;
 }
 
-/* A wildcard whose every match the kernel refuses (lower_group_probe
- * dropped them: unattachable) would be a probe that never fires: an
- * error, as a point that matches nothing is. */
-static bool some_point_attaches(struct bpf_plan *pl)
-{
-	bool ok = true;
-	vec_foreach(&pl->probes, i) {
-		struct bprobe *bp = pl->probes.items[i];
-		if (!bp->unattachable)
-			continue;
-		/* said once, at the point's first refused match */
-		bool said = false, live = false;
-		for (uint32_t k = 0; k < pl->probes.len && !said && !live; k++) {
-			struct bprobe *o = pl->probes.items[k];
-			if (o->dp->origin != bp->dp->origin || o->dp->tok != bp->dp->tok)
-				continue;
-			said = o->unattachable && k < i;
-			live = o->where == BP_KERNEL;
-		}
-		if (!said && !live) {
-			diag_error(&pl->s->diag, D_TRANS_PROBE, bp->dp->tok,
-				   "the kernel's kprobe events refuse every function this point "
-				   "matches (here %s: no ftrace entry, as notrace code and the "
-				   "out-of-line copies of inline functions have none); use "
-				   "--runtime=kmod", bp->dp->pp);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
 struct bpf_translation *lower_program(struct bpf_plan *pl)
 {
 	struct bpf_translation *t = arena_new_obj(pl->arena, struct bpf_translation);
@@ -706,7 +675,6 @@ struct bpf_translation *lower_program(struct bpf_plan *pl)
 		if (bp->where == BP_KERNEL)
 			ok &= lower_group_probe(t, bp);
 	}
-	ok &= some_point_attaches(pl);
 	if (!ok)
 		return NULL;
 	if (t->progs.len) {

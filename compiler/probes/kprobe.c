@@ -56,9 +56,12 @@ struct collect {
 	const char *module_debuginfo;   /* module("M"): its DWARF */
 	bool dwarfless, is_return;
 	bool from_pattern;              /* the point's function is a wildcard */
+	bool kprobe_events;             /* BPF: attached as kprobe events */
 	int64_t maxactive;
 	int count;
 	int skipped_init;
+	int skipped_notrace;            /* no ftrace entry: kprobe events refuse them */
+	const char *notrace_symbol;     /* the first of them */
 };
 
 /* Functions in .init.text are gone once the kernel has booted. */
@@ -86,13 +89,17 @@ static void add_probe(struct collect *c, const char *symbol, uint64_t addr, cons
 		c->skipped_init++;
 		return;
 	}
+	if (c->kprobe_events && target_ftrace_traceable(t, symbol) == 0) {
+		if (!c->skipped_notrace++)
+			c->notrace_symbol = symbol;
+		return;
+	}
 	struct kprobe_data *d = arena_new_obj(E->arena, struct kprobe_data);
 	d->symbol = symbol;
 	d->addr = addr;
 	d->is_return = c->is_return;
 	d->maxactive = c->maxactive;
 	d->dwarfless = c->dwarfless;
-	d->from_pattern = c->from_pattern;
 	d->proto = t && !c->module_debuginfo ? target_function_proto(t, symbol) : NULL;
 	d->module_debuginfo = c->module_debuginfo;
 	if (dwarf) {
@@ -135,7 +142,23 @@ static void offer_symbol(void *arg, const struct target_symbol *sym)
 static int no_match(struct collect *c, const char *spec)
 {
 	struct elab *E = c->ctx->E;
+	if (c->skipped_notrace && !c->from_pattern && !c->ctx->optional) {
+		/* named: every copy of it must be probed, or the point is wrong */
+		elab_point_error(E, c->m, NULL, "kernel function '%s' has no ftrace entry (notrace, "
+				 "or the out-of-line copy of an inline function): the BPF back "
+				 "end's kprobes (kprobe events) refuse it; use --runtime=kmod",
+				 c->notrace_symbol);
+		return -1;
+	}
 	if (c->count == 0 && !c->ctx->optional && !E->listing) {
+		if (c->skipped_notrace) {
+			elab_point_error(E, c->m, NULL, "every kernel function '%s' matches has no "
+					 "ftrace entry (here %s: notrace, or the out-of-line copy of "
+					 "an inline function): the BPF back end's kprobes (kprobe "
+					 "events) refuse them; use --runtime=kmod", spec,
+					 c->notrace_symbol);
+			return -1;
+		}
 		if (c->skipped_init) {
 			elab_point_error(E, c->m, NULL, "kernel function '%s' is in .init.text, "
 					 "which is freed after boot: it cannot be probed", spec);
@@ -168,6 +191,10 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 		.is_return = pp_match_has(m, "return"),
 		.maxactive = pp_match_num(m, "maxactive", -1),
 		.from_pattern = strpbrk(spec, "*?[") != NULL,
+		/* a wildcard leaves the functions kprobe events refuse out,
+		 * as the kprobes code leaves out what it cannot probe */
+		.kprobe_events = !E->listing && !pp_match_str(m, "module") &&
+				 session_runtime_expected(E->s) == RUNTIME_BPF,
 	};
 	const char *module = pp_match_str(m, "module");
 	if (module) {
@@ -559,21 +586,6 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		strbuf_printf(&what, "kernel.function probes (here %s)", dp->pp);
 		feature_require(&pl->s->diag, dp->tok, strbuf_str(&what), "kprobes", alts, 1);
 		strbuf_free(&what);
-		return false;
-	}
-	if (d->symbol && target_ftrace_traceable(session_target(pl->s), d->symbol) == 0) {
-		/* kprobe events take no function without an ftrace entry:
-		 * left out of a wildcard's matches, as the kprobes code is */
-		if (d->from_pattern || dp->optional) {
-			bp->where = BP_NEVER;
-			bp->unattachable = !dp->optional;
-			pl->nkernel--;
-			return true;
-		}
-		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
-			   "probe %s: the kernel's kprobe events refuse %s, which has no ftrace "
-			   "entry (notrace, or the out-of-line copy of an inline function); "
-			   "use --runtime=kmod", dp->pp, d->symbol);
 		return false;
 	}
 	const char *ev = d->is_return ? "kretprobe" : "kprobe";

@@ -15,7 +15,6 @@ struct kprobe_data {
 	bool is_return;
 	int64_t maxactive;                      /* -1: default (KRETACTIVE) */
 	bool dwarfless;                         /* kprobe.function: no $vars */
-	bool from_pattern;                      /* matched by a wildcard */
 	const struct target_func_proto *proto;  /* from BTF, or NULL */
 	/* from the kernel's DWARF (kdwarf.c), when it is installed */
 	bool has_dwarf;

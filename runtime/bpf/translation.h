@@ -68,7 +68,6 @@ struct bprobe {
 	uint32_t nslots;              /* interpreter: locals */
 	uint32_t index;               /* in plan->probes */
 	bool process_end;             /* process.end: only the thread-group leader's exit */
-	bool unattachable;            /* BP_NEVER: a wildcard's match the kernel refuses */
 };
 
 /* A global variable (vardecl->backend). */
