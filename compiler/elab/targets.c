@@ -320,8 +320,13 @@ static void fold_defined(struct ast_walker *w, struct expr *e)
 {
 	struct tctx *c = w->data;
 	struct expr *x = e->u.op1.operand;
-	while (x->kind == EXPR_ADDROF)
+	bool addressof = false;
+	while (x->kind == EXPR_ADDROF) {
 		x = x->u.op1.operand;
+		addressof = true;
+	}
+	if (is_target(x) && addressof)
+		x->u.target.addressof = true;  /* &@cast(0, "struct s"): a struct's address */
 	if (!is_target(x)) {
 		if (x->kind == EXPR_DEFINED)
 			fold_defined(w, x);
