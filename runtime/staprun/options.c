@@ -168,6 +168,15 @@ int options_parse(struct options *o, int argc, char **argv)
 	opterr = 0;	/* our own messages, in the ERROR: style */
 	o->color = 2;
 	o->reader_timeout_ms = 200;
+	/* the two long options every command answers */
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		options_usage(stdout);
+		exit(0);
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("ctap staprun (module loader for ctap %s)\n", PACKAGE_VERSION);
+		exit(0);
+	}
 	while ((c = getopt(argc, argv, ":vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
 		switch (c) {
 		case 'v': o->verbose++; break;
@@ -235,6 +244,14 @@ int options_parse(struct options *o, int argc, char **argv)
 		case ':':
 			return bad("Option '-%c' needs an argument.", optopt);
 		default:
+			/* "--name": getopt saw the option '-' (and stays on
+			 * that argument, or has just left it) */
+			if (optopt == '-') {
+				for (i = optind; i >= optind - 1 && i > 0; i--)
+					if (i < argc && !strncmp(argv[i], "--", 2))
+						return bad("Unknown option '%s' (staprun takes "
+							   "short options only).", argv[i]);
+			}
 			return bad("Unknown option '-%c'.", optopt);
 		}
 	}

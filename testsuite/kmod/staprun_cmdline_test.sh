@@ -42,7 +42,18 @@ check "ERROR: Invalid output split '0' (should be SIZE[,N], SIZE in MB >= 1)." -
 check "ERROR: Invalid module option 'novalue' (should be NAME=VALUE)." fake_module novalue
 check "ERROR: Unknown option '-Q'." -Q fake_module
 check "ERROR: Option '-c' needs an argument." -c
+check "ERROR: Unknown option '--bogus' (staprun takes short options only)." --bogus fake_module
+check "ERROR: Unknown option '--output=f' (staprun takes short options only)." -v --output=f fake_module
 check "ERROR: Couldn't open module '/nonexistent/m.ko': No such file or directory" /nonexistent/m.ko
+# --help and --version, as -h and -V: status 0
+for opt in --help --version; do
+	out=$("$staprun" $opt 2>&1)
+	rc=$?
+	case "$opt:$rc:$out" in
+	--help:0:*"Loads a ctap probe module"*|--version:0:"ctap staprun"*) echo "ok - staprun $opt" ;;
+	*) echo "not ok - staprun $opt: status $rc: $(printf '%s\n' "$out" | head -n 2)"; fail=1 ;;
+	esac
+done
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$staprun" fake_module 2>&1)
 	rc=$?
