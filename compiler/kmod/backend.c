@@ -119,9 +119,10 @@ static void kmod_print_translation(struct session *s, void *tr, FILE *out)
 
 static bool kmod_build(struct session *s, void *tr, void **built)
 {
-	(void)s;
 	struct kmod_product *pr = tr;
 	if (!kbuild_check_tree(pr->K, &pr->B) || !kbuild_module(pr->K, &pr->B))
+		return false;
+	if (s->opts.module_name && !kbuild_keep_named(pr->K, &pr->B))
 		return false;
 	*built = pr;
 	return true;

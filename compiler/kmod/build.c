@@ -461,6 +461,17 @@ bool kbuild_module(struct kmod *K, struct kbuild *B)
 	return build_alone(K, B, B->ko);
 }
 
+bool kbuild_keep_named(struct kmod *K, struct kbuild *B)
+{
+	struct session *s = K->s;
+	const char *to = arena_printf(K->a, "%s.ko", B->name);
+	if (copy_file(B->ko, to))
+		return true;
+	diag_report(&s->diag, DIAG_ERROR, D_BUILD, NULL,
+		    "cannot copy the module to the current directory as %s: %s", to, strerror(errno));
+	return false;
+}
+
 bool kbuild_check_tree(struct kmod *K, struct kbuild *B)
 {
 	struct session *s = K->s;

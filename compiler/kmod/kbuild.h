@@ -27,6 +27,9 @@ void kbuild_name(struct kmod *K, struct kbuild *B);
 bool kbuild_check_tree(struct kmod *K, struct kbuild *B);
 /* Builds B->ko or finds it in the cache. */
 bool kbuild_module(struct kmod *K, struct kbuild *B);
+/* -m NAME: the built module is also copied to the current directory as
+ * NAME.ko (SystemTap does so), for staprun there or on another machine */
+bool kbuild_keep_named(struct kmod *K, struct kbuild *B);
 /* $SYSTEMTAP_DIR, default ~/.systemtap */
 const char *kbuild_systemtap_dir(struct session *s);
 
