@@ -146,6 +146,11 @@ out=$(run_in_root /usr/bin/stap --runtime=bpf -e 'probe kernel.trace("sched:sche
 out=$(run_in_root /usr/bin/stap -p2 -e 'probe begin { println(pid()) }' 2>"$work/stap.err") ||
 	{ echo "stap -p2 with a tapset function failed in the root:"; cat "$work/stap.err"; exit 1; }
 run_in_root /usr/bin/stap -V 2>&1 | grep -q ctap || { echo "stap -V in the root"; exit 1; }
+# the manual, compressed by dh_compress
+for page in man1/stap.1 man8/staprun.8 man1/stap-prep.1 man3/stapprobes.3stap \
+	man3/function::execname.3stap man3/probe::vfs.read.3stap man7/error::pass2.7stap; do
+	[ -e "$work/root/usr/share/man/$page.gz" ] || { echo "/usr/share/man/$page.gz not installed"; exit 1; }
+done
 run_in_root /usr/bin/staprun -V >"$work/staprun.out" 2>&1 ||
 	{ echo "staprun -V in the root failed:"; cat "$work/staprun.out"; exit 1; }
 echo "ok: $(basename "$deb") (Depends: $depends): $how; stap printed hello there"
