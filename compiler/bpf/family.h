@@ -58,9 +58,10 @@ void bpf_group_add(struct bpf_translation *t, struct kprog *kp, struct bprobe *b
 		   int64_t pid, bool target);
 /* Adds an attachment site to kp, a uprobe at file offset or a kprobe on
  * symbol (NULL for uprobes), whose attach cookie is its index; returns
- * the index. */
+ * the index.  ref_ctr: a uprobe's SDT semaphore (file offset; 0: none),
+ * which the kernel increments while the uprobe is attached. */
 uint32_t bpf_group_add_site(struct bpf_translation *t, struct kprog *kp, uint64_t offset,
-			    const char *symbol);
+			    const char *symbol, uint64_t ref_ctr);
 /* How a tracepoint attaches here: KA_RAW_TP, or KA_TP_BTF where raw
  * tracepoints are missing and BTF has the tracepoint. */
 enum kattach bpf_group_tracepoint_kind(struct bpf_plan *pl, const char *name);

@@ -100,25 +100,29 @@ void bpf_group_add(struct bpf_translation *t, struct kprog *kp, struct bprobe *b
 }
 
 uint32_t bpf_group_add_site(struct bpf_translation *t, struct kprog *kp, uint64_t offset,
-			    const char *symbol)
+			    const char *symbol, uint64_t ref_ctr)
 {
 	struct arena *a = t->pl->arena;
 	uint32_t n = ++kp->noffsets;
 	uint64_t *offs = arena_alloc(a, sizeof(uint64_t) * n);
 	uint64_t *cks = arena_alloc(a, sizeof(uint64_t) * n);
+	uint64_t *refs = arena_alloc(a, sizeof(uint64_t) * n);
 	const char **syms = symbol ? arena_alloc(a, sizeof(char *) * n) : NULL;
 	for (uint32_t i = 0; i + 1 < n; i++) {
 		offs[i] = kp->offsets[i];
 		cks[i] = kp->cookies[i];
+		refs[i] = kp->ref_ctr_offsets[i];
 		if (syms)
 			syms[i] = kp->symbols[i];
 	}
 	offs[n - 1] = offset;
 	cks[n - 1] = n - 1;
+	refs[n - 1] = ref_ctr;
 	if (syms)
 		syms[n - 1] = symbol;
 	kp->offsets = offs;
 	kp->cookies = cks;
+	kp->ref_ctr_offsets = refs;
 	kp->symbols = syms;
 	return n - 1;
 }

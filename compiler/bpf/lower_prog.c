@@ -600,10 +600,12 @@ static struct kprog *kprog_subset(struct bpf_plan *pl, const struct kprog *kp, c
 		/* its own sites: probe k attaches at its site with cookie k */
 		h->offsets = arena_alloc(pl->arena, sizeof(uint64_t) * n);
 		h->cookies = arena_alloc(pl->arena, sizeof(uint64_t) * n);
+		h->ref_ctr_offsets = arena_alloc(pl->arena, sizeof(uint64_t) * n);
 		h->symbols = kp->symbols ? arena_alloc(pl->arena, sizeof(char *) * n) : NULL;
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t site = (uint32_t)kp->syscall_nr[idx[k]];
 			h->offsets[k] = kp->offsets[site];
+			h->ref_ctr_offsets[k] = kp->ref_ctr_offsets[site];
 			if (h->symbols)
 				h->symbols[k] = kp->symbols[site];
 			h->cookies[k] = k;

@@ -595,7 +595,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		kp->retprobe = d->is_return;
 		kp->cookie_dispatch = true;
 	}
-	uint32_t i = bpf_group_add_site(t, kp, d->offset, d->symbol);
+	uint32_t i = bpf_group_add_site(t, kp, d->offset, d->symbol, 0);
 	bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 	return true;
 }

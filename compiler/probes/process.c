@@ -29,6 +29,7 @@
 
 #include "diag/diag.h"
 #include "elab/elab.h"
+#include "elab/pretty.h"
 #include "probes/perf.h"
 #include "elab/uvars.h"
 #include "session.h"
@@ -911,6 +912,33 @@ static bool mark_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		e->u.target.resolved = acc;
 		return true;
 	}
+	if (!strcmp(name, "$$vars") || !strcmp(name, "$$parms") || !strcmp(name, "$$locals")) {
+		/* "$arg1=0x.. $arg2=0x..", as SystemTap prints a mark's
+		 * arguments; a mark has no locals */
+		bool locals = name[2] == 'l';
+		struct pretty_var *vars = arena_alloc(E->arena, sizeof(*vars) * (d->sdt_nargs + 1));
+		uint32_t n = 0;
+		for (uint32_t i = 0; !locals && i < d->sdt_nargs; i++) {
+			struct target_access *a = arena_new_obj(E->arena, struct target_access);
+			if (!sdt_operand(E, &d->sdt_args[i], e, a))
+				return true;
+			vars[n++] = (struct pretty_var){ arena_printf(E->arena, "$arg%u", i + 1), a, 0,
+							 false, NULL };
+		}
+		acc->base = ACCESS_VARS;
+		acc->is_string = true;
+		int level = pretty_level(e);
+		acc->vars_sprintf = pretty_vars(E, NULL, vars, n, level, e);
+		if (!acc->vars_sprintf)
+			return true;
+		if (level) {
+			acc->pretty = level;
+			e->u.target.pretty = acc->vars_sprintf;
+		}
+		e->type = TYPE_STRING;
+		e->u.target.resolved = acc;
+		return true;
+	}
 	if (!strncmp(name, "$arg", 4) && isdigit((unsigned char)name[4])) {
 		char *end;
 		long n = strtol(name + 4, &end, 10);
@@ -924,10 +952,10 @@ static bool mark_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	}
 	if (d->sdt_nargs)
 		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $arg1 ... $arg%u, "
-		                  "$$name, $$provider)", name + 1, d->sdt_nargs);
+		                  "$$name, $$provider, $$vars, $$parms)", name + 1, d->sdt_nargs);
 	else
-		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $$name, $$provider)",
-		                  name + 1);
+		elab_target_error(E, e->tok, "unable to find local '%s' (alternatives: $$name, "
+		                  "$$provider, $$vars, $$parms)", name + 1);
 	return true;
 }
 

@@ -54,7 +54,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 			kp->attach_target = d->target;
 			kp->cookie_dispatch = true;
 		}
-		uint32_t i = bpf_group_add_site(t, kp, d->offset, NULL);
+		uint32_t i = bpf_group_add_site(t, kp, d->offset, NULL, d->semaphore_offset);
 		/* the attach filter does the pid/target test */
 		bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 		return true;

@@ -82,6 +82,7 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 			for (uint32_t k = 0; k < kp->noffsets && rc >= 0; k++) {
 				struct attach_uprobe_spec sp = { .path = kp->path,
 								 .offset = kp->offsets[k],
+								 .ref_ctr_offset = kp->ref_ctr_offsets[k],
 								 .retprobe = kp->retprobe, .pid = pid,
 								 .cookie = kp->cookies[k] };
 				rc = attach_uprobe(lc, kp->fd, &sp, kp->probes.items[k]->dp->tok);
@@ -97,7 +98,12 @@ bool run_attach_programs(struct bpf_translation *t, struct load_ctx *lc, int64_t
 			break;
 		case KA_UPROBE_MULTI: {
 			int pid = kp->attach_target && target > 0 ? (int)target : kp->pid ? kp->pid : -1;
+			bool semaphores = false;
+			for (uint32_t k = 0; k < kp->noffsets; k++)
+				semaphores |= kp->ref_ctr_offsets[k] != 0;
 			struct attach_uprobe_multi_spec sp = { .path = kp->path, .offsets = kp->offsets,
+							       .ref_ctr_offsets = semaphores ? kp->ref_ctr_offsets
+											     : NULL,
 							       .cookies = kp->cookies, .n = kp->noffsets,
 							       .retprobe = kp->retprobe, .pid = pid };
 			rc = attach_uprobe_multi(lc, kp->fd, &sp, kp->tok);

@@ -206,6 +206,7 @@ struct kprog {
 	const char *path;
 	uint64_t *offsets;
 	uint64_t *cookies;
+	uint64_t *ref_ctr_offsets;    /* per site: SDT semaphore file offset, 0 = none */
 	uint32_t noffsets;
 	bool retprobe;
 	int pid;                      /* attach filter (0 = any) */
