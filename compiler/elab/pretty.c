@@ -541,6 +541,24 @@ int pretty_level(const struct expr *e)
 	}
 }
 
+bool pretty_vars_resolve(struct target_access *acc, struct expr *e, struct expr *shown)
+{
+	acc->base = ACCESS_VARS;
+	acc->is_string = true;
+	if (!shown)
+		return false;
+	acc->vars_sprintf = shown;
+	int level = pretty_level(e);
+	if (level) {
+		/* walked as the expression's own: its calls get resolved */
+		acc->pretty = level;
+		e->u.target.pretty = shown;
+	}
+	e->type = TYPE_STRING;
+	e->u.target.resolved = acc;
+	return true;
+}
+
 struct expr *pretty_vars(struct elab *E, const struct btf *btf, const struct pretty_var *vars,
 			 uint32_t n, int level, const struct expr *at)
 {

@@ -64,4 +64,10 @@ struct expr *pretty_vars(struct elab *E, const struct btf *btf, const struct pre
 /* The pretty level `e` asks for: 0, 1 ($) or 2 ($$) from its last component. */
 int pretty_level(const struct expr *e);
 
+/* Resolves e ($$vars, $$parms, $$locals, $$return, each maybe with $ or
+ * $$) through acc to `shown`, the string its family built with
+ * pretty_vars at pretty_level(e); shown NULL (an error was reported):
+ * false, e stays unresolved. */
+bool pretty_vars_resolve(struct target_access *acc, struct expr *e, struct expr *shown);
+
 #endif

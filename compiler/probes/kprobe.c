@@ -436,19 +436,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 	}
 	if (!strcmp(name, "$$parms") || !strcmp(name, "$$vars") || !strcmp(name, "$$locals") ||
 	    !strcmp(name, "$$return")) {
-		acc->base = ACCESS_VARS;
-		acc->is_string = true;
-		int level = pretty_level(e);
-		acc->vars_sprintf = vars_sprintf(E, d, e, name, level);
-		if (!acc->vars_sprintf)
-			return true;
-		if (level) {
-			/* walked as the expression's own: its calls get resolved */
-			acc->pretty = level;
-			e->u.target.pretty = acc->vars_sprintf;
-		}
-		e->type = TYPE_STRING;
-		e->u.target.resolved = acc;
+		pretty_vars_resolve(acc, e, vars_sprintf(E, d, e, name, pretty_level(e)));
 		return true;
 	}
 	for (uint32_t i = 0; i < d->proto->nparams; i++) {

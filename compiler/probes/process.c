@@ -925,18 +925,7 @@ static bool mark_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 			vars[n++] = (struct pretty_var){ arena_printf(E->arena, "$arg%u", i + 1), a, 0,
 							 false, NULL };
 		}
-		acc->base = ACCESS_VARS;
-		acc->is_string = true;
-		int level = pretty_level(e);
-		acc->vars_sprintf = pretty_vars(E, NULL, vars, n, level, e);
-		if (!acc->vars_sprintf)
-			return true;
-		if (level) {
-			acc->pretty = level;
-			e->u.target.pretty = acc->vars_sprintf;
-		}
-		e->type = TYPE_STRING;
-		e->u.target.resolved = acc;
+		pretty_vars_resolve(acc, e, pretty_vars(E, NULL, vars, n, pretty_level(e), e));
 		return true;
 	}
 	if (!strncmp(name, "$arg", 4) && isdigit((unsigned char)name[4])) {

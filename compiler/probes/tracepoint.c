@@ -137,19 +137,13 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		return true;
 	}
 	if (!strcmp(name, "$$vars") || !strcmp(name, "$$parms") || !strcmp(name, "$$locals")) {
+		if (tp->args_known) {
+			pretty_vars_resolve(acc, e,
+					    vars_sprintf(E, tp, e, name[2] == 'l', pretty_level(e)));
+			return true;
+		}
 		acc->base = ACCESS_VARS;
 		acc->is_string = true;
-		if (tp->args_known) {
-			int level = pretty_level(e);
-			acc->vars_sprintf = vars_sprintf(E, tp, e, name[2] == 'l', level);
-			if (!acc->vars_sprintf)
-				return true;
-			if (level) {
-				/* walked as the expression's own: its calls get resolved */
-				acc->pretty = level;
-				e->u.target.pretty = acc->vars_sprintf;
-			}
-		}
 		e->type = TYPE_STRING;
 		e->u.target.resolved = acc;
 		return true;
