@@ -178,11 +178,14 @@ static const char *alias_use_text(struct elab *E, const struct match_result *r,
 				  const struct probe_point *pp)
 {
 	struct strbuf sb = STRBUF_INIT;
-	for (unsigned i = 0; i < pp->comps.len; i++) {
+	unsigned n = r->nfunctors + (pp->comps.len - r->prefix_len);
+	for (unsigned i = 0; i < n; i++) {
 		if (i)
 			strbuf_putc(&sb, '.');
-		strbuf_puts(&sb, i < r->prefix_len ? r->functors[i] : pp->comps.items[i].functor);
-		const struct expr *arg = pp->comps.items[i].arg;
+		bool named = i < r->nfunctors;
+		unsigned k = named ? i : r->prefix_len + (i - r->nfunctors);
+		strbuf_puts(&sb, named ? r->functors[i] : pp->comps.items[k].functor);
+		const struct expr *arg = named ? r->args[i] : pp->comps.items[k].arg;
 		if (arg) {
 			strbuf_putc(&sb, '(');
 			ast_print_expr(&sb, arg);

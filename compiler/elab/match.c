@@ -5,13 +5,16 @@
  * (for family patterns: a number or a string; for alias names: none), the
  * families whose pattern ends here, the aliases whose name ends here, and
  * children.  Matching walks the point's components; a glob in the point
- * matches every child whose name it fnmatch()es.  When no child continues
- * the point but an alias ends at the current node, the alias takes the
+ * matches every child whose name it fnmatch()es, and a component holding
+ * `**` matches one or more components (`syscall.**` reaches
+ * syscall.read.return, `ke**on("f")` kernel.function("f")).  When no child continues the
+ * point but an alias ends at the current node, the alias takes the
  * remaining components as a suffix.
  */
 #include "elab/match.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,7 +126,10 @@ static enum pp_arg_kind comp_arg_kind(const struct probe_point_comp *c)
 struct walk {
 	struct probe_point *pp;
 	match_result_vec *out;
+	/* the tree's components walked so far, and the point's argument of
+	 * each (NULL within a `**`) */
 	const char *functors[PP_MAX_COMPS];
+	const struct expr *args[PP_MAX_COMPS];
 	const struct token *toks[PP_MAX_COMPS];
 };
 
@@ -139,39 +145,107 @@ static void emit_families(struct walk *w, struct match_node *n, unsigned depth)
 		r.match.point = w->pp;
 		for (unsigned k = 0; k < depth; k++) {
 			r.match.functors[k] = w->functors[k];
-			r.match.args[k] = w->pp->comps.items[k].arg;
-			r.match.toks[k] = w->pp->comps.items[k].tok;
+			r.match.args[k] = w->args[k];
+			r.match.toks[k] = w->toks[k];
 		}
 		vec_push_heap(w->out, r);
 	}
 }
 
-static void emit_aliases(struct walk *w, struct match_node *n, unsigned depth)
+/* the aliases ending at n, the point's first `used` components matched
+ * by `depth` components of the tree */
+static void emit_aliases(struct walk *w, struct match_node *n, unsigned used, unsigned depth)
 {
 	for (uint32_t i = 0; i < n->aliases.len; i++) {
+		bool seen = false;  /* reached again through another split of `**`s */
+		for (uint32_t k = 0; k < w->out->len && !seen; k++)
+			seen = w->out->items[k].kind == MR_ALIAS &&
+			       w->out->items[k].alias_name == n->aliases.items[i].name &&
+			       w->out->items[k].prefix_len == used;
+		if (seen)
+			continue;
 		struct match_result r;
 		memset(&r, 0, sizeof(r));
 		r.kind = MR_ALIAS;
 		r.alias = n->aliases.items[i].alias;
 		r.alias_name = n->aliases.items[i].name;
-		r.prefix_len = depth;
-		for (unsigned k = 0; k < depth; k++)
+		r.prefix_len = used;
+		r.nfunctors = depth;
+		for (unsigned k = 0; k < depth; k++) {
 			r.functors[k] = w->functors[k];
+			r.args[k] = w->args[k];
+		}
 		vec_push_heap(w->out, r);
 	}
 }
 
-/* Returns whether anything matched from this node down. */
-static bool walk(struct walk *w, struct match_node *n, unsigned i)
+/* "a**b" as the glob "a*b", whose `*` (fnmatch without FNM_PERIOD or
+ * FNM_PATHNAME) matches dots too */
+static const char *single_star(char *buf, size_t size, const char *functor)
+{
+	size_t o = 0;
+	for (const char *p = functor; *p && o + 1 < size; p++)
+		if (!(p[0] == '*' && p[1] == '*'))
+			buf[o++] = *p;
+	buf[o] = 0;
+	return buf;
+}
+
+static bool walk(struct walk *w, struct match_node *n, unsigned i, unsigned depth, bool suffix);
+
+/* The point's component c (the i-th) holds `**`: it matches every path
+ * below n, "b", "b.c", ..., whose dotted names the glob matches, the
+ * last name taking c's argument (`ke**on("f")` is kernel.function("f"));
+ * `path` is the part walked so far ("" at first). */
+static bool walk_across(struct walk *w, struct match_node *n, unsigned i, unsigned depth,
+			const char *glob, const char *path)
+{
+	if (depth >= PP_MAX_COMPS)
+		return false;
+	const struct probe_point_comp *c = &w->pp->comps.items[i];
+	enum pp_arg_kind ak = comp_arg_kind(c);
+	bool found = false;
+	for (uint32_t k = 0; k < n->children.len; k++) {
+		struct match_node *ch = n->children.items[k];
+		char sub[512];
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", ch->functor);
+		w->functors[depth] = ch->functor;
+		w->toks[depth] = c->tok;
+		/* no suffix there: the point's next component belongs after
+		 * some deeper name the `**` reaches, not to this alias */
+		if (ch->arg == ak && fnmatch(glob, sub, 0) == 0) {
+			w->args[depth] = c->arg;
+			if (walk(w, ch, i + 1, depth + 1, false))
+				found = true;
+		}
+		if (ch->arg == PPA_NONE) {
+			w->args[depth] = NULL;
+			if (walk_across(w, ch, i, depth + 1, glob, sub))
+				found = true;
+		}
+	}
+	return found;
+}
+
+/* Returns whether anything matched from this node down: the point's
+ * component i against n's children, `depth` tree components below the
+ * root; suffix: an alias ending at n may take the rest as a suffix. */
+static bool walk(struct walk *w, struct match_node *n, unsigned i, unsigned depth, bool suffix)
 {
 	unsigned ncomps = w->pp->comps.len;
 	if (i == ncomps) {
-		emit_aliases(w, n, i);
-		emit_families(w, n, i);
+		emit_aliases(w, n, i, depth);
+		emit_families(w, n, depth);
 		return n->aliases.len || n->families.len;
 	}
+	if (depth >= PP_MAX_COMPS)
+		return false;
 	const struct probe_point_comp *c = &w->pp->comps.items[i];
 	enum pp_arg_kind ak = comp_arg_kind(c);
+	if (strstr(c->functor, "**")) {
+		char buf[256];
+		return walk_across(w, n, i, depth, single_star(buf, sizeof(buf), c->functor), "");
+	}
 	bool found = false;
 	bool glob = strpbrk(c->functor, "*?[") != NULL;
 	for (uint32_t k = 0; k < n->children.len; k++) {
@@ -183,14 +257,15 @@ static bool walk(struct walk *w, struct match_node *n, unsigned i)
 			continue;
 		/* an alias component with an argument must match it exactly;
 		 * family arguments are checked by the family */
-		w->functors[i] = ch->functor;
-		w->toks[i] = c->tok;
-		if (walk(w, ch, i + 1))
+		w->functors[depth] = ch->functor;
+		w->args[depth] = c->arg;
+		w->toks[depth] = c->tok;
+		if (walk(w, ch, i + 1, depth + 1, true))
 			found = true;
 	}
-	if (!found && n->aliases.len && i > 0) {
+	if (!found && suffix && n->aliases.len && i > 0) {
 		/* the rest of the point is a suffix to the alias */
-		emit_aliases(w, n, i);
+		emit_aliases(w, n, i, depth);
 		found = true;
 	}
 	return found;
@@ -204,7 +279,7 @@ bool match_tree_find(struct match_tree *t, struct probe_point *pp, match_result_
 		return false;
 	}
 	struct walk w = { .pp = pp, .out = out };
-	walk(&w, t->root, 0);
+	walk(&w, t->root, 0, 0, true);
 	return true;
 }
 

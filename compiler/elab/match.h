@@ -36,8 +36,11 @@ struct match_result {
 	struct pp_match match;               /* MR_FAMILY */
 	struct probe_alias *alias;           /* MR_ALIAS */
 	const struct probe_point *alias_name;
-	unsigned prefix_len;                 /* components consumed by the alias name */
-	const char *functors[PP_MAX_COMPS];  /* concrete names of those components */
+	unsigned prefix_len;                 /* point components consumed by the alias name */
+	unsigned nfunctors;                  /* components of the alias name (more than
+					      * prefix_len where a `**` spans several) */
+	const char *functors[PP_MAX_COMPS];  /* their concrete names */
+	const struct expr *args[PP_MAX_COMPS]; /* and the point's arguments for them */
 };
 typedef VEC(struct match_result) match_result_vec;
 

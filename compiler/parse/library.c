@@ -451,6 +451,15 @@ unsigned library_load(struct parse_result *r, enum library_need what, const char
 		return 0;
 	const char *n = intern(L->c->s->names, name);
 	bool glob = what == LIBRARY_ALIAS && strpbrk(name, "*?[");
+	char head[256];
+	const char *across = glob ? strstr(name, "**") : NULL;
+	if (across && (size_t)(across - name) + 2 < sizeof(head)) {
+		/* "sys**pen" reaches syscall.open: the files whose aliases
+		 * start with a name "sys*" matches */
+		memcpy(head, name, (size_t)(across - name) + 1);
+		head[across - name + 1] = 0;
+		name = head;
+	}
 	unsigned loaded = 0;
 	for (uint32_t i = 0; i < L->files.len; i++) {
 		struct lib_file *f = &L->files.items[i];
