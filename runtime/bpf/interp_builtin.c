@@ -177,6 +177,13 @@ static bool u_pn(ARGS)
 	return true;
 }
 
+static bool u_value(ARGS)
+{
+	(void)I, (void)call, (void)n;
+	*out = (struct ival){ .n = a[0].n };
+	return true;
+}
+
 static bool u_strlen(ARGS)
 {
 	(void)I, (void)call, (void)n;
@@ -496,6 +503,7 @@ static const struct {
 	{ "pp", u_pp },
 	{ "pn", u_pn },
 	{ "strlen", u_strlen },
+	{ "value", u_value },
 	{ "substr", u_substr },
 	{ "isinstr", u_isinstr },
 	{ "strtol", u_strtol },
