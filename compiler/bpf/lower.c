@@ -801,6 +801,20 @@ bool lower_str(struct lower *L, struct expr *e, struct smem *out)
 	return ok;
 }
 
+/* Whether sprintf e reads a string that may be its destination: a
+ * variable, an array element or anything computed from them, rather than
+ * literals and numbers only. */
+static bool sprint_may_read_dst(const struct expr *e)
+{
+	const struct print_format *pf = e->u.print;
+	for (uint32_t i = 0; i < pf->args.len; i++) {
+		const struct expr *a = pf->args.items[i];
+		if (a->type == TYPE_STRING && a->kind != EXPR_STRING)
+			return true;
+	}
+	return false;
+}
+
 bool lower_str_into(struct lower *L, struct expr *e, struct smem dst)
 {
 	const void *saved = ir_set_tag(L->ir, e->tok);
@@ -837,9 +851,19 @@ bool lower_str_into(struct lower *L, struct expr *e, struct smem dst)
 		lower_str_copy(L, dst, t);
 		break;
 	}
-	case EXPR_PRINT:
-		ok = lower_sprint(L, e, dst);
+	case EXPR_PRINT: {
+		if (!sprint_may_read_dst(e)) {
+			ok = lower_sprint(L, e, dst);
+			break;
+		}
+		/* e = sprintf("%s!", e): formatted into dst, the first bytes
+		 * written would be read back as the argument */
+		struct smem t = fresh(L, e);
+		ok = lower_sprint(L, e, t);
+		if (ok)
+			lower_str_copy(L, dst, t);
 		break;
+	}
 	case EXPR_CALL:
 		/* execname() straight into its destination (hash keys, records) */
 		if (e->u.call.decl->bpf_builtin && !strcmp(e->u.call.decl->bpf_builtin, "execname") &&

@@ -16,6 +16,8 @@
 #include "elab/program.h"
 #include "kmod/family.h"
 #include "kmod/kmod.h"
+#include "session.h"
+#include "target/target_desc.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 
@@ -31,6 +33,13 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 	} else if (d->absolute) {
 		why = ".absolute statement probes";
 		hint = " (use --runtime=bpf)";
+	} else if (d->kind == PROCESS_UPROBE && K->s->target_desc &&
+		   K->s->target_desc->kernel_version &&
+		   strverscmp(K->s->target_desc->kernel_version, "6.12") >= 0) {
+		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "probe %s: process probes on the kernel-module "
+			   "back end need the uprobes interface of Linux before 6.12 (the target is "
+			   "%s); use --runtime=bpf", p->dp->pp, K->s->target_desc->kernel_version);
+		return false;
 	}
 	if (why) {
 		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "probe %s: %s are not supported by the "

@@ -23,9 +23,11 @@
 #include "kmod/probe.h"
 #include "kmod/session.h"
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-#error "process probes: uprobe_register() changed in Linux 6.12; the kmod runtime supports the earlier interface only"
-#endif
+/* Linux 6.12 changed uprobe_register() (it returns the uprobe, and
+ * unregistering is split into _nosync and _sync); the kmod runtime uses
+ * the earlier interface.  Pass 3 refuses process probes for those kernels,
+ * so a module reaching _ctap_uprobe_arm() there is a bug: it fails. */
+#define _CTAP_UPROBES_OLD_API (LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0))
 
 static bool _ctap_uprobe_wanted(const struct _ctap_uprobe *u)
 {
@@ -71,7 +73,10 @@ static struct inode *_ctap_uprobe_inode(const char *path, int *rc)
 
 static int _ctap_uprobe_arm(struct _ctap_uprobe *u)
 {
-	int rc;
+	int rc = -EOPNOTSUPP;
+
+	if (!_CTAP_UPROBES_OLD_API)
+		return -EOPNOTSUPP;
 
 	u->inode = _ctap_uprobe_inode(u->path, &rc);
 	if (!u->inode)
@@ -81,7 +86,9 @@ static int _ctap_uprobe_arm(struct _ctap_uprobe *u)
 		u->uc.ret_handler = _ctap_uretprobe_hit;
 	else
 		u->uc.handler = _ctap_uprobe_hit;
+#if _CTAP_UPROBES_OLD_API
 	rc = uprobe_register_refctr(u->inode, u->offset, u->ref_ctr_offset, &u->uc);
+#endif
 	if (rc) {
 		iput(u->inode);
 		u->inode = NULL;
@@ -118,7 +125,9 @@ void _ctap_uprobes_unregister(void)
 
 		if (!u->armed)
 			continue;
+#if _CTAP_UPROBES_OLD_API
 		uprobe_unregister(u->inode, u->offset, &u->uc);
+#endif
 		iput(u->inode);
 		u->inode = NULL;
 		u->armed = false;
