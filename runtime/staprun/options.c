@@ -159,6 +159,12 @@ static int check_module_name(const char *arg)
 	return 0;
 }
 
+static _Noreturn void print_version(void)
+{
+	printf("ctap staprun (module loader for ctap %s)\n", PACKAGE_VERSION);
+	exit(0);
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
 	long long v;
@@ -173,17 +179,14 @@ int options_parse(struct options *o, int argc, char **argv)
 		options_usage(stdout);
 		exit(0);
 	}
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("ctap staprun (module loader for ctap %s)\n", PACKAGE_VERSION);
-		exit(0);
-	}
+	if (argc > 1 && !strcmp(argv[1], "--version"))
+		print_version();
 	while ((c = getopt(argc, argv, ":vwVhuc:x:o:b:LAdDS:C:T:r:N:F:R")) != -1) {
 		switch (c) {
 		case 'v': o->verbose++; break;
 		case 'w': o->quiet_warnings = true; break;
 		case 'V':
-			printf("ctap staprun (module loader for ctap %s)\n", PACKAGE_VERSION);
-			exit(0);
+			print_version();
 		case 'h':
 			options_usage(stdout);
 			exit(0);
