@@ -214,35 +214,12 @@ int loop_add_fd(struct loop *lp, int fd, loop_fd_fn fn, void *ctx)
 
 pid_t loop_spawn(struct loop *lp, const char *cmd)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return err;
-	}
-	if (pid == 0) {
-		/* Child: wait for the go byte (EOF means the session gave up). */
-		char c;
-		struct command command;
-		command_split(cmd, &command);
-		close(pipefd[1]);
-		ssize_t n;
-		do
-			n = read(pipefd[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
-			_exit(127);
-		signals_release_in_child();
-		command_exec(cmd, &command);
-		_exit(127);
-	}
-	close(pipefd[0]);
+	int go_fd;
+	pid_t pid = command_spawn_held(cmd, signals_release_in_child, NULL, &go_fd);
+	if (pid < 0)
+		return pid;
 	lp->child = pid;
-	lp->go_fd = pipefd[1];
+	lp->go_fd = go_fd;
 	lp->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (lp->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(int64_t)TAG_CHILD };

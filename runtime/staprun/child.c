@@ -40,41 +40,26 @@ void child_system(const char *command)
 	waitpid(pid, NULL, 0);
 }
 
+static void default_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_DFL); /* staprun ignores it; the command must not */
+}
+
+static void exec_failed(const char *command)
+{
+	fprintf(stderr, "ERROR: Couldn't run '%s': %s\n", command, strerror(errno));
+}
+
 pid_t child_spawn(const char *command)
 {
-	int fds[2];
-	pid_t pid;
+	int go_fd;
+	pid_t pid = command_spawn_held(command, default_sigpipe, exec_failed, &go_fd);
 
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		msg_error("Couldn't create a pipe for '%s': %s", command, strerror(errno));
-		return -1;
-	}
-	pid = fork();
 	if (pid < 0) {
-		msg_error("Couldn't fork for '%s': %s", command, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
+		msg_error("Couldn't fork for '%s': %s", command, strerror(-pid));
 		return -1;
 	}
-	if (pid == 0) {
-		char go;
-		ssize_t n;
-		struct command c;
-
-		command_split(command, &c);
-		close(fds[1]);
-		do
-			n = read(fds[0], &go, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
-			_exit(127);	/* never released: the session did not start */
-		signal(SIGPIPE, SIG_DFL);
-		command_exec(command, &c);
-		fprintf(stderr, "ERROR: Couldn't run '%s': %s\n", command, strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	release_fd = fds[1];
+	release_fd = go_fd;
 	child_pid = pid;
 	return pid;
 }
