@@ -681,7 +681,7 @@ static void exe_cb(void *ctx, const char *path)
 	if (!site) {
 		r->file = path;
 		struct process_data *d = new_data(r, lifecycle_kind(r->m));
-		add(r, make_point(r, NULL, NULL, NULL, true), d);
+		r->count += process_lifecycle_add(r->ctx, make_point(r, NULL, NULL, NULL, true), d);
 	} else if (pp_match_has(r->m, "library")) {
 		resolve_library(r);
 	} else {
@@ -722,8 +722,7 @@ static int build(struct derive_ctx *ctx, const struct pp_match *m)
 	if (!site && !r.spec) {
 		/* process.begin, process(PID).end ... */
 		struct process_data *d = new_data(&r, lifecycle_kind(m));
-		add(&r, make_point(&r, NULL, NULL, NULL, true), d);
-		return 1;
+		return process_lifecycle_add(ctx, make_point(&r, NULL, NULL, NULL, true), d);
 	}
 	if (r.pid) {
 		const char *exe = site ? pid_exe(E, r.pid) : NULL;

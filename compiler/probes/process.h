@@ -63,6 +63,14 @@ enum process_site {
 	PROCESS_SITE_MARK,       /* .mark("NAME"): an SDT (USDT) note */
 };
 
+/* The tracepoint a lifecycle or syscall probe sits on. */
+enum process_event {
+	PROCESS_AT_EXEC,         /* sched_process_exec */
+	PROCESS_AT_EXIT,         /* sched_process_exit */
+	PROCESS_AT_SYS_ENTER,    /* raw_syscalls sys_enter */
+	PROCESS_AT_SYS_EXIT,     /* raw_syscalls sys_exit */
+};
+
 /* ACCESS_FAMILY values of syscall probes */
 enum process_var {
 	PROCESS_VAR_SYSCALL,     /* $syscall: the system call number */
@@ -83,6 +91,12 @@ struct process_data {
 	int64_t pid;             /* process(PID), 0 = any */
 	bool target;             /* restricted to the -c/-x target process tree */
 	bool is_library;         /* path is a shared library */
+
+	/* lifecycle and syscall probes: where they sit, and whether the
+	 * guard pass 2 put in front of the body does all the filtering
+	 * (process_lifecycle.c), the back end applying no pid/target test */
+	enum process_event event;
+	bool guarded;
 
 	/* PROCESS_UPROBE */
 	enum process_site site;
@@ -119,6 +133,17 @@ struct process_data {
 };
 
 extern const struct probe_family process_family;
+
+/*
+ * Adds the derived probes of a lifecycle or syscall point (d->kind not
+ * PROCESS_UPROBE) at pp: on the sched tracepoints for process(PID) and
+ * -c/-x begin/end/syscall, and, for what those cannot tell (a process of
+ * a file, a thread's birth and death), on system-call returns and task
+ * exits behind a guard from tapset/linux/process_lifecycle.stp.  Returns
+ * the number added.
+ */
+int process_lifecycle_add(struct derive_ctx *ctx, struct probe_point *pp,
+			  struct process_data *d);
 
 /* Whose memory d's variables are in, for uvars. */
 static inline enum uvars_space process_space(const struct process_data *d)

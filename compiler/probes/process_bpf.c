@@ -2,8 +2,9 @@
  * process_bpf: the process family's hooks for the BPF back end
  * (bpf/family.h).  Uprobes of one file share a uprobe_multi link (the
  * attach cookie picks the handler) or get one uprobe each where the kernel
- * has no uprobe_multi; process(PID)/-c/-x lifecycle and syscall probes sit
- * on the sched and raw_syscalls tracepoints, filtered on the process.
+ * has no uprobe_multi; lifecycle and syscall probes sit on the sched and
+ * raw_syscalls tracepoints, filtered on the process id or by the guard
+ * pass 2 put in front of their bodies (process_lifecycle.c).
  */
 #include "probes/process.h"
 
@@ -59,36 +60,28 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		bpf_group_add(t, kp, bp, (int32_t)i, 0, false);
 		return true;
 	}
-	case PROCESS_BEGIN:
-	case PROCESS_END:
-	case PROCESS_SYSCALL:
-	case PROCESS_SYSCALL_RETURN: {
-		if (d->path) {
-			diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
-				   "probe %s: process(\"PATH\") lifecycle and syscall probes are not "
-				   "supported by the BPF runtime yet (process(PID) and -c/-x are)", dp->pp);
-			return false;
-		}
-		const char *ev = d->kind == PROCESS_BEGIN ? "sched_process_exec"
-				 : d->kind == PROCESS_END ? "sched_process_exit"
-				 : d->kind == PROCESS_SYSCALL ? "sys_enter" : "sys_exit";
+	default: {
+		static const char *const events[] = {
+			[PROCESS_AT_EXEC] = "sched_process_exec",
+			[PROCESS_AT_EXIT] = "sched_process_exit",
+			[PROCESS_AT_SYS_ENTER] = "sys_enter",
+			[PROCESS_AT_SYS_EXIT] = "sys_exit",
+		};
+		const char *ev = events[d->event];
 		struct kprog *kp = bpf_group_find(t, KA_RAW_TP, ev);
 		if (!kp) {
 			kp = bpf_group_new(t, KA_RAW_TP, ev, dp->tok);
-			if (d->kind == PROCESS_SYSCALL || d->kind == PROCESS_SYSCALL_RETURN) {
+			if (d->event == PROCESS_AT_SYS_ENTER || d->event == PROCESS_AT_SYS_EXIT) {
 				kp->syscall_group = true;
-				kp->syscall_exit = d->kind == PROCESS_SYSCALL_RETURN;
+				kp->syscall_exit = d->event == PROCESS_AT_SYS_EXIT;
 			}
 		}
-		bp->process_end = d->kind == PROCESS_END;
-		bpf_group_add(t, kp, bp, -1, d->pid, d->target);
+		/* a guarded probe's guard does the filtering
+		 * (tapset/linux/process_lifecycle.stp) */
+		bp->process_end = d->kind == PROCESS_END && !d->guarded;
+		bpf_group_add(t, kp, bp, -1, d->guarded ? 0 : d->pid, d->target && !d->guarded);
 		return true;
 	}
-	default:
-		diag_error(&pl->s->diag, D_TRANS_PROBE, dp->tok,
-			   "probe %s: thread begin/end probes are not supported by the BPF runtime yet",
-			   dp->pp);
-		return false;
 	}
 }
 

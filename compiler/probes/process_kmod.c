@@ -3,10 +3,11 @@
  * (kmod/family.h).  Every uprobe site is one entry of the runtime's
  * uprobes table (runtime/kmod/probe_uprobe.c): the file, the file offset,
  * the SDT semaphore's offset, and the pid / -c/-x filter the handler
- * applies.  Lifecycle and syscall probes of process(PID) and -c/-x are
- * entries of the tracepoints table (runtime/kmod/probe_tracepoint.c) on
- * sched_process_exec, sched_process_exit, sys_enter and sys_exit, as on
- * the BPF back end: one callback per probe, which tests the process.
+ * applies.  Lifecycle and syscall probes are entries of the tracepoints
+ * table (runtime/kmod/probe_tracepoint.c) on sched_process_exec,
+ * sched_process_exit, sys_enter and sys_exit, as on the BPF back end: one
+ * callback per probe, which tests the process id, or leaves the test to
+ * the guard pass 2 put in the body (process_lifecycle.c).
  */
 #include "probes/process.h"
 
@@ -25,12 +26,7 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 {
 	const struct process_data *d = p->dp->family_data;
 	const char *why = NULL, *hint = "";
-	if (d->kind == PROCESS_THREAD_BEGIN || d->kind == PROCESS_THREAD_END) {
-		why = "thread begin/end probes";
-	} else if (d->kind != PROCESS_UPROBE && d->path) {
-		why = "process(\"PATH\") lifecycle and syscall probes";
-		hint = " (process(PID) and -c/-x are)";
-	} else if (d->absolute) {
+	if (d->absolute) {
 		why = ".absolute statement probes";
 		hint = " (use --runtime=bpf)";
 	} else if (d->kind == PROCESS_UPROBE && K->s->target_desc &&
@@ -43,7 +39,7 @@ static bool kmod_check(struct kmod *K, struct kprobe_tr *p)
 	}
 	if (why) {
 		kmod_error(K, D_TRANS_PROBE, p->dp->tok, "probe %s: %s are not supported by the "
-			   "kernel-module back end yet%s", p->dp->pp, why, hint);
+			   "kernel-module back end%s", p->dp->pp, why, hint);
 		return false;
 	}
 	return true;
@@ -96,39 +92,44 @@ static void lifecycle_decls(struct kmod *K, struct kprobe_tr *p, struct writer *
 {
 	(void)K;
 	const struct process_data *d = p->dp->family_data;
-	switch (d->kind) {
-	case PROCESS_BEGIN:
+	switch (d->event) {
+	case PROCESS_AT_EXEC:
 		kw_func(w, "static void ck_process_%u_cb(void *data, struct task_struct *task, "
 			"pid_t old_pid, struct linux_binprm *bprm)", p->index);
 		break;
-	case PROCESS_END:
+	case PROCESS_AT_EXIT:
 		kw_func(w, "static void ck_process_%u_cb(void *data, struct task_struct *task)",
 			p->index);
 		break;
 	default:
-		kw_line(w, "/* sys_enter(regs, id) / sys_exit(regs, ret) */");
-		kw_open(w, "struct ck_process_%u_args", p->index);
-		kw_line(w, "struct pt_regs *regs;");
-		kw_line(w, "long v;");
-		kw_close(w, ";");
+		if (is_syscall(d)) {
+			kw_line(w, "/* sys_enter(regs, id) / sys_exit(regs, ret) */");
+			kw_open(w, "struct ck_process_%u_args", p->index);
+			kw_line(w, "struct pt_regs *regs;");
+			kw_line(w, "long v;");
+			kw_close(w, ";");
+		}
 		kw_func(w, "static void ck_process_%u_cb(void *data, struct pt_regs *regs, long v)",
 			p->index);
-		kw_line(w, "struct ck_process_%u_args args = { regs, v };", p->index);
-		kw_blank(w);
+		if (is_syscall(d)) {
+			kw_line(w, "struct ck_process_%u_args args = { regs, v };", p->index);
+			kw_blank(w);
+		}
 		break;
 	}
-	/* process(PID) / -c/-x: that process, its threads included */
-	if (d->pid) {
+	/* process(PID) / -c/-x: that process, its threads included (a
+	 * guarded probe's guard tests it, tapset/linux/process_lifecycle.stp) */
+	if (d->pid && !d->guarded) {
 		kw_line(w, "if (task_tgid_nr(current) != %lld)", (long long)d->pid);
 		kw_line(w, "\treturn;");
 	}
-	if (d->target) {
+	if (d->target && !d->guarded) {
 		kw_line(w, "if (task_tgid_nr(current) != _ctap_target())");
 		kw_line(w, "\treturn;");
 	}
 	/* the process ends when its last thread does; the leader's exit is
 	 * what the BPF back end reports too */
-	if (d->kind == PROCESS_END) {
+	if (d->kind == PROCESS_END && !d->guarded) {
 		kw_line(w, "if (current->pid != current->tgid)");
 		kw_line(w, "\treturn;");
 	}
@@ -137,15 +138,19 @@ static void lifecycle_decls(struct kmod *K, struct kprobe_tr *p, struct writer *
 	kw_close(w, NULL);
 }
 
+static const char *event_tracepoint(const struct process_data *d)
+{
+	return d->event == PROCESS_AT_EXEC ? "sched_process_exec"
+	       : d->event == PROCESS_AT_EXIT ? "sched_process_exit"
+	       : d->event == PROCESS_AT_SYS_ENTER ? "sys_enter" : "sys_exit";
+}
+
 static void lifecycle_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 {
 	(void)K;
 	const struct process_data *d = p->dp->family_data;
-	const char *tp = d->kind == PROCESS_BEGIN ? "sched_process_exec"
-			 : d->kind == PROCESS_END ? "sched_process_exit"
-			 : d->kind == PROCESS_SYSCALL ? "sys_enter" : "sys_exit";
 	kw_line(w, "{ .probe = &probes[%u], .name = \"%s\", .callback = ck_process_%u_cb%s },",
-		p->index, tp, p->index, p->dp->optional ? ", .optional = true" : "");
+		p->index, event_tracepoint(d), p->index, p->dp->optional ? ", .optional = true" : "");
 }
 
 static const char *const syscall_headers[] = { "asm/syscall.h", NULL };
@@ -154,7 +159,7 @@ static const char *const exec_headers[] = { "linux/binfmts.h", NULL };
 static const char *const *lifecycle_includes(const struct kprobe_tr *p)
 {
 	const struct process_data *d = p->dp->family_data;
-	return is_syscall(d) ? syscall_headers : d->kind == PROCESS_BEGIN ? exec_headers : NULL;
+	return is_syscall(d) ? syscall_headers : d->event == PROCESS_AT_EXEC ? exec_headers : NULL;
 }
 
 /* $syscall, $return, $arg1..$arg6 of syscall probes (x86_64 registers) */

@@ -288,19 +288,7 @@ static bool u_system(ARGS)
 {
 	(void)call, (void)n;
 	struct ival cmd = interp_str(I, a[0].s, a[0].len);
-	urt_flush(I->u);
-	pid_t p = fork();
-	if (p == 0) {
-		/* detach from stap: a grandchild runs the command */
-		if (fork() == 0) {
-			signals_release_in_child(); /* the command is not stap */
-			execl("/bin/sh", "sh", "-c", cmd.s, (char *)NULL);
-			_exit(127);
-		}
-		_exit(0);
-	}
-	if (p > 0)
-		waitpid(p, NULL, 0);
+	urt_system(I->u, cmd.s);
 	*out = (struct ival){ 0 };
 	return true;
 }

@@ -216,21 +216,6 @@ static void do_error(struct record_printer *rp, const struct esite *es, const ui
 		loop_request_exit(rp->u->lp);
 }
 
-static void do_system(const char *cmd)
-{
-	pid_t p = fork();
-	if (p == 0) {
-		if (fork() == 0) {
-			signals_release_in_child(); /* the command is not stap */
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		_exit(0);
-	}
-	if (p > 0)
-		waitpid(p, NULL, 0);
-}
-
 void record_print(struct record_printer *rp, const void *data, size_t size)
 {
 	const uint8_t *p = data, *end = p + size;
@@ -276,8 +261,7 @@ void record_print(struct record_printer *rp, const void *data, size_t size)
 			if (h.kind == RTR_WARN)
 				urt_warn(rp->u, s, (uint32_t)strlen(s));
 			else {
-				urt_flush(rp->u);
-				do_system(s);
+				urt_system(rp->u, s);
 			}
 			free(s);
 			p += (w + 7) & ~7u;

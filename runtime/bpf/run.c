@@ -365,6 +365,8 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 	bool detached = false;
 	urt_set_state(rc.u, RT_STARTING);
 	run_phase(&rc, BPU_BEGIN, RT_STARTING);
+	if (urt_state(rc.u) != RT_STARTING)
+		urt_system_release(rc.u); /* the begin probes' commands run all the same */
 	if (urt_state(rc.u) == RT_STARTING) {
 		urt_set_state(rc.u, RT_RUNNING);
 		t_attach = load_now_ms();
@@ -375,6 +377,7 @@ bool run_session(struct session *s, struct bpf_translation *t, struct bpf_plan *
 			urt_set_state(rc.u, RT_ERROR);
 		} else {
 			loop_release(rc.lp);
+			urt_system_release(rc.u);
 			if (vv)
 				fprintf(stderr, "Pass 5: attached %u programs in %.1f ms; probes are live.\n",
 					t ? t->progs.len : 0, t_attach);

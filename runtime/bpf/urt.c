@@ -185,6 +185,9 @@ void urt_close(struct urt *u)
 	vec_foreach(&u->warned, i)
 		free(u->warned.items[i]);
 	vec_free_heap(&u->warned);
+	vec_foreach(&u->system_held, i)
+		free(u->system_held.items[i]);
+	vec_free_heap(&u->system_held);
 	free(u->obuf);
 	free(u->pcpu);
 	urt_orders_free(u);

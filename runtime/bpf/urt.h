@@ -59,6 +59,7 @@ struct urt {
 	/* kernel addresses BPF handlers left in strings (symdefer.h) */
 	struct symdefer syms;
 	struct strbuf *expanded;      /* URT_EXPAND_MAX texts of the arguments being printed */
+	VEC(char *) system_held;      /* system() commands of begin probes (urt_system.c) */
 };
 
 /* A value of a user-space evaluation (interp.h uses it too). */
@@ -104,6 +105,13 @@ void urt_warn(struct urt *u, const char *msg, uint32_t len);
 void urt_request_exit(struct urt *u);
 enum rt_state urt_state(const struct urt *u);
 void urt_set_state(struct urt *u, enum rt_state st);
+
+/* system(CMD): sh -c CMD in a detached grandchild of stap, the script's
+ * output so far flushed first.  A begin probe's command waits for
+ * urt_system_release(), once the probes are live (a module's commands
+ * run in staprun after its init, which the begin probes are part of). */
+void urt_system(struct urt *u, const char *cmd);
+void urt_system_release(struct urt *u);
 
 /* ---- scalars ---- */
 int64_t urt_get_long(struct urt *u, const struct bvar *v);

@@ -15,6 +15,9 @@
  *   trigger fork N        N fork()s, one after the other: each child exits at
  *                         once and is waited for
  *   trigger kill SIG      kill itself with SIG
+ *   trigger threads N     N threads, one after the other: each makes one
+ *                         getppid() call, ends and is joined
+ *   trigger run PATH ARG...  execv(PATH, the rest): the last step
  *   trigger execve KIND   a failing execve("/nonexistent/ctap-exec") whose
  *                         argv is KIND: bad (an unreadable argument),
  *                         badarray (unreadable arrays), null (NULL arrays),
@@ -23,6 +26,7 @@
  * Steps can follow each other: `trigger getppid 10 exit 3`.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static void *one_call(void *arg)
+{
+	(void)arg;
+	getppid();
+	return NULL;
+}
 
 /* execve() with an argv of the given kind; it fails (no such file, or a
  * fault on the arrays: which comes first differs between kernels), and
@@ -142,6 +153,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(op, "kill")) {
 			kill(getpid(), (int)a);
 			i++;
+		} else if (!strcmp(op, "threads")) {
+			for (long k = 0; k < a; k++) {
+				pthread_t t;
+				if (pthread_create(&t, NULL, one_call, NULL) == 0)
+					pthread_join(t, NULL);
+			}
+			i++;
+		} else if (!strcmp(op, "run") && i + 1 < argc) {
+			execv(argv[i + 1], argv + i + 1);
+			return 127;
 		}
 	}
 	return 0;
