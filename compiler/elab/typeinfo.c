@@ -74,6 +74,34 @@ bool typeinfo_scalar(const struct btf *btf, int32_t id, uint32_t *size, bool *is
 	return false;
 }
 
+/* "const struct sk_buff" and "struct sk_buff const" (as tracefs formats
+ * spell argument types) name struct sk_buff: the qualifiers go, in place */
+static void strip_qualifiers(char *name)
+{
+	static const char *const quals[] = { "const", "volatile" };
+	for (size_t q = 0; q < sizeof(quals) / sizeof(quals[0]); q++) {
+		size_t ql = strlen(quals[q]);
+		char *p = name;
+		while ((p = strstr(p, quals[q]))) {
+			bool starts = p == name || p[-1] == ' ';
+			bool ends = p[ql] == '\0' || p[ql] == ' ';
+			if (!starts || !ends) {
+				p += ql;
+				continue;
+			}
+			memmove(p, p + ql, strlen(p + ql) + 1);
+		}
+	}
+	/* squeeze the blanks left behind */
+	char *w = name;
+	for (char *r = name; *r; r++)
+		if (*r != ' ' || (w > name && w[-1] != ' '))
+			*w++ = *r;
+	while (w > name && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
 bool typeinfo_from_ctype(struct btf *btf, const char *ctype, int32_t *id, bool *is_address)
 {
 	char name[256];
@@ -89,6 +117,7 @@ bool typeinfo_from_ctype(struct btf *btf, const char *ctype, int32_t *id, bool *
 		return false; /* pointers to pointers: no walk without the real id */
 	memcpy(name, ctype, n);
 	name[n] = 0;
+	strip_qualifiers(name);
 	int32_t t = typeinfo_find_type(btf, name);
 	if (!t)
 		return false;
