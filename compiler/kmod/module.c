@@ -214,6 +214,17 @@ static const char *map_decl(struct kmod *K, const struct kglobal *g, bool agg_on
 	return r;
 }
 
+/* A scalar global as a module parameter of its own name (-G NAME=...),
+ * even where the kernel's headers define NAME as a macro (the tapset's
+ * VM_FAULT_ERROR): the macro is set aside around the declaration. */
+static void print_param(struct writer *w, const char *macro, const char *name, const char *cname)
+{
+	kw_line(w, "#pragma push_macro(\"%s\")", name);
+	kw_line(w, "#undef %s", name);
+	kw_line(w, "%s(%s, %s);", macro, name, cname);
+	kw_line(w, "#pragma pop_macro(\"%s\")", name);
+}
+
 static void print_globals(struct kmod *K, struct writer *w)
 {
 	if (!K->nglobals)
@@ -233,7 +244,7 @@ static void print_globals(struct kmod *K, struct writer *w)
 			else
 				kw_line(w, "static long %s;", g->cname);
 			if (g->param)
-				kw_line(w, "CTAP_PARAM_LONG(%s, %s);", v->name, g->cname);
+				print_param(w, "CTAP_PARAM_LONG", v->name, g->cname);
 			break;
 		case KG_STRING:
 			if (init && init->kind == EXPR_STRING)
@@ -242,7 +253,7 @@ static void print_globals(struct kmod *K, struct writer *w)
 			else
 				kw_line(w, "static char %s[MAXSTRINGLEN];", g->cname);
 			if (g->param)
-				kw_line(w, "CTAP_PARAM_STRING(%s, %s);", v->name, g->cname);
+				print_param(w, "CTAP_PARAM_STRING", v->name, g->cname);
 			break;
 		case KG_MAP:
 			kw_line(w, "static struct _ctap_map %s = { %s };", g->cname, map_decl(K, g, false));
