@@ -1,4 +1,5 @@
 #!/bin/bash
+# lane: sanitizers (testsuite/run runs it beside the other tests)
 # sanitizers_test: pass 1 under AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer.  Builds a second tree configured with
 # --enable-sanitizers (in $CTAP_BUILDDIR/sanitizers, kept between runs so

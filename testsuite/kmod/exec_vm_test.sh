@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: vm (testsuite/run runs it beside the other tests)
 # exec_vm_test: every pass-5 golden test of testsuite/exec that declares the
 # kmod back end, compiled by this build's stap for the VM's kernel
 # (stap-cases: passes 1-4 here, pass 5 recorded) and run in one boot of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: vm (testsuite/run runs it beside the other tests)
 # bpf_vm_test: the BPF back end on a kernel with kprobes.  Boots the VM
 # harness (vm-run: Debian's 6.1 kernel under QEMU/TCG) once and runs, with
 # this build's stap inside the guest (vm-run --stap; "stap-args" cases from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: vm (testsuite/run runs it beside the other tests)
 # kmod_vm_test: the kmod runtime and staprun on a real kernel.  Boots the
 # VM harness (vm-run: Debian's 6.1 kernel under QEMU/TCG, installed with
 # apt-get if missing) once for every handwritten module case in

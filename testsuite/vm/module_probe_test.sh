@@ -1,4 +1,5 @@
 #!/bin/bash
+# lane: vm (testsuite/run runs it beside the other tests)
 # module("PATH.ko").function(...) in the 6.1 VM, on both back ends: a
 # module built here with the guest kernel's kbuild (-g, as Debian's kernel
 # config has it: module/ctap_target.c) is loaded before the script runs
