@@ -33,23 +33,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static int open_tun(void)
-{
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	struct utsname u;
-	char path[512];
-	uname(&u);
-	snprintf(path, sizeof path, "/lib/modules/%s/kernel/drivers/net/tun.ko", u.release);
-	int m = open(path, O_RDONLY | O_CLOEXEC);
-	if (m >= 0) {
-		if (syscall(SYS_finit_module, m, "", 0) != 0 && errno != EEXIST)
-			fprintf(stderr, "tun_rx: loading %s: %s\n", path, strerror(errno));
-		close(m);
-	}
-	return open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-}
+#include "tun_dev.h"
+
 
 static uint16_t ip_checksum(const uint8_t *p, size_t n)
 {
@@ -64,19 +49,10 @@ static uint16_t ip_checksum(const uint8_t *p, size_t n)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1;
-	int fd = open_tun();
-	if (fd < 0) {
-		printf("tun_rx: no TUN device: %s\n", strerror(errno));
-		return 77;
-	}
 	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	strncpy(ifr.ifr_name, "ctap0", IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
-		printf("tun_rx: TUNSETIFF: %s\n", strerror(errno));
+	int fd = tun_attach("tun_rx", IFF_TUN, &ifr);
+	if (fd < 0)
 		return 77;
-	}
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
 		printf("tun_rx: SIOCGIFFLAGS: %s\n", strerror(errno));
