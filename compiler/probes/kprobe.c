@@ -275,6 +275,42 @@ static struct target_access *new_access(struct elab *E)
 	return arena_new_obj(E->arena, struct target_access);
 }
 
+/*
+ * The register (0..5: rdi, rsi, rdx, rcx, r8, r9) holding parameter i at
+ * the entry, or -1: the x86-64 calling convention passes a struct of 9 to
+ * 16 bytes by value in two registers (tcp_setsockopt's sockptr_t) and a
+ * bigger one on the stack, which moves the parameters after it.
+ */
+static int arg_register(const struct target_func_proto *proto, uint32_t i)
+{
+	uint32_t reg = 0;
+	for (uint32_t j = 0; j < i; j++) {
+		uint32_t size = proto->params[j].size;
+		reg += size > 16 ? 0 : size > 8 ? 2 : 1;
+	}
+	if (proto->params[i].size > 8 || reg >= 6)
+		return -1;
+	return (int)reg;
+}
+
+/* $return of an int function is the low 32 bits of rax, sign-extended
+ * (-104, not 4294967192); pointers and longs are all 64 */
+static void return_width(struct elab *E, const char *ctype, struct target_access *acc)
+{
+	struct target *t = elab_target(E);
+	struct btf *btf = t ? target_btf(t) : NULL;
+	int32_t id = 0;
+	bool is_address = false;
+	uint32_t size;
+	bool is_signed;
+	acc->base_size = 8;
+	if (btf && typeinfo_from_ctype(btf, ctype, &id, &is_address) && !is_address &&
+	    typeinfo_scalar(btf, id, &size, &is_signed) && size && size <= 8) {
+		acc->base_size = size;
+		acc->base_signed = is_signed;
+	}
+}
+
 static bool walk(struct elab *E, struct expr *e, struct target_access *acc, int32_t type,
 		 const char *ctype)
 {
@@ -316,10 +352,12 @@ static struct expr *vars_sprintf(struct elab *E, const struct kprobe_data *d, co
 		/* in a .return probe: as they were at entry (elab/entry.c) */
 		for (uint32_t i = 0; i < d->proto->nparams && n < 6; i++) {
 			const struct target_param *p = &d->proto->params[i];
-			if (!p->name)
+			int reg = arg_register(d->proto, i);
+			if (!p->name || reg < 0)
 				break;
 			struct target_access *acc = new_access(E);
-			typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG, i, p);
+			typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG,
+					      (uint32_t)reg, p);
 			vars[n++] = (struct pretty_var){ p->name, acc, p->btf_type_id, false };
 		}
 	}
@@ -428,7 +466,7 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		}
 		acc->base = ACCESS_RETURN;
 		acc->ctype = d->proto->ret_ctype;
-		acc->base_size = 8;
+		return_width(E, d->proto->ret_ctype, acc);
 		if (!walk(E, e, acc, 0, d->proto->ret_ctype))
 			return true;
 		e->u.target.resolved = acc;
@@ -443,7 +481,8 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 		const struct target_param *p = &d->proto->params[i];
 		if (!p->name || strcmp(p->name, name + 1) != 0)
 			continue;
-		if (i >= 6) {
+		int reg = arg_register(d->proto, i);
+		if (reg < 0) {
 			if (!E->quiet_targets)
 				diag_error(E->diag, D_SEM_TARGET_VAR, e->tok,
 					   "'%s' is argument %u: only the first six (passed in "
@@ -457,7 +496,8 @@ static bool target_var(struct elab *E, struct derived_probe *dp, struct expr *e)
 					   name);
 			return true;
 		}
-		typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG, i, p);
+		typeinfo_param_access(acc, d->is_return ? ACCESS_ENTRY : ACCESS_FUNC_ARG,
+				      (uint32_t)reg, p);
 		if (!walk(E, e, acc, p->btf_type_id, p->ctype))
 			return true;
 		if (acc->is_string)

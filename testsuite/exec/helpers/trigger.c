@@ -4,7 +4,7 @@
  *
  *   trigger getppid N     N getppid() calls
  *   trigger sleep N MS    N sleeps of MS milliseconds (context switches)
- *   trigger spin MS       burn the CPU for MS milliseconds
+ *   trigger spin MS       burn MS milliseconds of CPU time
  *   trigger open PATH N   N openat(PATH) calls (failures are fine)
  *   trigger read PATH N   one read(2) of N bytes from PATH
  *   trigger write TEXT N  N write(2)s of TEXT (its bytes, no NUL) to /dev/null
@@ -73,10 +73,12 @@ static void exec_kind(const char *kind)
 	syscall(SYS_execve, "/nonexistent/ctap-exec", argv, envp);
 }
 
-static long now_ms(void)
+/* the CPU time of this thread: a spin of MS milliseconds burns that
+ * much however busy the machine is */
+static long cpu_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
@@ -105,9 +107,9 @@ int main(int argc, char **argv)
 			}
 			i += 2;
 		} else if (!strcmp(op, "spin")) {
-			long end = now_ms() + a;
+			long end = cpu_ms() + a;
 			volatile unsigned long x = 0;
-			while (now_ms() < end)
+			while (cpu_ms() < end)
 				x++;
 			i++;
 		} else if (!strcmp(op, "open")) {
