@@ -11,7 +11,9 @@
  *
  *   .begin         system-call return: the first one that runs PATH (an
  *                  execve's, a forked child's first, or the next one of a
- *                  process already running), in the process's context
+ *                  process already running), in the process's context;
+ *                  process.begin (no -c/-x): each process's first and
+ *                  each exec's
  *   .end           system-call return where it no longer runs PATH (it
  *                  execed another program), and its leader's exit
  *   .thread.begin  a thread's first system-call return (a new thread's
@@ -127,6 +129,16 @@ int process_lifecycle_add(struct derive_ctx *ctx, struct probe_point *pp, struct
 	 * under the session's eyes (before that, the held child is stap) */
 	bool begin_running = d->pid || (d->target && !ctx->E->s->opts.cmd);
 	bool plain = !d->path && !(d->kind == PROCESS_BEGIN && begin_running);
+	/* process.begin of every process: at each one's first system-call
+	 * return (running ones' too) and at each exec, forgotten at exit */
+	if (d->kind == PROCESS_BEGIN && !d->path && !d->pid && !d->target) {
+		dp = add_at(ctx, pp, d, PROCESS_AT_SYS_EXIT);
+		dp->body = guarded_body(&g, guard_call(&g, "_ctap_plc_begins_any", dp->index, d,
+						       false), dp->body);
+		dp2 = add_at(ctx, pp, d, PROCESS_AT_EXIT);
+		dp2->body = guard_only(&g, guard_call(&g, "_ctap_plc_forget", dp->index, d, false));
+		return 2;
+	}
 
 	switch (d->kind) {
 	case PROCESS_BEGIN:
