@@ -71,6 +71,14 @@ enum process_event {
 	PROCESS_AT_SYS_EXIT,     /* raw_syscalls sys_exit */
 };
 
+/* The tracepoint's name, as both back ends attach to it. */
+static inline const char *process_event_tracepoint(enum process_event ev)
+{
+	return ev == PROCESS_AT_EXEC ? "sched_process_exec"
+	       : ev == PROCESS_AT_EXIT ? "sched_process_exit"
+	       : ev == PROCESS_AT_SYS_ENTER ? "sys_enter" : "sys_exit";
+}
+
 /* ACCESS_FAMILY values of syscall probes */
 enum process_var {
 	PROCESS_VAR_SYSCALL,     /* $syscall: the system call number */

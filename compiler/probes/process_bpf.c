@@ -61,13 +61,7 @@ static bool bpf_group(struct bpf_translation *t, struct bprobe *bp)
 		return true;
 	}
 	default: {
-		static const char *const events[] = {
-			[PROCESS_AT_EXEC] = "sched_process_exec",
-			[PROCESS_AT_EXIT] = "sched_process_exit",
-			[PROCESS_AT_SYS_ENTER] = "sys_enter",
-			[PROCESS_AT_SYS_EXIT] = "sys_exit",
-		};
-		const char *ev = events[d->event];
+		const char *ev = process_event_tracepoint(d->event);
 		struct kprog *kp = bpf_group_find(t, KA_RAW_TP, ev);
 		if (!kp) {
 			kp = bpf_group_new(t, KA_RAW_TP, ev, dp->tok);

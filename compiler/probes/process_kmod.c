@@ -138,19 +138,12 @@ static void lifecycle_decls(struct kmod *K, struct kprobe_tr *p, struct writer *
 	kw_close(w, NULL);
 }
 
-static const char *event_tracepoint(const struct process_data *d)
-{
-	return d->event == PROCESS_AT_EXEC ? "sched_process_exec"
-	       : d->event == PROCESS_AT_EXIT ? "sched_process_exit"
-	       : d->event == PROCESS_AT_SYS_ENTER ? "sys_enter" : "sys_exit";
-}
-
 static void lifecycle_entry(struct kmod *K, struct kprobe_tr *p, struct writer *w)
 {
 	(void)K;
 	const struct process_data *d = p->dp->family_data;
 	kw_line(w, "{ .probe = &probes[%u], .name = \"%s\", .callback = ck_process_%u_cb%s },",
-		p->index, event_tracepoint(d), p->index, p->dp->optional ? ", .optional = true" : "");
+		p->index, process_event_tracepoint(d->event), p->index, p->dp->optional ? ", .optional = true" : "");
 }
 
 static const char *const syscall_headers[] = { "asm/syscall.h", NULL };
