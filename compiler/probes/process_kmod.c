@@ -143,7 +143,8 @@ static void lifecycle_entry(struct kmod *K, struct kprobe_tr *p, struct writer *
 	(void)K;
 	const struct process_data *d = p->dp->family_data;
 	kw_line(w, "{ .probe = &probes[%u], .name = \"%s\", .callback = ck_process_%u_cb%s },",
-		p->index, process_event_tracepoint(d->event), p->index, p->dp->optional ? ", .optional = true" : "");
+		p->index, process_event_tracepoint(d->event), p->index,
+		p->dp->optional ? ", .optional = true" : "");
 }
 
 static const char *const syscall_headers[] = { "asm/syscall.h", NULL };
